@@ -1,0 +1,86 @@
+"""Who a user is in the workflow: their roles and the units they act for or oversee.
+
+Computed once per user object and cached on it, so one request costs one query."""
+
+from dataclasses import dataclass, field
+
+from .models import Membership, Role, Unit
+from .workflow import LEADER, LIAISON, OFFICE
+
+
+@dataclass
+class Access:
+    user_id: int | None
+    roles: set = field(default_factory=set)
+    liaison_unit_ids: set = field(default_factory=set)
+    leader_unit_ids: set = field(default_factory=set)  # the leader's units and everything under them
+    units: list = field(default_factory=list)
+
+    @property
+    def is_office(self):
+        return Role.DUTY_OFFICER in self.roles
+
+    @property
+    def is_admin(self):
+        return Role.ADMIN in self.roles
+
+    @property
+    def is_leader(self):
+        return Role.LEADER in self.roles
+
+    @property
+    def is_liaison(self):
+        return Role.LIAISON in self.roles
+
+    @property
+    def sees_everything(self):
+        return self.is_office
+
+    @property
+    def visible_unit_ids(self):
+        return self.liaison_unit_ids | self.leader_unit_ids
+
+    def kinds_for_unit(self, unit_id):
+        """The actor kinds (workflow.OFFICE/LIAISON/LEADER) this user holds towards a unit's ticket."""
+        kinds = set()
+        if self.is_office:
+            kinds.add(OFFICE)
+        if unit_id in self.liaison_unit_ids:
+            kinds.add(LIAISON)
+        if unit_id in self.leader_unit_ids:
+            kinds.add(LEADER)
+        return kinds
+
+
+def access_for(user) -> Access:
+    cached = getattr(user, "_yuqing_access", None)
+    if cached is not None:
+        return cached
+    if not user or not user.is_authenticated:
+        return Access(user_id=None)
+    access = Access(user_id=user.pk)
+    memberships = list(Membership.objects.filter(user=user, is_active=True, unit__is_active=True).select_related("unit"))
+    leader_paths = []
+    for m in memberships:
+        access.roles.add(m.role)
+        access.units.append(m.unit)
+        if m.role == Role.LIAISON:
+            access.liaison_unit_ids.add(m.unit_id)
+        elif m.role == Role.LEADER:
+            leader_paths.append(m.unit.path)
+    if user.is_superuser:
+        access.roles.add(Role.ADMIN)
+    if leader_paths:
+        from django.db.models import Q
+
+        q = Q()
+        for path in leader_paths:
+            q |= Q(path__startswith=path)
+        access.leader_unit_ids = set(Unit.objects.filter(q).values_list("pk", flat=True))
+    user._yuqing_access = access
+    return access
+
+
+def forget_access(user):
+    if hasattr(user, "_yuqing_access"):
+        del user._yuqing_access

@@ -1,0 +1,66 @@
+"""Writing the audit trail. Called only from services, inside their transaction."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import models
+
+from .models import AuditEvent
+from .workflow import INCIDENT, TICKET
+
+
+def _plain(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(obj, fields):
+    return {name: _plain(getattr(obj, name)) for name in fields}
+
+
+def record(actor, action, obj, *, before=None, after=None, reason="", ip=None, incident=None, ticket=None):
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        actor_name = actor.get_full_name() or actor.get_username()
+        actor_id = actor.pk
+    else:
+        actor_name, actor_id = "系统", None
+    return AuditEvent.objects.create(
+        actor_id=actor_id,
+        actor_name=actor_name,
+        action=action,
+        incident=incident,
+        ticket=ticket,
+        object_type=obj._meta.model_name if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        before=_plain(before or {}),
+        after=_plain(after or {}),
+        reason=reason or "",
+        ip=ip,
+    )
+
+
+ACTION_LABELS = {
+    "report": "报送舆情",
+    "merge_received": "并入重复舆情",
+    "dispatch": "转办",
+    "designate_claimant": "指定认领",
+    "setting_change": "修改设置",
+    "setting_delete": "删除设置",
+    "login_failed": "登录失败",
+    **{t.action: t.label for t in INCIDENT.transitions.values()},
+}
+
+
+def action_label(event):
+    if event.ticket_id and event.action in TICKET.transitions:
+        return TICKET.transitions[event.action].label
+    return ACTION_LABELS.get(event.action, event.action)

@@ -1,0 +1,100 @@
+from django import forms
+from django.contrib.auth import get_user_model
+
+from .models import Feedback, Grade, Incident, MediaLevel, Role, TicketRole, Unit
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class ReportForm(forms.ModelForm):
+    platform = forms.CharField(label="来源平台", max_length=50, required=False)
+    url = forms.URLField(label="原帖链接", max_length=1000, required=False, assume_scheme="https")
+    screenshot = forms.FileField(label="截图", required=False)
+
+    class Meta:
+        model = Incident
+        fields = [
+            "title", "summary", "category", "subject_unit", "location", "posted_at", "first_seen_at",
+            "views", "comments", "reposts", "site_count", "media_level", "is_historical", "is_confidential",
+        ]  # fmt: skip
+        widgets = {
+            "posted_at": DateTimeInput(),
+            "first_seen_at": DateTimeInput(),
+            "summary": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subject_unit"].queryset = Unit.objects.filter(is_active=True)
+        self.fields["media_level"].choices = MediaLevel.choices
+
+    def links(self):
+        url = self.cleaned_data.get("url")
+        if not url:
+            return []
+        return [{"platform": self.cleaned_data.get("platform") or "未注明", "url": url}]
+
+
+class GradeForm(forms.Form):
+    grade = forms.ChoiceField(label="等级", choices=Grade.choices)
+    reason = forms.CharField(label="研判理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DispatchForm(forms.Form):
+    lead = forms.ModelChoiceField(label="主办单位", queryset=Unit.objects.none(), required=False)
+    assists = forms.ModelMultipleChoiceField(
+        label="协办单位", queryset=Unit.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    due_at = forms.DateTimeField(label="指定办理时限（可选）", required=False, widget=DateTimeInput())
+    instructions = forms.CharField(label="转办要求", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = Unit.objects.filter(is_active=True, is_office=False)
+        self.fields["lead"].queryset = units
+        self.fields["assists"].queryset = units
+
+    def assignments(self):
+        result = []
+        if self.cleaned_data.get("lead"):
+            result.append((self.cleaned_data["lead"], TicketRole.LEAD))
+        result += [(u, TicketRole.ASSIST) for u in self.cleaned_data.get("assists") or []]
+        return result
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="理由", widget=forms.Textarea(attrs={"rows": 2}), error_messages={"required": "请填写理由。"}
+    )
+
+
+class OptionalReasonForm(forms.Form):
+    reason = forms.CharField(label="意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MergeForm(forms.Form):
+    into = forms.IntegerField(label="合并至舆情编号（ID）", min_value=1)
+    reason = forms.CharField(label="理由", required=False)
+
+
+class FeedbackForm(forms.Form):
+    kind = forms.ChoiceField(label="类型", choices=Feedback.Kind.choices)
+    content = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 4}))
+    attachment = forms.FileField(label="附件", required=False)
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(label="指定认领人", queryset=get_user_model().objects.none())
+    reason = forms.CharField(label="说明", required=False)
+
+    def __init__(self, *args, unit=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if unit is not None:
+            self.fields["assignee"].queryset = get_user_model().objects.filter(
+                memberships__unit=unit, memberships__role=Role.LIAISON, memberships__is_active=True
+            )

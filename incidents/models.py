@@ -1,0 +1,346 @@
+"""Incidents (舆情), the tickets (转办单) they are dispatched as, and the append-only audit trail."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from . import workflow
+
+
+class Unit(models.Model):
+    """An organisational unit. The tree is kept as a materialised path of codes so that
+    "this unit and everything under it" is one indexed prefix query."""
+
+    class Kind(models.TextChoices):
+        OFFICE = "office", "领导小组/办公室"
+        TOWN = "town", "乡镇/街道"
+        DEPARTMENT = "department", "县直部门"
+        OTHER = "other", "其他"
+
+    name = models.CharField("名称", max_length=100)
+    code = models.SlugField("编码", max_length=50, unique=True)
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices, default=Kind.DEPARTMENT)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级单位", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    path = models.CharField("路径", max_length=500, editable=False, db_index=True)
+    is_office = models.BooleanField(
+        "舆情办公室", default=False, help_text="承担研判、转办、销号的办公室（区委办/网信办）"
+    )
+    # Matching hints for the 属地/属事 suggestion at dispatch; free text, comma separated.
+    jurisdiction_keywords = models.CharField("属地/属事关键词", max_length=500, blank=True)
+    is_active = models.BooleanField("启用", default=True)
+    sort_order = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "单位"
+        verbose_name_plural = "单位"
+        ordering = ["path"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        old_path = self.path
+        self.path = (self.parent.path if self.parent_id else "/") + self.code + "/"
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            # Moving a unit moves its subtree; rewrite the descendants' prefixes.
+            for child in Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
+                child.path = self.path + child.path[len(old_path):]
+                Unit.objects.filter(pk=child.pk).update(path=child.path)
+
+
+class Role(models.TextChoices):
+    DUTY_OFFICER = "duty_officer", "值班员"
+    LIAISON = "liaison", "联络员"
+    LEADER = "leader", "领导"
+    ADMIN = "admin", "管理员"
+
+
+class Membership(models.Model):
+    """A person's role in a unit. One person may hold several roles, in several units."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="memberships", verbose_name="单位")
+    role = models.CharField("角色", max_length=20, choices=Role.choices)
+    title = models.CharField("职务", max_length=50, blank=True)
+    phone = models.CharField("手机", max_length=20, blank=True)
+    is_active = models.BooleanField("有效", default=True)
+
+    class Meta:
+        verbose_name = "人员角色"
+        verbose_name_plural = "人员角色"
+        constraints = [models.UniqueConstraint(fields=["user", "unit", "role"], name="uniq_membership")]
+        indexes = [models.Index(fields=["unit", "role"])]
+
+    def __str__(self):
+        return f"{self.user} · {self.unit} · {self.get_role_display()}"
+
+
+class Grade(models.TextChoices):
+    """Canonical four grades; labels and colours are configurable in GradeSetting."""
+
+    I = "I", "Ⅰ级 特别重大"  # noqa: E741
+    II = "II", "Ⅱ级 重大"
+    III = "III", "Ⅲ级 较大"
+    IV = "IV", "Ⅳ级 一般"
+
+
+class Approver(models.TextChoices):
+    OFFICE = "office", "办公室"
+    LEADER = "leader", "领导"
+
+
+class GradeSetting(models.Model):
+    """Per-grade settings the admin controls (domain.md §3.4, §4.6): who signs off the close-out,
+    and the plan #8 thresholds that only *suggest* a grade to the duty officer."""
+
+    grade = models.CharField("等级", max_length=3, choices=Grade.choices, unique=True)
+    label = models.CharField("显示名称", max_length=20)
+    colour = models.CharField("颜色", max_length=20, default="#1e88e5")
+    close_approver = models.CharField("销号审批", max_length=10, choices=Approver.choices, default=Approver.OFFICE)
+    min_views = models.PositiveIntegerField("点击量≥", null=True, blank=True)
+    min_comments = models.PositiveIntegerField("评论量≥", null=True, blank=True)
+    min_sites = models.PositiveIntegerField("转载网站数≥", null=True, blank=True)
+    min_media_level = models.CharField("媒体级别≥", max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = "等级设置"
+        verbose_name_plural = "等级设置"
+        ordering = ["grade"]
+
+    def __str__(self):
+        return self.label
+
+
+class MediaLevel(models.TextChoices):
+    NONE = "", "无"
+    LOCAL = "local", "本地媒体"
+    MUNICIPAL = "municipal", "市级媒体"
+    PROVINCIAL = "provincial", "省级媒体"
+    CENTRAL = "central", "中央媒体"
+
+
+class Category(models.TextChoices):
+    POLICY = "policy", "政策解读"
+    LIVELIHOOD = "livelihood", "民生诉求"
+    EMERGENCY = "emergency", "突发事件"
+    CONDUCT = "conduct", "干部作风"
+    RUMOUR = "rumour", "谣言/不实信息"
+    CORRUPTION = "corruption", "涉腐"
+    SAFETY = "safety", "公共安全"
+    OTHER = "other", "其他"
+
+
+class Incident(models.Model):
+    Status = workflow.IncidentStatus
+
+    title = models.CharField("标题", max_length=200)
+    summary = models.TextField("摘要", blank=True)
+    category = models.CharField("类别", max_length=20, choices=Category.choices, default=Category.OTHER)
+    subject_unit = models.ForeignKey(
+        Unit, verbose_name="属地/涉事单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    location = models.CharField("地点", max_length=200, blank=True)
+    # Limits run from different moments (domain.md §3.2): keep each one.
+    posted_at = models.DateTimeField("原帖发布时间", null=True, blank=True)
+    first_seen_at = models.DateTimeField("发现时间", default=timezone.now)
+    reported_at = models.DateTimeField("报送时间", default=timezone.now, db_index=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="报送人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    views = models.PositiveIntegerField("浏览量", default=0)
+    comments = models.PositiveIntegerField("评论量", default=0)
+    reposts = models.PositiveIntegerField("转发量", default=0)
+    site_count = models.PositiveIntegerField("转载网站数", default=0)
+    media_level = models.CharField("最高媒体级别", max_length=20, choices=MediaLevel.choices, blank=True)
+    grade = models.CharField("等级", max_length=3, choices=Grade.choices, blank=True)
+    graded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="研判人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    graded_at = models.DateTimeField("研判时间", null=True, blank=True)
+    grade_reason = models.TextField("研判理由", blank=True)
+    is_historical = models.BooleanField("历史遗留问题", default=False)
+    is_confidential = models.BooleanField("敏感/限制知悉", default=False)
+    status = models.CharField("状态", max_length=20, choices=workflow.IncidentStatus.choices, default="reported")
+    merged_into = models.ForeignKey(
+        "self", verbose_name="合并至", null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
+    )
+    closed_at = models.DateTimeField("销号时间", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="销号人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    external_id = models.CharField("外部编号", max_length=200, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "舆情"
+        verbose_name_plural = "舆情"
+        ordering = ["-reported_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-reported_at"], name="incident_status_reported"),
+            models.Index(fields=["grade", "status"], name="incident_grade_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    @property
+    def number(self):
+        stamp = timezone.localtime(self.reported_at).strftime("%Y%m%d") if self.reported_at else "00000000"
+        return f"YQ{stamp}-{self.pk or 0:05d}"
+
+
+class SourceLink(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="links")
+    platform = models.CharField("平台", max_length=50)
+    url = models.URLField("链接", max_length=1000, db_index=True)
+    first_seen_at = models.DateTimeField("首次发现", default=timezone.now)
+
+    class Meta:
+        verbose_name = "来源链接"
+        verbose_name_plural = "来源链接"
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.url
+
+
+class TicketRole(models.TextChoices):
+    LEAD = "lead", "主办"
+    ASSIST = "assist", "协办"
+
+
+class Ticket(models.Model):
+    """One per responsible unit per dispatch (转办单). Each unit claims, handles and reports on its own."""
+
+    Status = workflow.TicketStatus
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="tickets", verbose_name="舆情")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="tickets", verbose_name="责任单位")
+    role = models.CharField("承办类型", max_length=10, choices=TicketRole.choices)
+    status = models.CharField("状态", max_length=30, choices=workflow.TicketStatus.choices, default="dispatched")
+    instructions = models.TextField("转办要求", blank=True)
+    due_at = models.DateTimeField("指定办理时限", null=True, blank=True, help_text="转办时明确的时限优先于默认时限")
+    dispatched_at = models.DateTimeField("转办时间", default=timezone.now)
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="转办人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    claimed_at = models.DateTimeField("认领时间", null=True, blank=True)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="认领人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    designated = models.BooleanField("指定认领", default=False)
+    overdue_unclaimed_at = models.DateTimeField("逾期未认领时间", null=True, blank=True)
+    returned_at = models.DateTimeField("退回时间", null=True, blank=True)
+    return_reason = models.TextField("退回理由", blank=True)
+    feedback_at = models.DateTimeField("反馈时间", null=True, blank=True)
+    closed_at = models.DateTimeField("销号时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "转办单"
+        verbose_name_plural = "转办单"
+        ordering = ["-dispatched_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "unit"],
+                condition=Q(status__in=workflow.TICKET_OPEN_STATES),
+                name="one_open_ticket_per_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["incident"],
+                condition=Q(role="lead", status__in=workflow.TICKET_OPEN_STATES),
+                name="one_open_lead_ticket",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "status", "-dispatched_at"], name="ticket_unit_status"),
+            models.Index(fields=["status", "dispatched_at"], name="ticket_status_dispatched"),
+        ]
+
+    def __str__(self):
+        return f"{self.incident.number} → {self.unit}（{self.get_role_display()}）"
+
+    @property
+    def is_open(self):
+        return self.status in workflow.TICKET_OPEN_STATES
+
+
+class Feedback(models.Model):
+    class Kind(models.TextChoices):
+        PROGRESS = "progress", "进展情况"
+        FEEDBACK = "feedback", "办理反馈"
+        REPORT = "report", "核实调查报告"
+        WRITTEN_EXPLANATION = "explanation", "书面说明（一时难以落实）"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="feedback")
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    content = models.TextField("内容")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField("提交时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "办理反馈"
+        verbose_name_plural = "办理反馈"
+        ordering = ["submitted_at", "id"]
+
+
+def attachment_path(instance, filename):
+    return f"attachments/{timezone.now():%Y/%m}/{filename}"
+
+
+class Attachment(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="attachments")
+    feedback = models.ForeignKey(Feedback, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField("文件", upload_to=attachment_path)
+    caption = models.CharField("说明", max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+
+    @property
+    def name(self):
+        return self.file.name.rsplit("/", 1)[-1]
+
+
+class AuditEvent(models.Model):
+    """Append-only. The database refuses UPDATE and DELETE on this table (see the trigger migration);
+    foreign keys carry no constraint so that history outlives whatever it describes."""
+
+    at = models.DateTimeField("时间", default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    actor_name = models.CharField("操作人", max_length=150)
+    action = models.CharField("操作", max_length=50)
+    incident = models.ForeignKey(
+        Incident, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="audit_events"
+    )
+    ticket = models.ForeignKey(
+        Ticket, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="audit_events"
+    )
+    object_type = models.CharField("对象类型", max_length=50)
+    object_id = models.CharField("对象编号", max_length=50)
+    before = models.JSONField("变更前", default=dict, blank=True)
+    after = models.JSONField("变更后", default=dict, blank=True)
+    reason = models.TextField("理由", blank=True)
+    ip = models.GenericIPAddressField("IP", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "审计记录"
+        verbose_name_plural = "审计记录"
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["incident", "at"], name="audit_incident_at"),
+            models.Index(fields=["ticket", "at"], name="audit_ticket_at"),
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"

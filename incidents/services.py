@@ -1,0 +1,431 @@
+"""Every write to incidents and tickets. Each function checks the actor's permission, validates,
+applies the state transition and writes the audit event, all in one transaction.
+
+Order of checks: visibility (404), role (403), state (409), input (400). Nothing is written
+unless all pass."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import audit, workflow
+from .access import access_for
+from .errors import Conflict, IllegalTransition, InvalidInput, NotFound, NotPermitted
+from .models import (
+    Approver,
+    Attachment,
+    Feedback,
+    Grade,
+    GradeSetting,
+    Incident,
+    Membership,
+    Role,
+    SourceLink,
+    Ticket,
+    TicketRole,
+    Unit,
+)
+from .selectors import visible_incidents, visible_tickets
+from .workflow import INCIDENT, LEADER, LIAISON, OFFICE, SYSTEM, TICKET
+
+INCIDENT_FIELDS = ("status", "grade")
+TICKET_FIELDS = ("status",)
+REPORT_FIELDS = (
+    "title", "summary", "category", "subject_unit", "location", "posted_at", "first_seen_at",
+    "views", "comments", "reposts", "site_count", "media_level", "is_historical", "is_confidential",
+)  # fmt: skip
+
+
+def _locked_incident(actor, incident):
+    pk = incident.pk if isinstance(incident, Incident) else incident
+    locked = visible_incidents(actor).select_for_update(of=("self",)).filter(pk=pk).first()
+    if locked is None:
+        raise NotFound("舆情不存在或无权查看。")
+    return locked
+
+
+def _locked_ticket(actor, ticket):
+    pk = ticket.pk if isinstance(ticket, Ticket) else ticket
+    locked = visible_tickets(actor).select_for_update(of=("self",)).select_related("unit").filter(pk=pk).first()
+    if locked is None:
+        raise NotFound("转办单不存在或无权查看。")
+    return locked
+
+
+def _require(machine, action, kinds):
+    t = machine.transitions[action]
+    if not (t.actors & kinds):
+        raise NotPermitted(f"您没有「{t.label}」的权限。")
+    return t
+
+
+def _office_kinds(actor):
+    return {OFFICE} if access_for(actor).is_office else set()
+
+
+def _require_reason(reason, what="理由"):
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(f"请填写{what}。", {"reason": [f"请填写{what}。"]})
+    return reason
+
+
+def _move_incident(actor, incident, action, *, reason="", ip=None, after_extra=None):
+    t = INCIDENT.transition(action, incident.status)
+    before = audit.snapshot(incident, INCIDENT_FIELDS)
+    incident.status = t.target_from(incident.status)
+    incident.save()
+    after = audit.snapshot(incident, INCIDENT_FIELDS) | (after_extra or {})
+    audit.record(actor, action, incident, before=before, after=after, reason=reason, ip=ip, incident=incident)
+
+
+def _move_ticket(actor, ticket, action, *, reason="", ip=None, after_extra=None, **changes):
+    t = TICKET.transition(action, ticket.status)
+    before = audit.snapshot(ticket, TICKET_FIELDS)
+    ticket.status = t.target_from(ticket.status)
+    for name, value in changes.items():
+        setattr(ticket, name, value)
+    ticket.save()
+    after = audit.snapshot(ticket, TICKET_FIELDS) | {"unit": ticket.unit.name} | (after_extra or {})
+    audit.record(
+        actor, action, ticket, before=before, after=after, reason=reason, ip=ip, incident=ticket.incident, ticket=ticket
+    )
+
+
+# --- Incidents -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_incident(actor, *, links=(), files=(), ip=None, external_id=None, **fields) -> Incident:
+    """Log a collected item (采集报送, domain.md T1/T2). Duty officers and unit liaisons may report."""
+    access = access_for(actor)
+    if not (access.is_office or access.is_liaison):
+        raise NotPermitted("只有值班员或联络员可以报送舆情。")
+    unknown = set(fields) - set(REPORT_FIELDS)
+    if unknown:
+        raise InvalidInput(f"未知字段：{', '.join(sorted(unknown))}")
+    title = (fields.get("title") or "").strip()
+    if not title:
+        raise InvalidInput("请填写标题。", {"title": ["请填写标题。"]})
+    incident = Incident(reported_by=actor, reported_at=timezone.now(), external_id=external_id or None, **fields)
+    incident.title = title
+    if incident.first_seen_at and incident.first_seen_at > timezone.now():
+        raise InvalidInput("发现时间不能晚于现在。", {"first_seen_at": ["发现时间不能晚于现在。"]})
+    incident.save()
+    for link in links:
+        SourceLink.objects.create(incident=incident, **link)
+    for f in files:
+        Attachment.objects.create(incident=incident, file=f, uploaded_by=actor)
+    audit.record(
+        actor, "report", incident, after=audit.snapshot(incident, ("status", "title") + REPORT_FIELDS[2:]),
+        ip=ip, incident=incident,
+    )  # fmt: skip
+    return incident
+
+
+@transaction.atomic
+def grade_incident(actor, incident, *, grade, reason, ip=None) -> Incident:
+    """研判定级 or regrade. Every change keeps who, when, why and the metrics it was based on (domain.md §4.5)."""
+    incident = _locked_incident(actor, incident)
+    action = "grade" if INCIDENT.allows("grade", incident.status) else "regrade"
+    t = _require(INCIDENT, action, _office_kinds(actor))
+    INCIDENT.transition(action, incident.status)
+    if grade not in Grade.values:
+        raise InvalidInput("等级无效。", {"grade": ["请选择有效的等级。"]})
+    reason = _require_reason(reason, "研判理由")
+    if action == "regrade" and grade == incident.grade:
+        raise InvalidInput("新等级与当前等级相同。", {"grade": ["新等级与当前等级相同。"]})
+    before = audit.snapshot(incident, INCIDENT_FIELDS)
+    incident.grade, incident.graded_by, incident.graded_at, incident.grade_reason = grade, actor, timezone.now(), reason
+    incident.status = t.target_from(incident.status)
+    incident.save()
+    metrics = audit.snapshot(incident, ("views", "comments", "reposts", "site_count", "media_level"))
+    audit.record(
+        actor, action, incident, before=before, after=audit.snapshot(incident, INCIDENT_FIELDS) | {"metrics": metrics},
+        reason=reason, ip=ip, incident=incident,
+    )  # fmt: skip
+    from monitoring.scheduling import on_incident_regraded
+
+    if action == "regrade":
+        on_incident_regraded(incident, actor=actor, ip=ip)
+    return incident
+
+
+@transaction.atomic
+def dispatch_incident(actor, incident, *, assignments, due_at=None, instructions="", ip=None) -> list[Ticket]:
+    """转办 by 属地/属事/属人 (domain.md §1.3): one ticket per responsible unit, exactly one lead (主办)
+    among the open tickets. An explicit deadline given here beats the policy default (000 三.2)."""
+    incident = _locked_incident(actor, incident)
+    action = "dispatch" if INCIDENT.allows("dispatch", incident.status) else "dispatch_more"
+    _require(INCIDENT, action, _office_kinds(actor))
+    INCIDENT.transition(action, incident.status)
+    if not incident.grade:
+        raise InvalidInput("请先研判定级再转办。")
+    if not assignments:
+        raise InvalidInput("请至少选择一个责任单位。", {"tickets": ["请至少选择一个责任单位。"]})
+    now = timezone.now()
+    if due_at is not None and due_at <= now:
+        raise InvalidInput("指定的办理时限必须晚于现在。", {"due_at": ["指定的办理时限必须晚于现在。"]})
+    open_tickets = list(incident.tickets.filter(status__in=workflow.TICKET_OPEN_STATES))
+    busy_units = {t.unit_id for t in open_tickets}
+    has_lead = any(t.role == TicketRole.LEAD for t in open_tickets)
+    seen, leads = set(), 0
+    for unit, role in assignments:
+        if role not in TicketRole.values:
+            raise InvalidInput("承办类型无效。", {"tickets": ["承办类型须为主办或协办。"]})
+        if not isinstance(unit, Unit) or not unit.is_active:
+            raise InvalidInput("责任单位无效。", {"tickets": ["责任单位不存在或已停用。"]})
+        if unit.pk in seen:
+            raise InvalidInput(f"「{unit.name}」重复选择。", {"tickets": [f"「{unit.name}」重复选择。"]})
+        if unit.pk in busy_units:
+            raise InvalidInput(f"「{unit.name}」已有在办的转办单。", {"tickets": [f"「{unit.name}」已有在办的转办单。"]})
+        seen.add(unit.pk)
+        leads += role == TicketRole.LEAD
+    if leads > 1 or (has_lead and leads):
+        raise InvalidInput("只能有一个主办单位。", {"tickets": ["只能有一个主办单位。"]})
+    if not has_lead and not leads:
+        raise InvalidInput("请指定一个主办单位。", {"tickets": ["请指定一个主办单位。"]})
+
+    instructions = (instructions or "").strip()
+    tickets = []
+    for unit, role in assignments:
+        ticket = Ticket.objects.create(
+            incident=incident, unit=unit, role=role, instructions=instructions, due_at=due_at,
+            dispatched_at=now, dispatched_by=actor,
+        )  # fmt: skip
+        audit.record(
+            actor, "dispatch", ticket, after={"status": ticket.status, "unit": unit.name, "role": role, "due_at": due_at},
+            reason=instructions, ip=ip, incident=incident, ticket=ticket,
+        )  # fmt: skip
+        tickets.append(ticket)
+    _move_incident(
+        actor, incident, action, reason=instructions, ip=ip,
+        after_extra={"units": [f"{u.name}（{TicketRole(r).label}）" for u, r in assignments]},
+    )  # fmt: skip
+    from monitoring.scheduling import on_tickets_dispatched
+
+    on_tickets_dispatched(incident, tickets, actor=actor, ip=ip)
+    return tickets
+
+
+@transaction.atomic
+def dismiss_incident(actor, incident, *, reason, ip=None) -> Incident:
+    """不予处置: fake opinion, out of scope, or positive coverage kept only for the daily report."""
+    incident = _locked_incident(actor, incident)
+    _require(INCIDENT, "dismiss", _office_kinds(actor))
+    INCIDENT.transition("dismiss", incident.status)
+    reason = _require_reason(reason)
+    _move_incident(actor, incident, "dismiss", reason=reason, ip=ip)
+    return incident
+
+
+@transaction.atomic
+def merge_incident(actor, incident, *, into, reason="", ip=None) -> Incident:
+    """Merge a duplicate into another incident: its open tickets are cancelled and its links move over."""
+    incident = _locked_incident(actor, incident)
+    _require(INCIDENT, "merge", _office_kinds(actor))
+    INCIDENT.transition("merge", incident.status)
+    target = visible_incidents(actor).filter(pk=into.pk if isinstance(into, Incident) else into).first()
+    if target is None:
+        raise InvalidInput("合并目标不存在。", {"into": ["合并目标不存在。"]})
+    if target.pk == incident.pk:
+        raise InvalidInput("不能合并到自身。", {"into": ["不能合并到自身。"]})
+    if target.status not in workflow.INCIDENT_OPEN_STATES:
+        raise InvalidInput("只能合并到未办结的舆情。", {"into": ["只能合并到未办结的舆情。"]})
+    for ticket in incident.tickets.select_related("unit", "incident").filter(status__in=workflow.TICKET_OPEN_STATES):
+        _move_ticket(actor, ticket, "cancel", reason=f"舆情已合并至 {target.number}", ip=ip)
+    known = set(target.links.values_list("url", flat=True))
+    for link in incident.links.all():
+        if link.url not in known:
+            SourceLink.objects.create(incident=target, platform=link.platform, url=link.url, first_seen_at=link.first_seen_at)
+    incident.merged_into = target
+    _move_incident(actor, incident, "merge", reason=reason, ip=ip, after_extra={"merged_into": target.number})
+    audit.record(
+        actor, "merge_received", target, after={"merged": incident.number}, reason=reason, ip=ip, incident=target
+    )
+    from monitoring.scheduling import on_tickets_ended
+
+    on_tickets_ended(incident)
+    return incident
+
+
+@transaction.atomic
+def close_incident(actor, incident, *, opinion="", ip=None) -> Incident:
+    """审核销号 (000 四.3). The office signs off 一般/较大; the grades configured for a leader
+    (by default 重大/特别重大) need a leader. Every open ticket must have reported back."""
+    incident = _locked_incident(actor, incident)
+    _require(INCIDENT, "close", _incident_kinds(actor, incident))
+    INCIDENT.transition("close", incident.status)
+    approver = _close_approver(incident)
+    kinds = _incident_kinds(actor, incident)
+    if approver == Approver.LEADER and LEADER not in kinds:
+        raise NotPermitted(f"「{incident.get_grade_display()}」舆情须由领导审核销号。")
+    if approver == Approver.OFFICE and OFFICE not in kinds:
+        raise NotPermitted("该舆情由办公室审核销号。")
+    open_tickets = list(incident.tickets.select_related("unit", "incident").filter(status__in=workflow.TICKET_OPEN_STATES))
+    pending = [t.unit.name for t in open_tickets if not TICKET.allows("close", t.status)]
+    if pending:
+        raise InvalidInput(f"以下单位尚未反馈，不能销号：{'、'.join(pending)}")
+    now = timezone.now()
+    for ticket in open_tickets:
+        _move_ticket(actor, ticket, "close", reason=opinion, ip=ip, closed_at=now)
+    incident.closed_at, incident.closed_by = now, actor
+    _move_incident(actor, incident, "close", reason=opinion, ip=ip)
+    from monitoring.scheduling import on_tickets_ended
+
+    on_tickets_ended(incident)
+    return incident
+
+
+@transaction.atomic
+def send_back_incident(actor, incident, *, reason, ip=None) -> Incident:
+    """退回重办: the review finds the result inadequate (000 四.3); the lead unit handles it again."""
+    incident = _locked_incident(actor, incident)
+    _require(INCIDENT, "send_back", _incident_kinds(actor, incident))
+    INCIDENT.transition("send_back", incident.status)
+    reason = _require_reason(reason, "退回意见")
+    for ticket in incident.tickets.select_related("unit", "incident").filter(status="feedback_submitted"):
+        if ticket.role == TicketRole.LEAD:
+            _move_ticket(actor, ticket, "reopen_ticket", reason=reason, ip=ip)
+    _move_incident(actor, incident, "send_back", reason=reason, ip=ip)
+    return incident
+
+
+@transaction.atomic
+def reopen_incident(actor, incident, *, reason, ip=None) -> Incident:
+    """舆情反复: a closed incident comes back for a new 研判, keeping all its history (domain.md T24)."""
+    incident = _locked_incident(actor, incident)
+    _require(INCIDENT, "reopen", _office_kinds(actor))
+    INCIDENT.transition("reopen", incident.status)
+    reason = _require_reason(reason, "反复情况说明")
+    incident.closed_at = None
+    incident.closed_by = None
+    _move_incident(actor, incident, "reopen", reason=reason, ip=ip)
+    return incident
+
+
+def _incident_kinds(actor, incident):
+    """Actor kinds towards an incident as a whole: office, or leader of the lead unit."""
+    access = access_for(actor)
+    kinds = _office_kinds(actor)
+    if access.is_leader:
+        lead_units = incident.tickets.filter(role=TicketRole.LEAD).values_list("unit_id", flat=True)
+        if any(uid in access.leader_unit_ids for uid in lead_units):
+            kinds.add(LEADER)
+    return kinds
+
+
+def _close_approver(incident):
+    setting = GradeSetting.objects.filter(grade=incident.grade).first()
+    if setting is not None:
+        return setting.close_approver
+    return Approver.LEADER if incident.grade in (Grade.I, Grade.II) else Approver.OFFICE
+
+
+# --- Tickets --------------------------------------------------------------------------------------
+
+
+def _ticket_kinds(actor, ticket):
+    return access_for(actor).kinds_for_unit(ticket.unit_id)
+
+
+@transaction.atomic
+def claim_ticket(actor, ticket, *, ip=None) -> Ticket:
+    """认领 (002 第六条). The row is locked, so of two liaisons claiming at once exactly one wins."""
+    ticket = _locked_ticket(actor, ticket)
+    _require(TICKET, "claim", _ticket_kinds(actor, ticket))
+    if ticket.claimed_by_id and not TICKET.allows("claim", ticket.status):
+        who = ticket.claimed_by.get_full_name() or ticket.claimed_by.get_username()
+        raise Conflict(f"该转办单已由 {who} 于 {timezone.localtime(ticket.claimed_at):%m-%d %H:%M} 认领。")
+    now = timezone.now()
+    _move_ticket(actor, ticket, "claim", ip=ip, claimed_at=now, claimed_by=actor)
+    _ticket_started(actor, ticket, ip)
+    from monitoring.scheduling import on_ticket_claimed
+
+    on_ticket_claimed(ticket, actor=actor, ip=ip)
+    return ticket
+
+
+@transaction.atomic
+def assign_ticket(actor, ticket, *, assignee, reason="", ip=None) -> Ticket:
+    """指定认领: the office names the claimant of an unclaimed ticket; recorded for assessment (002 第六条)."""
+    ticket = _locked_ticket(actor, ticket)
+    _require(TICKET, "assign", _ticket_kinds(actor, ticket))
+    TICKET.transition("assign", ticket.status)
+    if assignee is None or not Membership.objects.filter(
+        user=assignee, unit_id=ticket.unit_id, role=Role.LIAISON, is_active=True
+    ).exists():
+        raise InvalidInput("被指定人须为该单位的联络员。", {"assignee": ["被指定人须为该单位的联络员。"]})
+    now = timezone.now()
+    _move_ticket(
+        actor, ticket, "assign", reason=reason, ip=ip, claimed_at=now, claimed_by=assignee, designated=True,
+        after_extra={"assignee": assignee.get_full_name() or assignee.get_username(), "designated": True},
+    )  # fmt: skip
+    _ticket_started(actor, ticket, ip)
+    from monitoring.scheduling import on_ticket_claimed
+
+    on_ticket_claimed(ticket, actor=actor, ip=ip)
+    return ticket
+
+
+def _ticket_started(actor, ticket, ip):
+    incident = Incident.objects.select_for_update().get(pk=ticket.incident_id)
+    ticket.incident = incident
+    if INCIDENT.allows("start", incident.status):
+        _move_incident(None, incident, "start", ip=ip, after_extra={"by_unit": ticket.unit.name})
+
+
+@transaction.atomic
+def return_ticket(actor, ticket, *, reason, ip=None) -> Ticket:
+    """退回: not this unit's business. A product addition (the seeds have no 退回); a designated claim
+    cannot be returned without the office (domain.md §2.3). A returned lead sends the incident back."""
+    ticket = _locked_ticket(actor, ticket)
+    _require(TICKET, "return", _ticket_kinds(actor, ticket))
+    TICKET.transition("return", ticket.status)
+    reason = _require_reason(reason, "退回理由")
+    if ticket.designated:
+        raise InvalidInput("该转办单为办公室指定认领，不能退回，请与办公室联系。")
+    _move_ticket(actor, ticket, "return", reason=reason, ip=ip, returned_at=timezone.now(), return_reason=reason)
+    incident = Incident.objects.select_for_update().get(pk=ticket.incident_id)
+    if ticket.role == TicketRole.LEAD and INCIDENT.allows("lead_returned", incident.status):
+        _move_incident(actor, incident, "lead_returned", reason=reason, ip=ip, after_extra={"unit": ticket.unit.name})
+    from monitoring.scheduling import on_ticket_ended
+
+    on_ticket_ended(ticket)
+    return ticket
+
+
+FINAL_KIND = {TicketRole.LEAD: Feedback.Kind.REPORT, TicketRole.ASSIST: Feedback.Kind.FEEDBACK}
+
+
+@transaction.atomic
+def submit_feedback(actor, ticket, *, kind, content, files=(), ip=None) -> Feedback:
+    """Progress (进展), written explanation when it cannot be done in time (书面说明, 000 三.2),
+    or the final result: the lead unit's 核实调查报告 (002 第八条), an assisting unit's feedback.
+    The lead's report puts the incident under review."""
+    ticket = _locked_ticket(actor, ticket)
+    final = kind in (Feedback.Kind.REPORT, Feedback.Kind.FEEDBACK)
+    action = "submit_feedback" if final else "progress"
+    _require(TICKET, action, _ticket_kinds(actor, ticket))
+    TICKET.transition(action, ticket.status)
+    if kind not in Feedback.Kind.values:
+        raise InvalidInput("反馈类型无效。", {"kind": ["反馈类型无效。"]})
+    if final and kind != FINAL_KIND[ticket.role]:
+        expected = FINAL_KIND[ticket.role].label
+        raise InvalidInput(f"{ticket.get_role_display()}单位应提交「{expected}」。", {"kind": [f"应提交「{expected}」。"]})
+    content = (content or "").strip()
+    if not content:
+        raise InvalidInput("请填写反馈内容。", {"content": ["请填写反馈内容。"]})
+    now = timezone.now()
+    feedback = Feedback.objects.create(ticket=ticket, kind=kind, content=content, submitted_by=actor, submitted_at=now)
+    for f in files:
+        Attachment.objects.create(incident_id=ticket.incident_id, feedback=feedback, file=f, uploaded_by=actor)
+    changes = {"feedback_at": now} if final else {}
+    _move_ticket(actor, ticket, action, ip=ip, after_extra={"kind": kind, "feedback_id": feedback.pk}, **changes)
+    if final and ticket.role == TicketRole.LEAD:
+        incident = Incident.objects.select_for_update().get(pk=ticket.incident_id)
+        _move_incident(actor, incident, "submit_for_review", ip=ip, after_extra={"report_id": feedback.pk})
+    from monitoring.scheduling import on_feedback_submitted
+
+    on_feedback_submitted(ticket, feedback, actor=actor, ip=ip)
+    return feedback
+

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("incidents/", views.incident_list, name="incident_list"),
+    path("incidents/new/", views.incident_create, name="incident_create"),
+    path("incidents/<int:pk>/", views.incident_detail, name="incident_detail"),
+    path("incidents/<int:pk>/<slug:action>/", views.incident_action, name="incident_action"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
+    path("tickets/", views.ticket_list, name="ticket_list"),
+    path("tickets/<int:pk>/", views.ticket_detail, name="ticket_detail"),
+    path("tickets/<int:pk>/<slug:action>/", views.ticket_action, name="ticket_action"),
+]

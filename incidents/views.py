@@ -1,0 +1,255 @@
+"""Server-rendered pages. Thin: parse the form, call one service, show the outcome."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .access import access_for
+from .errors import DomainError
+from .forms import (
+    AssignForm,
+    DispatchForm,
+    FeedbackForm,
+    GradeForm,
+    MergeForm,
+    OptionalReasonForm,
+    ReasonForm,
+    ReportForm,
+)
+from .http import client_ip
+from .models import Attachment, Grade, Incident
+from .workflow import INCIDENT, TICKET, IncidentStatus, TicketStatus
+
+
+@login_required
+def home(request):
+    access = access_for(request.user)
+    if access.is_office or access.is_leader:
+        return redirect("incident_list")
+    if access.is_liaison:
+        return redirect("ticket_list")
+    if access.is_admin:
+        return redirect("admin:index")
+    return render(request, "incidents/no_role.html")
+
+
+def _page(request, qs, per_page=25):
+    return Paginator(qs, per_page).get_page(request.GET.get("page"))
+
+
+@login_required
+def incident_list(request):
+    status, grade, q = request.GET.get("status"), request.GET.get("grade"), request.GET.get("q", "").strip()
+    qs = selectors.incident_list(request.user, status=status or None, grade=grade or None, q=q or None)
+    context = {
+        "page": _page(request, qs),
+        "statuses": IncidentStatus.choices,
+        "grades": Grade.choices,
+        "filters": {"status": status or "", "grade": grade or "", "q": q},
+    }
+    return render(request, "incidents/incident_list.html", context)
+
+
+@login_required
+def incident_create(request):
+    form = ReportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        files = [form.cleaned_data["screenshot"]] if form.cleaned_data.get("screenshot") else []
+        try:
+            incident = services.report_incident(
+                request.user, links=form.links(), files=files, ip=client_ip(request), **fields
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"已报送舆情 {incident.number}。")
+            return redirect("incident_detail", pk=incident.pk)
+    return render(request, "incidents/incident_form.html", {"form": form})
+
+
+INCIDENT_FORMS = {
+    "grade": GradeForm,
+    "dispatch": DispatchForm,
+    "dismiss": ReasonForm,
+    "merge": MergeForm,
+    "close": OptionalReasonForm,
+    "send_back": ReasonForm,
+    "reopen": ReasonForm,
+}
+
+
+def _incident_context(request, incident, bound=None):
+    access = access_for(request.user)
+    kinds = set()
+    if access.is_office:
+        kinds.add("office")
+    if access.is_leader:
+        kinds.add("leader")
+    actions = [t.action for t in INCIDENT.available(incident.status, kinds)]
+    if "regrade" in actions:
+        actions.append("grade")
+    if "dispatch_more" in actions:
+        actions.append("dispatch")
+    forms = {name: cls(prefix=name) for name, cls in INCIDENT_FORMS.items() if name in actions}
+    if bound is not None:
+        forms[bound.prefix] = bound
+    return {"incident": incident, "forms": forms, "access": access}
+
+
+def _get_incident(request, pk):
+    try:
+        return selectors.incident_detail(request.user, pk)
+    except Incident.DoesNotExist:
+        raise Http404("舆情不存在或无权查看。") from None
+
+
+@login_required
+def incident_detail(request, pk):
+    incident = _get_incident(request, pk)
+    return render(request, "incidents/incident_detail.html", _incident_context(request, incident))
+
+
+def _run_incident_action(request, incident, action, data):
+    ip = client_ip(request)
+    user = request.user
+    if action == "grade":
+        return services.grade_incident(user, incident, grade=data["grade"], reason=data["reason"], ip=ip)
+    if action == "dispatch":
+        return services.dispatch_incident(
+            user, incident, assignments=data["_form"].assignments(), due_at=data.get("due_at"),
+            instructions=data.get("instructions", ""), ip=ip,
+        )  # fmt: skip
+    if action == "dismiss":
+        return services.dismiss_incident(user, incident, reason=data["reason"], ip=ip)
+    if action == "merge":
+        return services.merge_incident(user, incident, into=data["into"], reason=data.get("reason", ""), ip=ip)
+    if action == "close":
+        return services.close_incident(user, incident, opinion=data.get("reason", ""), ip=ip)
+    if action == "send_back":
+        return services.send_back_incident(user, incident, reason=data["reason"], ip=ip)
+    if action == "reopen":
+        return services.reopen_incident(user, incident, reason=data["reason"], ip=ip)
+    raise Http404
+
+
+@login_required
+@require_POST
+def incident_action(request, pk, action):
+    if action not in INCIDENT_FORMS:
+        raise Http404
+    incident = get_object_or_404(selectors.visible_incidents(request.user), pk=pk)
+    form = INCIDENT_FORMS[action](request.POST, prefix=action)
+    if form.is_valid():
+        try:
+            _run_incident_action(request, incident, action, form.cleaned_data | {"_form": form})
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            for field, errors in exc.field_errors.items():
+                if field in form.fields:
+                    for error in errors:
+                        form.add_error(field, error)
+        else:
+            messages.success(request, "操作成功。")
+            return redirect("incident_detail", pk=pk)
+    messages.error(request, "操作未完成，请检查下方表单中的错误。")
+    incident = _get_incident(request, pk)
+    return render(request, "incidents/incident_detail.html", _incident_context(request, incident, form), status=400)
+
+
+@login_required
+def ticket_list(request):
+    status = request.GET.get("status") or None
+    qs = selectors.ticket_list(request.user, status=status)
+    context = {"page": _page(request, qs), "statuses": TicketStatus.choices, "filters": {"status": status or ""}}
+    return render(request, "incidents/ticket_list.html", context)
+
+
+TICKET_FORMS = {"claim": None, "return": ReasonForm, "feedback": FeedbackForm, "assign": AssignForm}
+
+
+def _ticket_context(request, ticket, bound=None):
+    access = access_for(request.user)
+    kinds = access.kinds_for_unit(ticket.unit_id)
+    available = {t.action for t in TICKET.available(ticket.status, kinds)}
+    forms = {}
+    if "return" in available:
+        forms["return"] = ReasonForm(prefix="return")
+    if available & {"progress", "submit_feedback"}:
+        forms["feedback"] = FeedbackForm(prefix="feedback")
+    if "assign" in available:
+        forms["assign"] = AssignForm(prefix="assign", unit=ticket.unit)
+    if bound is not None:
+        forms[bound.prefix] = bound
+    return {"ticket": ticket, "forms": forms, "can_claim": "claim" in available, "access": access}
+
+
+def _get_ticket(request, pk):
+    qs = selectors.visible_tickets(request.user).select_related("incident", "unit", "claimed_by")
+    ticket = get_object_or_404(qs, pk=pk)
+    ticket.feedback_list = list(ticket.feedback.select_related("submitted_by").prefetch_related("attachments"))
+    ticket.timeline = list(ticket.audit_events.order_by("at", "id"))
+    return ticket
+
+
+@login_required
+def ticket_detail(request, pk):
+    ticket = _get_ticket(request, pk)
+    return render(request, "incidents/ticket_detail.html", _ticket_context(request, ticket))
+
+
+@login_required
+@require_POST
+def ticket_action(request, pk, action):
+    if action not in TICKET_FORMS:
+        raise Http404
+    ticket = get_object_or_404(selectors.visible_tickets(request.user), pk=pk)
+    ip, user = client_ip(request), request.user
+    form_class = TICKET_FORMS[action]
+    form = None
+    if form_class is not None:
+        kwargs = {"unit": ticket.unit} if action == "assign" else {}
+        form = form_class(request.POST, request.FILES, prefix=action, **kwargs)
+    if form is None or form.is_valid():
+        data = form.cleaned_data if form is not None else {}
+        try:
+            if action == "claim":
+                services.claim_ticket(user, ticket, ip=ip)
+            elif action == "return":
+                services.return_ticket(user, ticket, reason=data["reason"], ip=ip)
+            elif action == "feedback":
+                files = [data["attachment"]] if data.get("attachment") else []
+                services.submit_feedback(user, ticket, kind=data["kind"], content=data["content"], files=files, ip=ip)
+            elif action == "assign":
+                services.assign_ticket(user, ticket, assignee=data["assignee"], reason=data.get("reason", ""), ip=ip)
+        except DomainError as exc:
+            if form is None:
+                messages.error(request, exc.message)
+                return redirect("ticket_detail", pk=pk)
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "操作成功。")
+            return redirect("ticket_detail", pk=pk)
+    messages.error(request, "操作未完成，请检查下方表单中的错误。")
+    ticket = _get_ticket(request, pk)
+    return render(request, "incidents/ticket_detail.html", _ticket_context(request, ticket, form), status=400)
+
+
+@login_required
+def attachment_download(request, pk):
+    """Attachments are never served as public media: the reader must see the incident (and the
+    feedback's ticket, if it belongs to one)."""
+    attachment = get_object_or_404(
+        Attachment.objects.select_related("feedback"),
+        pk=pk,
+        incident__in=selectors.visible_incidents(request.user),
+    )
+    if attachment.feedback_id and not selectors.visible_tickets(request.user).filter(
+        pk=attachment.feedback.ticket_id
+    ).exists():
+        raise Http404
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)

@@ -1,0 +1,53 @@
+from types import SimpleNamespace
+
+import pytest
+
+from incidents import services
+from incidents.models import Role, TicketRole, Unit
+
+from .factories import UnitFactory, person
+
+
+@pytest.fixture
+def org(db):
+    """A small county: the office, two towns and three departments, one person per role."""
+    county = UnitFactory(code="county", name="示范县", kind=Unit.Kind.OFFICE)
+    office = UnitFactory(code="office", name="县委办", kind=Unit.Kind.OFFICE, parent=county, is_office=True)
+    edu = UnitFactory(code="edu", name="教育局", parent=county)
+    health = UnitFactory(code="health", name="卫健委", parent=county)
+    police = UnitFactory(code="police", name="公安局", parent=county)
+    town = UnitFactory(code="town", name="城关镇", kind=Unit.Kind.TOWN, parent=county)
+    return SimpleNamespace(
+        county=county, office=office, edu=edu, health=health, police=police, town=town,
+        duty=person("duty", office, Role.DUTY_OFFICER),
+        edu_liaison=person("edu_l", edu, Role.LIAISON),
+        edu_liaison2=person("edu_l2", edu, Role.LIAISON),
+        health_liaison=person("health_l", health, Role.LIAISON),
+        police_liaison=person("police_l", police, Role.LIAISON),
+        edu_leader=person("edu_leader", edu, Role.LEADER),
+        leader=person("leader", county, Role.LEADER),
+        admin=person("admin", office, Role.ADMIN, is_staff=True, is_superuser=True),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def make_incident(org):
+    def make(title="网传某校食堂问题", grade=None, **fields):
+        incident = services.report_incident(org.duty, title=title, **fields)
+        if grade:
+            services.grade_incident(org.duty, incident, grade=grade, reason="测试研判")
+        incident.refresh_from_db()
+        return incident
+
+    return make
+
+
+@pytest.fixture
+def dispatched(org, make_incident):
+    """A graded incident dispatched to 教育局 (lead) and 卫健委 (assist)."""
+    incident = make_incident(grade="IV")
+    lead, assist = services.dispatch_incident(
+        org.duty, incident, assignments=[(org.edu, TicketRole.LEAD), (org.health, TicketRole.ASSIST)]
+    )
+    incident.refresh_from_db()
+    return SimpleNamespace(incident=incident, lead=lead, assist=assist)
