@@ -8,6 +8,11 @@ from incidents.models import Role, TicketRole, Unit
 from .factories import UnitFactory, person
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def org(db):
     """A small county: the office, two towns and three departments, one person per role."""
