@@ -56,6 +56,15 @@ ACTION_LABELS = {
     "setting_change": "修改设置",
     "setting_delete": "删除设置",
     "login_failed": "登录失败",
+    "deadline_reminder": "到期提醒",
+    "deadline_breached": "逾期督办",
+    "deadline_escalated": "逾期升级报告领导",
+    "deadline_recomputed": "调整等级后重算时限",
+    "extension_requested": "申请延期",
+    "extension_approved": "批准延期",
+    "extension_rejected": "驳回延期",
+    "reply_published": "登记回应",
+    "leader_reported": "报告领导",
     **{t.action: t.label for t in INCIDENT.transitions.values()},
 }
 

@@ -344,3 +344,50 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
+
+
+class Reply(models.Model):
+    """A public response (回应). Replies come more than once and may precede the investigation
+    (domain.md §2.6, §9.8): a list of typed records, not a flag."""
+
+    class Kind(models.TextChoices):
+        INITIAL = "initial", "初步回应"
+        PROGRESS = "progress", "进展通报"
+        RESULT = "result", "处置结果"
+        REBUTTAL = "rebuttal", "辟谣"
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="replies")
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    channel = models.CharField("发布渠道", max_length=100, help_text="如 政民互动平台网络新闻发言人版块、政务微博、跟帖")
+    url = models.URLField("发布链接", max_length=1000, blank=True)
+    content = models.TextField("回应内容")
+    published_at = models.DateTimeField("发布时间", default=timezone.now)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "回应"
+        verbose_name_plural = "回应"
+        ordering = ["published_at", "id"]
+
+
+class LeaderReport(models.Model):
+    """A report of the incident to leaders (报告领导), including ones made by phone or on paper
+    (domain.md §9.25), so the 30-minute / 2-hour limits can be shown to be met."""
+
+    class Channel(models.TextChoices):
+        SYSTEM = "system", "系统报送"
+        PHONE = "phone", "电话"
+        SMS = "sms", "短信"
+        PAPER = "paper", "纸质快报"
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="leader_reports")
+    channel = models.CharField("方式", max_length=20, choices=Channel.choices)
+    reported_to = models.CharField("报告对象", max_length=200)
+    note = models.TextField("内容摘要", blank=True)
+    reported_at = models.DateTimeField("报告时间", default=timezone.now)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "报告领导记录"
+        verbose_name_plural = "报告领导记录"
+        ordering = ["reported_at", "id"]

@@ -143,10 +143,12 @@ def grade_incident(actor, incident, *, grade, reason, ip=None) -> Incident:
         actor, action, incident, before=before, after=audit.snapshot(incident, INCIDENT_FIELDS) | {"metrics": metrics},
         reason=reason, ip=ip, incident=incident,
     )  # fmt: skip
-    from monitoring.scheduling import on_incident_regraded
+    from monitoring.scheduling import on_incident_graded, on_incident_regraded
 
     if action == "regrade":
         on_incident_regraded(incident, actor=actor, ip=ip)
+    else:
+        on_incident_graded(incident, actor=actor, ip=ip)
     return incident
 
 
@@ -215,6 +217,9 @@ def dismiss_incident(actor, incident, *, reason, ip=None) -> Incident:
     INCIDENT.transition("dismiss", incident.status)
     reason = _require_reason(reason)
     _move_incident(actor, incident, "dismiss", reason=reason, ip=ip)
+    from monitoring.scheduling import on_tickets_ended
+
+    on_tickets_ended(incident)
     return incident
 
 
@@ -429,3 +434,77 @@ def submit_feedback(actor, ticket, *, kind, content, files=(), ip=None) -> Feedb
     on_feedback_submitted(ticket, feedback, actor=actor, ip=ip)
     return feedback
 
+
+
+# --- Replies and leader reports ----------------------------------------------------------------
+
+
+def _lead_unit_kinds(actor, incident):
+    access = access_for(actor)
+    kinds = _office_kinds(actor)
+    lead = incident.tickets.filter(role=TicketRole.LEAD, status__in=workflow.TICKET_OPEN_STATES).first()
+    if lead is not None and lead.unit_id in access.liaison_unit_ids:
+        kinds.add(LIAISON)
+    return kinds
+
+
+@transaction.atomic
+def publish_reply(actor, incident, *, kind, channel, content, url="", published_at=None, ip=None):
+    """Record a published reply (回应, 002 第九条). The office or the lead unit's liaison records it;
+    it fulfils the reply deadlines."""
+    from .models import Reply
+
+    incident = _locked_incident(actor, incident)
+    if not _lead_unit_kinds(actor, incident):
+        raise NotPermitted("只有办公室或主办单位联络员可以登记回应。")
+    if incident.status not in workflow.INCIDENT_OPEN_STATES:
+        raise IllegalTransition(f"当前状态为「{incident.get_status_display()}」，不能登记回应。")
+    if kind not in Reply.Kind.values:
+        raise InvalidInput("回应类型无效。", {"kind": ["回应类型无效。"]})
+    content, channel = (content or "").strip(), (channel or "").strip()
+    if not content or not channel:
+        raise InvalidInput("请填写回应内容和发布渠道。", {"content": ["必填"], "channel": ["必填"]})
+    published_at = published_at or timezone.now()
+    if published_at > timezone.now():
+        raise InvalidInput("发布时间不能晚于现在。", {"published_at": ["发布时间不能晚于现在。"]})
+    reply = Reply.objects.create(
+        incident=incident, kind=kind, channel=channel, url=url, content=content, published_at=published_at,
+        published_by=actor,
+    )  # fmt: skip
+    audit.record(
+        actor, "reply_published", reply, after={"kind": kind, "channel": channel, "url": url, "published_at": published_at},
+        ip=ip, incident=incident,
+    )  # fmt: skip
+    from monitoring.scheduling import on_reply_published
+
+    on_reply_published(incident, published_at)
+    return reply
+
+
+@transaction.atomic
+def record_leader_report(actor, incident, *, channel, reported_to, note="", reported_at=None, ip=None):
+    """报告领导: by the system, phone, SMS or paper; fulfils the report-to-leaders deadline."""
+    from .models import LeaderReport
+
+    incident = _locked_incident(actor, incident)
+    if not _lead_unit_kinds(actor, incident):
+        raise NotPermitted("只有办公室或主办单位联络员可以登记报告领导情况。")
+    if channel not in LeaderReport.Channel.values:
+        raise InvalidInput("报告方式无效。", {"channel": ["报告方式无效。"]})
+    reported_to = (reported_to or "").strip()
+    if not reported_to:
+        raise InvalidInput("请填写报告对象。", {"reported_to": ["请填写报告对象。"]})
+    reported_at = reported_at or timezone.now()
+    if reported_at > timezone.now():
+        raise InvalidInput("报告时间不能晚于现在。", {"reported_at": ["报告时间不能晚于现在。"]})
+    report = LeaderReport.objects.create(
+        incident=incident, channel=channel, reported_to=reported_to, note=note, reported_at=reported_at, reported_by=actor
+    )
+    audit.record(
+        actor, "leader_reported", report, after={"channel": channel, "reported_to": reported_to, "reported_at": reported_at},
+        ip=ip, incident=incident,
+    )  # fmt: skip
+    from monitoring.scheduling import on_leader_reported
+
+    on_leader_reported(incident, reported_at)
+    return report

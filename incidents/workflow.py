@@ -129,3 +129,8 @@ TICKET = StateMachine(
         _t("cancel", "撤销", list(TICKET_OPEN_STATES), T.CANCELLED, SYSTEM),
     ],
 )
+
+
+def ticket_is_handling(status):
+    """Claimed and not yet reported back: the unit is working on it (an extension may be asked)."""
+    return TICKET.allows("progress", status)

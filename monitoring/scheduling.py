@@ -1,25 +1,168 @@
-"""Workflow events the deadline engine reacts to. Called by incidents.services inside their transaction."""
+"""Creating, meeting and cancelling deadlines as the workflow moves. Called by incidents.services
+and monitoring.services inside their transaction, so a deadline exists exactly when its event does.
+
+The policy is frozen onto each deadline when it is created (Deadline.rule); deadlines are only
+recomputed on explicit events: a regrade, an approved extension, a new dispatch after a reopen."""
+
+from incidents import audit
+
+from .models import Deadline, DeadlineKind, DeadlineStep, StartEvent
+from .policies import policies_for, policy_for_kind
+from .workcalendar import WorkCalendar
+
+OPEN_STATES = (Deadline.State.PENDING, Deadline.State.BREACHED)
+
+# Which deadline kinds an event fulfils.
+FEEDBACK_KINDS = (DeadlineKind.FEEDBACK,)
+REPORT_KINDS = (DeadlineKind.FEEDBACK, DeadlineKind.REPORT)
+REPLY_KINDS = (DeadlineKind.REPLY, DeadlineKind.RESPONSE)
+
+
+def _split(spec):
+    return [s.strip() for s in (spec or "").split(",") if s.strip()]
+
+
+def build_steps(deadline, calendar):
+    """Reminders before the due time, the breach at it, the leader escalation after it."""
+    rule = deadline.rule
+    steps = []
+    for lead in _split(rule.get("reminder_leads")):
+        fire_at = calendar.subtract(deadline.due_at, lead).at
+        if fire_at > deadline.started_at:
+            steps.append(DeadlineStep(deadline=deadline, step=f"reminder:{lead}", fire_at=fire_at))
+    steps.append(DeadlineStep(deadline=deadline, step="breach", fire_at=deadline.due_at))
+    if rule.get("escalate_after"):
+        fire_at = calendar.add(deadline.due_at, rule["escalate_after"]).at
+        steps.append(DeadlineStep(deadline=deadline, step="escalate", fire_at=fire_at))
+    DeadlineStep.objects.bulk_create(steps)
+    return steps
+
+
+def create_deadline(*, kind, incident, ticket, started_at, calendar, policy=None, due_at=None, replaces=None):
+    explicit = due_at is not None  # given at dispatch or by an approved extension
+    if explicit:  # an explicit deadline beats the policy (000 三.2)
+        rule = {"policy": "指定时限" if replaces is None else "延期后时限", "duration": "", "reminder_leads": "", "escalate_after": "",
+                "channels": "inbox,sms", "source": "000 三.2：有明确时间要求的，按规定时间落实"}  # fmt: skip
+        if policy is not None:
+            rule |= {k: policy.frozen()[k] for k in ("reminder_leads", "escalate_after", "channels")}
+        confirmed = True
+    else:
+        rule = policy.frozen()
+        due = calendar.add(started_at, policy.duration)
+        due_at, confirmed = due.at, due.confirmed
+    deadline = Deadline.objects.create(
+        kind=kind, incident=incident, ticket=ticket, unit=ticket.unit if ticket else None, policy=policy, rule=rule,
+        explicit=explicit,
+        started_at=started_at, due_at=due_at,
+        original_due_at=replaces.original_due_at if replaces else due_at,
+        calendar_confirmed=confirmed, replaces=replaces,
+    )  # fmt: skip
+    build_steps(deadline, calendar)
+    return deadline
+
+
+def schedule(incident, ticket, events, *, calendar=None):
+    """Create the deadlines whose policies start at one of `events` (a dict event → start instant)."""
+    calendar = calendar or WorkCalendar.load()
+    created = []
+    for kind, policy in policies_for(incident, ticket, list(events)).items():
+        explicit_due = ticket.due_at if (ticket is not None and kind == DeadlineKind.FEEDBACK) else None
+        created.append(
+            create_deadline(
+                kind=kind, incident=incident, ticket=ticket, started_at=events[policy.start_event],
+                calendar=calendar, policy=policy, due_at=explicit_due,
+            )  # fmt: skip
+        )
+    return created
+
+
+def _open(qs):
+    return qs.filter(state__in=OPEN_STATES, met_at__isnull=True)
+
+
+def meet(qs, at):
+    """Mark open deadlines fulfilled at `at`. A deadline already breached stays breached (it was
+    late), but its pending escalation is cancelled."""
+    deadlines = list(_open(qs))
+    for d in deadlines:
+        d.met_at = at
+        if d.state == Deadline.State.PENDING:
+            d.state = Deadline.State.MET if at <= d.due_at else Deadline.State.BREACHED
+            if d.state == Deadline.State.BREACHED:
+                d.breached_at = d.due_at
+        d.save(update_fields=["met_at", "state", "breached_at"])
+    DeadlineStep.objects.filter(deadline__in=deadlines, state=DeadlineStep.State.PENDING).update(
+        state=DeadlineStep.State.CANCELLED, outcome="met"
+    )
+    return deadlines
+
+
+def cancel(qs, *, outcome="cancelled", new_state=Deadline.State.CANCELLED):
+    deadlines = list(_open(qs))
+    ids = [d.pk for d in deadlines]
+    Deadline.objects.filter(pk__in=ids).update(state=new_state)
+    DeadlineStep.objects.filter(deadline_id__in=ids, state=DeadlineStep.State.PENDING).update(
+        state=DeadlineStep.State.CANCELLED, outcome=outcome
+    )
+    return deadlines
+
+
+# --- workflow hooks ----------------------------------------------------------------------------
+
+
+def on_incident_graded(incident, *, actor=None, ip=None):
+    schedule(incident, None, {StartEvent.GRADING: incident.graded_at, StartEvent.DISCOVERY: incident.first_seen_at})
 
 
 def on_tickets_dispatched(incident, tickets, *, actor=None, ip=None):
-    pass
+    calendar = WorkCalendar.load()
+    for ticket in tickets:
+        schedule(incident, ticket, {StartEvent.DISPATCH: ticket.dispatched_at}, calendar=calendar)
 
 
 def on_ticket_claimed(ticket, *, actor=None, ip=None):
-    pass
+    meet(Deadline.objects.filter(ticket=ticket, kind=DeadlineKind.CLAIM), ticket.claimed_at)
+    schedule(ticket.incident, ticket, {StartEvent.CLAIM: ticket.claimed_at})
 
 
 def on_feedback_submitted(ticket, feedback, *, actor=None, ip=None):
-    pass
+    if feedback.kind == "report":
+        meet(Deadline.objects.filter(ticket=ticket, kind__in=REPORT_KINDS), feedback.submitted_at)
+        schedule(ticket.incident, None, {StartEvent.REPORT: feedback.submitted_at})
+    elif feedback.kind == "feedback":
+        meet(Deadline.objects.filter(ticket=ticket, kind__in=FEEDBACK_KINDS), feedback.submitted_at)
 
 
 def on_ticket_ended(ticket):
-    pass
+    cancel(Deadline.objects.filter(ticket=ticket))
 
 
 def on_tickets_ended(incident):
-    pass
+    cancel(Deadline.objects.filter(incident=incident))
+
+
+def on_leader_reported(incident, at):
+    meet(Deadline.objects.filter(incident=incident, ticket__isnull=True, kind=DeadlineKind.LEADER_REPORT), at)
+
+
+def on_reply_published(incident, at):
+    meet(Deadline.objects.filter(incident=incident, ticket__isnull=True, kind__in=REPLY_KINDS), at)
 
 
 def on_incident_regraded(incident, *, actor=None, ip=None):
-    pass
+    """A regrade recomputes the leader-report, claim, handling and reply deadlines that depend on the
+    grade (domain.md §9.13), from their original start. Explicit deadlines stay."""
+    calendar = WorkCalendar.load()
+    for d in _open(Deadline.objects.filter(incident=incident, explicit=False).select_related("ticket", "policy")):
+        new_policy = policy_for_kind(incident, d.ticket, d.kind)
+        if new_policy is None or new_policy.pk == d.policy_id:
+            continue
+        cancel(Deadline.objects.filter(pk=d.pk), outcome="regraded")
+        new = create_deadline(
+            kind=d.kind, incident=incident, ticket=d.ticket, started_at=d.started_at, calendar=calendar, policy=new_policy
+        )
+        audit.record(
+            actor, "deadline_recomputed", new, before={"due_at": d.due_at, "policy": d.rule.get("policy")},
+            after={"due_at": new.due_at, "policy": new.rule.get("policy"), "grade": incident.grade}, ip=ip,
+            incident=incident, ticket=d.ticket,
+        )  # fmt: skip

@@ -56,3 +56,26 @@ def dispatched(org, make_incident):
     )
     incident.refresh_from_db()
     return SimpleNamespace(incident=incident, lead=lead, assist=assist)
+
+
+def _flush_around_audit_triggers():
+    """Transactional tests end with Django's flush, which on SQLite empties tables with DELETE, and the
+    append-only trigger rightly refuses that. Around the flush only, drop and recreate the trigger
+    (DDL, as a test database's owner may); PostgreSQL flushes with TRUNCATE and needs nothing."""
+    import importlib
+
+    from django.core.management.commands import flush
+
+    triggers = importlib.import_module("incidents.migrations.0002_audit_append_only")
+    original = flush.sql_flush
+
+    def sql_flush(style, connection, **kwargs):
+        statements = original(style, connection, **kwargs)
+        if connection.vendor == "sqlite" and statements:
+            return triggers.SQLITE_REVERSE + statements + triggers.SQLITE_FORWARD
+        return statements
+
+    flush.sql_flush = sql_flush
+
+
+_flush_around_audit_triggers()

@@ -1,0 +1,1 @@
+from . import admin_engine  # noqa: F401  (deadline engine pages)

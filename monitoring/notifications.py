@@ -1,0 +1,94 @@
+"""One interface for every notice, with channel backends: in-app inbox (always), email (Django's
+mail), SMS (a pluggable gateway). Rows are written inside the caller's transaction; delivery of
+email and SMS happens after commit, so a rolled-back change never sends anything."""
+
+import logging
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Notification
+from .recipients import phone_of
+from .sms import gateway
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+
+
+def parse_channels(spec):
+    channels = [c.strip() for c in (spec or "").split(",") if c.strip() in Notification.Channel.values]
+    return list(dict.fromkeys([Notification.Channel.INBOX, *channels]))
+
+
+def notify(recipients, *, title, body="", link="", incident=None, ticket=None, step=None, channels="inbox"):
+    """Queue one notice per recipient and channel; returns the rows. Deduplicates recipients."""
+    now = timezone.now()
+    rows = []
+    seen = set()
+    for user in recipients:
+        if user.pk in seen:
+            continue
+        seen.add(user.pk)
+        for channel in parse_channels(channels):
+            inbox = channel == Notification.Channel.INBOX
+            rows.append(
+                Notification(
+                    recipient=user, channel=channel, title=title, body=body, link=link, incident=incident,
+                    ticket=ticket, step=step, created_at=now,
+                    status=Notification.Status.SENT if inbox else Notification.Status.PENDING,
+                    sent_at=now if inbox else None,
+                )  # fmt: skip
+            )
+    created = Notification.objects.bulk_create(rows)
+    pending = [n.pk for n in created if n.status == Notification.Status.PENDING and n.pk]
+    if pending:
+        transaction.on_commit(lambda: deliver(pending))
+    return created
+
+
+def _send(notification):
+    user = notification.recipient
+    if notification.channel == Notification.Channel.EMAIL:
+        if not user.email:
+            return Notification.Status.SKIPPED
+        send_mail(notification.title, f"{notification.body}\n\n{notification.link}", None, [user.email])
+        return Notification.Status.SENT
+    if notification.channel == Notification.Channel.SMS:
+        phone = phone_of(user)
+        if not phone:
+            return Notification.Status.SKIPPED
+        gateway().send(phone, f"{notification.title} {notification.link}".strip())
+        return Notification.Status.SENT
+    return Notification.Status.SENT
+
+
+def deliver(ids=None):
+    """Send pending email/SMS notices (all of them, or those in `ids`). Each row is locked while it is
+    sent, so two workers never send the same notice."""
+    qs = Notification.objects.filter(status=Notification.Status.PENDING, attempts__lt=MAX_ATTEMPTS)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    delivered = 0
+    for pk in list(qs.values_list("pk", flat=True)[:1000]):
+        with transaction.atomic():
+            n = (
+                Notification.objects.select_for_update(skip_locked=True)
+                .select_related("recipient")
+                .filter(pk=pk, status=Notification.Status.PENDING)
+                .first()
+            )
+            if n is None:
+                continue
+            n.attempts += 1
+            try:
+                n.status = _send(n)
+                n.sent_at = timezone.now() if n.status == Notification.Status.SENT else None
+                n.error = ""
+                delivered += n.status == Notification.Status.SENT
+            except Exception as exc:  # a gateway failure must not lose the notice: retried next sweep
+                logger.exception("delivery of notification %s failed", n.pk)
+                n.error = str(exc)[:1000]
+                n.status = Notification.Status.PENDING if n.attempts < MAX_ATTEMPTS else Notification.Status.FAILED
+            n.save(update_fields=["status", "sent_at", "error", "attempts"])
+    return delivered

@@ -1,0 +1,46 @@
+"""Who is told: the office's duty officers, a unit's liaisons, a unit's responsible leaders."""
+
+from django.contrib.auth import get_user_model
+
+from incidents.models import Membership, Role, Unit
+
+User = get_user_model()
+
+
+def _members(unit_ids, role):
+    return User.objects.filter(
+        is_active=True, memberships__unit_id__in=unit_ids, memberships__role=role, memberships__is_active=True
+    ).distinct()
+
+
+def duty_officers():
+    return list(
+        User.objects.filter(
+            is_active=True, memberships__role=Role.DUTY_OFFICER, memberships__is_active=True
+        ).distinct()
+    )
+
+
+def liaisons(unit):
+    return list(_members([unit.pk], Role.LIAISON)) if unit else []
+
+
+def leaders(unit):
+    """The unit's own leaders; if it has none, the nearest ancestor's (domain.md §1.2: the unit's
+    principal leader is first responsible; a unit without one answers to the level above)."""
+    if unit is None:
+        return []
+    codes = [c for c in unit.path.strip("/").split("/") if c]
+    ancestors = {u.code: u.pk for u in Unit.objects.filter(code__in=codes)}
+    for code in reversed(codes):
+        found = list(_members([ancestors[code]], Role.LEADER))
+        if found:
+            return found
+    return []
+
+
+def phone_of(user):
+    return (
+        Membership.objects.filter(user=user, is_active=True).exclude(phone="").values_list("phone", flat=True).first()
+        or ""
+    )
