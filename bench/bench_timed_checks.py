@@ -99,10 +99,13 @@ def main():
             print(f"loaded {args.incidents:,} incidents in {time.perf_counter() - started:.1f}s")
 
     now = timezone.now()
-    plan_sql, params = due_steps(now).select_for_update(skip_locked=True, of=("self",))[:200].query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + plan_sql.replace(" FOR UPDATE", "", 1), params)
+    from django.db import transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        plan_sql, params = due_steps(now).select_for_update(skip_locked=True, of=("self",))[:200].query.sql_with_params()
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + plan_sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
+        transaction.set_rollback(True)
 
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
