@@ -98,3 +98,29 @@ class AssignForm(forms.Form):
             self.fields["assignee"].queryset = get_user_model().objects.filter(
                 memberships__unit=unit, memberships__role=Role.LIAISON, memberships__is_active=True
             )
+
+
+class SignoffForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="审签意见", choices=[("approve", "同意销号"), ("send_back", "退回重办（批示）")], widget=forms.RadioSelect
+    )
+    instruction = forms.CharField(label="批示/意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    due_at = forms.DateTimeField(label="批示办理时限（退回时可选）", required=False, widget=DateTimeInput())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "send_back" and not (data.get("instruction") or "").strip():
+            self.add_error("instruction", "退回重办须填写批示。")
+        return data
+
+
+class ExtensionRequestForm(forms.Form):
+    requested_due_at = forms.DateTimeField(label="申请延至", widget=DateTimeInput())
+    reason = forms.CharField(
+        label="延期理由（书面申请）", widget=forms.Textarea(attrs={"rows": 3}), error_messages={"required": "请填写延期理由。"}
+    )
+
+
+class ExtensionDecisionForm(forms.Form):
+    decision = forms.ChoiceField(label="审批", choices=[("approve", "批准"), ("reject", "驳回")], widget=forms.RadioSelect)
+    note = forms.CharField(label="意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))

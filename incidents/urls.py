@@ -1,9 +1,15 @@
 from django.urls import path
 
-from . import views
+from . import dashboard, desk, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("desk/", desk.desk, name="desk"),
+    path("desk/suggest/", desk.suggest, name="desk_suggest"),
+    path("desk/duplicates/", desk.duplicates, name="desk_duplicates"),
+    path("incidents/<int:pk>/dispatch-preview/", desk.dispatch_preview, name="dispatch_preview"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("signoff/", dashboard.signoff, name="signoff"),
     path("incidents/", views.incident_list, name="incident_list"),
     path("incidents/new/", views.incident_create, name="incident_create"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident_detail"),

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
@@ -13,6 +14,8 @@ from .errors import DomainError
 from .forms import (
     AssignForm,
     DispatchForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
     FeedbackForm,
     GradeForm,
     MergeForm,
@@ -20,9 +23,15 @@ from .forms import (
     ReasonForm,
     ReportForm,
 )
+from .desk import suggested_units
+from .grading import suggest_grade
 from .http import client_ip
+from django.utils import timezone
+from monitoring import services as monitoring_services
+from monitoring.selectors import attach_countdowns, open_deadlines_prefetch, with_countdowns
+from monitoring.services import extension_window_end
 from .models import Attachment, Grade, Incident
-from .workflow import INCIDENT, TICKET, IncidentStatus, TicketStatus
+from .workflow import INCIDENT, LIAISON, TICKET, IncidentStatus, TicketStatus, ticket_is_handling
 
 
 @login_required
@@ -44,12 +53,13 @@ def _page(request, qs, per_page=25):
 @login_required
 def incident_list(request):
     status, grade, q = request.GET.get("status"), request.GET.get("grade"), request.GET.get("q", "").strip()
-    qs = selectors.incident_list(request.user, status=status or None, grade=grade or None, q=q or None)
+    since = parse_date(request.GET.get("since") or "")
+    qs = selectors.incident_list(request.user, status=status or None, grade=grade, q=q or None, since=since)
     context = {
         "page": _page(request, qs),
         "statuses": IncidentStatus.choices,
         "grades": Grade.choices,
-        "filters": {"status": status or "", "grade": grade or "", "q": q},
+        "filters": {"status": status or "", "grade": grade or "", "q": q, "since": since.isoformat() if since else ""},
     }
     return render(request, "incidents/incident_list.html", context)
 
@@ -96,9 +106,22 @@ def _incident_context(request, incident, bound=None):
     if "dispatch_more" in actions:
         actions.append("dispatch")
     forms = {name: cls(prefix=name) for name, cls in INCIDENT_FORMS.items() if name in actions}
+    suggestion = None
+    if "grade" in forms:
+        suggestion = suggest_grade(
+            views=incident.views, comments=incident.comments, site_count=incident.site_count,
+            media_level=incident.media_level,
+        )  # fmt: skip
+        forms["grade"] = GradeForm(prefix="grade", initial={"grade": incident.grade or suggestion.grade})
+    if "dispatch" in forms:
+        lead, assists = suggested_units(incident)
+        has_lead = any(t.role == "lead" and t.is_open for t in incident.visible_tickets)
+        forms["dispatch"] = DispatchForm(
+            prefix="dispatch", initial={"lead": None if has_lead else lead, "assists": assists}
+        )
     if bound is not None:
         forms[bound.prefix] = bound
-    return {"incident": incident, "forms": forms, "access": access}
+    return {"incident": incident, "forms": forms, "access": access, "suggestion": suggestion}
 
 
 def _get_incident(request, pk):
@@ -164,12 +187,29 @@ def incident_action(request, pk, action):
 @login_required
 def ticket_list(request):
     status = request.GET.get("status") or None
-    qs = selectors.ticket_list(request.user, status=status)
-    context = {"page": _page(request, qs), "statuses": TicketStatus.choices, "filters": {"status": status or ""}}
+    unit = request.GET.get("unit") or ""
+    overdue = request.GET.get("overdue") == "1"
+    qs = selectors.ticket_list(
+        request.user, status=status, unit_ids=[int(unit)] if unit.isdigit() else None, overdue=overdue
+    ).prefetch_related(open_deadlines_prefetch())
+    page = _page(request, qs)
+    attach_countdowns(page.object_list)
+    context = {
+        "page": page,
+        "statuses": TicketStatus.choices,
+        "filters": {"status": status or "", "unit": unit, "overdue": "1" if overdue else ""},
+    }
     return render(request, "incidents/ticket_list.html", context)
 
 
-TICKET_FORMS = {"claim": None, "return": ReasonForm, "feedback": FeedbackForm, "assign": AssignForm}
+TICKET_FORMS = {
+    "claim": None,
+    "return": ReasonForm,
+    "feedback": FeedbackForm,
+    "assign": AssignForm,
+    "extension": ExtensionRequestForm,
+    "decide-extension": ExtensionDecisionForm,
+}
 
 
 def _ticket_context(request, ticket, bound=None):
@@ -183,9 +223,22 @@ def _ticket_context(request, ticket, bound=None):
         forms["feedback"] = FeedbackForm(prefix="feedback")
     if "assign" in available:
         forms["assign"] = AssignForm(prefix="assign", unit=ticket.unit)
+    window_end = extension_window_end(ticket) if ticket.claimed_at else None
+    pending = ticket.extension_requests.filter(state="pending").select_related("requested_by", "deadline").first()
+    can_extend = (
+        LIAISON in kinds and ticket_is_handling(ticket.status) and pending is None
+        and window_end is not None and timezone.now() <= window_end
+    )  # fmt: skip
+    if can_extend:
+        forms["extension"] = ExtensionRequestForm(prefix="extension")
+    if pending is not None and access.is_office:
+        forms["decide-extension"] = ExtensionDecisionForm(prefix="decide-extension")
     if bound is not None:
         forms[bound.prefix] = bound
-    return {"ticket": ticket, "forms": forms, "can_claim": "claim" in available, "access": access}
+    return {
+        "ticket": ticket, "forms": forms, "can_claim": "claim" in available, "access": access,
+        "pending_extension": pending, "extension_window_end": window_end,
+    }  # fmt: skip
 
 
 def _get_ticket(request, pk):
@@ -193,6 +246,9 @@ def _get_ticket(request, pk):
     ticket = get_object_or_404(qs, pk=pk)
     ticket.feedback_list = list(ticket.feedback.select_related("submitted_by").prefetch_related("attachments"))
     ticket.timeline = list(ticket.audit_events.order_by("at", "id"))
+    ticket.deadline_list = with_countdowns(
+        list(ticket.deadlines.exclude(state="cancelled").order_by("due_at", "id"))
+    )
     return ticket
 
 
@@ -226,6 +282,18 @@ def ticket_action(request, pk, action):
                 services.submit_feedback(user, ticket, kind=data["kind"], content=data["content"], files=files, ip=ip)
             elif action == "assign":
                 services.assign_ticket(user, ticket, assignee=data["assignee"], reason=data.get("reason", ""), ip=ip)
+            elif action == "extension":
+                monitoring_services.request_extension(
+                    user, ticket, requested_due_at=data["requested_due_at"], reason=data["reason"], ip=ip
+                )
+            elif action == "decide-extension":
+                request_obj = ticket.extension_requests.filter(state="pending").first()
+                if request_obj is None:
+                    raise Http404
+                if data["decision"] == "approve":
+                    monitoring_services.approve_extension(user, request_obj, note=data.get("note", ""), ip=ip)
+                else:
+                    monitoring_services.reject_extension(user, request_obj, note=data.get("note", ""), ip=ip)
         except DomainError as exc:
             if form is None:
                 messages.error(request, exc.message)

@@ -86,6 +86,7 @@ class DeadlineKind(models.TextChoices):
     REPLY = "reply", "回应发布时限"
     RESPONSE = "response", "首次回应/发布会时限"
     EXTENSION_WINDOW = "extension_window", "延期申请期限"
+    INSTRUCTION = "instruction", "批示办理时限"
 
 
 class StartEvent(models.TextChoices):

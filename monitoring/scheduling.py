@@ -4,6 +4,8 @@ and monitoring.services inside their transaction, so a deadline exists exactly w
 The policy is frozen onto each deadline when it is created (Deadline.rule); deadlines are only
 recomputed on explicit events: a regrade, an approved extension, a new dispatch after a reopen."""
 
+from django.utils import timezone
+
 from incidents import audit
 
 from .models import Deadline, DeadlineKind, DeadlineStep, StartEvent
@@ -14,7 +16,7 @@ OPEN_STATES = (Deadline.State.PENDING, Deadline.State.BREACHED)
 
 # Which deadline kinds an event fulfils.
 FEEDBACK_KINDS = (DeadlineKind.FEEDBACK,)
-REPORT_KINDS = (DeadlineKind.FEEDBACK, DeadlineKind.REPORT)
+REPORT_KINDS = (DeadlineKind.FEEDBACK, DeadlineKind.REPORT, DeadlineKind.INSTRUCTION)
 REPLY_KINDS = (DeadlineKind.REPLY, DeadlineKind.RESPONSE)
 
 
@@ -139,6 +141,14 @@ def on_ticket_ended(ticket):
 
 def on_tickets_ended(incident):
     cancel(Deadline.objects.filter(incident=incident))
+
+
+def on_instruction(ticket, due_at):
+    """A leader's instruction with a time limit, on the lead ticket sent back for rework."""
+    return create_deadline(
+        kind=DeadlineKind.INSTRUCTION, incident=ticket.incident, ticket=ticket, started_at=timezone.now(),
+        calendar=WorkCalendar.load(), due_at=due_at,
+    )
 
 
 def on_leader_reported(incident, at):

@@ -19,6 +19,7 @@ class Countdown:
     text: str
     css: str  # "breached" (red), "soon" (amber, within the reminder lead time), "ok"
     seconds: int  # clock seconds to the due time (negative when past), for the live countdown
+    clock_based: bool = True  # False when the text counts working time, which the browser cannot tick
 
 
 def _fmt(seconds):
@@ -47,7 +48,7 @@ def countdown(deadline, now, calendar):
     leads = [s.strip() for s in (deadline.rule.get("reminder_leads") or "").split(",") if s.strip()]
     soon_from = min((calendar.subtract(deadline.due_at, lead).at for lead in leads), default=None)
     css = "soon" if soon_from is not None and now >= soon_from else "ok"
-    return Countdown(text, css, clock)
+    return Countdown(text, css, clock, unit not in ("wd", "wh"))
 
 
 def with_countdowns(deadlines, now=None, calendar=None):

@@ -1,0 +1,112 @@
+"""The leader's cockpit (领导驾驶舱) and sign-off queue (待审签). Every number links to the list behind it."""
+
+import json
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from monitoring.selectors import overdue_by_unit, timeliness_by_unit
+
+from . import services
+from .access import access_for
+from .errors import DomainError
+from .forms import SignoffForm
+from .http import client_ip
+from .models import Approver, Grade, GradeSetting
+from .selectors import visible_incidents
+from .workflow import INCIDENT_OPEN_STATES, IncidentStatus
+
+
+def _leader_or_office(request):
+    access = access_for(request.user)
+    if not (access.is_leader or access.is_office):
+        raise PermissionDenied("仅领导和值班员可查看。")
+    return access
+
+
+@login_required
+def dashboard(request):
+    access = _leader_or_office(request)
+    now = timezone.localtime()
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    week = today - timedelta(days=today.weekday())
+    incidents = visible_incidents(request.user)
+    list_url = reverse("incident_list")
+
+    def by_grade(since):
+        counts = dict(incidents.filter(reported_at__gte=since).values_list("grade").annotate(n=Count("pk")))
+        counts["none"] = counts.pop("", 0)
+        return [
+            {"label": label, "n": counts.get(value, 0), "url": f"{list_url}?grade={value}&since={since:%Y-%m-%d}"}
+            for value, label in [*Grade.choices, ("none", "待研判")]
+        ]
+
+    open_counts = dict(incidents.filter(status__in=INCIDENT_OPEN_STATES).values_list("status").annotate(n=Count("pk")))
+    open_by_status = [
+        {"label": IncidentStatus(s).label, "n": open_counts.get(s, 0), "url": f"{list_url}?status={s}"}
+        for s in INCIDENT_OPEN_STATES
+    ]
+    unit_ids = None if access.is_office else access.visible_unit_ids
+    ranking = timeliness_by_unit(today - timedelta(days=30), now + timedelta(days=1), unit_ids)
+    trend_rows = dict(
+        incidents.filter(reported_at__gte=today - timedelta(days=29))
+        .annotate(day=TruncDate("reported_at"))
+        .values_list("day")
+        .annotate(n=Count("pk"))
+    )
+    days = [(today - timedelta(days=29 - i)).date() for i in range(30)]
+    trend = {"days": [d.strftime("%m-%d") for d in days], "counts": [trend_rows.get(d, 0) for d in days]}
+    context = {
+        "today": by_grade(today), "week": by_grade(week), "open_by_status": open_by_status,
+        "overdue": overdue_by_unit(request.user), "ranking": ranking, "trend_json": json.dumps(trend),
+        "ticket_list_url": reverse("ticket_list"),
+    }  # fmt: skip
+    return render(request, "dashboard/dashboard.html", context)
+
+
+def _signoff_queue(user):
+    """Close-outs this user may sign: a leader those configured for a leader, the office the rest."""
+    access = access_for(user)
+    leader_grades = set(GradeSetting.objects.filter(close_approver=Approver.LEADER).values_list("grade", flat=True))
+    qs = visible_incidents(user).filter(status=IncidentStatus.UNDER_REVIEW).select_related("subject_unit")
+    if access.is_leader and not access.is_office:
+        qs = qs.filter(grade__in=leader_grades)
+    elif access.is_office and not access.is_leader:
+        qs = qs.exclude(grade__in=leader_grades)
+    return qs.order_by("reported_at", "id")
+
+
+@login_required
+def signoff(request):
+    _leader_or_office(request)
+    if request.method == "POST":
+        incident = get_object_or_404(_signoff_queue(request.user), pk=request.POST.get("incident"))
+        form = SignoffForm(request.POST, prefix=f"s{incident.pk}")
+        if form.is_valid():
+            data, ip = form.cleaned_data, client_ip(request)
+            try:
+                if data["decision"] == "approve":
+                    services.close_incident(request.user, incident, opinion=data["instruction"], ip=ip)
+                    messages.success(request, f"已审核销号：{incident.title}")
+                else:
+                    services.send_back_incident(
+                        request.user, incident, reason=data["instruction"], due_at=data.get("due_at"), ip=ip
+                    )
+                    messages.success(request, f"已退回重办并下达批示：{incident.title}")
+                return redirect("signoff")
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+        forms = {incident.pk: form}
+    else:
+        forms = {}
+    queue = list(_signoff_queue(request.user)[:50])
+    for incident in queue:
+        incident.form = forms.get(incident.pk) or SignoffForm(prefix=f"s{incident.pk}")
+    return render(request, "dashboard/signoff.html", {"queue": queue})
