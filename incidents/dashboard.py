@@ -1,6 +1,5 @@
 """The leader's cockpit (领导驾驶舱) and sign-off queue (待审签). Every number links to the list behind it."""
 
-import json
 from datetime import timedelta
 
 from django.contrib import messages
@@ -65,7 +64,7 @@ def dashboard(request):
     trend = {"days": [d.strftime("%m-%d") for d in days], "counts": [trend_rows.get(d, 0) for d in days]}
     context = {
         "today": by_grade(today), "week": by_grade(week), "open_by_status": open_by_status,
-        "overdue": overdue_by_unit(request.user), "ranking": ranking, "trend_json": json.dumps(trend),
+        "overdue": overdue_by_unit(request.user), "ranking": ranking, "trend": trend,
         "ticket_list_url": reverse("ticket_list"),
     }  # fmt: skip
     return render(request, "dashboard/dashboard.html", context)

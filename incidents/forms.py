@@ -55,7 +55,8 @@ class DispatchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        units = Unit.objects.filter(is_active=True, is_office=False)
+        # Responsible units only: not the office, not the leading group above everyone.
+        units = Unit.objects.filter(is_active=True, is_office=False).exclude(kind=Unit.Kind.OFFICE)
         self.fields["lead"].queryset = units
         self.fields["assists"].queryset = units
 

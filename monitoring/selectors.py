@@ -95,8 +95,12 @@ def preview_dispatch(incident, assignments, due_at=None, at=None):
 
 def timeliness_by_unit(since, until, unit_ids=None):
     """Per unit: deadlines due in the period, how many met on time, for claim and handling kinds."""
-    qs = Deadline.objects.filter(due_at__gte=since, due_at__lt=until, unit__isnull=False).exclude(
-        state__in=(Deadline.State.CANCELLED, Deadline.State.EXTENDED)
+    # Only deadlines that are decided: met, or past due. A pending one is not yet late or on time.
+    now = timezone.now()
+    qs = (
+        Deadline.objects.filter(due_at__gte=since, due_at__lt=until, unit__isnull=False)
+        .filter(Q(met_at__isnull=False) | Q(due_at__lte=now))
+        .exclude(state__in=(Deadline.State.CANCELLED, Deadline.State.EXTENDED))
     )
     if unit_ids is not None:
         qs = qs.filter(unit_id__in=unit_ids)
