@@ -32,9 +32,11 @@ class Access:
     def is_liaison(self):
         return Role.LIAISON in self.roles
 
+    oversees_all: bool = False  # a leader of a top unit (the county): oversees every unit
+
     @property
     def sees_everything(self):
-        return self.is_office
+        return self.is_office or self.oversees_all
 
     @property
     def visible_unit_ids(self):
@@ -68,6 +70,7 @@ def access_for(user) -> Access:
             access.liaison_unit_ids.add(m.unit_id)
         elif m.role == Role.LEADER:
             leader_paths.append(m.unit.path)
+            access.oversees_all |= m.unit.parent_id is None
     if user.is_superuser:
         access.roles.add(Role.ADMIN)
     if leader_paths:

@@ -1,0 +1,181 @@
+"""The role workspaces through HTTP: desk queues, intake helpers, dispatch preview, the liaison's
+ticket page with deadlines and extension, the leader's cockpit and sign-off; query counts bounded."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from incidents import services
+from incidents.models import Feedback, TicketRole
+from monitoring.models import Deadline, ExtensionRequest
+from monitoring.sweep import run_timed_checks
+
+SH = ZoneInfo("Asia/Shanghai")
+MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=SH)
+
+
+def make_many(org, make_incident, n):
+    for i in range(n):
+        incident = make_incident(title=f"测试舆情{i}", grade="IV")
+        services.dispatch_incident(
+            org.duty, incident, assignments=[(org.edu, TicketRole.LEAD), (org.health, TicketRole.ASSIST)]
+        )
+
+
+def queries_for(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx)
+
+
+@pytest.mark.parametrize(
+    "username, url",
+    [
+        ("duty", "/desk/?queue=claim"),
+        ("duty", "/desk/?queue=new"),
+        ("edu_l", "/tickets/"),
+        ("leader", "/dashboard/"),
+        ("duty", "/incidents/"),
+    ],
+)
+def test_page_queries_do_not_grow_with_rows(client, org, make_incident, username, url):
+    client.force_login(getattr(org, {"duty": "duty", "edu_l": "edu_liaison", "leader": "leader"}[username]))
+    make_many(org, make_incident, 2)
+    few = queries_for(client, url)
+    make_many(org, make_incident, 12)
+    many = queries_for(client, url)
+    assert many == few, f"{url}: {few} queries with 2 rows, {many} with 14"
+    assert many <= 25
+
+
+def test_desk_queues_show_countdowns_and_overdue(client, org, make_incident):
+    with time_machine.travel(MONDAY, tick=False):
+        incident = make_incident(title="待认领的舆情", grade="IV")
+        services.dispatch_incident(org.duty, incident, assignments=[(org.edu, TicketRole.LEAD)])
+        make_incident(title="未研判的舆情")
+    with time_machine.travel(MONDAY + timedelta(minutes=100), tick=False):
+        client.force_login(org.duty)
+        page = client.get("/desk/?queue=claim").content.decode()
+        assert "待认领的舆情" in page and "认领时限：剩余 20分钟" in page and 'class="countdown soon"' in page
+        assert "未研判的舆情" in client.get("/desk/?queue=grade").content.decode()
+    run_timed_checks(MONDAY + timedelta(hours=3))
+    with time_machine.travel(MONDAY + timedelta(hours=3), tick=False):
+        client.force_login(org.duty)
+        page = client.get("/desk/?queue=overdue").content.decode()
+        assert "待认领的舆情" in page and "已逾期 1小时0分" in page and 'class="countdown breached"' in page
+    client.force_login(org.edu_liaison)
+    assert client.get("/desk/").status_code == 403
+
+
+def test_intake_helpers_suggest_grade_and_flag_duplicates(client, org, make_incident):
+    make_incident(title="网传某小学食堂饭菜变质", links=[{"platform": "论坛", "url": "https://bbs.example.cn/t/9"}])
+    client.force_login(org.duty)
+    html = client.post(reverse("desk_suggest"), {"views": "1500", "comments": "20"}).content.decode()
+    assert 'data-grade="II"' in html and "浏览量 1500 ≥ 1000" in html
+    html = client.post(reverse("desk_duplicates"), {"title": "网传某小学食堂饭菜变质了", "url": ""}).content.decode()
+    assert "网传某小学食堂饭菜变质" in html and "标题相似度" in html
+    html = client.post(reverse("desk_duplicates"), {"title": "完全无关", "url": "https://bbs.example.cn/t/9"}).content.decode()
+    assert "同一链接" in html
+    # A liaison of another unit is not told about incidents it cannot see.
+    client.force_login(org.police_liaison)
+    html = client.post(reverse("desk_duplicates"), {"title": "网传某小学食堂饭菜变质了"}).content.decode()
+    assert "食堂" not in html
+
+
+def test_dispatch_preview_shows_deadlines_before_confirming(client, org, make_incident):
+    incident = make_incident(grade="IV")
+    client.force_login(org.duty)
+    with time_machine.travel(MONDAY, tick=False):
+        html = client.post(
+            reverse("dispatch_preview", args=[incident.pk]),
+            {"dispatch-lead": org.edu.pk, "dispatch-assists": [org.health.pk]},
+        ).content.decode()
+    assert "教育局" in html and "卫健委" in html
+    assert "11-23 12:00（2h）" in html and "11-26 10:00（3d）" in html and "认领后 5wd" in html
+    assert not Deadline.objects.filter(ticket__isnull=False).exists()  # nothing saved by a preview
+
+
+def test_liaison_requests_extension_and_office_decides_on_the_ticket_page(client, org, make_incident):
+    with time_machine.travel(MONDAY, tick=False):
+        incident = make_incident(grade="IV")
+        (ticket,) = services.dispatch_incident(org.duty, incident, assignments=[(org.edu, TicketRole.LEAD)])
+        services.claim_ticket(org.edu_liaison, ticket)
+    url = reverse("ticket_detail", args=[ticket.pk])
+    with time_machine.travel(MONDAY + timedelta(days=1), tick=False):
+        client.force_login(org.edu_liaison)  # sessions expire: log in on the travelled clock
+        page = client.get(url).content.decode()
+        assert "申请延期" in page and "核实调查报告时限" in page
+        response = client.post(
+            reverse("ticket_action", args=[ticket.pk, "extension"]),
+            {"extension-requested_due_at": "2026-12-04T17:30", "extension-reason": ""},
+        )
+        assert response.status_code == 400 and "请填写延期理由。" in response.content.decode()
+        assert "2026-12-04T17:30" in response.content.decode()  # what was typed is kept
+        client.post(
+            reverse("ticket_action", args=[ticket.pk, "extension"]),
+            {"extension-requested_due_at": "2026-12-04T17:30", "extension-reason": "需会同住建局调查"},
+        )
+        assert ExtensionRequest.objects.get().state == "pending"
+        client.force_login(org.duty)
+        assert "审批延期申请" in client.get(url).content.decode()
+        client.post(
+            reverse("ticket_action", args=[ticket.pk, "decide-extension"]),
+            {"decide-extension-decision": "approve", "decide-extension-note": "同意"},
+        )
+    report = Deadline.objects.get(ticket=ticket, kind="report", state="pending")
+    assert report.due_at == datetime(2026, 12, 4, 17, 30, tzinfo=SH) and report.original_due_at < report.due_at
+    page = client.get(url).content.decode()
+    assert "原定 2026-11-30 17:30" in page
+
+
+def test_leader_signs_off_or_sends_back_with_a_tracked_instruction(client, org, make_incident):
+    incidents = []
+    for title in ("重大舆情甲", "重大舆情乙"):
+        incident = make_incident(title=title, grade="II")
+        (ticket,) = services.dispatch_incident(org.duty, incident, assignments=[(org.edu, TicketRole.LEAD)])
+        services.claim_ticket(org.edu_liaison, ticket)
+        services.submit_feedback(org.edu_liaison, ticket, kind=Feedback.Kind.REPORT, content="报告")
+        incidents.append((incident, ticket))
+    client.force_login(org.duty)
+    assert "重大舆情甲" not in client.get(reverse("signoff")).content.decode()  # 重大 needs a leader
+    client.force_login(org.leader)
+    page = client.get(reverse("signoff")).content.decode()
+    assert "重大舆情甲" in page and "重大舆情乙" in page
+    (first, _), (second, second_ticket) = incidents
+    client.post(reverse("signoff"), {"incident": first.pk, f"s{first.pk}-decision": "approve", f"s{first.pk}-instruction": "同意"})
+    response = client.post(
+        reverse("signoff"),
+        {"incident": second.pk, f"s{second.pk}-decision": "send_back", f"s{second.pk}-instruction": ""},
+    )
+    assert "退回重办须填写批示。" in response.content.decode()
+    client.post(
+        reverse("signoff"),
+        {"incident": second.pk, f"s{second.pk}-decision": "send_back", f"s{second.pk}-instruction": "请补充整改情况",
+         f"s{second.pk}-due_at": "2030-01-10T17:00"},
+    )  # fmt: skip
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == "closed" and second.status == "in_progress"
+    instruction = Deadline.objects.get(ticket=second_ticket, kind="instruction")
+    assert instruction.due_at == datetime(2030, 1, 10, 17, 0, tzinfo=SH) and instruction.state == "pending"
+    services.submit_feedback(org.edu_liaison, second_ticket, kind=Feedback.Kind.REPORT, content="补充报告")
+    instruction.refresh_from_db()
+    assert instruction.state == "met"
+
+
+def test_dashboard_numbers_link_to_their_lists(client, org, make_incident):
+    make_incident(title="今天的重大舆情", grade="II")
+    client.force_login(org.leader)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "/incidents/?grade=II&amp;since=" in page or "/incidents/?grade=II&since=" in page
+    since = page.split("/incidents/?grade=II&amp;since=")[1][:10]
+    listed = client.get(f"/incidents/?grade=II&since={since}").content.decode()
+    assert "今天的重大舆情" in listed
+    client.force_login(org.edu_liaison)
+    assert client.get(reverse("dashboard")).status_code == 403
