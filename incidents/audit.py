@@ -56,6 +56,8 @@ ACTION_LABELS = {
     "setting_change": "修改设置",
     "setting_delete": "删除设置",
     "login_failed": "登录失败",
+    "confidential_read": "查阅敏感舆情",
+    "confidential_granted": "授权查阅敏感舆情",
     "deadline_reminder": "到期提醒",
     "deadline_breached": "逾期督办",
     "deadline_escalated": "逾期升级报告领导",

@@ -1,57 +1,96 @@
 """Reads. Every list or lookup a user can reach goes through these, so unit isolation is enforced once."""
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import CharField, Exists, OuterRef, Prefetch, Q
+from django.db.models.functions import Cast
+from guardian.utils import get_user_obj_perms_model
 
+from . import audit
 from .access import access_for
 from .models import AuditEvent, Feedback, Incident, Ticket
+
+
+def _cleared_for_confidential(user, incident="pk"):
+    """A confidential incident (涉密/敏感, issue 4) is visible only to its reporter and to users granted
+    `incidents.view_incident` on it (services.grant_confidential_access), whatever their role; the
+    grant narrows, it never widens what the unit rules allow. One subquery, no extra round trip."""
+    prefix = "" if incident == "pk" else "incident__"
+    grant = get_user_obj_perms_model().objects.filter(
+        user_id=user.pk, permission__codename="view_incident",
+        content_type__app_label="incidents", content_type__model="incident",
+        object_pk=Cast(OuterRef(incident), CharField()),
+    )  # fmt: skip
+    return Q(**{f"{prefix}is_confidential": False}) | Q(**{f"{prefix}reported_by_id": user.pk}) | Q(Exists(grant))
 
 
 def visible_tickets(user):
     access = access_for(user)
     qs = Ticket.objects.all()
+    if access.user_id is None:
+        return qs.none()
+    cleared = _cleared_for_confidential(user, "incident_id")
     if access.sees_everything:
-        return qs
-    return qs.filter(unit_id__in=access.visible_unit_ids)
+        return qs.filter(cleared)
+    return qs.filter(cleared, unit_id__in=access.visible_unit_ids)
 
 
 def visible_incidents(user):
     access = access_for(user)
     qs = Incident.objects.all()
-    if access.sees_everything:
-        return qs
-    unit_ids = access.visible_unit_ids
-    if not unit_ids:
+    if access.user_id is None:
         return qs.none()
-    has_ticket = Exists(Ticket.objects.filter(incident=OuterRef("pk"), unit_id__in=unit_ids))
-    condition = Q(has_ticket)
+    cleared = _cleared_for_confidential(user)
+    if access.sees_everything:
+        return qs.filter(cleared)
+    # Whoever reported an item keeps sight of it, so a liaison's repeated push finds its own incident.
+    condition = Q(reported_by_id=user.pk)
+    unit_ids = access.visible_unit_ids
+    if unit_ids:
+        condition |= Q(Exists(Ticket.objects.filter(incident=OuterRef("pk"), unit_id__in=unit_ids)))
     if access.leader_unit_ids:
         condition |= Q(subject_unit_id__in=access.leader_unit_ids)
-    return qs.filter(condition)
+    return qs.filter(condition, cleared)
 
 
-def incident_list(user, *, status=None, grade=None, q=None):
+def incident_list(user, *, status=None, grade=None, q=None, since=None):
     qs = visible_incidents(user).select_related("subject_unit")
     if status:
         qs = qs.filter(status=status)
-    if grade:
+    if grade == "none":  # not graded yet
+        qs = qs.filter(grade="")
+    elif grade:
         qs = qs.filter(grade=grade)
+    if since:
+        from datetime import datetime, time
+
+        from django.utils import timezone
+
+        qs = qs.filter(reported_at__gte=timezone.make_aware(datetime.combine(since, time.min)))
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(summary__icontains=q))
     return qs.order_by("-reported_at", "-id")
 
 
-def ticket_list(user, *, status=None, unit_ids=None):
+def ticket_list(user, *, status=None, unit_ids=None, overdue=False):
     qs = visible_tickets(user).select_related("incident", "unit", "claimed_by")
     if status:
         qs = qs.filter(status=status)
     if unit_ids:
         qs = qs.filter(unit_id__in=unit_ids)
+    if overdue:
+        from monitoring.models import Deadline
+
+        breached = Deadline.objects.filter(
+            ticket=OuterRef("pk"), state=Deadline.State.BREACHED, met_at__isnull=True
+        )
+        qs = qs.filter(Exists(breached))
     return qs.order_by("-dispatched_at", "-id")
 
 
-def incident_detail(user, pk):
-    """The incident with the tickets, feedback and timeline this user may see; Incident.DoesNotExist otherwise."""
+def incident_detail(user, pk, *, ip=None):
+    """The incident with the tickets, feedback and timeline this user may see; Incident.DoesNotExist otherwise.
+    Reading a confidential incident leaves an audit event (issue 4: each read of it is audited)."""
     incident = visible_incidents(user).select_related("subject_unit", "graded_by", "merged_into").get(pk=pk)
+    record_confidential_read(user, incident, ip=ip)
     tickets = (
         visible_tickets(user)
         .filter(incident=incident)
@@ -74,3 +113,9 @@ def timeline(user, incident):
         visible_ids = visible_tickets(user).filter(incident=incident).values("pk")
         events = events.filter(Q(ticket__isnull=True) | Q(ticket_id__in=visible_ids))
     return events.order_by("at", "id")
+
+
+def record_confidential_read(user, incident, *, ip=None):
+    """The one write a read makes: who opened a confidential incident, and when."""
+    if incident.is_confidential:
+        audit.record(user, "confidential_read", incident, ip=ip, incident=incident)

@@ -4,7 +4,7 @@ applies the state transition and writes the audit event, all in one transaction.
 Order of checks: visibility (404), role (403), state (409), input (400). Nothing is written
 unless all pass."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import audit, workflow
@@ -282,16 +282,26 @@ def close_incident(actor, incident, *, opinion="", ip=None) -> Incident:
 
 
 @transaction.atomic
-def send_back_incident(actor, incident, *, reason, ip=None) -> Incident:
-    """退回重办: the review finds the result inadequate (000 四.3); the lead unit handles it again."""
+def send_back_incident(actor, incident, *, reason, due_at=None, ip=None) -> Incident:
+    """退回重办: the review finds the result inadequate (000 四.3); the lead unit handles it again.
+    A leader's instruction (批示) may set a time limit: it becomes a tracked deadline on the lead
+    ticket, met when the unit reports again (交办、承办、督办, 002 第八条)."""
     incident = _locked_incident(actor, incident)
     _require(INCIDENT, "send_back", _incident_kinds(actor, incident))
     INCIDENT.transition("send_back", incident.status)
     reason = _require_reason(reason, "退回意见")
+    if due_at is not None and due_at <= timezone.now():
+        raise InvalidInput("批示办理时限须晚于现在。", {"due_at": ["批示办理时限须晚于现在。"]})
+    lead = None
     for ticket in incident.tickets.select_related("unit", "incident").filter(status="feedback_submitted"):
         if ticket.role == TicketRole.LEAD:
-            _move_ticket(actor, ticket, "reopen_ticket", reason=reason, ip=ip)
-    _move_incident(actor, incident, "send_back", reason=reason, ip=ip)
+            _move_ticket(actor, ticket, "reopen_ticket", reason=reason, ip=ip, after_extra={"due_at": due_at})
+            lead = ticket
+    _move_incident(actor, incident, "send_back", reason=reason, ip=ip, after_extra={"due_at": due_at})
+    if lead is not None and due_at is not None:
+        from monitoring.scheduling import on_instruction
+
+        on_instruction(lead, due_at)
     return incident
 
 
@@ -508,3 +518,73 @@ def record_leader_report(actor, incident, *, channel, reported_to, note="", repo
 
     on_leader_reported(incident, reported_at)
     return report
+
+
+# --- API intake, access and sign-in (issue 4) -------------------------------------------------
+
+
+def _existing_by_external_id(actor, external_id):
+    pk = Incident.objects.filter(external_id=external_id).values_list("pk", flat=True).first()
+    if pk is None:
+        return None
+    incident = visible_incidents(actor).filter(pk=pk).first()
+    if incident is None:
+        # Say only that the number is taken: nothing about the incident the caller may not see.
+        raise Conflict("该外部编号已被占用，不能重复报送，请联系办公室。", {"external_id": ["该外部编号已被占用。"]})
+    return incident
+
+
+@transaction.atomic
+def report_incident_once(actor, *, external_id, ip=None, **fields) -> tuple[Incident, bool]:
+    """Idempotent intake for monitoring platforms (issue 4): the platform's own id (e.g. "weibo:12345")
+    makes a repeated push return the incident already logged, `(incident, False)`, instead of a duplicate.
+    A number taken by an incident the caller may not see is a Conflict that reveals nothing else."""
+    access = access_for(actor)
+    if not (access.is_office or access.is_liaison):
+        raise NotPermitted("只有值班员或联络员可以报送舆情。")
+    existing = _existing_by_external_id(actor, external_id)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            return report_incident(actor, external_id=external_id, ip=ip, **fields), True
+    except IntegrityError:
+        # A concurrent push of the same item committed first; the unique index decided, answer as a repeat.
+        existing = _existing_by_external_id(actor, external_id)
+        if existing is None:
+            raise
+        return existing, False
+
+
+@transaction.atomic
+def grant_confidential_access(actor, incident, *, user, ip=None) -> Incident:
+    """限制知悉: a confidential incident is visible only to its reporter and the people granted it
+    (issue 4). The office grants, among those who already see it; each grant is audited."""
+    from guardian.shortcuts import assign_perm
+
+    incident = _locked_incident(actor, incident)
+    if not access_for(actor).is_office:
+        raise NotPermitted("只有办公室可以授权查阅敏感舆情。")
+    if not incident.is_confidential:
+        raise InvalidInput("该舆情未标记为敏感，无需授权。")
+    if user is None or not user.is_active:
+        raise InvalidInput("被授权人不存在或已停用。", {"user": ["被授权人不存在或已停用。"]})
+    assign_perm("incidents.view_incident", user, incident)
+    audit.record(
+        actor, "confidential_granted", incident, after={"user": user.get_full_name() or user.get_username(),
+        "user_id": user.pk}, ip=ip, incident=incident,
+    )  # fmt: skip
+    return incident
+
+
+def record_failed_login(*, username, ip=None):
+    """A failed sign-in (API token or otherwise) is kept in the audit trail, who tried and from where."""
+    audit.record(None, "login_failed", None, after={"username": (username or "")[:150]}, ip=ip)
+
+
+def issue_api_token(user):
+    """The API token of a signed-in user (DRF authtoken: one per user, kept until revoked)."""
+    from rest_framework.authtoken.models import Token
+
+    token, _ = Token.objects.get_or_create(user=user)
+    return token
