@@ -192,6 +192,12 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "incidents.api_errors.api_exception_handler",
+    # Per client address, counted in the cache (issue 4): anonymous calls, and attempts at /api/auth/token/.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_ANON_RATE", "60/min"),
+        "login": os.environ.get("API_LOGIN_RATE", "10/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "网络舆情应对处置平台 API",
@@ -199,6 +205,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status" or "kind"; name each choice set after its owner.
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "incidents.workflow.IncidentStatus",
+        "TicketStatusEnum": "incidents.workflow.TicketStatus",
+        "UnitKindEnum": "incidents.models.Unit.Kind",
+        "FeedbackKindEnum": "incidents.models.Feedback.Kind",
+    },
 }
 
 GUARDIAN_RAISE_403 = False

@@ -7,6 +7,7 @@ admin.site.site_title = "舆情平台管理"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include("incidents.api_urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

@@ -1,0 +1,393 @@
+"""The REST API (issue 4). Thin: every read goes through incidents.selectors and every write through
+incidents.services, the same ones the browser uses, so visibility and workflow rules hold identically.
+Errors are shaped in api_errors; lists are cut in api_filters."""
+
+import json
+
+from django.contrib.auth import authenticate, get_user_model
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.authentication import SessionScheme
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, parsers, serializers, status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.decorators import action, api_view, authentication_classes, permission_classes
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import selectors, services
+from .api_errors import NOT_FOUND
+from .api_filters import ApiPagination, IncidentFilter, StableOrdering, TicketFilter, UnitFilter
+from .models import Incident, Ticket, Unit
+from .serializers import (
+    AssignSerializer,
+    AuditEventSerializer,
+    CloseSerializer,
+    DispatchSerializer,
+    ErrorSerializer,
+    FeedbackCreateSerializer,
+    FeedbackSerializer,
+    GradeSerializer,
+    GrantSerializer,
+    IncidentCreateSerializer,
+    IncidentDetailSerializer,
+    IncidentSerializer,
+    MergeSerializer,
+    ReasonSerializer,
+    TicketSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+    UnitSerializer,
+)
+from .throttling import AnonymousRateThrottle, LoginRateThrottle, request_ip
+
+ERROR_DESCRIPTIONS = {
+    400: "输入有误（字段错误见 errors）",
+    401: "未登录或令牌无效",
+    403: "当前角色无权执行该操作",
+    404: "对象不存在或不在您的可见范围内",
+    409: "当前状态不允许该操作，或与已有数据冲突",
+    429: "请求过于频繁，已被限流",
+}
+
+
+def errors(*codes):
+    """Schema entries for the error answers an operation can give; every one has the ErrorSerializer body."""
+    return {code: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code]) for code in codes}
+
+
+READ_ERRORS = errors(400, 401, 404, 429)  # 400: a malformed filter; 404: an invisible object or a page past the end
+ACTION_ERRORS = errors(400, 401, 403, 404, 409, 429)
+
+
+class StrictJSONParser(parsers.JSONParser):
+    """JSON that can also be stored: a lone surrogate (valid JSON escape, invalid Unicode) is refused
+    here with a 400 rather than failing later in the database driver."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise exceptions.ParseError() from None
+        return data
+
+
+class ChineseCsrfSessionAuthentication(SessionAuthentication):
+    def enforce_csrf(self, request):
+        try:
+            super().enforce_csrf(request)
+        except exceptions.PermissionDenied:
+            raise exceptions.PermissionDenied("CSRF 校验失败，请刷新页面后重试。") from None
+
+
+class ChineseCsrfSessionScheme(SessionScheme):
+    target_class = ChineseCsrfSessionAuthentication
+
+
+class ApiView:
+    # Shared by every API view (no docstring: it would become every operation's description).
+    # Token authentication comes first so that an unauthenticated call is a 401 with
+    # `WWW-Authenticate: Token`; the browser's session works too, with its CSRF check.
+
+    authentication_classes = [TokenAuthentication, ChineseCsrfSessionAuthentication]
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [AnonymousRateThrottle]
+    parser_classes = [StrictJSONParser]
+    pagination_class = ApiPagination
+    filter_backends = [DjangoFilterBackend, StableOrdering]
+    lookup_value_regex = r"[0-9]+"
+
+    def check_permissions(self, request):
+        # DRF checks throttles after permissions, so an anonymous caller would get its 401 unthrottled.
+        self.check_throttles(request)
+        super().check_permissions(request)
+
+    def check_throttles(self, request):
+        if getattr(request, "_yuqing_throttle_checked", False):
+            return
+        request._yuqing_throttle_checked = True
+        super().check_throttles(request)
+
+    def input(self, serializer_class):
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    @property
+    def ip(self):
+        return request_ip(self.request)
+
+
+# --- Incidents -----------------------------------------------------------------------------------
+
+
+def _incident_action(request_serializer, summary, response=IncidentSerializer):
+    return extend_schema(
+        request=request_serializer, responses={200: response, **ACTION_ERRORS}, summary=summary, filters=False
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="舆情列表", responses={200: IncidentSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(summary="舆情详情（敏感舆情的每次查阅均记入审计）",
+                           responses={200: IncidentDetailSerializer, **READ_ERRORS}),
+)  # fmt: skip
+class IncidentViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """舆情。只返回调用者可见的舆情：办公室可见全部，联络员可见本单位有转办单的舆情，领导可见其分管单位的；
+    敏感舆情仅报送人及被授权人可见。"""
+
+    queryset = Incident.objects.none()  # for the schema's id type; requests use get_queryset()
+    serializer_class = IncidentSerializer
+    filterset_class = IncidentFilter
+    ordering_fields = ["reported_at", "first_seen_at", "grade", "status", "views", "id"]
+    ordering = ["-reported_at", "-id"]
+
+    def get_queryset(self):
+        return selectors.visible_incidents(self.request.user).select_related("subject_unit")
+
+    def _visible(self, pk):
+        incident = self.get_queryset().filter(pk=pk).first()
+        if incident is None:
+            raise exceptions.NotFound("舆情不存在或无权查看。")
+        return incident
+
+    def retrieve(self, request, pk):
+        try:
+            incident = selectors.incident_detail(request.user, pk, ip=self.ip)
+        except Incident.DoesNotExist:
+            raise exceptions.NotFound("舆情不存在或无权查看。") from None
+        return Response(IncidentDetailSerializer(incident).data)
+
+    @extend_schema(
+        summary="报送舆情（带 external_id 时幂等：重复报送返回已有舆情 200）",
+        request=IncidentCreateSerializer,
+        responses={201: IncidentSerializer, 200: IncidentSerializer, **errors(400, 401, 403, 409, 429)},
+    )
+    def create(self, request):
+        data = dict(self.input(IncidentCreateSerializer))
+        external_id = data.pop("external_id")
+        links = [{"platform": link["platform"], "url": link["url"]} for link in data.pop("links")]
+        if external_id:
+            incident, created = services.report_incident_once(
+                request.user, external_id=external_id, links=links, ip=self.ip, **data
+            )
+            if not created:
+                selectors.record_confidential_read(request.user, incident, ip=self.ip)
+        else:
+            incident, created = services.report_incident(request.user, links=links, ip=self.ip, **data), True
+        return Response(IncidentSerializer(incident).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @_incident_action(GradeSerializer, "研判定级 / 调整等级")
+    @action(detail=True, methods=["post"])
+    def grade(self, request, pk):
+        self._visible(pk)
+        data = self.input(GradeSerializer)
+        services.grade_incident(request.user, int(pk), grade=data["grade"], reason=data["reason"], ip=self.ip)
+        return Response(IncidentSerializer(self._visible(pk)).data)
+
+    @_incident_action(DispatchSerializer, "转办（每个责任单位一张转办单，须有且只有一个主办）")
+    @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch")
+    def dispatch_(self, request, pk):  # not "dispatch": that name is the view's request entry point
+        self._visible(pk)
+        data = self.input(DispatchSerializer)
+        units = Unit.objects.in_bulk([a["unit"] for a in data["tickets"]])
+        # An unknown unit id reaches the service as None and is refused there with the usual message.
+        assignments = [(units.get(a["unit"]), a["role"]) for a in data["tickets"]]
+        services.dispatch_incident(
+            request.user, int(pk), assignments=assignments, due_at=data["due_at"],
+            instructions=data["instructions"], ip=self.ip,
+        )  # fmt: skip
+        return Response(IncidentSerializer(self._visible(pk)).data)
+
+    @_incident_action(ReasonSerializer, "不予处置")
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, pk):
+        self._visible(pk)
+        data = self.input(ReasonSerializer)
+        services.dismiss_incident(request.user, int(pk), reason=data["reason"], ip=self.ip)
+        return Response(IncidentSerializer(self._visible(pk)).data)
+
+    @_incident_action(MergeSerializer, "合并重复舆情")
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk):
+        self._visible(pk)
+        data = self.input(MergeSerializer)
+        services.merge_incident(request.user, int(pk), into=data["into"], reason=data["reason"], ip=self.ip)
+        return Response(IncidentSerializer(self._visible(pk)).data)
+
+    @_incident_action(CloseSerializer, "审核销号")
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk):
+        self._visible(pk)
+        data = self.input(CloseSerializer)
+        services.close_incident(request.user, int(pk), opinion=data["opinion"], ip=self.ip)
+        return Response(IncidentSerializer(self._visible(pk)).data)
+
+    @_incident_action(ReasonSerializer, "退回重办")
+    @action(detail=True, methods=["post"], url_path="send-back", url_name="send-back")
+    def send_back(self, request, pk):
+        self._visible(pk)
+        data = self.input(ReasonSerializer)
+        services.send_back_incident(request.user, int(pk), reason=data["reason"], ip=self.ip)
+        return Response(IncidentSerializer(self._visible(pk)).data)
+
+    @_incident_action(ReasonSerializer, "舆情反复，重新研判")
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk):
+        self._visible(pk)
+        data = self.input(ReasonSerializer)
+        services.reopen_incident(request.user, int(pk), reason=data["reason"], ip=self.ip)
+        return Response(IncidentSerializer(self._visible(pk)).data)
+
+    @_incident_action(GrantSerializer, "授权查阅敏感舆情（办公室）")
+    @action(detail=True, methods=["post"], url_path="grant-access", url_name="grant-access")
+    def grant_access(self, request, pk):
+        self._visible(pk)
+        data = self.input(GrantSerializer)
+        user = get_user_model().objects.filter(pk=data["user"]).first()
+        services.grant_confidential_access(request.user, int(pk), user=user, ip=self.ip)
+        return Response(IncidentSerializer(self._visible(pk)).data)
+
+    @extend_schema(
+        summary="处置时间线（审计记录；只含本人可见的转办单的记录）",
+        responses={200: AuditEventSerializer(many=True), **READ_ERRORS}, filters=False,
+    )  # fmt: skip
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def audit(self, request, pk):
+        incident = self._visible(pk)
+        selectors.record_confidential_read(request.user, incident, ip=self.ip)
+        page = self.paginate_queryset(selectors.timeline(request.user, incident))
+        return self.get_paginated_response(AuditEventSerializer(page, many=True).data)
+
+
+# --- Tickets --------------------------------------------------------------------------------------
+
+
+def _ticket_action(request_serializer, summary, response=TicketSerializer, code=200):
+    return extend_schema(
+        request=request_serializer, responses={code: response, **ACTION_ERRORS}, summary=summary, filters=False
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="转办单列表", responses={200: TicketSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(summary="转办单详情", responses={200: TicketSerializer, **READ_ERRORS}),
+)
+class TicketViewSet(ApiView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """转办单。联络员只见本单位的转办单，领导见其分管单位的，办公室见全部。"""
+
+    queryset = Ticket.objects.none()  # for the schema's id type; requests use get_queryset()
+    serializer_class = TicketSerializer
+    filterset_class = TicketFilter
+    ordering_fields = ["dispatched_at", "due_at", "status", "id"]
+    ordering = ["-dispatched_at", "-id"]
+
+    def get_queryset(self):
+        return selectors.visible_tickets(self.request.user).select_related("incident", "unit")
+
+    def get_object(self):
+        ticket = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
+        if ticket is None:
+            raise exceptions.NotFound("转办单不存在或无权查看。")
+        return ticket
+
+    def _done(self):
+        return Response(TicketSerializer(self.get_object()).data)
+
+    @_ticket_action(None, "认领")
+    @action(detail=True, methods=["post"])
+    def claim(self, request, pk):
+        self.get_object()
+        services.claim_ticket(request.user, int(pk), ip=self.ip)
+        return self._done()
+
+    @_ticket_action(ReasonSerializer, "退回（不属于本单位职责）")
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_(self, request, pk):
+        self.get_object()
+        data = self.input(ReasonSerializer)
+        services.return_ticket(request.user, int(pk), reason=data["reason"], ip=self.ip)
+        return self._done()
+
+    @_ticket_action(FeedbackCreateSerializer, "报送进展 / 提交反馈", response=FeedbackSerializer, code=201)
+    @action(detail=True, methods=["post"])
+    def feedback(self, request, pk):
+        self.get_object()
+        data = self.input(FeedbackCreateSerializer)
+        feedback = services.submit_feedback(request.user, int(pk), kind=data["kind"], content=data["content"], ip=self.ip)
+        return Response(FeedbackSerializer(feedback).data, status=status.HTTP_201_CREATED)
+
+    @_ticket_action(AssignSerializer, "指定认领（办公室）")
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk):
+        self.get_object()
+        data = self.input(AssignSerializer)
+        assignee = get_user_model().objects.filter(pk=data["assignee"]).first()
+        services.assign_ticket(request.user, int(pk), assignee=assignee, reason=data["reason"], ip=self.ip)
+        return self._done()
+
+
+# --- Units and sign-in ------------------------------------------------------------------------------
+
+
+@extend_schema_view(list=extend_schema(summary="单位列表（转办时选择责任单位）",
+                                       responses={200: UnitSerializer(many=True), **READ_ERRORS}))  # fmt: skip
+class UnitViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """启用中的单位。"""
+
+    serializer_class = UnitSerializer
+    filterset_class = UnitFilter
+    ordering_fields = ["path", "sort_order", "name", "id"]
+    ordering = ["path", "id"]
+    queryset = Unit.objects.filter(is_active=True)
+
+
+class TokenView(ApiView, APIView):
+    """用户名和密码换取 API 令牌，之后以 `Authorization: Token <令牌>` 调用。失败的登录记入审计；按来源地址限流。"""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginRateThrottle, AnonymousRateThrottle]
+    parser_classes = [StrictJSONParser, parsers.FormParser]
+
+    @extend_schema(
+        summary="获取 API 令牌", request=TokenRequestSerializer, auth=[],
+        responses={200: TokenSerializer, **errors(400, 429)},
+    )  # fmt: skip
+    def post(self, request):
+        data = self.input(TokenRequestSerializer)
+        user = authenticate(request._request, username=data["username"], password=data["password"])
+        if user is None:
+            services.record_failed_login(username=data["username"], ip=self.ip)
+            raise serializers.ValidationError({"non_field_errors": ["用户名或密码错误，或账号已停用。"]})
+        return Response({"token": services.issue_api_token(user).key})
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI document: public (it describes the API, it holds no data), throttled like any anonymous call."""
+
+    authentication_classes = []
+    throttle_classes = [AnonymousRateThrottle]
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class DocsView(SpectacularSwaggerView):
+    """Swagger UI from drf-spectacular-sidecar's local files (no CDN on a government intranet)."""
+
+    authentication_classes = []
+    throttle_classes = [AnonymousRateThrottle]
+    url_name = "api-schema"
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def not_found(request, *args, **kwargs):
+    """Anything under /api/ that matches no route: a JSON 404 like every other API error."""
+    raise exceptions.NotFound(NOT_FOUND)

@@ -1,0 +1,53 @@
+"""One place where every API error becomes `{"detail": <Chinese sentence>, "errors": {field: [...]}}`
+with the status the contract names: 400 invalid input, 401 unauthenticated, 403 role, 404 not visible,
+409 illegal transition, 429 throttled."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import DomainError
+
+INVALID_INPUT = "输入有误，请检查后重试。"
+NOT_FOUND = "对象不存在或无权查看。"
+PARSE_ERROR = "请求内容格式错误，无法解析。"
+
+
+def _first_message(errors):
+    if isinstance(errors, dict):
+        for value in errors.values():
+            found = _first_message(value)
+            if found:
+                return found
+    elif isinstance(errors, list):
+        for value in errors:
+            found = _first_message(value)
+            if found:
+                return found
+    elif errors:
+        return str(errors)
+    return None
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response({"detail": exc.message, "errors": exc.field_errors}, status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(NOT_FOUND)
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, exceptions.ParseError):
+        # DRF's parse errors are English ("JSON parse error - ..."); the contract wants Chinese.
+        exc = exceptions.ParseError(PARSE_ERROR)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a bug: let it surface as a 500 where the tests and logs will see it
+    if isinstance(exc, exceptions.ValidationError):
+        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        first = _first_message(errors)
+        response.data = {"detail": f"输入有误：{first}" if first else INVALID_INPUT, "errors": errors}
+    else:
+        response.data = {"detail": str(exc.detail), "errors": {}}
+    return response

@@ -1,0 +1,194 @@
+"""API shapes. Read serializers describe what a caller sees; input serializers only check types and
+formats, and leave every rule (who, which state, which combination) to the services."""
+
+from rest_framework import serializers
+
+from .audit import action_label
+from .models import (
+    AuditEvent,
+    Category,
+    Feedback,
+    Grade,
+    Incident,
+    MediaLevel,
+    SourceLink,
+    Ticket,
+    TicketRole,
+    Unit,
+)
+
+# Counters are PositiveIntegerField: keep input inside what every database stores.
+MAX_COUNT = 2_147_483_647
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every 4xx answer."""
+
+    detail = serializers.CharField(help_text="错误原因（中文）")
+    errors = serializers.DictField(
+        child=serializers.JSONField(), help_text="字段错误：字段名 → 错误列表（无字段错误时为空对象）"
+    )
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = ["id", "name", "code", "kind", "parent", "is_office", "is_active"]
+        read_only_fields = fields
+
+
+class SourceLinkSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SourceLink
+        fields = ["platform", "url", "first_seen_at"]
+        extra_kwargs = {"first_seen_at": {"read_only": True}}
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    number = serializers.CharField(read_only=True, help_text="舆情编号")
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id", "number", "title", "summary", "category", "subject_unit", "location", "posted_at",
+            "first_seen_at", "reported_at", "reported_by", "views", "comments", "reposts", "site_count",
+            "media_level", "grade", "graded_at", "grade_reason", "is_historical", "is_confidential", "status",
+            "merged_into", "closed_at", "external_id",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class TicketBriefSerializer(serializers.ModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = ["id", "unit", "unit_name", "role", "status", "due_at", "dispatched_at", "claimed_at", "feedback_at"]
+        read_only_fields = fields
+
+
+class IncidentDetailSerializer(IncidentSerializer):
+    """One incident with the source links and the tickets the caller may see (never other units')."""
+
+    links = SourceLinkSerializer(many=True, read_only=True)
+    tickets = TicketBriefSerializer(many=True, read_only=True, source="visible_tickets")
+
+    class Meta(IncidentSerializer.Meta):
+        fields = IncidentSerializer.Meta.fields + ["links", "tickets"]
+        read_only_fields = fields
+
+
+class IncidentCreateSerializer(serializers.Serializer):
+    """采集报送. `external_id` ("platform:id") makes the push idempotent."""
+
+    title = serializers.CharField(max_length=200)
+    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    category = serializers.ChoiceField(choices=Category.choices, required=False, default=Category.OTHER)
+    subject_unit = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.filter(is_active=True), required=False, allow_null=True, default=None
+    )
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    posted_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    first_seen_at = serializers.DateTimeField(required=False)
+    views = serializers.IntegerField(min_value=0, max_value=MAX_COUNT, required=False, default=0)
+    comments = serializers.IntegerField(min_value=0, max_value=MAX_COUNT, required=False, default=0)
+    reposts = serializers.IntegerField(min_value=0, max_value=MAX_COUNT, required=False, default=0)
+    site_count = serializers.IntegerField(min_value=0, max_value=MAX_COUNT, required=False, default=0)
+    media_level = serializers.ChoiceField(choices=MediaLevel.choices, required=False, allow_blank=True, default="")
+    is_historical = serializers.BooleanField(required=False, default=False)
+    is_confidential = serializers.BooleanField(required=False, default=False)
+    external_id = serializers.CharField(
+        max_length=200, required=False, allow_null=True, default=None,
+        help_text="监测平台的条目编号（平台:编号，如 weibo:12345）；重复报送同一编号返回已有舆情（200）",
+    )  # fmt: skip
+    links = SourceLinkSerializer(many=True, required=False, default=list)
+
+    def validate_external_id(self, value):
+        return (value or "").strip() or None
+
+
+class GradeSerializer(serializers.Serializer):
+    grade = serializers.ChoiceField(choices=Grade.choices, help_text="Ⅰ特别重大 Ⅱ重大 Ⅲ较大 Ⅳ一般")
+    reason = serializers.CharField(help_text="研判理由")
+
+
+class AssignmentSerializer(serializers.Serializer):
+    unit = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="责任单位 id")
+    role = serializers.ChoiceField(choices=TicketRole.choices)
+
+
+class DispatchSerializer(serializers.Serializer):
+    tickets = AssignmentSerializer(many=True, allow_empty=False)
+    due_at = serializers.DateTimeField(required=False, allow_null=True, default=None, help_text="指定办理时限")
+    instructions = serializers.CharField(required=False, allow_blank=True, default="", help_text="转办要求")
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="理由")
+
+
+class MergeSerializer(serializers.Serializer):
+    into = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="合并目标舆情 id")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CloseSerializer(serializers.Serializer):
+    opinion = serializers.CharField(required=False, allow_blank=True, default="", help_text="销号意见")
+
+
+class GrantSerializer(serializers.Serializer):
+    user = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="被授权人的用户 id")
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    incident_number = serializers.CharField(source="incident.number", read_only=True)
+    incident_title = serializers.CharField(source="incident.title", read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id", "incident", "incident_number", "incident_title", "unit", "unit_name", "role", "status",
+            "instructions", "due_at", "dispatched_at", "claimed_at", "claimed_by", "designated", "returned_at",
+            "return_reason", "feedback_at", "closed_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class FeedbackSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Feedback
+        fields = ["id", "ticket", "kind", "content", "submitted_by", "submitted_at"]
+        read_only_fields = fields
+
+
+class FeedbackCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Feedback.Kind.choices)
+    content = serializers.CharField()
+
+
+class AssignSerializer(serializers.Serializer):
+    assignee = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="被指定的联络员用户 id")
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    action_label = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "at", "actor_name", "action", "action_label", "ticket", "object_type", "object_id",
+                  "before", "after", "reason"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_action_label(self, event) -> str:
+        return action_label(event)

@@ -1,0 +1,213 @@
+"""The API permission matrix: every role × every endpoint × (own unit / other unit / confidential).
+
+Roles (columns, in this order):
+    duty            值班员 of the office (区委办)
+    edu_liaison     联络员 of 教育局
+    police_liaison  联络员 of 公安局
+    edu_leader      领导 of 教育局
+    county_leader   领导 of the whole county (oversees every unit)
+    admin           系统管理员 (superuser, no workflow role)
+    anonymous       no credentials
+
+Scenarios (what the {id} is):
+    edu           an incident led by 教育局 (assisted by 卫健委): own unit for edu_liaison/edu_leader,
+                  another unit for police_liaison
+    police        an incident led by 公安局: own unit for police_liaison, another unit for edu_*
+    confidential  a confidential incident led by 教育局, reported by another duty officer and granted only
+                  to people outside the matrix: nobody in it may see it, whatever their role
+For /api/tickets/{id}/… the {id} is the scenario's lead ticket.
+
+Each cell is run on fresh data (inside a transaction rolled back afterwards), after `prepare` has
+moved the scenario to the state the action needs, so that 200 means "allowed" and not "lucky".
+Every URL pattern under /api/ must appear here (with each HTTP method it answers): the matrix test
+walks the URL resolver and fails on any it does not find.
+"""
+
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from django.urls import URLResolver, get_resolver
+
+from incidents import services
+from incidents.models import Feedback, Role, TicketRole
+from tests.factories import person
+
+ROLES = ("duty", "edu_liaison", "police_liaison", "edu_leader", "county_leader", "admin", "anonymous")
+SCENARIOS = ("edu", "police", "confidential")
+# Methods every view answers the same way (HEAD mirrors GET) are left out of the matrix.
+IGNORED_METHODS = {"OPTIONS", "HEAD", "TRACE"}
+
+
+@dataclass
+class Endpoint:
+    name: str  # the URL pattern's name
+    method: str
+    path: str  # "{id}" is replaced by the scenario's object
+    expect: dict  # scenario (or "-" for collection endpoints) → seven status codes, in ROLES order
+    body: object = None  # dict, or callable(world, scenario, role) → dict
+    prepare: object = None  # callable(world, scenario), run before the request
+    visible: dict = field(default_factory=dict)  # role → scenarios a list must show (lists only)
+
+
+# --- States an action needs ------------------------------------------------------------------------
+
+
+def claimed(world, scenario):
+    s = world.scenarios[scenario]
+    services.claim_ticket(s.lead_liaison, s.lead.pk)
+
+
+def under_review(world, scenario):
+    s = world.scenarios[scenario]
+    claimed(world, scenario)
+    services.submit_feedback(s.lead_liaison, s.lead.pk, kind=Feedback.Kind.REPORT, content="核查报告")
+    if s.assist is not None:
+        services.claim_ticket(s.assist_liaison, s.assist.pk)
+        services.submit_feedback(s.assist_liaison, s.assist.pk, kind=Feedback.Kind.FEEDBACK, content="协办反馈")
+
+
+def closed(world, scenario):
+    under_review(world, scenario)
+    s = world.scenarios[scenario]
+    services.close_incident(s.office, s.incident.pk, opinion="同意销号")
+
+
+# --- The matrix --------------------------------------------------------------------------------------
+
+NOT_VISIBLE = "404 404 404 404 404 404 401"  # the confidential column of every object endpoint
+INCIDENT_READ = {"edu": "200 200 404 200 200 404 401", "police": "200 404 200 404 200 404 401",
+                 "confidential": NOT_VISIBLE}  # fmt: skip
+OFFICE_ONLY = {"edu": "200 403 404 403 403 404 401", "police": "200 404 403 404 403 404 401",
+               "confidential": NOT_VISIBLE}  # fmt: skip
+OFFICE_OR_LEAD_LEADER = {"edu": "200 403 404 200 200 404 401", "police": "200 404 403 404 200 404 401",
+                         "confidential": NOT_VISIBLE}  # fmt: skip
+UNIT_LIAISON_ONLY = {"edu": "403 200 404 403 403 404 401", "police": "403 404 200 404 403 404 401",
+                     "confidential": NOT_VISIBLE}  # fmt: skip
+BOTH = {"edu", "police"}
+
+ENDPOINTS = [
+    Endpoint("api-token", "POST", "/api/auth/token/", {"-": "200 200 200 200 200 200 400"},
+             body=lambda world, scenario, role: world.credentials(role)),
+    Endpoint("api-schema", "GET", "/api/schema/", {"-": "200 200 200 200 200 200 200"}),
+    Endpoint("api-docs", "GET", "/api/docs/", {"-": "200 200 200 200 200 200 200"}),
+    Endpoint("api-unit-list", "GET", "/api/units/", {"-": "200 200 200 200 200 200 401"}),
+    Endpoint("api-incident-list", "GET", "/api/incidents/", {"-": "200 200 200 200 200 200 401"},
+             visible={"duty": BOTH, "edu_liaison": {"edu"}, "police_liaison": {"police"}, "edu_leader": {"edu"},
+                      "county_leader": BOTH, "admin": set()}),
+    Endpoint("api-incident-list", "POST", "/api/incidents/", {"-": "201 201 201 403 403 403 401"},
+             body={"title": "网传某地停水", "external_id": None}),
+    Endpoint("api-incident-detail", "GET", "/api/incidents/{id}/", INCIDENT_READ),
+    Endpoint("api-incident-audit", "GET", "/api/incidents/{id}/audit/", INCIDENT_READ),
+    # From 已转办 a grade is a regrade; the office may, nobody else.
+    Endpoint("api-incident-grade", "POST", "/api/incidents/{id}/grade/", OFFICE_ONLY,
+             body={"grade": "II", "reason": "传播扩大"}),
+    Endpoint("api-incident-dispatch", "POST", "/api/incidents/{id}/dispatch/", OFFICE_ONLY,
+             body=lambda world, scenario, role: {"tickets": [{"unit": world.org.town.pk, "role": "assist"}],
+                                           "instructions": "协助核实"}),
+    # Dismissing a dispatched incident is an illegal transition: 409 for the office, 403 for other roles.
+    Endpoint("api-incident-dismiss", "POST", "/api/incidents/{id}/dismiss/",
+             {**OFFICE_ONLY, "edu": "409 403 404 403 403 404 401", "police": "409 404 403 404 403 404 401"},
+             body={"reason": "不实信息"}),
+    Endpoint("api-incident-merge", "POST", "/api/incidents/{id}/merge/", OFFICE_ONLY,
+             body=lambda world, scenario, role: {"into": world.merge_target.pk, "reason": "重复"}),
+    # 一般 (Ⅳ) incidents are closed by the office; the lead unit's leaders may act on it but not close it.
+    Endpoint("api-incident-close", "POST", "/api/incidents/{id}/close/", OFFICE_ONLY,
+             body={"opinion": "同意销号"}, prepare=under_review),
+    Endpoint("api-incident-send-back", "POST", "/api/incidents/{id}/send-back/", OFFICE_OR_LEAD_LEADER,
+             body={"reason": "核查不充分"}, prepare=under_review),
+    Endpoint("api-incident-reopen", "POST", "/api/incidents/{id}/reopen/", OFFICE_ONLY,
+             body={"reason": "舆情反复"}, prepare=closed),
+    # The scenario incidents are not confidential (or not visible): the office gets 400, not a grant.
+    Endpoint("api-incident-grant-access", "POST", "/api/incidents/{id}/grant-access/",
+             {**OFFICE_ONLY, "edu": "400 403 404 403 403 404 401", "police": "400 404 403 404 403 404 401"},
+             body=lambda world, scenario, role: {"user": world.org.edu_liaison.pk}),
+    Endpoint("api-ticket-list", "GET", "/api/tickets/", {"-": "200 200 200 200 200 200 401"},
+             visible={"duty": BOTH, "edu_liaison": {"edu"}, "police_liaison": {"police"}, "edu_leader": {"edu"},
+                      "county_leader": BOTH, "admin": set()}),
+    Endpoint("api-ticket-detail", "GET", "/api/tickets/{id}/", INCIDENT_READ),
+    Endpoint("api-ticket-claim", "POST", "/api/tickets/{id}/claim/", UNIT_LIAISON_ONLY),
+    Endpoint("api-ticket-return", "POST", "/api/tickets/{id}/return/", UNIT_LIAISON_ONLY,
+             body={"reason": "不属于本单位职责"}),
+    Endpoint("api-ticket-feedback", "POST", "/api/tickets/{id}/feedback/",
+             {**UNIT_LIAISON_ONLY, "edu": "403 201 404 403 403 404 401", "police": "403 404 201 404 403 404 401"},
+             body={"kind": "report", "content": "核查情况属实，已处理"}, prepare=claimed),
+    Endpoint("api-ticket-assign", "POST", "/api/tickets/{id}/assign/", OFFICE_ONLY,
+             body=lambda world, scenario, role: {"assignee": world.scenarios[scenario].assignee.pk, "reason": "逾期未认领"}),
+    *[
+        Endpoint("api-not-found", method, "/api/no-such-thing/", {"-": "404 404 404 404 404 404 404"})
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+    ],
+]  # fmt: skip
+
+
+def build_world(org, make_incident):
+    """The three scenario incidents, dispatched, plus a merge target only the office sees."""
+    duty2 = person("duty2", org.office, Role.DUTY_OFFICER)
+
+    def scenario(reporter, lead_unit, lead_liaison, assist=None, **fields):
+        incident = services.report_incident(reporter, title=f"{lead_unit.name}相关舆情", **fields)
+        services.grade_incident(reporter, incident, grade="IV", reason="一般")
+        assignments = [(lead_unit, TicketRole.LEAD)] + ([(assist[0], TicketRole.ASSIST)] if assist else [])
+        tickets = services.dispatch_incident(reporter, incident, assignments=assignments)
+        return SimpleNamespace(
+            incident=incident, lead=tickets[0], assist=tickets[1] if assist else None, office=reporter,
+            lead_liaison=lead_liaison, assist_liaison=assist[1] if assist else None,
+        )  # fmt: skip
+
+    edu = scenario(org.duty, org.edu, org.edu_liaison, (org.health, org.health_liaison))
+    edu.assignee = org.edu_liaison2
+    police = scenario(org.duty, org.police, org.police_liaison)
+    police.assignee = org.police_liaison
+    # Cleared people act on the confidential incident when `prepare` needs it; nobody in the matrix is.
+    confidential = scenario(duty2, org.edu, org.edu_liaison2, (org.health, org.health_liaison), is_confidential=True)
+    for user in (org.edu_liaison2, org.health_liaison):
+        services.grant_confidential_access(duty2, confidential.incident, user=user)
+    confidential.assignee = org.edu_liaison2
+    merge_target = make_incident(title="合并目标", grade="IV")
+
+    users = {"duty": org.duty, "edu_liaison": org.edu_liaison, "police_liaison": org.police_liaison,
+             "edu_leader": org.edu_leader, "county_leader": org.leader, "admin": org.admin, "anonymous": None}  # fmt: skip
+
+    def credentials(role):
+        user = users[role]
+        if user is None:
+            return {"username": "nobody", "password": "wrong-password"}
+        return {"username": user.get_username(), "password": "pw-123456"}
+
+    return SimpleNamespace(
+        org=org, users=users, merge_target=merge_target, credentials=credentials,
+        scenarios={"edu": edu, "police": police, "confidential": confidential},
+    )  # fmt: skip
+
+
+# --- Which endpoints exist ---------------------------------------------------------------------------
+
+
+def _methods(callback):
+    actions = getattr(callback, "actions", None)
+    if actions:  # a ViewSet route: the methods it maps
+        return {m.upper() for m in actions} - IGNORED_METHODS
+    view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    if view_class is None:
+        return {"GET", "POST", "PUT", "PATCH", "DELETE"}  # a plain function answers whatever comes
+    return {m.upper() for m in view_class.http_method_names if hasattr(view_class, m)} - IGNORED_METHODS
+
+
+def api_routes(urlconf=None):
+    """(name, METHOD) of every URL pattern whose route starts with api/, from the live resolver."""
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern).lstrip("^")
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, route)
+            elif route.startswith("api/"):
+                for method in _methods(pattern.callback):
+                    yield pattern.name or route, method
+
+    return set(walk(get_resolver(urlconf).url_patterns, ""))
+
+
+def uncovered_routes(urlconf=None):
+    covered = {(e.name, e.method) for e in ENDPOINTS}
+    return api_routes(urlconf) - covered

@@ -1,0 +1,84 @@
+"""Who may do what through the API: the full role × endpoint × scenario matrix (tests/api_matrix.py)."""
+
+import pytest
+from django.db import transaction
+from django.urls import include, path
+
+from incidents import api
+
+from .api_matrix import ENDPOINTS, ROLES, build_world, uncovered_routes
+from .api_support import relaxed_throttles, token_client  # noqa: F401
+
+
+@pytest.fixture
+def world(org, make_incident, relaxed_throttles):  # noqa: F811
+    return build_world(org, make_incident)
+
+
+def _object_id(world, endpoint, scenario):
+    s = world.scenarios[scenario]
+    return s.lead.pk if endpoint.path.startswith("/api/tickets/") else s.incident.pk
+
+
+def _call(world, endpoint, scenario, role):
+    url = endpoint.path
+    if "{id}" in url:
+        url = url.replace("{id}", str(_object_id(world, endpoint, scenario)))
+    body = endpoint.body(world, scenario, role) if callable(endpoint.body) else endpoint.body
+    client = token_client(world.users[role])
+    return client.generic(endpoint.method, url, data=None if body is None else _json(body),
+                          content_type="application/json")  # fmt: skip
+
+
+def _json(body):
+    import json
+
+    return json.dumps(body)
+
+
+def _listed_scenarios(world, endpoint, response):
+    ids = {item["id"] for item in response.json()["results"]}
+    return {name for name, s in world.scenarios.items() if _object_id(world, endpoint, name) in ids}
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: f"{e.method} {e.path}")
+def test_permission_matrix(world, endpoint):
+    failures = []
+    for scenario, row in endpoint.expect.items():
+        for role, expected in zip(ROLES, row.split(), strict=True):
+            # Each cell on fresh data: the request runs in a savepoint that is rolled back afterwards.
+            with transaction.atomic():
+                if endpoint.prepare is not None:
+                    endpoint.prepare(world, scenario)
+                response = _call(world, endpoint, scenario, role)
+                transaction.set_rollback(True)
+            cell = f"{endpoint.method} {endpoint.path} [{scenario}] as {role}"
+            if response.status_code != int(expected):
+                failures.append(f"{cell}: expected {expected}, got {response.status_code} {response.content.decode()[:200]}")
+                continue
+            if response.status_code >= 400:
+                detail = response.json().get("detail", "")
+                if not any("\u4e00" <= ch <= "\u9fff" for ch in detail):
+                    failures.append(f"{cell}: detail is not Chinese: {detail!r}")
+            if role in endpoint.visible and endpoint.visible[role] != _listed_scenarios(world, endpoint, response):
+                failures.append(f"{cell}: lists {_listed_scenarios(world, endpoint, response)}, "
+                                f"expected {endpoint.visible[role]}")  # fmt: skip
+    assert not failures, "\n".join(failures)
+
+
+def test_every_api_endpoint_has_a_matrix_entry():
+    assert uncovered_routes() == set(), "add these endpoints to tests/api_matrix.py"
+
+
+def test_matrix_check_notices_a_new_endpoint(settings):
+    """The completeness check above is only worth something if it fails for an endpoint nobody listed."""
+    settings.ROOT_URLCONF = __name__
+    uncovered = uncovered_routes()
+    assert {name for name, _ in uncovered} == {"api-new-thing"}
+    assert ("api-new-thing", "POST") in uncovered
+
+
+urlpatterns = [
+    path("api/new-thing/", api.not_found, name="api-new-thing"),
+    path("", include("yuqing.urls")),
+]
