@@ -35,6 +35,7 @@ from .serializers import (
     IncidentSerializer,
     MergeSerializer,
     ReasonSerializer,
+    SendBackSerializer,
     TicketSerializer,
     TokenRequestSerializer,
     TokenSerializer,
@@ -225,12 +226,12 @@ class IncidentViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
         services.close_incident(request.user, int(pk), opinion=data["opinion"], ip=self.ip)
         return Response(IncidentSerializer(self._visible(pk)).data)
 
-    @_incident_action(ReasonSerializer, "退回重办")
+    @_incident_action(SendBackSerializer, "退回重办（可附领导批示时限）")
     @action(detail=True, methods=["post"], url_path="send-back", url_name="send-back")
     def send_back(self, request, pk):
         self._visible(pk)
-        data = self.input(ReasonSerializer)
-        services.send_back_incident(request.user, int(pk), reason=data["reason"], ip=self.ip)
+        data = self.input(SendBackSerializer)
+        services.send_back_incident(request.user, int(pk), reason=data["reason"], due_at=data["due_at"], ip=self.ip)
         return Response(IncidentSerializer(self._visible(pk)).data)
 
     @_incident_action(ReasonSerializer, "舆情反复，重新研判")

@@ -3,6 +3,7 @@ formats, and leave every rule (who, which state, which combination) to the servi
 
 from rest_framework import serializers
 
+from .api_filters import EARLIEST, LATEST
 from .audit import action_label
 from .models import (
     AuditEvent,
@@ -19,6 +20,16 @@ from .models import (
 
 # Counters are PositiveIntegerField: keep input inside what every database stores.
 MAX_COUNT = 2_147_483_647
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A date-time within 1990—2200: anything else is a typo, and SQLite's UTC conversion would overflow on it."""
+
+    def to_internal_value(self, value):
+        value = super().to_internal_value(value)
+        if not (EARLIEST <= value <= LATEST):
+            raise serializers.ValidationError("日期时间超出允许范围（1990—2200 年）。")
+        return value
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -97,8 +108,8 @@ class IncidentCreateSerializer(serializers.Serializer):
         queryset=Unit.objects.filter(is_active=True), required=False, allow_null=True, default=None
     )
     location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    posted_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    first_seen_at = serializers.DateTimeField(required=False)
+    posted_at = BoundedDateTimeField(required=False, allow_null=True, default=None)
+    first_seen_at = BoundedDateTimeField(required=False)
     views = serializers.IntegerField(min_value=0, max_value=MAX_COUNT, required=False, default=0)
     comments = serializers.IntegerField(min_value=0, max_value=MAX_COUNT, required=False, default=0)
     reposts = serializers.IntegerField(min_value=0, max_value=MAX_COUNT, required=False, default=0)
@@ -128,12 +139,19 @@ class AssignmentSerializer(serializers.Serializer):
 
 class DispatchSerializer(serializers.Serializer):
     tickets = AssignmentSerializer(many=True, allow_empty=False)
-    due_at = serializers.DateTimeField(required=False, allow_null=True, default=None, help_text="指定办理时限")
+    due_at = BoundedDateTimeField(required=False, allow_null=True, default=None, help_text="指定办理时限")
     instructions = serializers.CharField(required=False, allow_blank=True, default="", help_text="转办要求")
 
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="理由")
+
+
+class SendBackSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="退回意见")
+    due_at = BoundedDateTimeField(
+        required=False, allow_null=True, default=None, help_text="领导批示的办理时限（可选，成为受督办的时限）"
+    )
 
 
 class MergeSerializer(serializers.Serializer):
