@@ -100,6 +100,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # and take the write lock at BEGIN so read-then-write transactions cannot deadlock.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Tests use a file too: an in-memory shared-cache database locks whole tables between the test and
+    # a live server or worker thread instead of waiting, unlike the file the application runs on.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
