@@ -66,6 +66,7 @@ class SourceLinkSerializer(serializers.ModelSerializer):
 
 class IncidentSerializer(serializers.ModelSerializer):
     number = serializers.CharField(read_only=True, help_text="舆情编号")
+    grade = serializers.ChoiceField(choices=Grade.choices, allow_blank=True, read_only=True, help_text="未研判时为空")
 
     class Meta:
         model = Incident

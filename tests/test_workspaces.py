@@ -130,7 +130,8 @@ def test_liaison_requests_extension_and_office_decides_on_the_ticket_page(client
         )
     report = Deadline.objects.get(ticket=ticket, kind="report", state="pending")
     assert report.due_at == datetime(2026, 12, 4, 17, 30, tzinfo=SH) and report.original_due_at < report.due_at
-    page = client.get(url).content.decode()
+    with time_machine.travel(MONDAY + timedelta(days=1, hours=1), tick=False):
+        page = client.get(url).content.decode()
     assert "原定 2026-11-30 17:30" in page
 
 
