@@ -1,0 +1,244 @@
+"""Documents leaders read (日报/专报/督报/风险提示函/周报/月报/季度通报), the units' daily submissions,
+the risk library and the assessment weighting (domain.md §5, §7.3)."""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from incidents.models import Incident, Ticket, Unit
+
+
+class ReportSettings(models.Model):
+    """One row (pk=1): when the daily roll-up is compiled and who receives issued reports.
+
+    17:00 comes from `000` 二.1 / plan #5 ("17时前"); `004` gives no hour, so it is a setting (domain.md §3.4)."""
+
+    daily_time = models.TimeField("日报汇总时间", default=datetime.time(17, 0), help_text="北京时间；覆盖上一次汇总至本次")
+    submission_time = models.TimeField(
+        "单位每日报送截止", default=datetime.time(17, 0), help_text="收集单位每日报送舆情信息的截止时间（`000` 二.1）"
+    )
+    weekly_weekday = models.PositiveSmallIntegerField(
+        "周报生成日", default=0, help_text="0=周一 … 6=周日；覆盖上一自然周（plan #19e 每周一报上周）"
+    )
+    distribution = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name="报送领导名单", blank=True, related_name="+",
+        help_text="日报、周报、月报、季度通报签发后通知的领导",
+    )  # fmt: skip
+    collecting_units = models.ManyToManyField(
+        Unit, verbose_name="每日报送单位", blank=True, related_name="+",
+        help_text="须每日17时前报送收集舆情的单位（区政府应急办、区网宣办、公安网安等）",
+    )  # fmt: skip
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "报告设置"
+        verbose_name_plural = "报告设置"
+
+    def __str__(self):
+        return "报告设置"
+
+    @classmethod
+    def current(cls):
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class Report(models.Model):
+    """One document. Periodic kinds are unique per (kind, period_start), which is what makes the beat job
+    exactly-once; regenerating adds a ReportVersion and keeps the earlier ones."""
+
+    class Kind(models.TextChoices):
+        DAILY = "daily", "舆情日报"
+        SPECIAL = "special", "舆情专报"
+        SUPERVISION = "supervision", "舆情督报"
+        RISK_NOTICE = "risk_notice", "网络风险提示函"
+        WEEKLY = "weekly", "舆情周报"
+        MONTHLY = "monthly", "舆情月报"
+        QUARTERLY = "quarterly", "季度通报"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        ISSUED = "issued", "已签发"
+
+    PERIODIC = (Kind.DAILY, Kind.WEEKLY, Kind.MONTHLY, Kind.QUARTERLY)
+
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    title = models.CharField("标题", max_length=200)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    period_start = models.DateTimeField("统计起", null=True, blank=True)
+    period_end = models.DateTimeField("统计止", null=True, blank=True)
+    incident = models.ForeignKey(
+        Incident, verbose_name="舆情", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
+    ticket = models.ForeignKey(
+        Ticket, verbose_name="转办单", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name="主送单位", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
+    risk_topic = models.ForeignKey(
+        "RiskTopic", verbose_name="风险点", null=True, blank=True, on_delete=models.PROTECT, related_name="notices"
+    )
+    # Compiled figures and text, section by section; the office may edit the text before issuing.
+    content = models.JSONField("内容", default=dict, blank=True)
+    due_at = models.DateTimeField("办理时限", null=True, blank=True, help_text="督报、风险提示函要求的反馈时限")
+    recipients = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="报送对象", blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="编制人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField("生成时间", default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="签发人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    issued_at = models.DateTimeField("签发时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "报告"
+        verbose_name_plural = "报告"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "period_start"],
+                condition=Q(kind__in=["daily", "weekly", "monthly", "quarterly"]),
+                name="one_periodic_report_per_period",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["kind", "-created_at"], name="report_kind_created"),
+            models.Index(fields=["unit", "kind"], name="report_unit_kind"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def latest_version(self):
+        return self.versions.order_by("-number").first()
+
+
+def report_file_path(instance, filename):
+    return f"reports/{instance.report.kind}/{timezone.now():%Y/%m}/{filename}"
+
+
+class ReportVersion(models.Model):
+    """Each generation or edit of a report's document. Never overwritten (version history)."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField("版本")
+    file = models.FileField("文档", upload_to=report_file_path)
+    content = models.JSONField("内容快照", default=dict)
+    note = models.CharField("说明", max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("生成时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "报告版本"
+        verbose_name_plural = "报告版本"
+        ordering = ["report", "-number"]
+        constraints = [models.UniqueConstraint(fields=["report", "number"], name="uniq_report_version")]
+
+
+class DailySubmission(models.Model):
+    """A collecting unit's items for one day (`000` 二.1: "每日下午17时前将收集到的舆情信息报区委办公室")."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="daily_submissions", verbose_name="报送单位")
+    date = models.DateField("报送日期")
+    submitted_at = models.DateTimeField("报送时间", default=timezone.now)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    content = models.TextField("报送内容", blank=True, help_text="标题+链接地址，每行一条；无舆情也须报“无”")
+    incidents = models.ManyToManyField(Incident, verbose_name="报送舆情", blank=True, related_name="+")
+    is_late = models.BooleanField("逾期报送", default=False)
+
+    class Meta:
+        verbose_name = "单位每日报送"
+        verbose_name_plural = "单位每日报送"
+        ordering = ["-date", "unit"]
+        constraints = [models.UniqueConstraint(fields=["unit", "date"], name="one_submission_per_unit_day")]
+        indexes = [models.Index(fields=["date", "unit"], name="submission_date_unit")]
+
+
+class RiskTopic(models.Model):
+    """The risk library (风险库) and its keywords (`004` 二(二)): a topic flags when enough recent items
+    match its keywords, and the office may then send a 网络风险提示函 to the responsible unit."""
+
+    name = models.CharField("风险点", max_length=100)
+    keywords = models.CharField("关键词", max_length=500, help_text="逗号分隔，任一命中即计入")
+    unit = models.ForeignKey(Unit, verbose_name="责任单位", on_delete=models.PROTECT, related_name="risk_topics")
+    measures = models.TextField("防范措施", blank=True)
+    window_days = models.PositiveSmallIntegerField("统计天数", default=7)
+    threshold = models.PositiveSmallIntegerField("预警阈值（条）", default=3)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "风险点"
+        verbose_name_plural = "风险库"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def keyword_list(self):
+        return [k.strip() for k in self.keywords.replace("，", ",").split(",") if k.strip()]
+
+
+class AssessmentWeighting(models.Model):
+    """The scoring model of the unit assessment. `002` 第十二条 refers to a 考评办法 that is not in the seeds
+    (domain.md §9.28), so every weight is the admin's. The active row with the latest `valid_from` is used.
+
+    Score = Σ rate weights × on-time rates (0–1) − Σ penalties × counts, floored at 0."""
+
+    name = models.CharField("名称", max_length=100, default="默认考核办法")
+    claim_on_time = models.DecimalField("按时认领率权重", max_digits=6, decimal_places=2, default=Decimal("30"))
+    feedback_on_time = models.DecimalField("按时反馈率权重", max_digits=6, decimal_places=2, default=Decimal("40"))
+    reply_on_time = models.DecimalField("按时回应率权重", max_digits=6, decimal_places=2, default=Decimal("30"))
+    per_extension = models.DecimalField("每次延期扣分", max_digits=6, decimal_places=2, default=Decimal("1"))
+    per_return = models.DecimalField("每次退回扣分", max_digits=6, decimal_places=2, default=Decimal("1"))
+    per_designated_claim = models.DecimalField("每次指定认领扣分", max_digits=6, decimal_places=2, default=Decimal("2"))
+    per_supervision = models.DecimalField("每次督报/督办扣分", max_digits=6, decimal_places=2, default=Decimal("2"))
+    per_criticism = models.DecimalField("每次通报批评扣分", max_digits=6, decimal_places=2, default=Decimal("5"))
+    valid_from = models.DateField("启用日期", default=datetime.date(2020, 1, 1))
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "考核权重"
+        verbose_name_plural = "考核权重"
+        ordering = ["-valid_from", "-id"]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def current(cls, on=None):
+        on = on or timezone.localdate()
+        return cls.objects.filter(is_active=True, valid_from__lte=on).first() or cls()
+
+
+class Criticism(models.Model):
+    """A 通报批评 of a unit for late or false feedback (`000` 四.3), counted in the assessment."""
+
+    class Cause(models.TextChoices):
+        LATE = "late", "反馈不及时"
+        FALSE = "false", "虚假反馈"
+        OTHER = "other", "其他"
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="criticisms", verbose_name="单位")
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    cause = models.CharField("原因", max_length=10, choices=Cause.choices)
+    reason = models.TextField("说明")
+    recorded_at = models.DateTimeField("记录时间", default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "通报批评"
+        verbose_name_plural = "通报批评"
+        ordering = ["-recorded_at"]
+        indexes = [models.Index(fields=["unit", "recorded_at"], name="criticism_unit_at")]
