@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import dashboard, desk, views
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("incidents/new/", views.incident_create, name="incident_create"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident_detail"),
     path("incidents/<int:pk>/<slug:action>/", views.incident_action, name="incident_action"),
+    path("settings/", include("monitoring.settings_urls")),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("tickets/", views.ticket_list, name="ticket_list"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket_detail"),

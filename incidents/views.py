@@ -42,7 +42,7 @@ def home(request):
     if access.is_liaison:
         return redirect("ticket_list")
     if access.is_admin:
-        return redirect("admin:index")
+        return redirect("settings_policies")
     return render(request, "incidents/no_role.html")
 
 
