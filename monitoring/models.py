@@ -87,6 +87,7 @@ class DeadlineKind(models.TextChoices):
     RESPONSE = "response", "首次回应/发布会时限"
     EXTENSION_WINDOW = "extension_window", "延期申请期限"
     INSTRUCTION = "instruction", "批示办理时限"
+    SUPERVISION = "supervision", "督报办理时限"
 
 
 class StartEvent(models.TextChoices):

@@ -15,8 +15,9 @@ from .workcalendar import WorkCalendar
 OPEN_STATES = (Deadline.State.PENDING, Deadline.State.BREACHED)
 
 # Which deadline kinds an event fulfils.
-FEEDBACK_KINDS = (DeadlineKind.FEEDBACK,)
-REPORT_KINDS = (DeadlineKind.FEEDBACK, DeadlineKind.REPORT, DeadlineKind.INSTRUCTION)
+# A 舆情督报's time limit is answered by the unit's next feedback or report on the ticket.
+FEEDBACK_KINDS = (DeadlineKind.FEEDBACK, DeadlineKind.SUPERVISION)
+REPORT_KINDS = (DeadlineKind.FEEDBACK, DeadlineKind.REPORT, DeadlineKind.INSTRUCTION, DeadlineKind.SUPERVISION)
 REPLY_KINDS = (DeadlineKind.REPLY, DeadlineKind.RESPONSE)
 
 
