@@ -16,16 +16,22 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from monitoring import selectors as monitoring_selectors
+from monitoring import services as monitoring_services
+
 from . import selectors, services
 from .api_errors import NOT_FOUND
 from .api_filters import ApiPagination, IncidentFilter, StableOrdering, TicketFilter, UnitFilter
 from .models import Incident, Ticket, Unit
 from .serializers import (
+    EXTENSION_REQUEST_RELATED,
     AssignSerializer,
     AuditEventSerializer,
     CloseSerializer,
     DispatchSerializer,
     ErrorSerializer,
+    ExtensionRequestCreateSerializer,
+    ExtensionRequestSerializer,
     FeedbackCreateSerializer,
     FeedbackSerializer,
     GradeSerializer,
@@ -328,6 +334,28 @@ class TicketViewSet(ApiView, mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         assignee = get_user_model().objects.filter(pk=data["assignee"]).first()
         services.assign_ticket(request.user, int(pk), assignee=assignee, reason=data["reason"], ip=self.ip)
         return self._done()
+
+    @extend_schema(
+        methods=["GET"], summary="本转办单的延期申请", filters=False,
+        responses={200: ExtensionRequestSerializer(many=True), **READ_ERRORS},
+    )  # fmt: skip
+    @extend_schema(
+        methods=["POST"], summary="申请延期（本单位联络员，认领后 3 个工作日内书面申请）", filters=False,
+        request=ExtensionRequestCreateSerializer, responses={201: ExtensionRequestSerializer, **ACTION_ERRORS},
+    )  # fmt: skip
+    @action(detail=True, methods=["get", "post"], url_path="extension-requests", url_name="extension-requests",
+            filter_backends=[])  # fmt: skip
+    def extension_requests(self, request, pk):
+        ticket = self.get_object()
+        requests = monitoring_selectors.visible_extension_requests(request.user).select_related(*EXTENSION_REQUEST_RELATED)
+        if request.method == "POST":
+            data = self.input(ExtensionRequestCreateSerializer)
+            created = monitoring_services.request_extension(
+                request.user, ticket.pk, requested_due_at=data["requested_due_at"], reason=data["reason"], ip=self.ip
+            )
+            return Response(ExtensionRequestSerializer(requests.get(pk=created.pk)).data, status=status.HTTP_201_CREATED)
+        page = self.paginate_queryset(requests.filter(ticket=ticket).order_by("-requested_at", "-id"))
+        return self.get_paginated_response(ExtensionRequestSerializer(page, many=True).data)
 
 
 # --- Units and sign-in ------------------------------------------------------------------------------

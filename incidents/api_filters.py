@@ -12,6 +12,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 
+from monitoring.models import Deadline, DeadlineKind, ExtensionRequest
+
 from .models import Category, Grade, Ticket, TicketRole, Unit
 from .workflow import IncidentStatus, TicketStatus
 
@@ -77,6 +79,23 @@ class UnitFilter(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=Unit.Kind.choices, label="类型")
     is_office = filters.BooleanFilter(label="舆情办公室")
     parent = IdFilter(field_name="parent_id", label="上级单位 id")
+
+
+class DeadlineFilter(filters.FilterSet):
+    state = filters.ChoiceFilter(choices=Deadline.State.choices, label="状态")
+    kind = filters.ChoiceFilter(choices=DeadlineKind.choices, label="时限类型")
+    unit = filters.ModelChoiceFilter(queryset=Unit.objects.all(), label="责任单位")
+    incident = IdFilter(field_name="incident_id", label="舆情 id")
+    ticket = IdFilter(field_name="ticket_id", label="转办单 id")
+    due_after = DateTimeFilter(field_name="due_at", lookup_expr="gte", label="到期时间不早于")
+    due_before = DateTimeFilter(field_name="due_at", lookup_expr="lt", label="到期时间早于")
+
+
+class ExtensionRequestFilter(filters.FilterSet):
+    state = filters.ChoiceFilter(choices=ExtensionRequest.State.choices, label="状态")
+    unit = filters.ModelChoiceFilter(field_name="ticket__unit", queryset=Unit.objects.all(), label="申请单位")
+    ticket = IdFilter(field_name="ticket_id", label="转办单 id")
+    incident = IdFilter(field_name="ticket__incident_id", label="舆情 id")
 
 
 class StableOrdering(OrderingFilter):

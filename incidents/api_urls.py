@@ -3,12 +3,14 @@
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
-from . import api
+from . import api, api_deadlines
 
 router = SimpleRouter()
 router.register("incidents", api.IncidentViewSet, basename="api-incident")
 router.register("tickets", api.TicketViewSet, basename="api-ticket")
 router.register("units", api.UnitViewSet, basename="api-unit")
+router.register("extension-requests", api_deadlines.ExtensionRequestViewSet, basename="api-extension-request")
+router.register("deadlines", api_deadlines.DeadlineViewSet, basename="api-deadline")
 
 urlpatterns = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
@@ -16,5 +18,6 @@ urlpatterns = [
     path("docs/", api.DocsView.as_view(), name="api-docs"),
     *router.urls,
     # Last: whatever else is asked under /api/ gets a JSON 404 (and never the HTML page or APPEND_SLASH's redirect).
-    re_path(r"^.*$", api.not_found, name="api-not-found"),
+    # [\s\S], not ".": a path may hold an (encoded) newline, which "." does not match.
+    re_path(r"^[\s\S]*$", api.not_found, name="api-not-found"),
 ]

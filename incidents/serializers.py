@@ -1,7 +1,10 @@
 """API shapes. Read serializers describe what a caller sees; input serializers only check types and
 formats, and leave every rule (who, which state, which combination) to the services."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from monitoring.models import Deadline, ExtensionRequest
 
 from .api_filters import EARLIEST, LATEST
 from .audit import action_label
@@ -211,3 +214,79 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
     def get_action_label(self, event) -> str:
         return action_label(event)
+
+
+class DeadlineSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    policy_name = serializers.SerializerMethodField(help_text="起算时的时限规则名称（指定时限、延期后时限亦在此注明）")
+    unit_name = serializers.CharField(source="unit.name", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Deadline
+        fields = [
+            "id", "kind", "kind_label", "state", "state_label", "started_at", "due_at", "original_due_at",
+            "met_at", "breached_at", "calendar_confirmed", "explicit", "policy_name", "incident", "ticket", "unit",
+            "unit_name", "replaces",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_policy_name(self, deadline) -> str:
+        # The snapshot taken when the deadline was set: a later edit or removal of the policy does not rename it.
+        return deadline.rule.get("policy", "")
+
+
+# What ExtensionRequestSerializer reads beyond the row: select these, or each row costs queries.
+EXTENSION_REQUEST_RELATED = ("ticket__unit", "deadline__replaced_by")
+
+
+class ExtensionRequestSerializer(serializers.ModelSerializer):
+    incident = serializers.IntegerField(source="ticket.incident_id", read_only=True)
+    unit = serializers.IntegerField(source="ticket.unit_id", read_only=True)
+    unit_name = serializers.CharField(source="ticket.unit.name", read_only=True)
+    deadline_kind = serializers.CharField(source="deadline.get_kind_display", read_only=True, help_text="申请延长的时限")
+    due_at = serializers.DateTimeField(source="deadline.due_at", read_only=True, help_text="申请时的到期时间")
+    original_due_at = serializers.DateTimeField(source="deadline.original_due_at", read_only=True, help_text="最初的到期时间")
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    granted_deadline = serializers.SerializerMethodField(help_text="批准后取代原时限的新时限 id")
+    granted_due_at = serializers.SerializerMethodField(help_text="批准延至的时间")
+
+    class Meta:
+        model = ExtensionRequest
+        fields = [
+            "id", "ticket", "incident", "unit", "unit_name", "deadline", "deadline_kind", "due_at", "original_due_at",
+            "requested_due_at", "reason", "requested_by", "requested_at", "state", "state_label", "decided_by",
+            "decided_at", "decision_note", "granted_deadline", "granted_due_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def _granted(self, request):
+        # Only an approval made the replacement: a rejected request may share its deadline with a later approved one.
+        if request.state != ExtensionRequest.State.APPROVED:
+            return None
+        return getattr(request.deadline, "replaced_by", None)
+
+    def get_granted_deadline(self, request) -> int | None:
+        granted = self._granted(request)
+        return granted.pk if granted else None
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_granted_due_at(self, request):
+        granted = self._granted(request)
+        return serializers.DateTimeField().to_representation(granted.due_at) if granted else None
+
+
+class ExtensionRequestCreateSerializer(serializers.Serializer):
+    requested_due_at = BoundedDateTimeField(help_text="申请延至（须晚于当前时限）")
+    reason = serializers.CharField(help_text="延期理由（书面申请）")
+
+
+class ExtensionApproveSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="审批意见")
+    due_at = BoundedDateTimeField(
+        required=False, allow_null=True, default=None, help_text="批准延至（默认为申请的时间；须晚于现在）"
+    )
+
+
+class ExtensionRejectSerializer(serializers.Serializer):
+    note = serializers.CharField(help_text="驳回理由")

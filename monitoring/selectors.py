@@ -5,13 +5,27 @@ from dataclasses import dataclass
 from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
-from incidents.selectors import visible_tickets
+from incidents.access import access_for
+from incidents.selectors import visible_incidents, visible_tickets
 
-from .models import Deadline, DeadlineKind, StartEvent
+from .models import Deadline, DeadlineKind, ExtensionRequest, StartEvent
 from .policies import policies_for
 from .workcalendar import WorkCalendar, parse_duration
 
 OPEN = Q(state__in=(Deadline.State.PENDING, Deadline.State.BREACHED), met_at__isnull=True)
+
+
+def visible_deadlines(user):
+    """The office and county-wide leaders see every deadline, incident-level ones included; everyone else
+    the deadlines of the tickets they see. Confidential incidents only for those cleared, as everywhere."""
+    if access_for(user).sees_everything:
+        return Deadline.objects.filter(incident__in=visible_incidents(user))
+    return Deadline.objects.filter(ticket__in=visible_tickets(user))
+
+
+def visible_extension_requests(user):
+    """Extension requests of the tickets the user sees (the same rule the decision services apply)."""
+    return ExtensionRequest.objects.filter(ticket__in=visible_tickets(user))
 
 
 @dataclass

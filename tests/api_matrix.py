@@ -15,7 +15,8 @@ Scenarios (what the {id} is):
     police        an incident led by 公安局: own unit for police_liaison, another unit for edu_*
     confidential  a confidential incident led by 教育局, reported by another duty officer and granted only
                   to people outside the matrix: nobody in it may see it, whatever their role
-For /api/tickets/{id}/… the {id} is the scenario's lead ticket.
+For /api/tickets/{id}/… the {id} is the scenario's lead ticket, for /api/deadlines/{id}/ its claim deadline,
+for /api/extension-requests/{id}/… the extension request its lead liaison filed (see `extension_requested`).
 
 Each cell is run on fresh data (inside a transaction rolled back afterwards), after `prepare` has
 moved the scenario to the state the action needs, so that 200 means "allowed" and not "lucky".
@@ -24,12 +25,16 @@ walks the URL resolver and fails on any it does not find.
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from types import SimpleNamespace
 
 from django.urls import URLResolver, get_resolver
+from django.utils import timezone
 
 from incidents import services
 from incidents.models import Feedback, Role, TicketRole
+from monitoring import services as monitoring_services
+from monitoring.models import Deadline, DeadlineKind
 from tests.factories import person
 
 ROLES = ("duty", "edu_liaison", "police_liaison", "edu_leader", "county_leader", "admin", "anonymous")
@@ -55,6 +60,26 @@ class Endpoint:
 def claimed(world, scenario):
     s = world.scenarios[scenario]
     services.claim_ticket(s.lead_liaison, s.lead.pk)
+
+
+def extended_due():
+    # Well past the report deadline (5 working days after the claim), whatever holidays come in between.
+    return timezone.now() + timedelta(days=60)
+
+
+def extension_body(*_):
+    return {"requested_due_at": extended_due().isoformat(), "reason": "涉及多部门，需补充调查"}
+
+
+def extension_requested(world, scenario):
+    """The lead liaison claims and, inside the 3-working-day window, asks for an extension. For a collection
+    endpoint ("-") every scenario does, so that the list shows whose requests each role sees."""
+    for name in world.scenarios if scenario == "-" else [scenario]:
+        claimed(world, name)
+        s = world.scenarios[name]
+        s.extension = monitoring_services.request_extension(
+            s.lead_liaison, s.lead.pk, requested_due_at=extended_due(), reason="涉及多部门，需补充调查"
+        )
 
 
 def under_review(world, scenario):
@@ -133,6 +158,26 @@ ENDPOINTS = [
              body={"kind": "report", "content": "核查情况属实，已处理"}, prepare=claimed),
     Endpoint("api-ticket-assign", "POST", "/api/tickets/{id}/assign/", OFFICE_ONLY,
              body=lambda world, scenario, role: {"assignee": world.scenarios[scenario].assignee.pk, "reason": "逾期未认领"}),
+    # The deadline engine: extension requests (filed by the unit's liaison, decided by the office) and deadlines.
+    Endpoint("api-ticket-extension-requests", "GET", "/api/tickets/{id}/extension-requests/", INCIDENT_READ,
+             prepare=extension_requested),
+    Endpoint("api-ticket-extension-requests", "POST", "/api/tickets/{id}/extension-requests/",
+             {**UNIT_LIAISON_ONLY, "edu": "403 201 404 403 403 404 401", "police": "403 404 201 404 403 404 401"},
+             body=extension_body, prepare=claimed),
+    Endpoint("api-extension-request-list", "GET", "/api/extension-requests/", {"-": "200 200 200 200 200 200 401"},
+             prepare=extension_requested,
+             visible={"duty": BOTH, "edu_liaison": {"edu"}, "police_liaison": {"police"}, "edu_leader": {"edu"},
+                      "county_leader": BOTH, "admin": set()}),
+    Endpoint("api-extension-request-detail", "GET", "/api/extension-requests/{id}/", INCIDENT_READ,
+             prepare=extension_requested),
+    Endpoint("api-extension-request-approve", "POST", "/api/extension-requests/{id}/approve/", OFFICE_ONLY,
+             body={"note": "同意延期"}, prepare=extension_requested),
+    Endpoint("api-extension-request-reject", "POST", "/api/extension-requests/{id}/reject/", OFFICE_ONLY,
+             body={"note": "理由不充分"}, prepare=extension_requested),
+    Endpoint("api-deadline-list", "GET", "/api/deadlines/", {"-": "200 200 200 200 200 200 401"},
+             visible={"duty": BOTH, "edu_liaison": {"edu"}, "police_liaison": {"police"}, "edu_leader": {"edu"},
+                      "county_leader": BOTH, "admin": set()}),
+    Endpoint("api-deadline-detail", "GET", "/api/deadlines/{id}/", INCIDENT_READ),
     *[
         Endpoint("api-not-found", method, "/api/no-such-thing/", {"-": "404 404 404 404 404 404 404"})
         for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -152,6 +197,7 @@ def build_world(org, make_incident):
         return SimpleNamespace(
             incident=incident, lead=tickets[0], assist=tickets[1] if assist else None, office=reporter,
             lead_liaison=lead_liaison, assist_liaison=assist[1] if assist else None,
+            deadline=Deadline.objects.get(ticket=tickets[0], kind=DeadlineKind.CLAIM),
         )  # fmt: skip
 
     edu = scenario(org.duty, org.edu, org.edu_liaison, (org.health, org.health_liaison))
@@ -178,6 +224,33 @@ def build_world(org, make_incident):
         org=org, users=users, merge_target=merge_target, credentials=credentials,
         scenarios={"edu": edu, "police": police, "confidential": confidential},
     )  # fmt: skip
+
+
+def with_pending_extension(world):
+    """For Schemathesis: one more incident led by 教育局 whose liaison has asked for an extension, so that generated
+    ids can hit a real request (and the first approval or rejection of it succeeds), without claiming the
+    scenario tickets whose claim the other operations exercise. Also collects the world's deadline ids."""
+    org = world.org
+    incident = services.report_incident(org.duty, title="需延期办理的舆情")
+    services.grade_incident(org.duty, incident, grade="IV", reason="一般")
+    (ticket,) = services.dispatch_incident(org.duty, incident, assignments=[(org.edu, TicketRole.LEAD)])
+    services.claim_ticket(org.edu_liaison, ticket.pk)
+    world.extension_ticket = ticket
+    world.extension = monitoring_services.request_extension(
+        org.edu_liaison, ticket.pk, requested_due_at=extended_due(), reason="需协调多部门"
+    )
+    world.deadline_ids = list(Deadline.objects.order_by("id").values_list("pk", flat=True))
+    return world
+
+
+def object_id(world, path, scenario):
+    """The id a matrix path's {id} (or a list's row) stands for in a scenario."""
+    s = world.scenarios[scenario]
+    for prefix, attribute in (("/api/tickets/", "lead"), ("/api/deadlines/", "deadline"),
+                              ("/api/extension-requests/", "extension")):  # fmt: skip
+        if path.startswith(prefix):
+            return getattr(s, attribute).pk
+    return s.incident.pk
 
 
 # --- Which endpoints exist ---------------------------------------------------------------------------

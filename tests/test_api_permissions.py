@@ -6,7 +6,7 @@ from django.urls import include, path
 
 from incidents import api
 
-from .api_matrix import ENDPOINTS, ROLES, build_world, uncovered_routes
+from .api_matrix import ENDPOINTS, ROLES, build_world, object_id, uncovered_routes
 from .api_support import relaxed_throttles, token_client  # noqa: F401
 
 
@@ -16,8 +16,7 @@ def world(org, make_incident, relaxed_throttles):  # noqa: F811
 
 
 def _object_id(world, endpoint, scenario):
-    s = world.scenarios[scenario]
-    return s.lead.pk if endpoint.path.startswith("/api/tickets/") else s.incident.pk
+    return object_id(world, endpoint.path, scenario)
 
 
 def _call(world, endpoint, scenario, role):

@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
 from incidents import services
 from yuqing.wsgi import application
 
-from .api_matrix import build_world
+from .api_matrix import build_world, with_pending_extension
 from .api_support import relaxed_throttles  # noqa: F401
 
 CHECKS = [
@@ -31,7 +31,7 @@ CHECKS = [
 
 @pytest.fixture
 def world(org, make_incident, relaxed_throttles):  # noqa: F811
-    return build_world(org, make_incident)
+    return with_pending_extension(build_world(org, make_incident))
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +53,11 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
 def _known_ids(world, path):
     if path.startswith("/api/tickets/"):
-        return [s.lead.pk for s in world.scenarios.values()]
+        return [s.lead.pk for s in world.scenarios.values()] + [world.extension_ticket.pk]
+    if path.startswith("/api/extension-requests/"):
+        return [world.extension.pk]
+    if path.startswith("/api/deadlines/"):
+        return world.deadline_ids
     return [s.incident.pk for s in world.scenarios.values()] + [world.merge_target.pk]
 
 
@@ -82,7 +86,9 @@ def test_api_conforms_to_its_schema(case, role, world):
     case.call_and_validate(headers=headers, checks=CHECKS + ([ignored_auth] if user else []))
 
 
-def test_the_schema_is_served_and_describes_every_contract_path(client):
+# The anonymous throttle counts in a cache that outlives each test: without relaxed limits, the anonymous calls
+# of earlier tests from the same test address would get these two a 429.
+def test_the_schema_is_served_and_describes_every_contract_path(client, relaxed_throttles):  # noqa: F811
     paths = client.get("/api/schema/", {"format": "json"}).json()["paths"]
     for path in (
         "/api/auth/token/", "/api/incidents/", "/api/incidents/{id}/", "/api/incidents/{id}/audit/",
@@ -90,13 +96,22 @@ def test_the_schema_is_served_and_describes_every_contract_path(client):
         "/api/incidents/{id}/merge/", "/api/incidents/{id}/close/", "/api/incidents/{id}/reopen/",
         "/api/incidents/{id}/send-back/", "/api/tickets/", "/api/tickets/{id}/", "/api/tickets/{id}/claim/",
         "/api/tickets/{id}/return/", "/api/tickets/{id}/feedback/", "/api/tickets/{id}/assign/", "/api/units/",
+        "/api/tickets/{id}/extension-requests/", "/api/extension-requests/", "/api/extension-requests/{id}/",
+        "/api/extension-requests/{id}/approve/", "/api/extension-requests/{id}/reject/", "/api/deadlines/",
+        "/api/deadlines/{id}/",
     ):  # fmt: skip
         assert path in paths, path
     grade = paths["/api/incidents/{id}/grade/"]["post"]["responses"]
     assert {"200", "400", "401", "403", "404", "409"} <= set(grade)
+    for decision in ("approve", "reject"):
+        assert {"200", "400", "401", "403", "404", "409"} <= set(paths[f"/api/extension-requests/{{id}}/{decision}/"]["post"]["responses"])
+    filing = paths["/api/tickets/{id}/extension-requests/"]
+    assert {"201", "400", "401", "403", "404", "409"} <= set(filing["post"]["responses"]) and "200" in filing["get"]["responses"]
+    deadline_filters = {p["name"] for p in paths["/api/deadlines/"]["get"]["parameters"]}
+    assert {"state", "kind", "unit", "incident", "ticket", "due_after", "due_before", "page", "ordering"} <= deadline_filters
 
 
-def test_the_docs_page_uses_local_assets_only(client):
+def test_the_docs_page_uses_local_assets_only(client, relaxed_throttles):  # noqa: F811
     page = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in page
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page
