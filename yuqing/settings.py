@@ -179,6 +179,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "monitoring.tasks.run_timed_checks",
         "schedule": crontab(minute="*"),
     },
+    # State-based too: 周报/月报/季度通报 due since their morning and missing are generated, once.
+    "periodic-reports-when-due": {
+        "task": "reporting.tasks.compile_periodic_reports",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 # --- REST framework ---------------------------------------------------------------------------
