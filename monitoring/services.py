@@ -100,7 +100,7 @@ def _locked_request(actor, request):
     if not access_for(actor).is_office:
         raise NotPermitted("延期申请由办公室审批。")
     if request.state != ExtensionRequest.State.PENDING:
-        raise Conflict(f"该申请已{request.get_state_display()}。")
+        raise Conflict(f"该申请{request.get_state_display()}。")  # the labels say 已批准 / 已驳回
     return request
 
 
