@@ -67,6 +67,16 @@ ACTION_LABELS = {
     "extension_rejected": "驳回延期",
     "reply_published": "登记回应",
     "leader_reported": "报告领导",
+    # reporting (issue 6)
+    "report_generated": "生成报告",
+    "report_regenerated": "重新生成报告",
+    "report_edited": "修改报告",
+    "report_issued": "签发报告",
+    "special_report_created": "编制舆情专报",
+    "supervision_issued": "发出舆情督报",
+    "risk_notice_issued": "发出网络风险提示函",
+    "daily_submission": "每日报送",
+    "daily_submission_updated": "更新每日报送",
     **{t.action: t.label for t in INCIDENT.transitions.values()},
 }
 

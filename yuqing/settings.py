@@ -179,6 +179,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "monitoring.tasks.run_timed_checks",
         "schedule": crontab(minute="*"),
     },
+    # State-based: compiles the 日报 once its configured time has passed and it does not exist yet.
+    "daily-report-when-due": {
+        "task": "reporting.tasks.compile_due_daily_reports",
+        "schedule": crontab(minute="*"),
+    },
     # State-based too: 周报/月报/季度通报 due since their morning and missing are generated, once.
     "periodic-reports-when-due": {
         "task": "reporting.tasks.compile_periodic_reports",

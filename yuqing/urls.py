@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("inbox/", include("monitoring.urls")),
+    path("reports/", include("reporting.urls")),
     path("reports/", include("reporting.periodic_urls")),
     path("", include("incidents.urls")),
 ]

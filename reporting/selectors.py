@@ -1,0 +1,59 @@
+"""Reads of reports. Who sees what (issue 6):
+- the office (duty officers) sees every report, drafts included;
+- any leader sees issued 日报 and periodic reports (周报/月报/季度通报);
+- an issued report's recipients see it (专报 leaders, the distribution list);
+- a unit's liaisons and leaders see the issued 督报 and 风险提示函 addressed to their unit.
+Anyone else gets 404, even by id."""
+
+from django.db.models import Exists, OuterRef, Q
+
+from incidents.access import access_for
+
+from .models import Report, ReportVersion
+
+UNIT_ADDRESSED = (Report.Kind.SUPERVISION, Report.Kind.RISK_NOTICE)
+
+
+def visible_reports(user):
+    access = access_for(user)
+    if access.user_id is None:
+        return Report.objects.none()
+    if access.is_office:
+        return Report.objects.all()
+    addressed = Report.recipients.through.objects.filter(report_id=OuterRef("pk"), user_id=user.pk)
+    condition = Q(Exists(addressed))
+    if access.is_leader:
+        condition |= Q(kind__in=Report.PERIODIC)
+    if access.visible_unit_ids:
+        condition |= Q(kind__in=UNIT_ADDRESSED, unit_id__in=access.visible_unit_ids)
+    return Report.objects.filter(condition, status=Report.Status.ISSUED)
+
+
+def report_list(user, *, kind=None, status=None):
+    qs = visible_reports(user).select_related("unit", "issued_by", "incident")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
+
+
+def report_detail(user, pk):
+    """The report with its versions; Report.DoesNotExist when the user may not see it."""
+    report = visible_reports(user).select_related("unit", "incident", "ticket", "issued_by", "created_by").get(pk=pk)
+    report.version_list = list(report.versions.select_related("created_by").order_by("-number"))
+    report.recipient_list = list(report.recipients.order_by("username"))
+    return report
+
+
+def visible_version(user, pk):
+    """A version whose report the user may see; ReportVersion.DoesNotExist otherwise."""
+    return ReportVersion.objects.select_related("report").get(pk=pk, report__in=visible_reports(user))
+
+
+def supervision_notices(user, ticket):
+    return visible_reports(user).filter(kind=Report.Kind.SUPERVISION, ticket=ticket).order_by("created_at", "id")
+
+
+def special_reports(user, incident):
+    return visible_reports(user).filter(kind=Report.Kind.SPECIAL, incident=incident).order_by("created_at", "id")

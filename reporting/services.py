@@ -1,0 +1,288 @@
+"""Every write of reports and submissions. Each checks permission, validates, writes the change and its
+audit row in one transaction; notices are rows in the same transaction (email/SMS go out after commit).
+Order of checks as in incidents.services: visibility (404), role (403), state (409), input (400)."""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents import audit
+from incidents.access import access_for
+from incidents.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from incidents.selectors import visible_incidents, visible_tickets
+from monitoring import recipients as monitoring_recipients
+from monitoring.models import DeadlineKind
+from monitoring.notifications import notify
+from monitoring.scheduling import create_deadline
+from monitoring.workcalendar import WorkCalendar
+
+from . import documents, risk, special, submissions, supervision
+from .models import DailySubmission, Report, ReportSettings, RiskTopic
+from .versions import save_version
+
+
+def _require_office(actor, what):
+    if not access_for(actor).is_office:
+        raise NotPermitted(f"只有办公室值班员可以{what}。")
+
+
+def _locked_report(report):
+    return Report.objects.select_for_update().get(pk=report.pk if isinstance(report, Report) else report)
+
+
+def report_link(report):
+    return reverse("report_detail", args=[report.pk])
+
+
+def _future_due(due_at, now, *, required):
+    if due_at is None:
+        if required:
+            raise InvalidInput("请填写办理时限。", {"due_at": ["请填写办理时限。"]})
+        return None
+    if timezone.is_naive(due_at):
+        raise InvalidInput("办理时限须带时区。", {"due_at": ["办理时限须带时区。"]})
+    if due_at <= now:
+        raise InvalidInput("办理时限须晚于现在。", {"due_at": ["办理时限须晚于现在。"]})
+    return due_at
+
+
+def _unit_people(unit):
+    return list({u.pk: u for u in monitoring_recipients.liaisons(unit) + monitoring_recipients.leaders(unit)}.values())
+
+
+def _notify_issued(report, people):
+    notify(
+        people, title=f"【{report.get_kind_display()}】{report.title}", link=report_link(report),
+        incident=report.incident, ticket=report.ticket,
+    )  # fmt: skip
+
+
+# --- editing and issuing ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def edit_report(actor, report, *, texts, ip=None):
+    """The office edits a draft's section texts before issuing (issue 6); each edit is a new version."""
+    _require_office(actor, "修改报告")
+    report = _locked_report(report)
+    if report.status == Report.Status.ISSUED:
+        raise Conflict("该报告已签发，不能再修改。")
+    current = {s["key"]: s.get("text", "") for s in report.content.get("sections", [])}
+    unknown = set(texts) - set(current)
+    if unknown:
+        raise InvalidInput(f"未知的报告章节：{'、'.join(sorted(unknown))}")
+    texts = {key: (text or "").strip() for key, text in texts.items()}
+    changed = sorted(key for key, text in texts.items() if text != current[key].strip())
+    if not changed:
+        raise InvalidInput("内容没有修改。")
+    report.content = documents.with_section_texts(report.content, texts)
+    report.save(update_fields=["content"])
+    version = save_version(
+        report, data=documents.render_docx(report.content), content=report.content, actor=actor, note="编辑修改"
+    )
+    audit.record(
+        actor, "report_edited", report, before={k: current[k] for k in changed}, after={k: texts[k] for k in changed}
+        | {"version": version.number}, ip=ip, incident=report.incident, ticket=report.ticket,
+    )  # fmt: skip
+    return version
+
+
+def _issue_recipients(report):
+    if report.kind in Report.PERIODIC:
+        return list(ReportSettings.current().distribution.filter(is_active=True))
+    return list(report.recipients.filter(is_active=True))
+
+
+@transaction.atomic
+def issue_report(actor, report, *, ip=None):
+    """签发: the report becomes final, who and when are recorded, and its recipients are told (the
+    distribution list for the 日报 and periodic reports; the leaders chosen at creation for a 专报)."""
+    _require_office(actor, "签发报告")
+    report = _locked_report(report)
+    if report.status == Report.Status.ISSUED:
+        raise Conflict("该报告已签发。")
+    people = _issue_recipients(report)
+    if not people:
+        raise InvalidInput("没有报送对象：请管理员在“报告设置”中配置报送领导名单。")
+    report.status, report.issued_by, report.issued_at = Report.Status.ISSUED, actor, timezone.now()
+    report.save(update_fields=["status", "issued_by", "issued_at"])
+    report.recipients.set(people)
+    _notify_issued(report, people)
+    audit.record(
+        actor, "report_issued", report, before={"status": Report.Status.DRAFT},
+        after={"status": report.status, "recipients": [p.pk for p in people]}, ip=ip, incident=report.incident,
+        ticket=report.ticket,
+    )  # fmt: skip
+    return report
+
+
+# --- 舆情专报 -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_special_report(actor, incident, *, ip=None):
+    """A 专报 for a 重大/特别重大 incident (`004` 三(三); domain.md §4.6), drafted from the template for the
+    office to edit, addressed to the county leaders and the lead and involved units' leaders."""
+    pk = getattr(incident, "pk", incident)
+    incident = visible_incidents(actor).select_related("subject_unit").filter(pk=pk).first()
+    if incident is None:
+        raise NotFound("舆情不存在或无权查看。")
+    _require_office(actor, "编制舆情专报")
+    if incident.grade not in special.SPECIAL_GRADES:
+        grade = incident.get_grade_display() if incident.grade else "未定级"
+        raise InvalidInput(f"舆情专报仅用于重大、特别重大舆情；该舆情当前等级为「{grade}」。")
+    tickets = list(incident.tickets.select_related("unit").order_by("role", "id"))
+    links = list(incident.links.all())
+    sequence = Report.objects.filter(kind=Report.Kind.SPECIAL, incident=incident).count() + 1
+    content = special.compile_special_content(incident, tickets, links, sequence=sequence)
+    lead = special.lead_ticket_of(tickets)
+    report = Report.objects.create(
+        kind=Report.Kind.SPECIAL, title=f"{content['title']}：{incident.title}"[:200], incident=incident,
+        unit=lead.unit if lead else incident.subject_unit, content=content, created_by=actor,
+    )  # fmt: skip
+    report.recipients.set(special.required_recipients(incident, lead))
+    save_version(report, data=documents.render_docx(content), content=content, actor=actor, note="按模板生成")
+    audit.record(
+        actor, "special_report_created", report, after={"title": report.title, "grade": incident.grade},
+        ip=ip, incident=incident,
+    )  # fmt: skip
+    return report
+
+
+# --- 舆情督报 -------------------------------------------------------------------------------------
+
+
+def supervision_count(ticket):
+    return Report.objects.filter(kind=Report.Kind.SUPERVISION, ticket=ticket).count()
+
+
+@transaction.atomic
+def issue_supervision_notice(actor, ticket, *, reason, due_at, ip=None):
+    """A 督报 to the ticket's unit (`004` 二(五)): issued at once, counted per ticket (§9.17), with its own
+    time limit tracked by the deadline engine (reminder-free; breach and escalation as any deadline),
+    met by the unit's next feedback or report."""
+    now = timezone.now()
+    pk = getattr(ticket, "pk", ticket)
+    ticket = (
+        visible_tickets(actor).select_for_update(of=("self",)).select_related("incident", "unit").filter(pk=pk).first()
+    )
+    if ticket is None:
+        raise NotFound("转办单不存在或无权查看。")
+    _require_office(actor, "发出舆情督报")
+    if not ticket.is_open:
+        raise Conflict(f"转办单已{ticket.get_status_display()}，无需督报。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("请填写督办原因。", {"reason": ["请填写督办原因。"]})
+    due_at = _future_due(due_at, now, required=True)
+    sequence = supervision_count(ticket) + 1
+    content = supervision.compile_supervision_content(ticket, reason=reason, due_at=due_at, sequence=sequence)
+    report = Report.objects.create(
+        kind=Report.Kind.SUPERVISION, title=f"舆情督报（第{sequence}次）：{ticket.incident.title}"[:200],
+        incident=ticket.incident, ticket=ticket, unit=ticket.unit, content=content, due_at=due_at,
+        status=Report.Status.ISSUED, created_by=actor, issued_by=actor, issued_at=now,
+    )  # fmt: skip
+    people = _unit_people(ticket.unit)
+    report.recipients.set(people)
+    save_version(report, data=documents.render_docx(content), content=content, actor=actor, note="签发")
+    deadline = create_deadline(
+        kind=DeadlineKind.SUPERVISION, incident=ticket.incident, ticket=ticket, started_at=now,
+        calendar=WorkCalendar.load(), due_at=due_at,
+    )  # fmt: skip
+    _notify_issued(report, people)
+    audit.record(
+        actor, "supervision_issued", report, after={"unit": ticket.unit.name, "count": sequence, "due_at": due_at,
+        "deadline": deadline.pk}, reason=reason, ip=ip, incident=ticket.incident, ticket=ticket,
+    )  # fmt: skip
+    return report
+
+
+# --- 网络风险提示函 ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def issue_risk_notice(actor, topic, *, requirements="", due_at=None, ip=None):
+    """A 网络风险提示函 to the risk point's unit (`004` 二(二), 五(二)), issued at once."""
+    now = timezone.now()
+    _require_office(actor, "发出网络风险提示函")
+    topic = RiskTopic.objects.select_related("unit").filter(pk=getattr(topic, "pk", topic)).first()
+    if topic is None:
+        raise NotFound("风险点不存在。")
+    if not topic.is_active:
+        raise Conflict("该风险点已停用。")
+    due_at = _future_due(due_at, now, required=False)
+    content = risk.compile_risk_notice_content(topic, now=now, requirements=requirements, due_at=due_at)
+    report = Report.objects.create(
+        kind=Report.Kind.RISK_NOTICE, title=f"网络风险提示函：{topic.name}"[:200], unit=topic.unit, risk_topic=topic,
+        content=content, due_at=due_at, status=Report.Status.ISSUED, created_by=actor, issued_by=actor, issued_at=now,
+    )  # fmt: skip
+    people = _unit_people(topic.unit)
+    report.recipients.set(people)
+    save_version(report, data=documents.render_docx(content), content=content, actor=actor, note="签发")
+    _notify_issued(report, people)
+    audit.record(
+        actor, "risk_notice_issued", report,
+        after={"topic": topic.name, "unit": topic.unit.name, "matches": content["figures"]["matches"], "due_at": due_at},
+        ip=ip,
+    )  # fmt: skip
+    return report
+
+
+# --- units' daily submissions ----------------------------------------------------------------------
+
+
+def collecting_units_for(actor):
+    """The collecting units this person submits for (liaison of the unit)."""
+    access = access_for(actor)
+    return list(
+        ReportSettings.current().collecting_units.filter(pk__in=access.liaison_unit_ids, is_active=True).order_by("path")
+    )
+
+
+def submit_daily_items(actor, *, unit, content, incidents=(), ip=None):
+    """A collecting unit's items for today ("标题+链接地址" lines or "无"). One per unit per day: submitting
+    again the same day updates it. Late when first submitted after the configured time (L1: "17时前");
+    a later correction does not change when the unit first reported."""
+    now = timezone.now()
+    unit_pk = getattr(unit, "pk", unit)
+    unit = next((u for u in collecting_units_for(actor) if u.pk == unit_pk), None)
+    if unit is None:
+        raise NotPermitted("只有每日报送单位的联络员可以报送本单位的舆情信息。")
+    submissions.parse_items(content)
+    incident_ids = {getattr(i, "pk", i) for i in incidents}
+    linked = list(visible_incidents(actor).filter(pk__in=incident_ids))
+    if len(linked) != len(incident_ids):
+        raise InvalidInput("关联的舆情不存在或无权查看。", {"incidents": ["关联的舆情不存在或无权查看。"]})
+    day = timezone.localdate(now)
+    try:
+        return _save_submission(actor, unit, day, now, content.strip(), linked, ip)
+    except IntegrityError:  # a colleague's first submission of the day won the insert: update it instead
+        return _save_submission(actor, unit, day, now, content.strip(), linked, ip)
+
+
+@transaction.atomic
+def _save_submission(actor, unit, day, now, content, linked, ip):
+    existing = DailySubmission.objects.select_for_update().filter(unit=unit, date=day).first()
+    if existing is None:
+        cutoff = timezone.make_aware(datetime.datetime.combine(day, ReportSettings.current().submission_time))
+        submission = DailySubmission.objects.create(
+            unit=unit, date=day, submitted_at=now, submitted_by=actor, content=content, is_late=now > cutoff
+        )
+        submission.incidents.set(linked)
+        audit.record(
+            actor, "daily_submission", submission,
+            after={"unit": unit.name, "date": day, "is_late": submission.is_late, "content": content,
+                   "incidents": [i.pk for i in linked]}, ip=ip,
+        )  # fmt: skip
+        return submission
+    before = {"content": existing.content, "incidents": sorted(existing.incidents.values_list("pk", flat=True))}
+    existing.content, existing.submitted_by = content, actor
+    existing.save(update_fields=["content", "submitted_by"])
+    existing.incidents.set(linked)
+    audit.record(
+        actor, "daily_submission_updated", existing, before=before,
+        after={"content": content, "incidents": [i.pk for i in linked], "updated_at": now}, ip=ip,
+    )  # fmt: skip
+    return existing

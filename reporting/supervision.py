@@ -1,0 +1,41 @@
+"""舆情督报: a supervision notice ("专项督办通知", `004` 二(五)) ordering a unit to verify, solve and respond
+on one ticket by a due time. Notices are counted per ticket (domain.md §9.17: accountability follows
+"多次催报、督办后仍未落实", so the count matters, not a flag)."""
+
+from django.utils import timezone
+
+from monitoring.models import Deadline
+
+from . import documents
+
+
+def _when(instant):
+    return timezone.localtime(instant).strftime("%Y年%m月%d日%H:%M") if instant else "—"
+
+
+def compile_supervision_content(ticket, *, reason, due_at, sequence):
+    incident = ticket.incident
+    overdue = list(
+        Deadline.objects.filter(ticket=ticket, state=Deadline.State.BREACHED, met_at__isnull=True).order_by("due_at")
+    )
+    facts = (
+        f"{_when(ticket.dispatched_at)}，办公室将「{incident.title}」（{incident.number}）转{ticket.unit.name}"
+        f"{ticket.get_role_display()}，当前状态：{ticket.get_status_display()}。"
+    )
+    if overdue:
+        facts += "已逾期：" + "；".join(f"{d.get_kind_display()}（应于{_when(d.due_at)}前完成）" for d in overdue) + "。"
+    requirement = (
+        f"请{ticket.unit.name}高度重视，于{_when(due_at)}前核实情况、解决问题并回应关切，"
+        "并将办理情况通过平台反馈办公室。逾期未落实的，将按规定通报并追责。"
+    )
+    return {
+        "title": f"舆情督报（第{sequence}次）",
+        "subtitle": f"主送：{ticket.unit.name}",
+        "sections": [
+            documents.section("facts", "一、督办事项", facts),
+            documents.section("reason", "二、督办原因", reason),
+            documents.section("requirement", "三、办理要求", requirement),
+        ],
+        "figures": {"ticket": ticket.pk, "unit": ticket.unit.name, "sequence": sequence, "due_at": due_at.isoformat(),
+                    "overdue_deadlines": len(overdue)},  # fmt: skip
+    }

@@ -1,0 +1,236 @@
+"""Pages under /reports/. Thin: parse the form, call one service or selector, show the outcome."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.views.decorators.http import require_POST
+
+from incidents.access import access_for
+from incidents.errors import DomainError
+from incidents.http import client_ip
+from incidents.selectors import visible_incidents, visible_tickets
+
+from . import risk, selectors, services, submissions
+from .forms import DailySubmissionForm, ReportEditForm, RiskNoticeForm, SupervisionForm
+from .models import Report, ReportVersion
+
+
+def _require_office(request):
+    if not access_for(request.user).is_office:
+        raise Http404
+
+
+def _report(request, pk):
+    try:
+        return selectors.report_detail(request.user, pk)
+    except Report.DoesNotExist:
+        raise Http404("报告不存在或无权查看。") from None
+
+
+def _add_errors(form, exc):
+    form.add_error(None, exc.message)
+    for field, errors in exc.field_errors.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
+@login_required
+def report_list(request):
+    kind = request.GET.get("kind") or ""
+    kind = kind if kind in Report.Kind.values else ""
+    status = request.GET.get("status") or ""
+    status = status if status in Report.Status.values else ""
+    qs = selectors.report_list(request.user, kind=kind or None, status=status or None)
+    context = {
+        "page": Paginator(qs, 25).get_page(request.GET.get("page")),
+        "kinds": Report.Kind.choices, "statuses": Report.Status.choices,
+        "filters": {"kind": kind, "status": status},
+        "access": access_for(request.user), "can_submit": bool(services.collecting_units_for(request.user)),
+    }  # fmt: skip
+    return render(request, "reporting/report_list.html", context)
+
+
+def _detail_context(request, report, edit_form=None):
+    access = access_for(request.user)
+    can_change = access.is_office and report.status == Report.Status.DRAFT
+    return {
+        "report": report, "access": access, "can_change": can_change,
+        "edit_form": edit_form or (ReportEditForm(report=report) if can_change else None),
+        "can_regenerate": can_change and report.kind == Report.Kind.DAILY,
+    }  # fmt: skip
+
+
+@login_required
+def report_detail(request, pk):
+    report = _report(request, pk)
+    return render(request, "reporting/report_detail.html", _detail_context(request, report))
+
+
+@login_required
+@require_POST
+def report_edit(request, pk):
+    report = _report(request, pk)
+    form = ReportEditForm(request.POST, report=report)
+    if form.is_valid():
+        try:
+            version = services.edit_report(request.user, report, texts=form.texts(), ip=client_ip(request))
+        except DomainError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"已保存为第 {version.number} 版。")
+            return redirect("report_detail", pk=pk)
+    messages.error(request, "保存未完成，请检查下方表单中的错误。")
+    return render(request, "reporting/report_detail.html", _detail_context(request, report, form), status=400)
+
+
+@login_required
+@require_POST
+def report_issue(request, pk):
+    report = _report(request, pk)
+    try:
+        services.issue_report(request.user, report, ip=client_ip(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已签发，并已通知报送对象。")
+    return redirect("report_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def report_regenerate(request, pk):
+    report = _report(request, pk)
+    if report.kind != Report.Kind.DAILY:
+        raise Http404
+    from .daily import generate_daily_report
+
+    try:
+        generate_daily_report(timezone.localdate(report.period_end), actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已重新汇总，生成新版本。")
+    return redirect("report_detail", pk=pk)
+
+
+@login_required
+def version_download(request, pk):
+    try:
+        version = selectors.visible_version(request.user, pk)
+    except ReportVersion.DoesNotExist:
+        raise Http404("文档不存在或无权查看。") from None
+    report = version.report
+    filename = f"{report.title}（第{version.number}版）.docx".replace("/", "-")
+    return FileResponse(version.file.open("rb"), as_attachment=True, filename=filename)
+
+
+@login_required
+@require_POST
+def special_create(request, incident_pk):
+    if not visible_incidents(request.user).filter(pk=incident_pk).exists():
+        raise Http404
+    try:
+        report = services.create_special_report(request.user, incident_pk, ip=client_ip(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("incident_detail", pk=incident_pk)
+    messages.success(request, "已按模板生成舆情专报草稿，请修改后签发。")
+    return redirect("report_detail", pk=report.pk)
+
+
+@login_required
+def supervision_create(request, ticket_pk):
+    ticket = visible_tickets(request.user).select_related("incident", "unit").filter(pk=ticket_pk).first()
+    if ticket is None:
+        raise Http404
+    _require_office(request)
+    form = SupervisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = services.issue_supervision_notice(
+                request.user, ticket, reason=form.cleaned_data["reason"], due_at=form.cleaned_data["due_at"],
+                ip=client_ip(request),
+            )  # fmt: skip
+        except DomainError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"已向{ticket.unit.name}发出舆情督报。")
+            return redirect("report_detail", pk=report.pk)
+    context = {"ticket": ticket, "form": form, "count": services.supervision_count(ticket)}
+    return render(request, "reporting/supervision_form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def risk_topics(request):
+    _require_office(request)
+    screenings = sorted(risk.screen_risk_topics(), key=lambda s: (not s.flagged, s.topic.name))
+    return render(request, "reporting/risk_topics.html", {"screenings": screenings, "form": RiskNoticeForm()})
+
+
+@login_required
+@require_POST
+def risk_notice_create(request, topic_pk):
+    _require_office(request)
+    form = RiskNoticeForm(request.POST)
+    if form.is_valid():
+        try:
+            report = services.issue_risk_notice(
+                request.user, topic_pk, requirements=form.cleaned_data["requirements"],
+                due_at=form.cleaned_data["due_at"], ip=client_ip(request),
+            )  # fmt: skip
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已向{report.unit.name}发出网络风险提示函。")
+            return redirect("report_detail", pk=report.pk)
+    else:
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+    return redirect("risk_topics")
+
+
+@login_required
+def submission_status(request):
+    _require_office(request)
+    day = parse_date(request.GET.get("date") or "") or timezone.localdate()
+    rows = submissions.submission_status(day)
+    counts = {state: sum(1 for r in rows if r.state == state) for state in ("on_time", "late", "missing")}
+    return render(request, "reporting/submission_status.html", {"rows": rows, "day": day, "counts": counts})
+
+
+@login_required
+def submission_submit(request):
+    units = services.collecting_units_for(request.user)
+    if not units:
+        raise Http404
+    # Items the unit may link: what it can see of the last two days.
+    recent = visible_incidents(request.user).filter(reported_at__gte=timezone.now() - timedelta(days=2))
+    today = timezone.localdate()
+    existing = {r.unit.pk: r.submission for r in submissions.submission_status(today) if r.submission}
+    initial = {}
+    if request.method != "POST" and units[0].pk in existing:
+        initial = {"unit": units[0].pk, "content": existing[units[0].pk].content,
+                   "incidents": list(existing[units[0].pk].incidents.all())}  # fmt: skip
+    form = DailySubmissionForm(
+        request.POST or None, units=units, initial=initial,
+        incidents=recent.order_by("-reported_at"),
+    )  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        try:
+            submission = services.submit_daily_items(
+                request.user, unit=form.cleaned_data["unit"], content=form.cleaned_data["content"],
+                incidents=form.cleaned_data["incidents"], ip=client_ip(request),
+            )  # fmt: skip
+        except DomainError as exc:
+            _add_errors(form, exc)
+        else:
+            late = "（逾期报送）" if submission.is_late else ""
+            messages.success(request, f"{submission.unit.name}今日报送已保存{late}。")
+            return redirect("submission_submit")
+    context = {"form": form, "today": today, "existing": [existing[u.pk] for u in units if u.pk in existing]}
+    return render(request, "reporting/submission_form.html", context, status=400 if form.errors else 200)
