@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from monitoring.selectors import overdue_by_unit, timeliness_by_unit
+from reporting.assessment import quarter_ranking
 
 from . import services
 from .access import access_for
@@ -66,6 +67,7 @@ def dashboard(request):
         "today": by_grade(today), "week": by_grade(week), "open_by_status": open_by_status,
         "overdue": overdue_by_unit(request.user), "ranking": ranking, "trend": trend,
         "ticket_list_url": reverse("ticket_list"),
+        "assessment": quarter_ranking(timezone.localdate(), unit_ids=None if access.sees_everything else access.leader_unit_ids),
     }  # fmt: skip
     return render(request, "dashboard/dashboard.html", context)
 

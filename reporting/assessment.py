@@ -5,7 +5,7 @@ Every figure is one grouped aggregate over the period, so the cost is a fixed nu
 many units are assessed (the quarterly 通报 covers every unit of the county)."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, F, OuterRef, Q, Subquery
@@ -205,6 +205,23 @@ def assess_units(
         row.criticisms = criticisms.get(uid, 0)
         row.score = score_of(row, weighting)
     return _rank(list(rows.values()))
+
+
+def quarter_ranking(today=None, *, unit_ids=None, n=5):
+    """The current quarter so far, for the leader dashboard: the top and bottom `n` units (bottom worst
+    first), limited to `unit_ids` when the viewer oversees only some units."""
+    start, end = quarter_of(today or timezone.localdate())
+    rows = assess_units(start, end)
+    if unit_ids is not None:
+        rows = [r for r in rows if r.unit_id in unit_ids]
+    top = rows[:n]
+    bottom = [r for r in reversed(rows[n:])][:n]
+    label = quarter_label(start)
+    return {"label": label, "top": top, "bottom": bottom, "start": start.date(), "end": (end - timedelta(days=1)).date()}
+
+
+def quarter_label(start):
+    return f"{start.year}年第{'一二三四'[(start.month - 1) // 3]}季度"
 
 
 def quarter_of(day):

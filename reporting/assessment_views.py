@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from incidents.access import access_for
 
-from .assessment import assess_units, quarter_of
+from .assessment import assess_units, quarter_label, quarter_of
 from .models import AssessmentWeighting
 from .period_forms import PeriodForm
 
@@ -22,7 +22,7 @@ def quarter_choices(today, count=4):
     for _ in range(count):
         start, end = quarter_of(day)
         last = (end - datetime.timedelta(days=1)).date()
-        choices.append((f"{start.year}年第{(start.month - 1) // 3 + 1}季度", start.date(), last))
+        choices.append((quarter_label(start), start.date(), last))
         day = start.date() - datetime.timedelta(days=1)
     return choices
 

@@ -163,3 +163,42 @@ def test_admin_records_a_criticism_on_the_audit_trail(org, client):
     assert criticism.recorded_by == org.admin and criticism.unit == org.health
     assert AuditEvent.objects.filter(action="setting_change", object_type="criticism").exists()
     assert client.get("/admin/reporting/assessmentweighting/add/").status_code == 200
+
+
+def test_leader_dashboard_shows_the_quarters_top_and_bottom_units(quarter, client):
+    with time_machine.travel(at(20, 9), tick=False):
+        client.force_login(quarter.leader)
+        page = client.get("/dashboard/").content.decode()
+    assert "单位考核（2026年第四季度" in page
+    top = page.split('data-testid="assessment-top"')[1].split("</table>")[0]
+    bottom = page.split('data-testid="assessment-bottom"')[1].split("</table>")[0]
+    assert top.index("城关镇") < top.index("教育局")  # best first
+    assert "卫健委" in top  # four units: all fit in the top five, none repeated below
+    assert "卫健委" not in bottom
+
+
+def test_assessment_page_for_a_period(quarter, client):
+    with time_machine.travel(at(20, 9), tick=False):
+        client.force_login(quarter.duty)
+        page = client.get("/reports/assessment/", {"start": "2026-10-01", "end": "2026-12-31"}).content.decode()
+        table = page.split('data-testid="assessment"')[1]
+        assert table.index("城关镇") < table.index("教育局") < table.index("公安局") < table.index("卫健委")
+        assert "99.00" in table and "0%（0/1）" in table
+        default = client.get("/reports/assessment/")
+        assert default.status_code == 200 and "2026年第四季度" in default.content.decode()
+
+
+def test_assessment_page_refuses_a_bad_period(quarter, client):
+    client.force_login(quarter.duty)
+    response = client.get("/reports/assessment/", {"start": "2026-12-31", "end": "2026-10-01"})
+    assert response.status_code == 400 and "截止日期不能早于起始日期" in response.content.decode()
+
+
+def test_a_unit_leader_sees_only_its_units_and_a_liaison_nothing(quarter, client):
+    with time_machine.travel(at(20, 9), tick=False):
+        client.force_login(quarter.edu_leader)
+        page = client.get("/reports/assessment/", {"start": "2026-10-01", "end": "2026-12-31"}).content.decode()
+        table = page.split('data-testid="assessment"')[1]
+        assert "教育局" in table and "卫健委" not in table and "公安局" not in table
+        client.force_login(quarter.edu_liaison)
+        assert client.get("/reports/assessment/").status_code == 403
