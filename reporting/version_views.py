@@ -4,36 +4,17 @@ converted once per version and kept next to the .docx: a version never changes."
 from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db.models import Q
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 
-from incidents.access import access_for
-from incidents.selectors import visible_incidents
-
-from .models import Report, ReportVersion
+from .models import ReportVersion
 from .pdf import ConversionError, convert_to_pdf
-
-
-def downloadable_reports(user):
-    """The office and county-wide leaders: every report. Leaders: the periodic reports and 专报, and what is
-    addressed to their units. Liaisons: issued documents addressed to their unit. Never a report on a
-    confidential incident the user is not cleared for."""
-    access = access_for(user)
-    reports = Report.objects.filter(Q(incident__isnull=True) | Q(incident__in=visible_incidents(user)))
-    if access.sees_everything:
-        return reports
-    allowed = Q(pk__in=[])
-    if access.is_leader:
-        allowed |= Q(kind__in=[*Report.PERIODIC, Report.Kind.SPECIAL]) | Q(unit_id__in=access.leader_unit_ids)
-    if access.is_liaison:
-        allowed |= Q(unit_id__in=access.liaison_unit_ids, status=Report.Status.ISSUED)
-    return reports.filter(allowed)
+from .selectors import visible_reports
 
 
 @login_required
 def download_version(request, pk, number):
-    report = get_object_or_404(downloadable_reports(request.user), pk=pk)
+    report = get_object_or_404(visible_reports(request.user), pk=pk)  # the one rule of who sees reports
     version = get_object_or_404(ReportVersion, report=report, number=number)
     stem = f"{report.title}-v{version.number}"
     if request.GET.get("format") != "pdf":

@@ -59,6 +59,8 @@ def test_office_downloads_the_pdf_which_is_kept_for_the_next_time(weekly, org, c
 def test_who_may_download(weekly, org, client):
     url = f"/reports/{weekly.pk}/versions/1/download/"
     client.force_login(org.leader)
+    assert client.get(url).status_code == 404  # a draft is the office's until issued
+    Report.objects.filter(pk=weekly.pk).update(status=Report.Status.ISSUED)
     assert client.get(url).status_code == 200
     client.force_login(org.edu_liaison)  # a periodic report is for leaders, not for a unit's liaison
     assert client.get(url).status_code == 404
