@@ -3,11 +3,12 @@
 - any leader sees issued 日报 and periodic reports (周报/月报/季度通报);
 - an issued report's recipients see it (专报 leaders, the distribution list);
 - a unit's liaisons and leaders see the issued 督报 and 风险提示函 addressed to their unit.
-Anyone else gets 404, even by id."""
+Anyone else gets 404, even by id; nobody sees a report on a confidential incident they are not cleared for."""
 
 from django.db.models import Exists, OuterRef, Q
 
 from incidents.access import access_for
+from incidents.selectors import visible_incidents
 
 from .models import Report, ReportVersion
 
@@ -18,15 +19,17 @@ def visible_reports(user):
     access = access_for(user)
     if access.user_id is None:
         return Report.objects.none()
+    # A report on a confidential incident is no wider than the incident itself (issue 4 clearance).
+    reports = Report.objects.filter(Q(incident__isnull=True) | Q(incident__in=visible_incidents(user)))
     if access.is_office:
-        return Report.objects.all()
+        return reports
     addressed = Report.recipients.through.objects.filter(report_id=OuterRef("pk"), user_id=user.pk)
     condition = Q(Exists(addressed))
     if access.is_leader:
         condition |= Q(kind__in=Report.PERIODIC)
     if access.visible_unit_ids:
         condition |= Q(kind__in=UNIT_ADDRESSED, unit_id__in=access.visible_unit_ids)
-    return Report.objects.filter(condition, status=Report.Status.ISSUED)
+    return reports.filter(condition, status=Report.Status.ISSUED)
 
 
 def report_list(user, *, kind=None, status=None):
