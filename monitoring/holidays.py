@@ -8,15 +8,23 @@ from django.utils import timezone
 SOURCE = f"chinesecalendar {version('chinesecalendar')}"
 
 
+def chinese_name(name):
+    """The package keys its days by English festival names; people here read 春节, not Spring Festival."""
+    for holiday in chinese_calendar.Holiday:
+        if holiday.value == name:
+            return holiday.chinese
+    return name
+
+
 def package_days():
     """{date: (kind, name)} for every exception the package knows, and the years it covers."""
     days = {}
     for day, name in chinese_calendar.constants.holidays.items():
         if day.weekday() < 5:  # weekends are off anyway
-            days[day] = ("holiday", str(getattr(name, "value", name)).split(",")[-1])
+            days[day] = ("holiday", chinese_name(str(getattr(name, "value", name)).split(",")[-1]))
     for day, name in chinese_calendar.constants.workdays.items():
         if day.weekday() >= 5:  # a weekday is worked anyway
-            days[day] = ("workday", str(getattr(name, "value", name)).split(",")[-1])
+            days[day] = ("workday", chinese_name(str(getattr(name, "value", name)).split(",")[-1]))
     all_dates = list(chinese_calendar.constants.holidays) + list(chinese_calendar.constants.workdays)
     years = range(min(all_dates).year, max(all_dates).year + 1)
     return days, years

@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import ExtractYear
 
 from . import policy_text
+from .holidays import chinese_name
 from .models import CalendarDay, CalendarYear, DeadlineKind, DeadlinePolicy
 
 WEEKDAYS = "一二三四五六日"
@@ -49,6 +50,7 @@ def days_of_year(year):
     days = list(CalendarDay.objects.filter(date__year=year).order_by("date"))
     for day in days:
         day.weekday_label = f"周{WEEKDAYS[day.date.weekday()]}"
+        day.name = chinese_name(day.name)
     return days
 
 
@@ -82,7 +84,8 @@ def arrangement_of_year(days):
     """The year's days grouped by festival name: [{name, off: '…', work: '…', off_count}]."""
     groups = {}
     for day in days:
-        group = groups.setdefault(day.name or "（未命名）", {"off": [], "work": []})
+        # Rows synced before names were stored in Chinese still say "Spring Festival".
+        group = groups.setdefault(chinese_name(day.name) or "（未命名）", {"off": [], "work": []})
         group["off" if day.kind == CalendarDay.Kind.HOLIDAY else "work"].append(day.date)
     return [
         {

@@ -107,7 +107,7 @@ def test_invalid_policy_edit_explains_in_chinese_keeps_input_and_changes_nothing
     page = response.content.decode()
     assert response.status_code == 400
     assert "时限格式无效：“1天”" in page and 'value="1天"' in page
-    assert '<p class="has-error full"><label for="id_reminder_leads">' in page  # the error sits by its field
+    assert '<div class="field has-error full"><label for="id_reminder_leads">' in page  # the error sits by its field
     policy.refresh_from_db()
     assert (policy.name, policy.duration, policy.reminder_leads) == ("认领时限（默认）", "2h", "30m")
     assert not AuditEvent.objects.filter(action="setting_change").exists()
@@ -128,8 +128,10 @@ def test_calendar_page_shows_years_holidays_and_make_up_days(client, org, clock)
     page = client.get("/settings/calendar/?year=2026").content.decode()
     assert 'data-year="2026"' in page and 'data-year="2027"' in page
     assert "2026 年安排" in page and "已确认" in page
-    assert "春节" in page and "国庆节" in page
-    assert "调休上班" in page and "（周六）" in page
+    arrangement = page.split('data-testid="arrangement"')[1].split("</table>")[0]
+    assert "<td>春节</td><td>2月16日–2月23日" in arrangement and "<td>国庆节</td>" in arrangement
+    assert "2月14日（周六）、2月28日（周六）" in arrangement  # the 调休 make-up Saturdays
+    assert "Festival" not in page
     # November: next year is what the admin must look at, and it is flagged
     page = client.get("/settings/calendar/").content.decode()
     assert "2027 年安排" in page and 'data-testid="unconfirmed-warning"' in page and "确认 2027 年安排" in page

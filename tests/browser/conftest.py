@@ -1,0 +1,110 @@
+"""Playwright against Debian's chromium (never a downloaded browser) and pytest-django's live server.
+
+The live server runs in another thread, so nothing here freezes the clock: data is made at the real
+now and tests assert relative things. Playwright's sync API keeps an event loop running in this thread,
+which Django's async-safety check would take for async code touching the database."""
+
+import importlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"  # git-ignored; CI keeps it as an artifact
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+PASSWORD = "pw-123456"  # tests/factories.py
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+SEED_MIGRATIONS = ["incidents.migrations.0003_grade_settings", "monitoring.migrations.0002_seed_holidays",
+                   "monitoring.migrations.0003_default_policies"]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def seeded_settings(db):
+    """Transactional tests end with a flush, which also empties what the data migrations seeded
+    (grade thresholds, the holiday calendar, default policies): seed it again, idempotently."""
+    from django.apps import apps
+
+    for module in SEED_MIGRATIONS:
+        importlib.import_module(module).forward(apps, None)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Debian's chromium is required for the browser tests: apt-get install chromium fonts-wqy-zenhei")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+class Session:
+    """One person's browser tab on the live server."""
+
+    def __init__(self, browser, base_url, viewport):
+        self.base_url = base_url
+        self.context = browser.new_context(
+            viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", is_mobile=viewport == PHONE,
+            has_touch=viewport == PHONE,
+        )  # fmt: skip
+        self.context.set_default_timeout(10_000)
+        self.page = self.context.new_page()
+
+    def go(self, path):
+        response = self.page.goto(self.base_url + path)
+        self.page.wait_for_load_state("networkidle")
+        return response
+
+    def login(self, username):
+        """Through the real login form, as a person would."""
+        self.go("/accounts/login/")
+        self.page.get_by_label("用户名").fill(username)
+        self.page.get_by_label("密码").fill(PASSWORD)
+        self.page.get_by_role("button", name="登录").click()
+        self.page.wait_for_load_state("networkidle")
+        assert "/accounts/login/" not in self.page.url, f"{username} could not log in"
+        return self
+
+    def text(self):
+        return self.page.locator("body").inner_text()
+
+    def fits(self):
+        """Nothing overflows the viewport horizontally."""
+        width = self.page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], f"{self.page.url} is {width[0]}px wide in a {width[1]}px window"
+
+    def shot(self, name):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def open_session(chromium, live_server):
+    sessions = []
+
+    def open_(username, viewport=DESKTOP):
+        session = Session(chromium, live_server.url, viewport).login(username)
+        sessions.append(session)
+        return session
+
+    yield open_
+    for session in sessions:
+        session.close()
