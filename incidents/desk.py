@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from monitoring.models import Deadline, DeadlineKind
+from monitoring.policy_text import duration_words
 from monitoring.selectors import OPEN, attach_countdowns, open_deadlines_prefetch, preview_dispatch, with_countdowns
 
 from .access import access_for
@@ -140,7 +141,15 @@ def dispatch_preview(request, pk):
     if due_at is not None and timezone.is_naive(due_at):
         due_at = timezone.make_aware(due_at)
     rows = preview_dispatch(incident, assignments, due_at=due_at) if incident.grade else []
+    rows = [(*row[:5], _rule_words(row[5])) for row in rows]
     return render(request, "desk/_dispatch_preview.html", {"rows": rows, "incident": incident})
+
+
+def _rule_words(rule):
+    """'5wd' reads '5 个工作日' for the officer; text that is not a duration stays as it is."""
+    prefix, _, spec = rule.rpartition(" ")
+    words = duration_words(spec)
+    return f"{prefix} {words}".strip() if words != spec else rule
 
 
 def suggested_units(incident):

@@ -12,7 +12,7 @@ def calendar_warnings(today=None):
     for year in (today.year, today.year + 1):
         if year not in confirmed and (year == today.year or today.month >= 11):
             warnings.append(
-                f"{year} 年节假日安排尚未确认：涉及该年的工作日时限仅按周末计算，请在“节假日与调休”中录入并确认。"
+                f"{year} 年节假日安排尚未确认：涉及该年的工作日时限仅按周末计算，请系统管理员在“工作日历”页面录入并确认。"
             )
     unconfirmed = Deadline.objects.filter(calendar_confirmed=False, state="pending").count()
     if unconfirmed:

@@ -64,7 +64,7 @@ def test_policies_read_in_words_grouped_by_kind(client, org, clock):
         assert f">{heading}</h2>" in page
     assert "转办后 2 小时" in page
     assert "认领后 5 个工作日" in page and "认领后 15 个工作日" in page
-    assert "转办后 3 天（自然日）" in page
+    assert "转办后 3 个自然日" in page
     assert "到期前 1 个工作日、2 小时 各提醒一次" in page
     assert "逾期 1 个工作日 仍未办结，报告责任领导" in page
     assert "Ⅰ级 特别重大 · 所有事项 · 每个转办单" in page and "所有等级 · 历史遗留问题 · 主办单位转办单" in page

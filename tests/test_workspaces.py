@@ -97,7 +97,7 @@ def test_dispatch_preview_shows_deadlines_before_confirming(client, org, make_in
             {"dispatch-lead": org.edu.pk, "dispatch-assists": [org.health.pk]},
         ).content.decode()
     assert "教育局" in html and "卫健委" in html
-    assert "11-23 12:00（2h）" in html and "11-26 10:00（3d）" in html and "认领后 5wd" in html
+    assert "11-23 12:00（2 小时）" in html and "11-26 10:00（3 个自然日）" in html and "认领后 5 个工作日" in html
     assert not Deadline.objects.filter(ticket__isnull=False).exists()  # nothing saved by a preview
 
 

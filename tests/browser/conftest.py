@@ -48,7 +48,8 @@ def chromium():
     if executable is None:
         pytest.fail("Debian's chromium is required for the browser tests: apt-get install chromium fonts-wqy-zenhei")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        # --lang: date pickers and file inputs speak Chinese, as on the county's own PCs
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox", "--lang=zh-CN"])
         yield browser
         browser.close()
 
