@@ -39,6 +39,11 @@ class Rate:
     def __str__(self):
         return "—" if self.value is None else f"{self.percent:g}%（{self.on_time}/{self.total}）"
 
+    @property
+    def short(self):
+        """For wide tables: the percentage alone."""
+        return "—" if self.value is None else f"{self.percent:g}%"
+
 
 @dataclass
 class UnitScore:
@@ -55,6 +60,10 @@ class UnitScore:
     criticisms: int = 0
     score: Decimal = Decimal("0")
     rank: int = 0
+
+    @property
+    def score_text(self):
+        return f"{float(self.score):g}"
 
 
 def _decided_deadlines(start, end, now):

@@ -232,7 +232,7 @@ def _quarterly_sections(start, end, scores, figures):
         .order_by("recorded_at", "id")
     )
     score_rows = [
-        [s.rank, s.unit_name, str(s.score), s.tickets_received, str(s.claim), str(s.feedback), str(s.reply),
+        [s.rank, s.unit_name, s.score_text, s.tickets_received, s.claim.short, s.feedback.short, s.reply.short,
          s.extensions, s.returns, s.designated_claims, s.supervisions, s.criticisms]
         for s in scores
     ]  # fmt: skip
@@ -250,8 +250,8 @@ def _quarterly_sections(start, end, scores, figures):
         documents.section(
             "assessment", "五、单位考核情况",
             "根据网络政务舆情认领、处置、回应情况，对各单位考核如下（按得分排名）。" + (f"本季度得分最高：{best}。" if best else ""),
-            documents.table(["排名", "单位", "得分", "接收转办", "按时认领", "按时反馈", "按时回应", "申请延期", "退回",
-                             "指定认领", "督报", "通报批评"], score_rows),
+            documents.table(["排名", "单位", "得分", "转办", "按时认领", "按时反馈", "按时回应", "延期", "退回",
+                             "指定认领", "督报", "批评"], score_rows),
         ),
         documents.section(
             "criticisms", "六、通报批评",

@@ -130,7 +130,8 @@ def test_quarterly_notice_carries_the_assessment_and_the_criticisms(week):
     ranked = {row[1]: row for row in scores[1:]}
     assert set(ranked) == {"教育局", "卫健委", "公安局", "城关镇"}
     # 公安局: claim late (0 of 1), feedback late (0 of 1), no reply due, one 通报批评 (−5): 30 − 5.
-    assert ranked["公安局"][2] == "25.00" and ranked["公安局"][11] == "1" and ranked["公安局"][0] == "4"
+    assert ranked["公安局"][2] == "25" and ranked["公安局"][4] == "0%" and ranked["公安局"][11] == "1"
+    assert ranked["公安局"][0] == "4" and ranked["城关镇"][:3] == ["1", "城关镇", "100"]
     criticisms = table_after(doc, "六、通报批评")
     assert [row[:2] + row[3:] for row in criticisms[1:]] == [["公安局", "反馈不及时", "反馈不及时", "2026-11-02"]]
     assert report.content["figures"]["criticisms"] == 1
