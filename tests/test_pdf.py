@@ -1,6 +1,7 @@
 """PDF for archiving: a generated report converted by LibreOffice headless, and the download view."""
 
 import datetime as dt
+import io
 import subprocess
 from zoneinfo import ZoneInfo
 
@@ -90,3 +91,17 @@ def test_pdf_pages_render_to_png(weekly, tmp_path):
     pages = pdf.pdf_to_png_pages(data, tmp_path / "weekly", last=1)
     assert [p.name for p in pages] == ["weekly-1.png"]
     assert pages[0].read_bytes().startswith(b"\x89PNG")
+
+
+def test_render_samples_writes_every_document_and_leaves_the_database_alone(db, tmp_path):
+    from django.core.management import call_command
+
+    from incidents.models import Incident
+
+    call_command("render_samples", out=str(tmp_path), pages=1, stdout=io.StringIO())
+    names = ["daily", "special", "supervision", "risk_notice", "weekly", "monthly", "quarterly"]
+    for name in names:
+        assert (tmp_path / f"{name}.docx").read_bytes().startswith(b"PK")
+        assert (tmp_path / f"{name}-1.png").read_bytes().startswith(b"\x89PNG")
+    assert (tmp_path / "ledger.xlsx").exists() and (tmp_path / "ledger-1.png").exists()
+    assert not Incident.objects.exists() and not Report.objects.exists()  # the demo data was rolled back
