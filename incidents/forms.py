@@ -28,9 +28,16 @@ class ReportForm(forms.ModelForm):
             "summary": forms.Textarea(attrs={"rows": 4}),
         }
 
+    # What the officer has in front of them first: the post, its link, then the metrics that grade it.
+    field_order = [
+        "title", "platform", "url", "summary", "category", "subject_unit", "location", "posted_at", "first_seen_at",
+        "views", "comments", "reposts", "site_count", "media_level", "screenshot", "is_historical", "is_confidential",
+    ]  # fmt: skip
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["subject_unit"].queryset = Unit.objects.filter(is_active=True)
+        self.fields["subject_unit"].empty_label = "（未指定）"
         self.fields["media_level"].choices = MediaLevel.choices
 
     def links(self):

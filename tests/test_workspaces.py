@@ -9,6 +9,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from incidents import services
 from incidents.models import Feedback, TicketRole
@@ -51,6 +52,33 @@ def test_page_queries_do_not_grow_with_rows(client, org, make_incident, username
     make_many(org, make_incident, 12)
     many = queries_for(client, url)
     assert many == few, f"{url}: {few} queries with 2 rows, {many} with 14"
+    assert many <= 25
+
+
+@pytest.mark.parametrize(
+    "who, url",
+    [
+        ("edu_liaison", "/inbox/"),
+        ("edu_liaison", "/inbox/?unread=1"),
+        ("edu_liaison", "/tickets/?overdue=1"),
+        ("duty", "/desk/?queue=overdue"),
+        ("duty", "/desk/?queue=grade"),
+        ("leader", "/dashboard/"),
+        ("leader", "/signoff/"),
+    ],
+)
+def test_queries_stay_flat_with_notices_and_breaches(client, org, make_incident, who, url):
+    """The inbox fills with reminders and breach notices, the overdue lists with breached deadlines."""
+    client.force_login(getattr(org, who))
+    make_many(org, make_incident, 2)
+    run_timed_checks(timezone.now() + timedelta(hours=3))
+    few = queries_for(client, url)
+    make_many(org, make_incident, 12)
+    run_timed_checks(timezone.now() + timedelta(hours=3))
+    if url.startswith(("/inbox", "/tickets", "/desk/?queue=overdue")):  # the rows really are on the page
+        assert "测试舆情" in client.get(url).content.decode()
+    many = queries_for(client, url)
+    assert many == few, f"{url}: {few} queries with 2 incidents, {many} with 14"
     assert many <= 25
 
 
@@ -180,3 +208,22 @@ def test_dashboard_numbers_link_to_their_lists(client, org, make_incident):
     assert "今天的重大舆情" in listed
     client.force_login(org.edu_liaison)
     assert client.get(reverse("dashboard")).status_code == 403
+
+
+def test_an_idle_session_times_out_after_8_hours_and_activity_extends_it(client, org):
+    with time_machine.travel(MONDAY, tick=False):
+        client.force_login(org.edu_liaison)
+    with time_machine.travel(MONDAY + timedelta(hours=7), tick=False):
+        assert client.get("/tickets/?overdue=1").status_code == 200  # activity restarts the idle clock
+    with time_machine.travel(MONDAY + timedelta(hours=14), tick=False):
+        assert client.get("/tickets/?overdue=1").status_code == 200
+    with time_machine.travel(MONDAY + timedelta(hours=22, minutes=1), tick=False):
+        response = client.get("/tickets/?overdue=1")
+    assert response.status_code == 302 and response.url == "/accounts/login/?next=/tickets/%3Foverdue%3D1"
+
+
+def test_every_page_says_who_and_which_unit(client, org):
+    client.force_login(org.edu_liaison)
+    for url in ("/tickets/", "/inbox/", "/accounts/password/"):
+        page = client.get(url).content.decode()
+        assert 'data-testid="whoami">edu_l<' in page and "教育局" in page, url

@@ -48,10 +48,19 @@ def chromium():
     if executable is None:
         pytest.fail("Debian's chromium is required for the browser tests: apt-get install chromium fonts-wqy-zenhei")
     with sync_playwright() as playwright:
-        # --lang: date pickers and file inputs speak Chinese, as on the county's own PCs
+        # Native date pickers and file inputs stay in English: Debian ships chromium's translations
+        # separately (chromium-l10n); on the county's Chinese desktops they are Chinese.
         browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox", "--lang=zh-CN"])
         yield browser
         browser.close()
+
+
+UNLABELLED_CONTROLS = """
+[...document.querySelectorAll('input, select, textarea')]
+  .filter(el => el.type !== 'hidden' && el.type !== 'submit' && el.offsetParent !== null)
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby') && !el.title)
+  .map(el => el.name || el.id || el.outerHTML.slice(0, 80))
+"""
 
 
 class Session:
@@ -85,9 +94,11 @@ class Session:
         return self.page.locator("body").inner_text()
 
     def fits(self):
-        """Nothing overflows the viewport horizontally."""
+        """Nothing overflows the viewport horizontally, and every control has an accessible name."""
         width = self.page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert width[0] <= width[1], f"{self.page.url} is {width[0]}px wide in a {width[1]}px window"
+        unlabelled = self.page.evaluate(UNLABELLED_CONTROLS)
+        assert not unlabelled, f"{self.page.url}: controls without a label: {unlabelled}"
 
     def shot(self, name):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
