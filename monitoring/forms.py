@@ -105,3 +105,19 @@ class CalendarDayForm(forms.Form):
         for field, messages in exc.field_errors.items():
             for message in messages:
                 self.add_error(field if field in self.fields else None, message)
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+class WorkHoursForm(forms.Form):
+    morning_start = forms.TimeField(label="上午上班", widget=TimeInput(), error_messages=REQUIRED)
+    morning_end = forms.TimeField(label="上午下班", widget=TimeInput(), error_messages=REQUIRED)
+    afternoon_start = forms.TimeField(label="下午上班", widget=TimeInput(), error_messages=REQUIRED)
+    afternoon_end = forms.TimeField(label="下午下班", widget=TimeInput(), error_messages=REQUIRED)
+
+    add_service_errors = CalendarDayForm.add_service_errors

@@ -13,7 +13,7 @@ from incidents.errors import InvalidInput, NotFound, NotPermitted
 from incidents.models import Grade
 
 from .holidays import sync_from_package
-from .models import CalendarDay, CalendarYear, CaseType, DeadlinePolicy, Scope, StartEvent
+from .models import CalendarDay, CalendarYear, CaseType, DeadlinePolicy, Scope, StartEvent, WorkSettings
 from .policy_text import CHANNEL_CHOICES
 from .workcalendar import parse_duration
 
@@ -170,3 +170,34 @@ def sync_calendar_from_package(actor, *, ip=None):
     result = sync_from_package()
     audit.record(actor, "setting_change", None, after={"calendar_sync": result}, ip=ip)
     return result
+
+
+@transaction.atomic
+def update_work_hours(actor, *, morning_start, morning_end, afternoon_start, afternoon_end, ip=None):
+    """Office hours bound every 'working hours' limit. No seed defines them (domain.md §3.3), so they
+    are the admin's to set; the two periods must be in order and must not overlap."""
+    _require_admin(actor)
+    times = [morning_start, morning_end, afternoon_start, afternoon_end]
+    if any(not isinstance(t, datetime.time) for t in times):
+        raise InvalidInput("请填写完整的上下班时间。")
+    if not morning_start < morning_end:
+        raise InvalidInput("工作时间未保存。", {"morning_end": ["上午下班须晚于上午上班。"]})
+    if not morning_end <= afternoon_start:
+        raise InvalidInput("工作时间未保存。", {"afternoon_start": ["下午上班不能早于上午下班。"]})
+    if not afternoon_start < afternoon_end:
+        raise InvalidInput("工作时间未保存。", {"afternoon_end": ["下午下班须晚于下午上班。"]})
+    row = WorkSettings.objects.select_for_update().first() or WorkSettings()
+    fields = ("morning_start", "morning_end", "afternoon_start", "afternoon_end")
+    before = {f: getattr(row, f) for f in fields}
+    after = dict(zip(fields, times, strict=True))
+    changed = {f: v for f, v in after.items() if before[f] != v}
+    if row.pk and not changed:
+        return row
+    for field, value in after.items():
+        setattr(row, field, value)
+    row.save()
+    hhmm = {f: f"{v:%H:%M}" for f, v in changed.items()}
+    audit.record(
+        actor, "setting_change", row, before={f: f"{before[f]:%H:%M}" for f in changed}, after=hhmm, ip=ip
+    )
+    return row

@@ -14,8 +14,8 @@ from incidents.errors import DomainError
 from incidents.http import client_ip
 
 from . import policy_text, settings_selectors, settings_services
-from .forms import CalendarDayForm, PolicyForm
-from .models import CalendarDay, DeadlinePolicy
+from .forms import CalendarDayForm, PolicyForm, WorkHoursForm
+from .models import CalendarDay, DeadlinePolicy, WorkSettings
 
 
 def _admin_only(request):
@@ -54,7 +54,7 @@ def _year_param(value, default):
 
 
 @login_required
-def calendar(request, day_form=None):
+def calendar(request, day_form=None, hours_form=None):
     _admin_only(request)
     today = timezone.localdate()
     year = _year_param(request.GET.get("year") or request.POST.get("year"), settings_selectors.default_year(today))
@@ -67,8 +67,13 @@ def calendar(request, day_form=None):
         "recent_years": [row for row in years if row.year >= today.year - 2],
         "older_years": [row for row in years if row.year < today.year - 2],
         "day_form": day_form or CalendarDayForm(initial={"kind": CalendarDay.Kind.HOLIDAY}),
+        "hours_form": hours_form or WorkHoursForm(initial=_hours(WorkSettings.current())),
     }  # fmt: skip
-    return render(request, "monitoring/settings/calendar.html", context, status=400 if day_form else 200)
+    return render(request, "monitoring/settings/calendar.html", context, status=400 if day_form or hours_form else 200)
+
+
+def _hours(row):
+    return {f: getattr(row, f) for f in ("morning_start", "morning_end", "afternoon_start", "afternoon_end")}
 
 
 def _back_to(year):
@@ -131,3 +136,19 @@ def calendar_day_remove(request, pk):
     else:
         messages.success(request, f"已删除 {day.date:%Y-%m-%d}。")
     return _back_to(year)
+
+
+@login_required
+@require_POST
+def work_hours(request):
+    _admin_only(request)
+    form = WorkHoursForm(request.POST)
+    if form.is_valid():
+        try:
+            settings_services.update_work_hours(request.user, ip=client_ip(request), **form.cleaned_data)
+        except DomainError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, "已保存工作时间。新产生的按工作小时计算的时限按新时间计算。")
+            return _back_to(_year_param(request.POST.get("year"), timezone.localdate().year))
+    return calendar(request, hours_form=form)

@@ -1,7 +1,7 @@
 """The admin's settings pages: deadline policies in words with an audited edit form, and the
 working-day calendar with its years, holidays, make-up days, confirmation and sync."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,7 +12,7 @@ from incidents import services
 from incidents.errors import NotPermitted
 from incidents.models import AuditEvent, TicketRole
 from monitoring import settings_services
-from monitoring.models import CalendarDay, CalendarYear, Deadline, DeadlinePolicy
+from monitoring.models import CalendarDay, CalendarYear, Deadline, DeadlinePolicy, WorkSettings
 from monitoring.workcalendar import WorkCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -174,3 +174,31 @@ def test_removing_a_day_and_syncing_it_back_from_the_package(client, org, clock)
     assert "新增 1 个日期" in page
     assert CalendarDay.objects.filter(date=date(2026, 10, 1), kind="holiday").exists()
     assert list(AuditEvent.objects.values_list("action", flat=True).order_by("id")) == ["setting_delete", "setting_change"]
+
+
+def test_admin_sets_office_hours_and_working_hour_limits_follow(client, org, clock):
+    client.force_login(org.admin)
+    hours = {"morning_start": "09:00", "morning_end": "12:00", "afternoon_start": "11:30", "afternoon_end": "17:00"}
+    response = client.post("/settings/calendar/hours/", hours)
+    page = response.content.decode()
+    assert response.status_code == 400 and "下午上班不能早于上午下班。" in page and 'value="11:30"' in page
+    assert WorkSettings.current().morning_start == time(8, 30)
+    response = client.post("/settings/calendar/hours/", hours | {"afternoon_start": "13:30"})
+    assert response.status_code == 302
+    settings_row = WorkSettings.current()
+    assert (settings_row.morning_start, settings_row.afternoon_start) == (time(9, 0), time(13, 30))
+    event = AuditEvent.objects.get(object_type="worksettings")
+    assert event.before == {"morning_start": "08:30", "afternoon_start": "14:30", "afternoon_end": "17:30"}
+    assert event.after == {"morning_start": "09:00", "afternoon_start": "13:30", "afternoon_end": "17:00"}
+    # Wednesday 10:00 + 4 working hours: 10–12, then 13:30–15:30
+    assert WorkCalendar.load().add(NOW, "4wh").at == NOW.replace(hour=15, minute=30)
+
+
+def test_units_people_and_grade_thresholds_stay_in_the_django_admin_in_chinese(client, org, clock):
+    client.force_login(org.admin)
+    index = client.get("/admin/").content.decode()
+    for label in ("舆情处置", "单位", "人员角色", "等级设置", "时限与督办"):
+        assert label in index
+    for url in ("/admin/incidents/unit/", "/admin/incidents/membership/", "/admin/incidents/gradesetting/"):
+        page = client.get(url).content.decode()
+        assert "选择" in page and "Select" not in page, url
