@@ -10,6 +10,8 @@ from django.urls import reverse
 
 from incidents.demo import DEMO_PASSWORD, LOGINS, seed_demo
 from incidents.models import AuditEvent, Incident, Membership, Unit
+from reporting.demo import seed_reporting
+from reporting.models import DailySubmission, ReportSettings, RiskTopic
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,11 +39,16 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
 
 
+def _seed_everything():
+    units, users, _ = seed_demo()
+    seed_reporting(units, users)
+
+
 def test_demo_data_loads_once_and_every_login_works(db, client, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    seed_demo()
+    _seed_everything()
     counts = (Unit.objects.count(), get_user_model().objects.count(), Membership.objects.count(), Incident.objects.count(), AuditEvent.objects.count())
-    seed_demo()
+    _seed_everything()
     assert counts == (
         Unit.objects.count(), get_user_model().objects.count(), Membership.objects.count(),
         Incident.objects.count(), AuditEvent.objects.count(),
@@ -50,6 +57,11 @@ def test_demo_data_loads_once_and_every_login_works(db, client, settings):
     assert Unit.objects.filter(kind="department").count() == 4
     assert Incident.objects.count() == 12
     assert len(set(Incident.objects.values_list("status", flat=True))) >= 8
+    # The reporting side: collecting units, a distribution list, the risk library, one submission today.
+    report_settings = ReportSettings.current()
+    assert {u.code for u in report_settings.collecting_units.all()} == {"cac", "police"}
+    assert report_settings.distribution.filter(username="leader").exists()
+    assert RiskTopic.objects.count() == 2 and DailySubmission.objects.count() == 1
     for _, username in LOGINS:
         client.logout()
         assert client.post(reverse("login"), {"username": username, "password": DEMO_PASSWORD}).status_code == 302
