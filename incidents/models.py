@@ -259,6 +259,11 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["unit", "status", "-dispatched_at"], name="ticket_unit_status"),
             models.Index(fields=["status", "dispatched_at"], name="ticket_status_dispatched"),
+            # The assessment counts tickets by period (received, returned, designated): without these its
+            # query scans every ticket of history (bench/RESULTS-reporting.md).
+            models.Index(fields=["dispatched_at"], name="ticket_dispatched_at"),
+            models.Index(fields=["returned_at"], condition=Q(returned_at__isnull=False), name="ticket_returned_at"),
+            models.Index(fields=["claimed_at"], condition=Q(designated=True), name="ticket_designated_claimed"),
         ]
 
     def __str__(self):

@@ -185,6 +185,8 @@ class Deadline(models.Model):
             models.Index(fields=["state", "due_at"], name="deadline_state_due"),
             models.Index(fields=["ticket", "kind"], name="deadline_ticket_kind"),
             models.Index(fields=["incident", "kind"], name="deadline_incident_kind"),
+            # The assessment and reports take the deadlines due in a period (bench/RESULTS-reporting.md).
+            models.Index(fields=["due_at"], name="deadline_due_at"),
             # The admins' "calendar unconfirmed" warning counts these on every page.
             models.Index(fields=["state"], condition=Q(calendar_confirmed=False), name="deadline_unconfirmed"),
         ]

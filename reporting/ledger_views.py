@@ -1,6 +1,7 @@
 """Downloading the ledger (台账). The office and county-wide leaders get every unit; a unit leader the
 units under them; a liaison only its own unit's rows."""
 
+import datetime
 from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
@@ -37,7 +38,7 @@ def ledger(request):
         units = Unit.objects.filter(pk__in=allowed)
     units = list(units.order_by("path"))
     start, end = quarter_of(timezone.localdate())
-    initial = {"start": start.date(), "end": (end - timezone.timedelta(days=1)).date()}
+    initial = {"start": start.date(), "end": (end - datetime.timedelta(days=1)).date()}
     form = LedgerForm(request.GET or None, units=units, initial=initial)
     if not request.GET or not form.is_valid():
         return render(request, "reporting/ledger.html", {"form": form}, status=400 if request.GET else 200)
