@@ -51,7 +51,7 @@ INSERT INTO incidents_incident (title, summary, category, location, first_seen_a
     reposts, site_count, media_level, grade, graded_at, grade_reason, is_historical, is_confidential, status,
     closed_at, created_at, updated_at, reported_by_id)
 SELECT %(prefix)s || g, '网民反映的问题摘要', (ARRAY['policy','livelihood','emergency','conduct','rumour','safety','other'])[1 + g %% 7],
-    '', t, t, (g * 7919) %% 50000, g %% 300, g %% 100, g %% 20, '',
+    '', t, t, (g::bigint * 7919) %% 50000, g %% 300, g %% 100, g %% 20, '',
     CASE WHEN %(closed)s THEN 'IV' WHEN g %% 100 = 0 THEN 'I' WHEN g %% 50 = 1 THEN 'II' WHEN g %% 10 = 2 THEN 'III'
          WHEN g %% 10 = 3 THEN '' ELSE 'IV' END,
     t + interval '20 minutes', '', false, false,
