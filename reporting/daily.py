@@ -31,7 +31,7 @@ NOTABLE_LIMIT = 30
 TOP_BY_VIEWS = 5
 SUMMARY_CHARS = 160
 GRADE_ORDER = [Grade.I, Grade.II, Grade.III, Grade.IV]
-UNGRADED = "未定级"
+UNGRADED = "待研判"  # as the dashboard, ledger and periodic reports say
 
 
 # --- the period ----------------------------------------------------------------------------------

@@ -3,11 +3,19 @@ report: a title, a subtitle line, and numbered sections each with editable text 
 
     {"title": str, "subtitle": str,
      "sections": [{"key": str, "heading": str, "text": str, "table": {"headers": [...], "rows": [[...]]}}],
-     "figures": {...}}   # machine-readable counts behind the text (tests, dashboards)
+     "figures": {...},   # machine-readable counts behind the text (tests, dashboards)
+     "closing": [str]}   # optional 落款 lines (issuing office, date), right-aligned
 
 Section text is plain: blank lines separate paragraphs."""
 
+from django.utils import timezone
+
+from incidents.models import Unit
+
 from . import docx_writer
+
+# Tables wider than this go on a landscape page (the 通报's assessment table, ledgers).
+PORTRAIT_MAX_COLUMNS = 7
 
 
 def section(key, heading, text="", table=None):
@@ -22,9 +30,19 @@ def paragraphs(text):
     return [p.strip() for p in (text or "").replace("\r\n", "\n").split("\n\n") if p.strip()]
 
 
+def closing(now=None):
+    """落款: the office that issues reports (the first 舆情办公室 in the unit tree) and the date."""
+    office = Unit.objects.filter(is_office=True, is_active=True).order_by("path").values_list("name", flat=True).first()
+    return [office or "舆情工作领导小组办公室", timezone.localtime(now or timezone.now()).strftime("%Y年%m月%d日")]
+
+
+def _is_wide(content):
+    return any(len((s.get("table") or {}).get("headers", [])) > PORTRAIT_MAX_COLUMNS for s in content.get("sections", []))
+
+
 def render_docx(content):
     """The report's document as .docx bytes, through the shared government-document writer."""
-    doc = docx_writer.new_document(content.get("title", ""), content.get("subtitle", ""))
+    doc = docx_writer.new_document(content.get("title", ""), content.get("subtitle", ""), landscape=_is_wide(content))
     for part in content.get("sections", []):
         docx_writer.add_heading(doc, part["heading"])
         for text in paragraphs(part.get("text")):
@@ -32,8 +50,7 @@ def render_docx(content):
         grid = part.get("table")
         if grid and grid.get("rows"):
             docx_writer.add_table(doc, grid["headers"], grid["rows"])
-    for line in content.get("closing", []):
-        docx_writer.add_paragraph(doc, line)
+    docx_writer.add_closing(doc, content.get("closing", []))
     return docx_writer.to_bytes(doc)
 
 

@@ -83,5 +83,6 @@ def compile_risk_notice_content(topic, *, now, requirements="", due_at=None):
             documents.section("measures", "二、防范措施", topic.measures.strip() or "（见工作要求）"),
             documents.section("requirements", "三、工作要求", asks),
         ],
+        "closing": documents.closing(),
         "figures": {"topic": topic.pk, "matches": total, "window_days": topic.window_days, "threshold": topic.threshold},
     }

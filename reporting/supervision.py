@@ -36,6 +36,7 @@ def compile_supervision_content(ticket, *, reason, due_at, sequence):
             documents.section("reason", "二、督办原因", reason),
             documents.section("requirement", "三、办理要求", requirement),
         ],
+        "closing": documents.closing(),
         "figures": {"ticket": ticket.pk, "unit": ticket.unit.name, "sequence": sequence, "due_at": due_at.isoformat(),
                     "overdue_deadlines": len(overdue)},  # fmt: skip
     }

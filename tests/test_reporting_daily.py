@@ -109,7 +109,7 @@ def test_figures_and_docx_equal_the_database(org, tuesday):
     assert doc.paragraphs[0].text == "舆情日报（2026年11月24日）"
     grade_table = dict(table_after(doc, "一、总体情况")[1:])
     assert grade_table == {
-        "Ⅰ级 特别重大": "0", "Ⅱ级 重大": "1", "Ⅲ级 较大": "1", "Ⅳ级 一般": "1", "未定级": "2", "合计": "5",
+        "Ⅰ级 特别重大": "0", "Ⅱ级 重大": "1", "Ⅲ级 较大": "1", "Ⅳ级 一般": "1", "待研判": "2", "合计": "5",
     }  # fmt: skip
     assert dict(table_after(doc, "二、来源平台")[1:]) == {"微博": "4", "抖音": "1"}
     text = "\n".join(p.text for p in doc.paragraphs)

@@ -301,3 +301,27 @@ def test_admin_pages_for_reporting_models(org, major, school_topic, client):
     # Reports change only through the services (audit, versions): the admin cannot edit or delete them.
     assert client.post(f"/admin/reporting/report/{report.pk}/delete/", {"post": "yes"}).status_code == 403
     assert Report.objects.filter(pk=report.pk).exists()
+
+
+def test_notices_look_like_official_documents(org, major):
+    """Black plain title and headings (not Word's blue), the 落款 right-aligned at the end, and a wide
+    table on a landscape page while a narrow one stays portrait."""
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    from reporting import documents
+
+    _, lead = major
+    notice = services.issue_supervision_notice(org.duty, lead, reason="逾期未反馈", due_at=NOW + timedelta(days=1))
+    doc, _, _ = docx_text(notice)
+    office_line, date_line = doc.paragraphs[-2], doc.paragraphs[-1]
+    assert (office_line.text, date_line.text) == ("县委办", "2026年11月24日")
+    assert office_line.alignment == date_line.alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    for style in ("Title", "Heading 1"):
+        assert str(doc.styles[style].font.color.rgb) == "000000"
+    assert doc.sections[0].orientation == WD_ORIENT.PORTRAIT
+
+    wide = {"title": "宽表", "sections": [documents.section("t", "一、表", "", documents.table(list("ABCDEFGHIJ"), [range(10)]))]}
+    wide_doc = Document(io.BytesIO(documents.render_docx(wide)))
+    assert wide_doc.sections[0].orientation == WD_ORIENT.LANDSCAPE
+    assert wide_doc.sections[0].page_width > wide_doc.sections[0].page_height
