@@ -12,8 +12,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"  # git-ignored; CI keeps it as an artifact
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
@@ -30,23 +28,52 @@ SEED_MIGRATIONS = ["incidents.migrations.0003_grade_settings", "monitoring.migra
                    "monitoring.migrations.0003_default_policies"]  # fmt: skip
 
 
-@pytest.fixture(autouse=True)
-def seeded_settings(db):
-    """Transactional tests end with a flush, which also empties what the data migrations seeded
-    (grade thresholds, the holiday calendar, default policies): seed it again, idempotently."""
+def _seed_like_migrate():
     from django.apps import apps
 
     for module in SEED_MIGRATIONS:
         importlib.import_module(module).forward(apps, None)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(autouse=True)
+def seeded_settings(db):
+    """Transactional tests end with a flush, which also empties what the data migrations seeded
+    (grade thresholds, the holiday calendar, default policies): seed it again, idempotently."""
+    _seed_like_migrate()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def seeded_after_module(django_db_setup, django_db_blocker):
+    """Leave the database as migrate left it for the test modules that run after these (the last
+    test's flush has emptied the seeded settings they rely on)."""
+    yield
+    with django_db_blocker.unblock():
+        _seed_like_migrate()
+
+
+@pytest.fixture(scope="module")
 def chromium():
+    """Per module, not per session: while Playwright runs, its event loop makes Django treat this whole
+    thread as async, so it must stop before the other test modules run in the same process."""
     from playwright.sync_api import sync_playwright
 
     executable = shutil.which("chromium")
     if executable is None:
         pytest.fail("Debian's chromium is required for the browser tests: apt-get install chromium fonts-wqy-zenhei")
+    # Only while this module runs (set globally it would leak into subprocesses such as check --deploy);
+    # module teardown comes after the tests' own, so their database flush is still covered.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        yield from _launch(sync_playwright, executable)
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _launch(sync_playwright, executable):
     with sync_playwright() as playwright:
         # Native date pickers and file inputs stay in English: Debian ships chromium's translations
         # separately (chromium-l10n); on the county's Chinese desktops they are Chinese.
