@@ -3,6 +3,8 @@
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
+from reporting import api as reporting_api
+
 from . import api, api_deadlines
 
 router = SimpleRouter()
@@ -11,11 +13,14 @@ router.register("tickets", api.TicketViewSet, basename="api-ticket")
 router.register("units", api.UnitViewSet, basename="api-unit")
 router.register("extension-requests", api_deadlines.ExtensionRequestViewSet, basename="api-extension-request")
 router.register("deadlines", api_deadlines.DeadlineViewSet, basename="api-deadline")
+router.register("reports", reporting_api.ReportViewSet, basename="api-report")
+router.register("daily-submissions", reporting_api.DailySubmissionViewSet, basename="api-daily-submission")
 
 urlpatterns = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
     path("schema/", api.SchemaView.as_view(), name="api-schema"),
     path("docs/", api.DocsView.as_view(), name="api-docs"),
+    path("assessment/", reporting_api.AssessmentView.as_view(), name="api-assessment"),
     *router.urls,
     # Last: whatever else is asked under /api/ gets a JSON 404 (and never the HTML page or APPEND_SLASH's redirect).
     # [\s\S], not ".": a path may hold an (encoded) newline, which "." does not match.

@@ -27,10 +27,24 @@ def quarter_choices(today, count=4):
     return choices
 
 
+def may_view_assessment(access):
+    return access.is_office or access.is_leader
+
+
+def visible_assessment(access, period_start, period_end):
+    """(rows, weighting) for [period_start, period_end): every unit, ranked county-wide; a leader who does not
+    oversee the whole county gets only the rows of the units under them (this page and GET /api/assessment/)."""
+    weighting = AssessmentWeighting.current(timezone.localdate(period_end - datetime.timedelta(seconds=1)))
+    rows = assess_units(period_start, period_end, weighting=weighting)
+    if not access.sees_everything:
+        rows = [r for r in rows if r.unit_id in access.leader_unit_ids]
+    return rows, weighting
+
+
 @login_required
 def assessment(request):
     access = access_for(request.user)
-    if not (access.is_office or access.is_leader):
+    if not may_view_assessment(access):
         raise PermissionDenied("仅办公室和领导可查看考核。")
     today = timezone.localdate()
     quarters = quarter_choices(today)
@@ -38,10 +52,6 @@ def assessment(request):
     form = PeriodForm(request.GET or {"start": start, "end": end})
     rows, weighting = [], None
     if form.is_valid():
-        period_start, period_end = form.period
-        weighting = AssessmentWeighting.current(timezone.localdate(period_end - datetime.timedelta(seconds=1)))
-        rows = assess_units(period_start, period_end, weighting=weighting)
-        if not access.sees_everything:
-            rows = [r for r in rows if r.unit_id in access.leader_unit_ids]
+        rows, weighting = visible_assessment(access, *form.period)
     context = {"form": form, "rows": rows, "quarters": quarters, "weighting": weighting}
     return render(request, "reporting/assessment.html", context, status=200 if form.is_valid() else 400)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from incidents.models import Grade
 
 MAX_DAYS = 3 * 366  # a ledger of three years is already a large file
+EARLIEST_DAY, LATEST_DAY = datetime.date(1990, 1, 1), datetime.date(2199, 12, 31)
 
 
 def day_start(day):
@@ -21,6 +22,9 @@ class PeriodForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
+        # Outside these years a date is a typo, and the period's bounds would overflow (year 9999 + 1 day).
+        if any(day and not (EARLIEST_DAY <= day <= LATEST_DAY) for day in (start, end)):
+            raise forms.ValidationError("日期超出允许范围（1990—2200 年）。")
         if start and end:
             if end < start:
                 raise forms.ValidationError("截止日期不能早于起始日期。")

@@ -11,6 +11,7 @@ from incidents.access import access_for
 from incidents.selectors import visible_incidents
 
 from .models import Report, ReportVersion
+from .submissions import submission_status
 
 UNIT_ADDRESSED = (Report.Kind.SUPERVISION, Report.Kind.RISK_NOTICE)
 
@@ -52,6 +53,23 @@ def report_detail(user, pk):
 def visible_version(user, pk):
     """A version whose report the user may see; ReportVersion.DoesNotExist otherwise."""
     return ReportVersion.objects.select_related("report").get(pk=pk, report__in=visible_reports(user))
+
+
+def report_version(user, report_pk, number):
+    """Version `number` of a report the user may see; ReportVersion.DoesNotExist otherwise (one query)."""
+    return ReportVersion.objects.select_related("report").get(
+        report__in=visible_reports(user), report_id=report_pk, number=number
+    )
+
+
+def daily_submission_status(user, day):
+    """The collecting units' submissions for `day` as the user may see them: the office every collecting
+    unit (who has, has not, late submitted), a liaison the collecting units it submits for, anyone else none."""
+    access = access_for(user)
+    if not (access.is_office or access.liaison_unit_ids):
+        return []
+    rows = submission_status(day)
+    return rows if access.is_office else [row for row in rows if row.unit.pk in access.liaison_unit_ids]
 
 
 def supervision_notices(user, ticket):

@@ -4,22 +4,36 @@ converted once per version and kept next to the .docx: a version never changes."
 from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import FileResponse, Http404, HttpResponse
 
 from .models import ReportVersion
 from .pdf import ConversionError, convert_to_pdf
-from .selectors import visible_reports
+from .selectors import report_version
+
+
+DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def version_file_response(version):
+    """The version's document as an attachment named after the report (the browser and GET /api/reports/…)."""
+    extension = version.file.name.rsplit(".", 1)[-1]
+    content_type = DOCX_CONTENT_TYPE if extension == "docx" else None  # not left to the host's mime.types
+    return FileResponse(
+        version.file.open("rb"), as_attachment=True, filename=f"{version.report.title}-v{version.number}.{extension}",
+        content_type=content_type,
+    )  # fmt: skip
 
 
 @login_required
 def download_version(request, pk, number):
-    report = get_object_or_404(visible_reports(request.user), pk=pk)  # the one rule of who sees reports
-    version = get_object_or_404(ReportVersion, report=report, number=number)
+    try:
+        version = report_version(request.user, pk, number)  # the one rule of who sees reports
+    except ReportVersion.DoesNotExist:
+        raise Http404("文档不存在或无权查看。") from None
+    report = version.report
     stem = f"{report.title}-v{version.number}"
     if request.GET.get("format") != "pdf":
-        extension = version.file.name.rsplit(".", 1)[-1]
-        return FileResponse(version.file.open("rb"), as_attachment=True, filename=f"{stem}.{extension}")
+        return version_file_response(version)
     pdf_name = version.file.name.rsplit(".", 1)[0] + ".pdf"
     if not default_storage.exists(pdf_name):
         with version.file.open("rb") as source:

@@ -16,7 +16,9 @@ Scenarios (what the {id} is):
     confidential  a confidential incident led by 教育局, reported by another duty officer and granted only
                   to people outside the matrix: nobody in it may see it, whatever their role
 For /api/tickets/{id}/… the {id} is the scenario's lead ticket, for /api/deadlines/{id}/ its claim deadline,
-for /api/extension-requests/{id}/… the extension request its lead liaison filed (see `extension_requested`).
+for /api/extension-requests/{id}/… the extension request its lead liaison filed (see `extension_requested`),
+for /api/reports/{id}/… the 督报 the office issued to the lead unit (see `supervised`). A daily submission is made
+for the scenario's lead unit, linking the scenario's incident.
 
 Each cell is run on fresh data (inside a transaction rolled back afterwards), after `prepare` has
 moved the scenario to the state the action needs, so that 200 means "allowed" and not "lucky".
@@ -35,6 +37,9 @@ from incidents import services
 from incidents.models import Feedback, Role, TicketRole
 from monitoring import services as monitoring_services
 from monitoring.models import Deadline, DeadlineKind
+from reporting import services as reporting_services
+from reporting.daily import generate_daily_report
+from reporting.models import ReportSettings
 from tests.factories import person
 
 ROLES = ("duty", "edu_liaison", "police_liaison", "edu_leader", "county_leader", "admin", "anonymous")
@@ -95,6 +100,26 @@ def closed(world, scenario):
     under_review(world, scenario)
     s = world.scenarios[scenario]
     services.close_incident(s.office, s.incident.pk, opinion="同意销号")
+
+
+def supervised(world, scenario):
+    """The office issues a 督报 on the scenario's lead ticket: an issued report addressed to the lead unit. For a
+    collection endpoint ("-") every scenario gets one, so that the list shows whose reports each role sees."""
+    for name in world.scenarios if scenario == "-" else [scenario]:
+        s = world.scenarios[name]
+        s.report = reporting_services.issue_supervision_notice(
+            s.office, s.lead.pk, reason="逾期未反馈", due_at=timezone.now() + timedelta(days=3)
+        )
+
+
+def collecting(world, scenario):
+    """教育局 and 公安局 must submit what they collect every day."""
+    ReportSettings.current().collecting_units.set([world.org.edu, world.org.police])
+
+
+def submission_body(world, scenario, role):
+    s = world.scenarios[scenario]
+    return {"unit": s.lead.unit_id, "content": "网传某校食堂问题 https://weibo.com/1", "incidents": [s.incident.pk]}
 
 
 # --- The matrix --------------------------------------------------------------------------------------
@@ -178,6 +203,23 @@ ENDPOINTS = [
              visible={"duty": BOTH, "edu_liaison": {"edu"}, "police_liaison": {"police"}, "edu_leader": {"edu"},
                       "county_leader": BOTH, "admin": set()}),
     Endpoint("api-deadline-detail", "GET", "/api/deadlines/{id}/", INCIDENT_READ),
+    # Reports: only what reporting.selectors.visible_reports allows; the rest is 404, the download included.
+    Endpoint("api-report-list", "GET", "/api/reports/", {"-": "200 200 200 200 200 200 401"}, prepare=supervised,
+             visible={"duty": BOTH, "edu_liaison": {"edu"}, "police_liaison": {"police"}, "edu_leader": {"edu"},
+                      "county_leader": BOTH, "admin": set()}),
+    Endpoint("api-report-detail", "GET", "/api/reports/{id}/", INCIDENT_READ, prepare=supervised),
+    Endpoint("api-report-version-download", "GET", "/api/reports/{id}/versions/1/download/", INCIDENT_READ,
+             prepare=supervised),
+    # Only a collecting unit's own liaison submits; linking an incident the liaison may not see is a 400.
+    Endpoint("api-daily-submission-list", "POST", "/api/daily-submissions/",
+             {"edu": "403 201 403 403 403 403 401", "police": "403 403 201 403 403 403 401",
+              "confidential": "403 400 403 403 403 403 401"},
+             body=submission_body, prepare=collecting),
+    Endpoint("api-daily-submission-list", "GET", "/api/daily-submissions/", {"-": "200 200 200 200 200 200 401"},
+             prepare=collecting),
+    # The browser's rule: the office and leaders (a unit leader sees its units' rows); liaisons and the admin 403.
+    Endpoint("api-assessment", "GET", "/api/assessment/?start=2026-10-01&end=2026-12-31",
+             {"-": "200 403 403 200 200 403 401"}),
     *[
         Endpoint("api-not-found", method, "/api/no-such-thing/", {"-": "404 404 404 404 404 404 404"})
         for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -243,11 +285,22 @@ def with_pending_extension(world):
     return world
 
 
+def with_reports(world):
+    """For Schemathesis: reports that generated ids can hit (the edu scenario's 督报, which units see, and a draft
+    日报 only the office sees) and collecting units, so that a liaison's daily submission can succeed."""
+    supervised(world, "edu")
+    daily = generate_daily_report(timezone.localdate() - timedelta(days=1), actor=world.org.duty)
+    world.report_ids = [world.scenarios["edu"].report.pk, daily.pk]
+    collecting(world, "-")
+    return world
+
+
 def object_id(world, path, scenario):
     """The id a matrix path's {id} (or a list's row) stands for in a scenario."""
     s = world.scenarios[scenario]
     for prefix, attribute in (("/api/tickets/", "lead"), ("/api/deadlines/", "deadline"),
-                              ("/api/extension-requests/", "extension")):  # fmt: skip
+                              ("/api/extension-requests/", "extension"),
+                              ("/api/reports/", "report")):  # fmt: skip
         if path.startswith(prefix):
             return getattr(s, attribute).pk
     return s.incident.pk

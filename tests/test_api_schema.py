@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
 from incidents import services
 from yuqing.wsgi import application
 
-from .api_matrix import build_world, with_pending_extension
+from .api_matrix import build_world, with_pending_extension, with_reports
 from .api_support import relaxed_throttles  # noqa: F401
 
 CHECKS = [
@@ -31,7 +31,7 @@ CHECKS = [
 
 @pytest.fixture
 def world(org, make_incident, relaxed_throttles):  # noqa: F811
-    return with_pending_extension(build_world(org, make_incident))
+    return with_reports(with_pending_extension(build_world(org, make_incident)))
 
 
 @pytest.fixture(autouse=True)
@@ -58,6 +58,8 @@ def _known_ids(world, path):
         return [world.extension.pk]
     if path.startswith("/api/deadlines/"):
         return world.deadline_ids
+    if path.startswith("/api/reports/"):
+        return world.report_ids
     return [s.incident.pk for s in world.scenarios.values()] + [world.merge_target.pk]
 
 
@@ -70,6 +72,8 @@ def _aim_at_real_objects(case, world):
         if digest[0] % 2 == 0:
             ids = _known_ids(world, case.operation.path)
             case.path_parameters["id"] = str(ids[digest[1] % len(ids)])
+            if "number" in case.path_parameters and digest[2] % 2 == 0:
+                case.path_parameters["number"] = "1"  # every report has a first version
 
 
 @pytest.mark.parametrize("role", ["duty", "edu_liaison", "edu_leader", "anonymous"])
@@ -98,7 +102,8 @@ def test_the_schema_is_served_and_describes_every_contract_path(client, relaxed_
         "/api/tickets/{id}/return/", "/api/tickets/{id}/feedback/", "/api/tickets/{id}/assign/", "/api/units/",
         "/api/tickets/{id}/extension-requests/", "/api/extension-requests/", "/api/extension-requests/{id}/",
         "/api/extension-requests/{id}/approve/", "/api/extension-requests/{id}/reject/", "/api/deadlines/",
-        "/api/deadlines/{id}/",
+        "/api/deadlines/{id}/", "/api/reports/", "/api/reports/{id}/", "/api/reports/{id}/versions/{number}/download/",
+        "/api/daily-submissions/", "/api/assessment/",
     ):  # fmt: skip
         assert path in paths, path
     grade = paths["/api/incidents/{id}/grade/"]["post"]["responses"]
@@ -109,6 +114,14 @@ def test_the_schema_is_served_and_describes_every_contract_path(client, relaxed_
     assert {"201", "400", "401", "403", "404", "409"} <= set(filing["post"]["responses"]) and "200" in filing["get"]["responses"]
     deadline_filters = {p["name"] for p in paths["/api/deadlines/"]["get"]["parameters"]}
     assert {"state", "kind", "unit", "incident", "ticket", "due_after", "due_before", "page", "ordering"} <= deadline_filters
+    report_filters = {p["name"] for p in paths["/api/reports/"]["get"]["parameters"]}
+    assert {"kind", "status", "incident", "unit", "created_after", "created_before", "page", "ordering"} <= report_filters
+    download = paths["/api/reports/{id}/versions/{number}/download/"]["get"]["responses"]
+    assert set(download["200"]["content"]) == {"application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+    assert {"401", "404"} <= set(download)
+    submitting = paths["/api/daily-submissions/"]["post"]["responses"]
+    assert {"200", "201", "400", "401", "403"} <= set(submitting)
+    assert {"200", "400", "401", "403"} <= set(paths["/api/assessment/"]["get"]["responses"])
 
 
 def test_the_docs_page_uses_local_assets_only(client, relaxed_throttles):  # noqa: F811
