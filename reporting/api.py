@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from incidents.access import access_for
 from incidents.api import READ_ERRORS, ApiView, errors
 from incidents.api_filters import DateTimeFilter, IdFilter
+from incidents.http import client_ip
 from incidents.models import Unit
 
 from . import selectors, services
@@ -74,7 +75,7 @@ class ReportViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def retrieve(self, request, pk):
         try:
-            report = selectors.report_detail(request.user, pk)
+            report = selectors.report_detail(request.user, pk, ip=client_ip(request))
         except Report.DoesNotExist:
             raise exceptions.NotFound(REPORT_NOT_FOUND) from None
         report.latest_number = report.version_list[0].number if report.version_list else None
@@ -89,7 +90,7 @@ class ReportViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
             url_name="version-download", filter_backends=[])  # fmt: skip
     def download(self, request, pk, number):
         try:
-            version = selectors.report_version(request.user, pk, number)
+            version = selectors.report_version(request.user, pk, number, ip=client_ip(request))
         except ReportVersion.DoesNotExist:
             raise exceptions.NotFound("报告或该版本不存在，或无权查看。") from None
         return version_file_response(version)

@@ -8,7 +8,7 @@ Anyone else gets 404, even by id; nobody sees a report on a confidential inciden
 from django.db.models import Exists, OuterRef, Q
 
 from incidents.access import access_for
-from incidents.selectors import visible_incidents
+from incidents.selectors import record_confidential_read, visible_incidents
 
 from .models import Report, ReportVersion
 from .submissions import submission_status
@@ -42,24 +42,35 @@ def report_list(user, *, kind=None, status=None):
     return qs.order_by("-created_at", "-id")
 
 
-def report_detail(user, pk):
+def _record_read(user, report, ip):
+    """A report on a confidential incident carries its content: reading it is audited like the incident."""
+    if report.incident_id:
+        record_confidential_read(user, report.incident, ip=ip)
+
+
+def report_detail(user, pk, *, ip=None):
     """The report with its versions; Report.DoesNotExist when the user may not see it."""
     report = visible_reports(user).select_related("unit", "incident", "ticket", "issued_by", "created_by").get(pk=pk)
+    _record_read(user, report, ip)
     report.version_list = list(report.versions.select_related("created_by").order_by("-number"))
     report.recipient_list = list(report.recipients.order_by("username"))
     return report
 
 
-def visible_version(user, pk):
+def visible_version(user, pk, *, ip=None):
     """A version whose report the user may see; ReportVersion.DoesNotExist otherwise."""
-    return ReportVersion.objects.select_related("report").get(pk=pk, report__in=visible_reports(user))
+    version = ReportVersion.objects.select_related("report__incident").get(pk=pk, report__in=visible_reports(user))
+    _record_read(user, version.report, ip)
+    return version
 
 
-def report_version(user, report_pk, number):
+def report_version(user, report_pk, number, *, ip=None):
     """Version `number` of a report the user may see; ReportVersion.DoesNotExist otherwise (one query)."""
-    return ReportVersion.objects.select_related("report").get(
+    version = ReportVersion.objects.select_related("report__incident").get(
         report__in=visible_reports(user), report_id=report_pk, number=number
     )
+    _record_read(user, version.report, ip)
+    return version
 
 
 def daily_submission_status(user, day):

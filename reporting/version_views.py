@@ -6,6 +6,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 
+from incidents.http import client_ip
+
 from .models import ReportVersion
 from .pdf import ConversionError, convert_to_pdf
 from .selectors import report_version
@@ -27,7 +29,7 @@ def version_file_response(version):
 @login_required
 def download_version(request, pk, number):
     try:
-        version = report_version(request.user, pk, number)  # the one rule of who sees reports
+        version = report_version(request.user, pk, number, ip=client_ip(request))  # the one rule of who sees reports
     except ReportVersion.DoesNotExist:
         raise Http404("文档不存在或无权查看。") from None
     report = version.report

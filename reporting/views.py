@@ -28,7 +28,7 @@ def _require_office(request):
 
 def _report(request, pk):
     try:
-        return selectors.report_detail(request.user, pk)
+        return selectors.report_detail(request.user, pk, ip=client_ip(request))
     except Report.DoesNotExist:
         raise Http404("报告不存在或无权查看。") from None
 
@@ -122,7 +122,7 @@ def report_regenerate(request, pk):
 @login_required
 def version_download(request, pk):
     try:
-        version = selectors.visible_version(request.user, pk)
+        version = selectors.visible_version(request.user, pk, ip=client_ip(request))
     except ReportVersion.DoesNotExist:
         raise Http404("文档不存在或无权查看。") from None
     report = version.report

@@ -325,3 +325,25 @@ def test_notices_look_like_official_documents(org, major):
     wide_doc = Document(io.BytesIO(documents.render_docx(wide)))
     assert wide_doc.sections[0].orientation == WD_ORIENT.LANDSCAPE
     assert wide_doc.sections[0].page_width > wide_doc.sections[0].page_height
+
+
+def test_reading_a_report_on_a_confidential_incident_is_audited_and_hidden_from_the_uncleared(org, client):
+    """A 专报 carries the incident's facts: it is no wider than the incident, and each read of it (page or
+    download) leaves a confidential_read event, as reading the incident does."""
+    from tests.factories import person
+
+    from incidents.models import Role
+
+    reporter = person("duty_secret", org.office, Role.DUTY_OFFICER)
+    secret = incident_services.report_incident(reporter, title="涉密线索", is_confidential=True, views=9000)
+    incident_services.grade_incident(reporter, secret, grade="II", reason="敏感")
+    report = services.create_special_report(reporter, secret)
+    reads = AuditEvent.objects.filter(action="confidential_read", incident=secret)
+
+    client.force_login(org.duty)  # an office duty officer without the grant
+    assert client.get(f"/reports/{report.pk}/").status_code == 404
+    assert not reads.exists()
+    client.force_login(reporter)
+    assert client.get(f"/reports/{report.pk}/").status_code == 200
+    assert client.get(f"/reports/{report.pk}/versions/1/download/").status_code == 200
+    assert [e.actor_id for e in reads] == [reporter.pk, reporter.pk]
