@@ -227,3 +227,14 @@ def test_every_page_says_who_and_which_unit(client, org):
     for url in ("/tickets/", "/inbox/", "/accounts/password/"):
         page = client.get(url).content.decode()
         assert 'data-testid="whoami">edu_l<' in page and "教育局" in page, url
+
+
+def test_my_overdue_tickets_page_through_keeping_the_filter(client, org, make_incident):
+    make_many(org, make_incident, 14)  # 28 tickets
+    run_timed_checks(timezone.now() + timedelta(hours=3))  # every claim window has passed
+    client.force_login(org.duty)
+    first = client.get("/tickets/?overdue=1").content.decode()
+    assert "第 1 / 2 页，共 28 条" in first and 'href="?overdue=1&page=2"' in first
+    second = client.get("/tickets/?overdue=1&page=2").content.decode()
+    assert "第 2 / 2 页，共 28 条" in second and 'href="?overdue=1&page=1"' in second
+    assert "我的逾期" in first
