@@ -11,6 +11,7 @@ from .models import (
     GradeSetting,
     Incident,
     Membership,
+    ReplyDraft,
     SourceLink,
     Ticket,
     Unit,
@@ -61,7 +62,7 @@ class MembershipAdmin(AuditedAdmin):
 
 @admin.register(GradeSetting)
 class GradeSettingAdmin(AuditedAdmin):
-    list_display = ["grade", "label", "colour", "close_approver", "min_views", "min_comments", "min_sites"]
+    list_display = ["grade", "label", "colour", "close_approver", "reply_approver", "min_views", "min_comments", "min_sites"]
 
 
 class SourceLinkInline(admin.TabularInline):
@@ -115,3 +116,10 @@ class AuditEventAdmin(ReadOnlyWorkflowAdmin):
     list_filter = ["action", "object_type"]
     search_fields = ["actor_name", "object_id", "reason"]
     date_hierarchy = "at"
+
+
+@admin.register(ReplyDraft)
+class ReplyDraftAdmin(ReadOnlyWorkflowAdmin):
+    list_display = ["incident", "ticket", "kind", "state", "drafted_by", "drafted_at", "decided_by", "decided_at"]
+    list_filter = ["state", "kind"]
+    list_select_related = ["incident", "ticket__unit", "ticket__incident", "drafted_by", "decided_by"]

@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from monitoring import selectors as monitoring_selectors
 from monitoring import services as monitoring_services
 
-from . import selectors, services
+from . import reply_services, selectors, services
 from .api_errors import NOT_FOUND
 from .api_filters import ApiPagination, IncidentFilter, StableOrdering, TicketFilter, UnitFilter
 from .models import Incident, Ticket, Unit
@@ -42,6 +42,8 @@ from .serializers import (
     IncidentSerializer,
     MergeSerializer,
     ReasonSerializer,
+    ReplyDraftCreateSerializer,
+    ReplyDraftSerializer,
     SendBackSerializer,
     TicketSerializer,
     TokenRequestSerializer,
@@ -357,6 +359,18 @@ class TicketViewSet(ApiView, mixins.ListModelMixin, mixins.RetrieveModelMixin, v
             return Response(ExtensionRequestSerializer(requests.get(pk=created.pk)).data, status=status.HTTP_201_CREATED)
         page = self.paginate_queryset(requests.filter(ticket=ticket).order_by("-requested_at", "-id"))
         return self.get_paginated_response(ExtensionRequestSerializer(page, many=True).data)
+
+    @_ticket_action(ReplyDraftCreateSerializer, "拟写回应稿（本单位联络员；报审定后发布）", response=ReplyDraftSerializer,
+                    code=201)  # fmt: skip
+    @action(detail=True, methods=["post"], url_path="reply-drafts", url_name="reply-drafts")
+    def reply_drafts(self, request, pk):
+        self.get_object()
+        data = self.input(ReplyDraftCreateSerializer)
+        draft = reply_services.draft_reply(
+            request.user, int(pk), kind=data["kind"], channel=data["channel"], content=data["content"],
+            url=data["url"], ip=self.ip,
+        )  # fmt: skip
+        return Response(ReplyDraftSerializer(draft).data, status=status.HTTP_201_CREATED)
 
 
 # --- Units and sign-in ------------------------------------------------------------------------------

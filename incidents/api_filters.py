@@ -15,7 +15,7 @@ from rest_framework.pagination import PageNumberPagination
 from monitoring.models import Deadline, DeadlineKind, ExtensionRequest
 
 from .models import Category, Grade, Ticket, TicketRole, Unit
-from .workflow import IncidentStatus, TicketStatus
+from .workflow import IncidentStatus, ReplyDraftState, TicketStatus
 
 # Outside these bounds a date is a typo; refusing it also keeps SQLite's UTC conversion from overflowing.
 EARLIEST = datetime(1990, 1, 1, tzinfo=ZoneInfo("UTC"))
@@ -112,3 +112,10 @@ class ApiPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class ReplyDraftFilter(filters.FilterSet):
+    state = filters.ChoiceFilter(choices=ReplyDraftState.choices, label="状态")
+    unit = filters.ModelChoiceFilter(field_name="ticket__unit", queryset=Unit.objects.all(), label="拟稿单位")
+    ticket = IdFilter(field_name="ticket_id", label="转办单 id")
+    incident = IdFilter(field_name="incident_id", label="舆情 id")

@@ -5,13 +5,14 @@ from rest_framework.routers import SimpleRouter
 
 from reporting import api as reporting_api
 
-from . import api, api_deadlines
+from . import api, api_deadlines, api_replies
 
 router = SimpleRouter()
 router.register("incidents", api.IncidentViewSet, basename="api-incident")
 router.register("tickets", api.TicketViewSet, basename="api-ticket")
 router.register("units", api.UnitViewSet, basename="api-unit")
 router.register("extension-requests", api_deadlines.ExtensionRequestViewSet, basename="api-extension-request")
+router.register("reply-drafts", api_replies.ReplyDraftViewSet, basename="api-reply-draft")
 router.register("deadlines", api_deadlines.DeadlineViewSet, basename="api-deadline")
 router.register("reports", reporting_api.ReportViewSet, basename="api-report")
 router.register("daily-submissions", reporting_api.DailySubmissionViewSet, basename="api-daily-submission")

@@ -66,6 +66,9 @@ ACTION_LABELS = {
     "extension_approved": "批准延期",
     "extension_rejected": "驳回延期",
     "reply_published": "登记回应",
+    "reply_drafted": "拟写回应稿",
+    "reply_approved": "审定发布回应",
+    "reply_sent_back": "退回修改回应稿（批示）",
     "leader_reported": "报告领导",
     # reporting (issue 6)
     "report_generated": "生成报告",

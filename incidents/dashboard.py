@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,14 +14,14 @@ from django.utils import timezone
 from monitoring.selectors import overdue_by_unit, timeliness_by_unit
 from reporting.assessment import quarter_ranking
 
-from . import services
+from . import reply_services, services
 from .access import access_for
 from .errors import DomainError
-from .forms import SignoffForm
+from .forms import ReplyDecisionForm, SignoffForm
 from .http import client_ip
 from .models import Approver, Grade, GradeSetting
-from .selectors import visible_incidents
-from .workflow import INCIDENT_OPEN_STATES, IncidentStatus
+from .selectors import visible_incidents, visible_reply_drafts
+from .workflow import INCIDENT_OPEN_STATES, IncidentStatus, ReplyDraftState
 
 
 def _leader_or_office(request):
@@ -84,10 +84,58 @@ def _signoff_queue(user):
     return qs.order_by("reported_at", "id")
 
 
+def _reply_draft_queue(user):
+    """Pending reply drafts this user may approve (reply_services.approve_reply's rule): a leader those of the
+    units they oversee at the grades a leader approves; the office and county leaders those of the office's grades."""
+    access = access_for(user)
+    office_grades = reply_services.office_approved_grades()
+    may = Q(pk__in=[])
+    if access.leader_unit_ids:
+        may |= Q(ticket__unit_id__in=access.leader_unit_ids) & ~Q(incident__grade__in=office_grades)
+    if access.is_office or access.oversees_all:
+        may |= Q(incident__grade__in=office_grades)
+    return (
+        visible_reply_drafts(user)
+        .filter(may, state=ReplyDraftState.PENDING, incident__status__in=INCIDENT_OPEN_STATES)
+        .select_related("incident", "ticket__unit", "drafted_by")
+        .order_by("drafted_at", "id")
+    )
+
+
+def _decide_reply_draft(request):
+    draft = get_object_or_404(_reply_draft_queue(request.user), pk=request.POST.get("draft"))
+    form = ReplyDecisionForm(request.POST, prefix=f"r{draft.pk}")
+    if form.is_valid():
+        data, ip = form.cleaned_data, client_ip(request)
+        try:
+            if data["decision"] == "approve":
+                reply_services.approve_reply(request.user, draft, note=data["instruction"], ip=ip)
+                messages.success(request, f"已审定并发布回应：{draft.incident.title}")
+            else:
+                reply_services.send_back_reply(
+                    request.user, draft, instruction=data["instruction"], due_at=data.get("due_at"), ip=ip
+                )
+                messages.success(request, f"已退回修改并下达批示：{draft.incident.title}")
+            return None
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            for field, errors in exc.field_errors.items():
+                if field in form.fields:
+                    for error in errors:
+                        form.add_error(field, error)
+    return draft.pk, form
+
+
 @login_required
 def signoff(request):
     _leader_or_office(request)
-    if request.method == "POST":
+    forms, draft_forms = {}, {}
+    if request.method == "POST" and "draft" in request.POST:
+        failed = _decide_reply_draft(request)
+        if failed is None:
+            return redirect("signoff")
+        draft_forms = dict([failed])
+    elif request.method == "POST":
         incident = get_object_or_404(_signoff_queue(request.user), pk=request.POST.get("incident"))
         form = SignoffForm(request.POST, prefix=f"s{incident.pk}")
         if form.is_valid():
@@ -105,9 +153,11 @@ def signoff(request):
             except DomainError as exc:
                 form.add_error(None, exc.message)
         forms = {incident.pk: form}
-    else:
-        forms = {}
     queue = list(_signoff_queue(request.user)[:50])
     for incident in queue:
         incident.form = forms.get(incident.pk) or SignoffForm(prefix=f"s{incident.pk}")
-    return render(request, "dashboard/signoff.html", {"queue": queue})
+    drafts = list(_reply_draft_queue(request.user)[:50])
+    for draft in drafts:
+        draft.form = draft_forms.get(draft.pk) or ReplyDecisionForm(prefix=f"r{draft.pk}")
+    status = 400 if draft_forms else 200  # a close-out form with errors keeps its earlier 200
+    return render(request, "dashboard/signoff.html", {"queue": queue, "drafts": drafts}, status=status)

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
-from .models import Feedback, Grade, Incident, MediaLevel, Role, TicketRole, Unit
+from .models import Feedback, Grade, Incident, MediaLevel, Reply, Role, TicketRole, Unit
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -119,6 +119,35 @@ class SignoffForm(forms.Form):
         data = super().clean()
         if data.get("decision") == "send_back" and not (data.get("instruction") or "").strip():
             self.add_error("instruction", "退回重办须填写批示。")
+        return data
+
+
+class ReplyDraftForm(forms.Form):
+    """拟写回应稿. The rules (who, when, what is valid) are the service's; this only carries the fields."""
+
+    kind = forms.ChoiceField(label="回应类型", choices=Reply.Kind.choices, error_messages={"required": "请选择回应类型。"})
+    channel = forms.CharField(
+        label="发布渠道", max_length=100, error_messages={"required": "请填写发布渠道。"},
+        help_text="如 政民互动平台网络新闻发言人版块、政务微博、跟帖",
+    )  # fmt: skip
+    url = forms.CharField(label="原帖/发布链接（可选）", max_length=1000, required=False)
+    content = forms.CharField(
+        label="回应内容", widget=forms.Textarea(attrs={"rows": 5}), error_messages={"required": "请填写回应内容。"}
+    )
+
+
+class ReplyDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="审定意见", choices=[("approve", "同意发布"), ("send_back", "退回修改（批示）")], widget=forms.RadioSelect,
+        error_messages={"required": "请选择审定意见。"},
+    )  # fmt: skip
+    instruction = forms.CharField(label="批示/意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    due_at = forms.DateTimeField(label="批示办理时限（退回时可选）", required=False, widget=DateTimeInput())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "send_back" and not (data.get("instruction") or "").strip():
+            self.add_error("instruction", "退回修改须填写批示。")
         return data
 
 

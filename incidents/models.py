@@ -101,6 +101,11 @@ class GradeSetting(models.Model):
     label = models.CharField("显示名称", max_length=20)
     colour = models.CharField("颜色", max_length=20, default="#1e88e5")
     close_approver = models.CharField("销号审批", max_length=10, choices=Approver.choices, default=Approver.OFFICE)
+    reply_approver = models.CharField(
+        "回应审定", max_length=10, choices=Approver.choices, default=Approver.LEADER,
+        help_text="领导：责任单位的领导（或县领导）审定；办公室：办公室会商审定（值班员或县领导）。"
+        "默认一般/较大由单位领导、重大/特别重大由办公室会商审定（002 第九条）",
+    )  # fmt: skip
     min_views = models.PositiveIntegerField("点击量≥", null=True, blank=True)
     min_comments = models.PositiveIntegerField("评论量≥", null=True, blank=True)
     min_sites = models.PositiveIntegerField("转载网站数≥", null=True, blank=True)
@@ -396,3 +401,46 @@ class LeaderReport(models.Model):
         verbose_name = "报告领导记录"
         verbose_name_plural = "报告领导记录"
         ordering = ["reported_at", "id"]
+
+
+class ReplyDraft(models.Model):
+    """A reply drafted by the unit's liaison, waiting for approval before it is published (回应待审定,
+    domain.md §2.3, T18, §9.27): publishing must be impossible without the approval the grade requires.
+    Approval publishes it as a Reply; a send-back carries the approver's instruction (批示)."""
+
+    State = workflow.ReplyDraftState
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="reply_drafts", verbose_name="舆情")
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="reply_drafts", verbose_name="转办单")
+    kind = models.CharField("类型", max_length=20, choices=Reply.Kind.choices)
+    channel = models.CharField("发布渠道", max_length=100)
+    url = models.URLField("发布链接", max_length=1000, blank=True)
+    content = models.TextField("回应内容")
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="拟稿人", on_delete=models.PROTECT, related_name="+"
+    )
+    drafted_at = models.DateTimeField("拟稿时间", default=timezone.now)
+    state = models.CharField("状态", max_length=20, choices=workflow.ReplyDraftState.choices, default="pending")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="审定人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField("审定时间", null=True, blank=True)
+    decision_note = models.TextField("批示/审定意见", blank=True)
+    reply = models.OneToOneField(
+        Reply, verbose_name="发布的回应", null=True, blank=True, on_delete=models.PROTECT, related_name="draft"
+    )
+    # The tracked time limit of a send-back's instruction; met by the unit's revised draft.
+    instruction_deadline = models.ForeignKey(
+        "monitoring.Deadline", verbose_name="批示办理时限", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="reply_drafts",
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = "回应稿"
+        verbose_name_plural = "回应稿"
+        ordering = ["-drafted_at", "-id"]
+        indexes = [models.Index(fields=["state", "drafted_at"], name="reply_draft_state_drafted")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.incident_id} · {self.get_state_display()}"

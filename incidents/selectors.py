@@ -6,7 +6,7 @@ from guardian.utils import get_user_obj_perms_model
 
 from . import audit
 from .access import access_for
-from .models import AuditEvent, Feedback, Incident, Ticket
+from .models import AuditEvent, Feedback, Incident, ReplyDraft, Ticket
 
 
 def _cleared_for_confidential(user, incident="pk"):
@@ -31,6 +31,11 @@ def visible_tickets(user):
     if access.sees_everything:
         return qs.filter(cleared)
     return qs.filter(cleared, unit_id__in=access.visible_unit_ids)
+
+
+def visible_reply_drafts(user):
+    """Reply drafts are seen like their ticket: the unit, its leaders, the office (and confidential clearance)."""
+    return ReplyDraft.objects.filter(ticket__in=visible_tickets(user))
 
 
 def visible_incidents(user):

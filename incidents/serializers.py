@@ -15,6 +15,8 @@ from .models import (
     Grade,
     Incident,
     MediaLevel,
+    Reply,
+    ReplyDraft,
     SourceLink,
     Ticket,
     TicketRole,
@@ -290,3 +292,47 @@ class ExtensionApproveSerializer(serializers.Serializer):
 
 class ExtensionRejectSerializer(serializers.Serializer):
     note = serializers.CharField(help_text="驳回理由")
+
+
+# What ReplyDraftSerializer reads beyond the row: select these, or each row costs queries.
+REPLY_DRAFT_RELATED = ("ticket__unit", "instruction_deadline")
+
+
+class ReplyDraftSerializer(serializers.ModelSerializer):
+    unit = serializers.IntegerField(source="ticket.unit_id", read_only=True)
+    unit_name = serializers.CharField(source="ticket.unit.name", read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    url = serializers.CharField(read_only=True, help_text="原帖或发布链接（未填写时为空字符串）")
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    instruction_due_at = serializers.DateTimeField(
+        source="instruction_deadline.due_at", read_only=True, allow_null=True, help_text="退回时批示的办理时限"
+    )
+
+    class Meta:
+        model = ReplyDraft
+        fields = [
+            "id", "incident", "ticket", "unit", "unit_name", "kind", "kind_label", "channel", "url", "content",
+            "drafted_by", "drafted_at", "state", "state_label", "decided_by", "decided_at", "decision_note", "reply",
+            "instruction_deadline", "instruction_due_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ReplyDraftCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Reply.Kind.choices, help_text="初步回应 / 进展通报 / 处置结果 / 辟谣")
+    channel = serializers.CharField(max_length=100, help_text="发布渠道，如 政民互动平台网络新闻发言人版块、政务微博")
+    url = serializers.CharField(
+        max_length=1000, required=False, allow_blank=True, default="", help_text="原帖或发布链接（http/https，可选）"
+    )
+    content = serializers.CharField(help_text="回应内容")
+
+
+class ReplyApproveSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="审定意见")
+
+
+class ReplySendBackSerializer(serializers.Serializer):
+    instruction = serializers.CharField(help_text="批示（修改意见）")
+    due_at = BoundedDateTimeField(
+        required=False, allow_null=True, default=None, help_text="批示的办理时限（可选，成为受督办的时限）"
+    )

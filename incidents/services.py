@@ -461,12 +461,20 @@ def _lead_unit_kinds(actor, incident):
 @transaction.atomic
 def publish_reply(actor, incident, *, kind, channel, content, url="", published_at=None, ip=None):
     """Record a published reply (回应, 002 第九条). The office or the lead unit's liaison records it;
-    it fulfils the reply deadlines."""
-    from .models import Reply
-
+    it fulfils the reply deadlines. A unit's draft goes through approval instead (reply_services)."""
     incident = _locked_incident(actor, incident)
     if not _lead_unit_kinds(actor, incident):
         raise NotPermitted("只有办公室或主办单位联络员可以登记回应。")
+    return _publish_reply(
+        actor, incident, kind=kind, channel=channel, content=content, url=url, published_at=published_at, ip=ip
+    )
+
+
+def _publish_reply(actor, incident, *, kind, channel, content, url="", published_at=None, ip=None, after_extra=None):
+    """The publication itself, for a caller that has locked the incident and checked the actor: the Reply,
+    its audit event, and the reply deadlines met (monitoring.scheduling.on_reply_published)."""
+    from .models import Reply
+
     if incident.status not in workflow.INCIDENT_OPEN_STATES:
         raise IllegalTransition(f"当前状态为「{incident.get_status_display()}」，不能登记回应。")
     if kind not in Reply.Kind.values:
@@ -482,7 +490,8 @@ def publish_reply(actor, incident, *, kind, channel, content, url="", published_
         published_by=actor,
     )  # fmt: skip
     audit.record(
-        actor, "reply_published", reply, after={"kind": kind, "channel": channel, "url": url, "published_at": published_at},
+        actor, "reply_published", reply,
+        after={"kind": kind, "channel": channel, "url": url, "published_at": published_at} | (after_extra or {}),
         ip=ip, incident=incident,
     )  # fmt: skip
     from monitoring.scheduling import on_reply_published

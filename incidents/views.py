@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
+from . import reply_services, selectors, services
 from .access import access_for
 from .errors import DomainError
 from .forms import (
@@ -21,6 +21,7 @@ from .forms import (
     MergeForm,
     OptionalReasonForm,
     ReasonForm,
+    ReplyDraftForm,
     ReportForm,
 )
 from .desk import suggested_units
@@ -209,6 +210,7 @@ TICKET_FORMS = {
     "assign": AssignForm,
     "extension": ExtensionRequestForm,
     "decide-extension": ExtensionDecisionForm,
+    "reply-draft": ReplyDraftForm,
 }
 
 
@@ -223,6 +225,8 @@ def _ticket_context(request, ticket, bound=None):
         forms["feedback"] = FeedbackForm(prefix="feedback")
     if "assign" in available:
         forms["assign"] = AssignForm(prefix="assign", unit=ticket.unit)
+    if "draft_reply" in available:
+        forms["reply-draft"] = ReplyDraftForm(prefix="reply-draft")
     window_end = extension_window_end(ticket) if ticket.claimed_at else None
     pending = ticket.extension_requests.filter(state="pending").select_related("requested_by", "deadline").first()
     can_extend = (
@@ -246,6 +250,9 @@ def _get_ticket(request, pk):
     ticket = get_object_or_404(qs, pk=pk)
     ticket.feedback_list = list(ticket.feedback.select_related("submitted_by").prefetch_related("attachments"))
     ticket.timeline = list(ticket.audit_events.order_by("at", "id"))
+    ticket.draft_list = list(
+        ticket.reply_drafts.select_related("drafted_by", "decided_by", "instruction_deadline").order_by("-drafted_at", "-id")
+    )
     ticket.deadline_list = with_countdowns(
         list(ticket.deadlines.exclude(state="cancelled").order_by("due_at", "id"))
     )
@@ -294,11 +301,20 @@ def ticket_action(request, pk, action):
                     monitoring_services.approve_extension(user, request_obj, note=data.get("note", ""), ip=ip)
                 else:
                     monitoring_services.reject_extension(user, request_obj, note=data.get("note", ""), ip=ip)
+            elif action == "reply-draft":
+                reply_services.draft_reply(
+                    user, ticket, kind=data["kind"], channel=data["channel"], content=data["content"],
+                    url=data.get("url", ""), ip=ip,
+                )  # fmt: skip
         except DomainError as exc:
             if form is None:
                 messages.error(request, exc.message)
                 return redirect("ticket_detail", pk=pk)
             form.add_error(None, exc.message)
+            for field, errors in exc.field_errors.items():
+                if field in form.fields:
+                    for error in errors:
+                        form.add_error(field, error)
         else:
             messages.success(request, "操作成功。")
             return redirect("ticket_detail", pk=pk)

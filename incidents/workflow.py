@@ -39,6 +39,12 @@ class TicketStatus(models.TextChoices):
     CANCELLED = "cancelled", "已撤销"
 
 
+class ReplyDraftState(models.TextChoices):
+    PENDING = "pending", "待审定"
+    APPROVED = "approved", "已审定发布"
+    SENT_BACK = "sent_back", "已退回修改"
+
+
 TICKET_OPEN_STATES = ("dispatched", "claimed", "in_progress", "feedback_submitted")
 INCIDENT_OPEN_STATES = ("reported", "graded", "dispatched", "in_progress", "under_review", "returned", "reopened")
 
@@ -124,9 +130,24 @@ TICKET = StateMachine(
         _t("return", "退回", [T.DISPATCHED, T.CLAIMED], T.RETURNED, LIAISON),
         _t("progress", "报送进展", [T.CLAIMED, T.IN_PROGRESS], T.IN_PROGRESS, LIAISON),
         _t("submit_feedback", "提交反馈", [T.CLAIMED, T.IN_PROGRESS], T.FEEDBACK_SUBMITTED, LIAISON),
+        # A reply may come before the investigation ends or after the report (domain.md T18/T19, §2.6);
+        # drafting keeps the ticket's state: the draft has its own (REPLY_DRAFT below).
+        _t("draft_reply", "拟写回应稿", [T.CLAIMED, T.IN_PROGRESS, T.FEEDBACK_SUBMITTED], None, LIAISON),
         _t("reopen_ticket", "退回重办", [T.FEEDBACK_SUBMITTED], T.IN_PROGRESS, SYSTEM),
         _t("close", "销号", [T.FEEDBACK_SUBMITTED], T.CLOSED, SYSTEM),
         _t("cancel", "撤销", list(TICKET_OPEN_STATES), T.CANCELLED, SYSTEM),
+    ],
+)
+
+R = ReplyDraftState
+# 回应待审定 → 已回应 (domain.md §2.3, T18). Which leader or office may decide depends on the grade (§4.6):
+# services._reply_approval_kinds narrows the actors below to those the grade allows.
+REPLY_DRAFT = StateMachine(
+    "reply_draft",
+    ReplyDraftState,
+    [
+        _t("approve_reply", "审定发布回应", [R.PENDING], R.APPROVED, OFFICE, LEADER),
+        _t("send_back_reply", "退回修改回应稿", [R.PENDING], R.SENT_BACK, OFFICE, LEADER),
     ],
 )
 

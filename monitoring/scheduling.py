@@ -130,7 +130,9 @@ def on_ticket_claimed(ticket, *, actor=None, ip=None):
 
 def on_feedback_submitted(ticket, feedback, *, actor=None, ip=None):
     if feedback.kind == "report":
-        meet(Deadline.objects.filter(ticket=ticket, kind__in=REPORT_KINDS), feedback.submitted_at)
+        # An instruction on a reply draft is answered by a revised draft (on_reply_redrafted), not by the report.
+        report_kinds = Deadline.objects.filter(ticket=ticket, kind__in=REPORT_KINDS, reply_drafts__isnull=True)
+        meet(report_kinds, feedback.submitted_at)
         schedule(ticket.incident, None, {StartEvent.REPORT: feedback.submitted_at})
     elif feedback.kind == "feedback":
         meet(Deadline.objects.filter(ticket=ticket, kind__in=FEEDBACK_KINDS), feedback.submitted_at)
@@ -150,6 +152,11 @@ def on_instruction(ticket, due_at):
         kind=DeadlineKind.INSTRUCTION, incident=ticket.incident, ticket=ticket, started_at=timezone.now(),
         calendar=WorkCalendar.load(), due_at=due_at,
     )
+
+
+def on_reply_redrafted(ticket, at):
+    """The unit's revised reply draft answers the instructions given when its earlier drafts were sent back."""
+    meet(Deadline.objects.filter(ticket=ticket, kind=DeadlineKind.INSTRUCTION, reply_drafts__isnull=False).distinct(), at)
 
 
 def on_leader_reported(incident, at):

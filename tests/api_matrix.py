@@ -17,7 +17,8 @@ Scenarios (what the {id} is):
                   to people outside the matrix: nobody in it may see it, whatever their role
 For /api/tickets/{id}/… the {id} is the scenario's lead ticket, for /api/deadlines/{id}/ its claim deadline,
 for /api/extension-requests/{id}/… the extension request its lead liaison filed (see `extension_requested`),
-for /api/reports/{id}/… the 督报 the office issued to the lead unit (see `supervised`). A daily submission is made
+for /api/reports/{id}/… the 督报 the office issued to the lead unit (see `supervised`), for /api/reply-drafts/{id}/…
+the reply draft its lead liaison wrote (see `drafted`). A daily submission is made
 for the scenario's lead unit, linking the scenario's incident.
 
 Each cell is run on fresh data (inside a transaction rolled back afterwards), after `prepare` has
@@ -33,7 +34,7 @@ from types import SimpleNamespace
 from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
-from incidents import services
+from incidents import reply_services, services
 from incidents.models import Feedback, Role, TicketRole
 from monitoring import services as monitoring_services
 from monitoring.models import Deadline, DeadlineKind
@@ -112,6 +113,16 @@ def supervised(world, scenario):
         )
 
 
+def drafted(world, scenario):
+    """The lead liaison claims and drafts a reply for approval. For a collection endpoint ("-") every scenario does,
+    so that the list shows whose drafts each role sees."""
+    for name in world.scenarios if scenario == "-" else [scenario]:
+        claimed(world, name)
+        s = world.scenarios[name]
+        s.draft = reply_services.draft_reply(s.lead_liaison, s.lead.pk, kind="initial", channel="政务微博",
+                                             content="已关注，正在核实")  # fmt: skip
+
+
 def collecting(world, scenario):
     """教育局 and 公安局 must submit what they collect every day."""
     ReportSettings.current().collecting_units.set([world.org.edu, world.org.police])
@@ -131,6 +142,10 @@ OFFICE_ONLY = {"edu": "200 403 404 403 403 404 401", "police": "200 404 403 404 
                "confidential": NOT_VISIBLE}  # fmt: skip
 OFFICE_OR_LEAD_LEADER = {"edu": "200 403 404 200 200 404 401", "police": "200 404 403 404 200 404 401",
                          "confidential": NOT_VISIBLE}  # fmt: skip
+# 一般 (Ⅳ) replies are approved by a leader overseeing the drafting unit (a county leader oversees all); the office
+# sees the draft but may not decide it (会商审定 is for 重大/特别重大).
+UNIT_LEADER_ONLY = {"edu": "403 403 404 200 200 404 401", "police": "403 404 403 404 200 404 401",
+                    "confidential": NOT_VISIBLE}  # fmt: skip
 UNIT_LIAISON_ONLY = {"edu": "403 200 404 403 403 404 401", "police": "403 404 200 404 403 404 401",
                      "confidential": NOT_VISIBLE}  # fmt: skip
 BOTH = {"edu", "police"}
@@ -189,6 +204,20 @@ ENDPOINTS = [
     Endpoint("api-ticket-extension-requests", "POST", "/api/tickets/{id}/extension-requests/",
              {**UNIT_LIAISON_ONLY, "edu": "403 201 404 403 403 404 401", "police": "403 404 201 404 403 404 401"},
              body=extension_body, prepare=claimed),
+    # Reply drafts (issue 5): the unit's liaison drafts, the approver the grade requires decides.
+    Endpoint("api-ticket-reply-drafts", "POST", "/api/tickets/{id}/reply-drafts/",
+             {**UNIT_LIAISON_ONLY, "edu": "403 201 404 403 403 404 401", "police": "403 404 201 404 403 404 401"},
+             body={"kind": "initial", "channel": "政务微博", "content": "已关注，正在核实"}, prepare=claimed),
+    Endpoint("api-reply-draft-list", "GET", "/api/reply-drafts/", {"-": "200 200 200 200 200 200 401"},
+             prepare=drafted,
+             visible={"duty": BOTH, "edu_liaison": {"edu"}, "police_liaison": {"police"}, "edu_leader": {"edu"},
+                      "county_leader": BOTH, "admin": set()}),
+    Endpoint("api-reply-draft-detail", "GET", "/api/reply-drafts/{id}/", INCIDENT_READ, prepare=drafted),
+    Endpoint("api-reply-draft-approve", "POST", "/api/reply-drafts/{id}/approve/", UNIT_LEADER_ONLY,
+             body={"note": "同意发布"}, prepare=drafted),
+    Endpoint("api-reply-draft-send-back", "POST", "/api/reply-drafts/{id}/send-back/", UNIT_LEADER_ONLY,
+             body=lambda *_: {"instruction": "请补充已采取的措施", "due_at": (timezone.now() + timedelta(days=1)).isoformat()},
+             prepare=drafted),
     Endpoint("api-extension-request-list", "GET", "/api/extension-requests/", {"-": "200 200 200 200 200 200 401"},
              prepare=extension_requested,
              visible={"duty": BOTH, "edu_liaison": {"edu"}, "police_liaison": {"police"}, "edu_leader": {"edu"},
@@ -285,6 +314,15 @@ def with_pending_extension(world):
     return world
 
 
+def with_reply_draft(world):
+    """For Schemathesis: a pending reply draft on the claimed ticket of `with_pending_extension`, so that generated
+    ids can hit a real draft (and the first approval or send-back of it succeeds)."""
+    world.reply_draft = reply_services.draft_reply(
+        world.org.edu_liaison, world.extension_ticket.pk, kind="initial", channel="政务微博", content="已关注，正在核实"
+    )
+    return world
+
+
 def with_reports(world):
     """For Schemathesis: reports that generated ids can hit (the edu scenario's 督报, which units see, and a draft
     日报 only the office sees) and collecting units, so that a liaison's daily submission can succeed."""
@@ -300,7 +338,7 @@ def object_id(world, path, scenario):
     s = world.scenarios[scenario]
     for prefix, attribute in (("/api/tickets/", "lead"), ("/api/deadlines/", "deadline"),
                               ("/api/extension-requests/", "extension"),
-                              ("/api/reports/", "report")):  # fmt: skip
+                              ("/api/reports/", "report"), ("/api/reply-drafts/", "draft")):  # fmt: skip
         if path.startswith(prefix):
             return getattr(s, attribute).pk
     return s.incident.pk

@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
 from incidents import services
 from yuqing.wsgi import application
 
-from .api_matrix import build_world, with_pending_extension, with_reports
+from .api_matrix import build_world, with_pending_extension, with_reply_draft, with_reports
 from .api_support import relaxed_throttles  # noqa: F401
 
 CHECKS = [
@@ -31,7 +31,7 @@ CHECKS = [
 
 @pytest.fixture
 def world(org, make_incident, relaxed_throttles):  # noqa: F811
-    return with_reports(with_pending_extension(build_world(org, make_incident)))
+    return with_reply_draft(with_reports(with_pending_extension(build_world(org, make_incident))))
 
 
 @pytest.fixture(autouse=True)
@@ -60,6 +60,8 @@ def _known_ids(world, path):
         return world.deadline_ids
     if path.startswith("/api/reports/"):
         return world.report_ids
+    if path.startswith("/api/reply-drafts/"):
+        return [world.reply_draft.pk]
     return [s.incident.pk for s in world.scenarios.values()] + [world.merge_target.pk]
 
 
@@ -103,7 +105,8 @@ def test_the_schema_is_served_and_describes_every_contract_path(client, relaxed_
         "/api/tickets/{id}/extension-requests/", "/api/extension-requests/", "/api/extension-requests/{id}/",
         "/api/extension-requests/{id}/approve/", "/api/extension-requests/{id}/reject/", "/api/deadlines/",
         "/api/deadlines/{id}/", "/api/reports/", "/api/reports/{id}/", "/api/reports/{id}/versions/{number}/download/",
-        "/api/daily-submissions/", "/api/assessment/",
+        "/api/daily-submissions/", "/api/assessment/", "/api/tickets/{id}/reply-drafts/", "/api/reply-drafts/",
+        "/api/reply-drafts/{id}/", "/api/reply-drafts/{id}/approve/", "/api/reply-drafts/{id}/send-back/",
     ):  # fmt: skip
         assert path in paths, path
     grade = paths["/api/incidents/{id}/grade/"]["post"]["responses"]
@@ -122,6 +125,9 @@ def test_the_schema_is_served_and_describes_every_contract_path(client, relaxed_
     submitting = paths["/api/daily-submissions/"]["post"]["responses"]
     assert {"200", "201", "400", "401", "403"} <= set(submitting)
     assert {"200", "400", "401", "403"} <= set(paths["/api/assessment/"]["get"]["responses"])
+    for decision in ("approve", "send-back"):
+        assert {"200", "400", "401", "403", "404", "409"} <= set(paths[f"/api/reply-drafts/{{id}}/{decision}/"]["post"]["responses"])
+    assert {"201", "400", "401", "403", "404", "409"} <= set(paths["/api/tickets/{id}/reply-drafts/"]["post"]["responses"])
 
 
 def test_the_docs_page_uses_local_assets_only(client, relaxed_throttles):  # noqa: F811

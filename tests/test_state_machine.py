@@ -3,7 +3,7 @@ with 409 and change nothing."""
 
 import pytest
 
-from incidents import services
+from incidents import reply_services, services
 from incidents.errors import DomainError
 from incidents.models import AuditEvent, Feedback, TicketRole
 from incidents.workflow import INCIDENT, OFFICE, TICKET, IncidentStatus, TicketStatus
@@ -74,6 +74,9 @@ TICKET_ACTIONS = {
     "progress": lambda org, t: services.submit_feedback(org.edu_liaison, t, kind=Feedback.Kind.PROGRESS, content="进展"),
     "submit_feedback": lambda org, t: services.submit_feedback(
         org.edu_liaison, t, kind=Feedback.Kind.REPORT, content="报告"
+    ),
+    "draft_reply": lambda org, t: reply_services.draft_reply(
+        org.edu_liaison, t, kind="initial", channel="政务微博", content="已关注，正在核实"
     ),
 }
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import services
+from incidents import reply_services, services
 from incidents.models import Feedback, TicketRole
 from monitoring.models import Deadline, ExtensionRequest
 from monitoring.sweep import run_timed_checks
@@ -79,6 +79,30 @@ def test_queries_stay_flat_with_notices_and_breaches(client, org, make_incident,
         assert "测试舆情" in client.get(url).content.decode()
     many = queries_for(client, url)
     assert many == few, f"{url}: {few} queries with 2 incidents, {many} with 14"
+    assert many <= 25
+
+
+def make_drafts(org, make_incident, n, grade="IV"):
+    """n incidents whose lead unit (教育局) has claimed and drafted a reply for approval, and n close-outs."""
+    for i in range(n):
+        incident = make_incident(title=f"待审定舆情{i}", grade=grade)
+        (ticket,) = services.dispatch_incident(org.duty, incident, assignments=[(org.edu, TicketRole.LEAD)])
+        services.claim_ticket(org.edu_liaison, ticket)
+        reply_services.draft_reply(org.edu_liaison, ticket, kind="initial", channel="政务微博", content=f"回应稿{i}")
+        services.submit_feedback(org.edu_liaison, ticket, kind=Feedback.Kind.REPORT, content="报告")
+
+
+@pytest.mark.parametrize("who, grade", [("edu_leader", "IV"), ("leader", "II"), ("duty", "II")])
+def test_signoff_queries_stay_flat_with_reply_drafts(client, org, make_incident, who, grade):
+    """The sign-off page lists reply drafts awaiting approval next to the close-outs, in the same few queries."""
+    client.force_login(getattr(org, who))
+    make_drafts(org, make_incident, 2, grade)
+    few = queries_for(client, "/signoff/")
+    make_drafts(org, make_incident, 12, grade)
+    page = client.get("/signoff/").content.decode()
+    assert page.count('data-testid="reply-draft-item"') == 14 and "回应稿11" in page
+    many = queries_for(client, "/signoff/")
+    assert many == few, f"/signoff/: {few} queries with 2 drafts, {many} with 14"
     assert many <= 25
 
 

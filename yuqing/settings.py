@@ -224,6 +224,7 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "incidents.workflow.TicketStatus",
         "UnitKindEnum": "incidents.models.Unit.Kind",
         "FeedbackKindEnum": "incidents.models.Feedback.Kind",
+        "ReplyKindEnum": "incidents.models.Reply.Kind",
         "ReportKindEnum": "reporting.models.Report.Kind",
         "ReportStatusEnum": "reporting.models.Report.Status",
     },

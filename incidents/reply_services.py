@@ -1,0 +1,196 @@
+"""Reply drafts and their approval: 回应待审定 → 已回应 (domain.md §2.3, T18/T19, §2.6, §4.6, §9.7, §9.27).
+
+A liaison of the ticket's unit drafts; the approver the incident's grade requires decides. Approval publishes the
+reply through services._publish_reply, so the reply deadlines are met exactly as for any published reply; a
+send-back carries the approver's instruction (批示), which becomes a tracked instruction deadline when it has a
+time limit (monitoring.scheduling.on_instruction, as services.send_back_incident does) and is met by the unit's
+revised draft. Same order of checks as services: visibility (404), role (403), state (409), input (400)."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from . import audit
+from .access import access_for
+from .errors import IllegalTransition, InvalidInput, NotFound, NotPermitted
+from .models import Approver, Grade, GradeSetting, Incident, Reply, ReplyDraft
+from .selectors import visible_reply_drafts
+from .services import _locked_ticket, _publish_reply, _require, _ticket_kinds
+from .workflow import LEADER, OFFICE, REPLY_DRAFT, TICKET
+
+DRAFT_FIELDS = ("state",)
+
+
+def _default_reply_approver(grade):
+    # 002 第九条: general items the unit's principal leader; high-attention items 会商审定 by the office.
+    return Approver.OFFICE if grade in (Grade.I, Grade.II) else Approver.LEADER
+
+
+def reply_approver(grade):
+    """Who approves a reply at this grade (GradeSetting.reply_approver, admin-configurable)."""
+    configured = GradeSetting.objects.filter(grade=grade).values_list("reply_approver", flat=True).first()
+    return configured or _default_reply_approver(grade)
+
+
+def office_approved_grades():
+    """The grades whose replies the office approves (会商审定); every other grade's, the unit's leaders."""
+    configured = dict(GradeSetting.objects.values_list("grade", "reply_approver"))
+    return {g for g in Grade.values if configured.get(g, _default_reply_approver(g)) == Approver.OFFICE}
+
+
+def _approval_kinds(actor, draft, approver):
+    access = access_for(actor)
+    if approver == Approver.OFFICE:
+        # 会商审定: the office, or a county-level leader (who oversees every unit).
+        return ({OFFICE} if access.is_office else set()) | ({LEADER} if access.oversees_all else set())
+    # The unit's principal leader: a leader whose units include the drafting unit (county leaders oversee all).
+    return {LEADER} if draft.ticket.unit_id in access.leader_unit_ids else set()
+
+
+def _require_approver(actor, draft, incident, action):
+    approver = reply_approver(incident.grade)
+    kinds = _approval_kinds(actor, draft, approver)
+    if not kinds:
+        if approver == Approver.OFFICE:
+            raise NotPermitted(f"「{incident.get_grade_display()}」舆情的回应须由办公室会商审定或县领导审定。")
+        raise NotPermitted(f"该回应稿须由{draft.ticket.unit.name}的领导审定。")
+    return _require(REPLY_DRAFT, action, kinds)
+
+
+def _locked_draft(actor, draft):
+    pk = draft.pk if isinstance(draft, ReplyDraft) else draft
+    locked = (
+        visible_reply_drafts(actor).select_for_update(of=("self",))
+        .select_related("ticket__unit", "incident").filter(pk=pk).first()
+    )  # fmt: skip
+    if locked is None:
+        raise NotFound("回应稿不存在或无权查看。")
+    return locked
+
+
+def _clean_draft(kind, channel, content, url):
+    channel, content, url = (channel or "").strip(), (content or "").strip(), (url or "").strip()
+    errors = {}
+    if kind not in Reply.Kind.values:
+        errors["kind"] = ["请选择回应类型。"]
+    if not channel:
+        errors["channel"] = ["请填写发布渠道。"]
+    elif len(channel) > 100:
+        errors["channel"] = ["发布渠道不能超过 100 个字。"]
+    if not content:
+        errors["content"] = ["请填写回应内容。"]
+    if url:
+        try:
+            if len(url) > 1000:
+                raise ValidationError("too long")
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError:
+            errors["url"] = ["请填写有效的链接（以 http:// 或 https:// 开头）。"]
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise InvalidInput(f"回应稿填写有误：{first}", errors)
+    return channel, content, url
+
+
+@transaction.atomic
+def draft_reply(actor, ticket, *, kind, channel, content, url="", ip=None) -> ReplyDraft:
+    """拟写回应稿 (domain.md T18/T19): a liaison of the ticket's unit, while the unit works on it (claimed, handling
+    or reported back), drafts a reply for approval. Replies come more than once (§9.8), so several drafts may be
+    pending. A revised draft answers the instructions of the unit's sent-back drafts. The approvers are told."""
+    ticket = _locked_ticket(actor, ticket)
+    _require(TICKET, "draft_reply", _ticket_kinds(actor, ticket))
+    TICKET.transition("draft_reply", ticket.status)
+    channel, content, url = _clean_draft(kind, channel, content, url)
+    incident = ticket.incident
+    now = timezone.now()
+    draft = ReplyDraft.objects.create(
+        incident=incident, ticket=ticket, kind=kind, channel=channel, url=url, content=content, drafted_by=actor,
+        drafted_at=now,
+    )  # fmt: skip
+    audit.record(
+        actor, "reply_drafted", draft,
+        after={"state": draft.state, "kind": kind, "channel": channel, "url": url, "unit": ticket.unit.name},
+        ip=ip, incident=incident, ticket=ticket,
+    )  # fmt: skip
+    from monitoring.notifications import notify
+    from monitoring.recipients import duty_officers, leaders
+    from monitoring.scheduling import on_reply_redrafted
+
+    on_reply_redrafted(ticket, now)
+    approvers = duty_officers() if reply_approver(incident.grade) == Approver.OFFICE else leaders(ticket.unit)
+    notify(
+        approvers, title=f"回应稿待审定：{incident.title}",
+        body=f"{ticket.unit.name}拟写了「{draft.get_kind_display()}」回应稿，请审定。", link=reverse("signoff"),
+        incident=incident, ticket=ticket,
+    )  # fmt: skip
+    return draft
+
+
+@transaction.atomic
+def approve_reply(actor, draft, *, note="", ip=None) -> ReplyDraft:
+    """审定发布 (002 第九条; domain.md §4.6, §9.27): for grades whose replies a leader approves (by default 一般/较大),
+    a leader overseeing the drafting unit; for the office's grades (by default 重大/特别重大, 会商审定), the office
+    or a county-level leader. Approval publishes the reply and meets the reply deadlines."""
+    draft = _locked_draft(actor, draft)
+    incident = Incident.objects.select_for_update().get(pk=draft.incident_id)
+    t = _require_approver(actor, draft, incident, "approve_reply")
+    REPLY_DRAFT.transition("approve_reply", draft.state)
+    note = (note or "").strip()
+    reply = _publish_reply(
+        actor, incident, kind=draft.kind, channel=draft.channel, content=draft.content, url=draft.url, ip=ip,
+        after_extra={"draft": draft.pk, "drafted_by": draft.drafted_by_id},
+    )  # fmt: skip
+    before = audit.snapshot(draft, DRAFT_FIELDS)
+    draft.state, draft.decided_by, draft.decided_at = t.target_from(draft.state), actor, reply.published_at
+    draft.decision_note, draft.reply = note, reply
+    draft.save()
+    audit.record(
+        actor, "reply_approved", draft, before=before,
+        after=audit.snapshot(draft, DRAFT_FIELDS) | {"reply": reply.pk, "unit": draft.ticket.unit.name},
+        reason=note, ip=ip, incident=incident, ticket=draft.ticket,
+    )  # fmt: skip
+    return draft
+
+
+@transaction.atomic
+def send_back_reply(actor, draft, *, instruction, due_at=None, ip=None) -> ReplyDraft:
+    """退回修改 with an instruction (批示): the same approvers as approve_reply. An instruction with a time limit
+    becomes a tracked instruction deadline on the drafting unit's ticket (交办、承办、督办, 002 第八条), met when the
+    unit submits its revised draft; the unit's liaisons are told."""
+    draft = _locked_draft(actor, draft)
+    incident = draft.incident
+    t = _require_approver(actor, draft, incident, "send_back_reply")
+    REPLY_DRAFT.transition("send_back_reply", draft.state)
+    ticket = draft.ticket
+    if not TICKET.allows("draft_reply", ticket.status):
+        raise IllegalTransition(f"转办单当前状态为「{ticket.get_status_display()}」，单位已不能修改回应稿，不能退回。")
+    instruction = (instruction or "").strip()
+    if not instruction:
+        raise InvalidInput("请填写批示（修改意见）。", {"instruction": ["请填写批示（修改意见）。"]})
+    now = timezone.now()
+    if due_at is not None and due_at <= now:
+        raise InvalidInput("批示办理时限须晚于现在。", {"due_at": ["批示办理时限须晚于现在。"]})
+    before = audit.snapshot(draft, DRAFT_FIELDS)
+    draft.state, draft.decided_by, draft.decided_at = t.target_from(draft.state), actor, now
+    draft.decision_note = instruction
+    from monitoring.notifications import notify
+    from monitoring.recipients import liaisons
+    from monitoring.scheduling import on_instruction
+
+    if due_at is not None:
+        ticket.incident = incident
+        draft.instruction_deadline = on_instruction(ticket, due_at)
+    draft.save()
+    audit.record(
+        actor, "reply_sent_back", draft, before=before,
+        after=audit.snapshot(draft, DRAFT_FIELDS) | {"due_at": due_at, "unit": ticket.unit.name},
+        reason=instruction, ip=ip, incident=incident, ticket=ticket,
+    )  # fmt: skip
+    limit = f"请于 {timezone.localtime(due_at):%Y-%m-%d %H:%M} 前修改后重新报审。" if due_at else "请修改后重新报审。"
+    notify(
+        liaisons(ticket.unit), title=f"回应稿被退回修改：{incident.title}", body=f"批示：{instruction}。{limit}",
+        link=reverse("ticket_detail", args=[ticket.pk]), incident=incident, ticket=ticket,
+    )  # fmt: skip
+    return draft
