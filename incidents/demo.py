@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from . import services
+from . import reply_services, services
 from .models import Feedback, Incident, Membership, Role, TicketRole, Unit
 
 DEMO_PASSWORD = "demo-2026"
@@ -146,6 +146,11 @@ def seed_incidents(units, users):
             continue
         services.submit_feedback(lead_liaison, lead_ticket, kind=Feedback.Kind.PROGRESS, content="已安排专人核实。")
         if target == "in_progress":
+            # A first reply drafted for the unit leader's sign-off (待审签 shows it).
+            reply_services.draft_reply(
+                lead_liaison, lead_ticket, kind="initial", channel="政务微博",
+                content="我局已关注网民反映的情况，已成立工作专班进行核实，核实结果将及时向社会公布。",
+            )  # fmt: skip
             continue
         assist_liaison = users.get(LIAISON_OF.get(assist.code, ""))
         if assist_liaison is not None:

@@ -460,11 +460,12 @@ def _lead_unit_kinds(actor, incident):
 
 @transaction.atomic
 def publish_reply(actor, incident, *, kind, channel, content, url="", published_at=None, ip=None):
-    """Record a published reply (回应, 002 第九条). The office or the lead unit's liaison records it;
-    it fulfils the reply deadlines. A unit's draft goes through approval instead (reply_services)."""
+    """Record a reply the office itself published (新闻通稿, 发布会: the single outlet, plan #4 第二十五条); it
+    fulfils the reply deadlines. A unit cannot publish on its own (domain.md §9.27: not without the approval the
+    grade requires): its draft goes through approval instead (reply_services.approve_reply)."""
     incident = _locked_incident(actor, incident)
-    if not _lead_unit_kinds(actor, incident):
-        raise NotPermitted("只有办公室或主办单位联络员可以登记回应。")
+    if not access_for(actor).is_office:
+        raise NotPermitted("单位的回应须拟写回应稿并经审定后发布；只有办公室可以直接登记已发布的回应。")
     return _publish_reply(
         actor, incident, kind=kind, channel=channel, content=content, url=url, published_at=published_at, ip=ip
     )

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from incidents import services
-from incidents.errors import DomainError
+from incidents import reply_services, services
+from incidents.errors import DomainError, NotPermitted
 from incidents.models import AuditEvent, Feedback, TicketRole
 from monitoring import services as monitoring_services
 from monitoring.models import Deadline, DeadlinePolicy, ExtensionRequest
@@ -106,7 +106,12 @@ def test_report_meets_deadlines_and_starts_the_reply_clock(org, walk):
     # 002 第九条: reply within 3 working days of the report → Wed 12-02 17:30.
     assert due(deadlines, "reply") == at(2026, 12, 2, 17, 30)
     with time_machine.travel(at(2026, 11, 30, 9, 0), tick=False):
-        services.publish_reply(org.edu_liaison, incident, kind="result", channel="政民互动平台", content="经核实……")
+        # §9.27: the unit cannot publish on its own; its draft is published when its leader approves it.
+        with pytest.raises(NotPermitted):
+            services.publish_reply(org.edu_liaison, incident, kind="result", channel="政民互动平台", content="经核实……")
+        draft = reply_services.draft_reply(org.edu_liaison, lead, kind="result", channel="政民互动平台", content="经核实……")
+        assert deadlines.get(kind="reply").state == "pending"
+        reply_services.approve_reply(org.edu_leader, draft)
     assert deadlines.get(kind="reply").state == "met"
 
 
