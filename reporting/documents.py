@@ -31,8 +31,13 @@ def paragraphs(text):
 
 
 def closing(now=None):
-    """落款: the office that issues reports (the first 舆情办公室 in the unit tree) and the date."""
-    office = Unit.objects.filter(is_office=True, is_active=True).order_by("path").values_list("name", flat=True).first()
+    """落款: the issuing office as configured (ReportSettings.issuer), else the first 舆情办公室 in the unit
+    tree, and the date."""
+    from .models import ReportSettings
+
+    office = ReportSettings.current().issuer.strip() or (
+        Unit.objects.filter(is_office=True, is_active=True).order_by("path").values_list("name", flat=True).first()
+    )
     return [office or "舆情工作领导小组办公室", timezone.localtime(now or timezone.now()).strftime("%Y年%m月%d日")]
 
 

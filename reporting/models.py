@@ -21,6 +21,10 @@ class ReportSettings(models.Model):
     submission_time = models.TimeField(
         "单位每日报送截止", default=datetime.time(17, 0), help_text="收集单位每日报送舆情信息的截止时间（`000` 二.1）"
     )
+    issuer = models.CharField(
+        "落款单位", max_length=100, blank=True,
+        help_text="督报、风险提示函等文书的落款；留空时取单位树中第一个舆情办公室的名称",
+    )  # fmt: skip
     weekly_weekday = models.PositiveSmallIntegerField(
         "周报生成日", default=0, help_text="0=周一 … 6=周日；覆盖上一自然周（plan #19e 每周一报上周）"
     )

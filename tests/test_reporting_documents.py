@@ -321,6 +321,10 @@ def test_notices_look_like_official_documents(org, major):
         assert str(doc.styles[style].font.color.rgb) == "000000"
     assert doc.sections[0].orientation == WD_ORIENT.PORTRAIT
 
+    ReportSettings.objects.filter(pk=1).update(issuer="示范县网络舆情工作领导小组办公室")
+    second = services.issue_supervision_notice(org.duty, lead, reason="仍未反馈", due_at=NOW + timedelta(days=2))
+    assert docx_text(second)[0].paragraphs[-2].text == "示范县网络舆情工作领导小组办公室"  # the admin's 落款
+
     wide = {"title": "宽表", "sections": [documents.section("t", "一、表", "", documents.table(list("ABCDEFGHIJ"), [range(10)]))]}
     wide_doc = Document(io.BytesIO(documents.render_docx(wide)))
     assert wide_doc.sections[0].orientation == WD_ORIENT.LANDSCAPE
