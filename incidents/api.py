@@ -130,6 +130,19 @@ class ApiView:
         return request_ip(self.request)
 
 
+class VisibleObjectMixin:
+    """get_object() within get_queryset() (the caller's visible rows): anything else is a 404 with
+    `not_found_detail`, so existence never leaks. Actions call it first, then the service by id."""
+
+    not_found_detail = "对象不存在或无权查看。"
+
+    def get_object(self):
+        found = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
+        if found is None:
+            raise exceptions.NotFound(self.not_found_detail)
+        return found
+
+
 # --- Incidents -----------------------------------------------------------------------------------
 
 
@@ -285,7 +298,9 @@ def _ticket_action(request_serializer, summary, response=TicketSerializer, code=
     list=extend_schema(summary="转办单列表", responses={200: TicketSerializer(many=True), **READ_ERRORS}),
     retrieve=extend_schema(summary="转办单详情", responses={200: TicketSerializer, **READ_ERRORS}),
 )
-class TicketViewSet(ApiView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class TicketViewSet(
+    VisibleObjectMixin, ApiView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """转办单。联络员只见本单位的转办单，领导见其分管单位的，办公室见全部。"""
 
     queryset = Ticket.objects.none()  # for the schema's id type; requests use get_queryset()
@@ -297,11 +312,7 @@ class TicketViewSet(ApiView, mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     def get_queryset(self):
         return selectors.visible_tickets(self.request.user).select_related("incident", "unit")
 
-    def get_object(self):
-        ticket = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
-        if ticket is None:
-            raise exceptions.NotFound("转办单不存在或无权查看。")
-        return ticket
+    not_found_detail = "转办单不存在或无权查看。"
 
     def _done(self):
         return Response(TicketSerializer(self.get_object()).data)

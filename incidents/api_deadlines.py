@@ -3,7 +3,7 @@ Thin like incidents.api: reads through monitoring.selectors (the same visibility
 monitoring.services. Asking for an extension is an action of the ticket (TicketViewSet.extension_requests)."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -11,7 +11,7 @@ from monitoring import selectors as monitoring_selectors
 from monitoring import services as monitoring_services
 from monitoring.models import Deadline, ExtensionRequest
 
-from .api import ACTION_ERRORS, READ_ERRORS, ApiView
+from .api import ACTION_ERRORS, READ_ERRORS, ApiView, VisibleObjectMixin
 from .api_filters import DeadlineFilter, ExtensionRequestFilter
 from .serializers import (
     EXTENSION_REQUEST_RELATED,
@@ -33,7 +33,9 @@ def _decision(request_serializer, summary):
     list=extend_schema(summary="延期申请列表", responses={200: ExtensionRequestSerializer(many=True), **READ_ERRORS}),
     retrieve=extend_schema(summary="延期申请详情", responses={200: ExtensionRequestSerializer, **READ_ERRORS}),
 )
-class ExtensionRequestViewSet(ApiView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ExtensionRequestViewSet(
+    VisibleObjectMixin, ApiView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """延期申请。办公室审批；联络员只见本单位的申请，领导见其分管单位的，办公室见全部。"""
 
     queryset = ExtensionRequest.objects.none()  # for the schema's id type; requests use get_queryset()
@@ -47,11 +49,7 @@ class ExtensionRequestViewSet(ApiView, mixins.ListModelMixin, mixins.RetrieveMod
             *EXTENSION_REQUEST_RELATED
         )
 
-    def get_object(self):
-        found = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
-        if found is None:
-            raise exceptions.NotFound("延期申请不存在或无权查看。")
-        return found
+    not_found_detail = "延期申请不存在或无权查看。"
 
     def _done(self):
         return Response(ExtensionRequestSerializer(self.get_object()).data)
@@ -77,7 +75,9 @@ class ExtensionRequestViewSet(ApiView, mixins.ListModelMixin, mixins.RetrieveMod
     list=extend_schema(summary="时限列表（默认按到期时间排序）", responses={200: DeadlineSerializer(many=True), **READ_ERRORS}),
     retrieve=extend_schema(summary="时限详情", responses={200: DeadlineSerializer, **READ_ERRORS}),
 )
-class DeadlineViewSet(ApiView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DeadlineViewSet(
+    VisibleObjectMixin, ApiView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """时限（认领、报告领导、办理反馈、核实调查报告、回应等）。办公室和县领导见全部；联络员、单位领导只见本单位
     （分管单位）转办单的时限；敏感舆情的时限仅对有权查阅者可见。延期后原时限保留（状态「已延期」）。"""
 
@@ -90,8 +90,4 @@ class DeadlineViewSet(ApiView, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def get_queryset(self):
         return monitoring_selectors.visible_deadlines(self.request.user).select_related("unit")
 
-    def get_object(self):
-        found = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
-        if found is None:
-            raise exceptions.NotFound("时限不存在或无权查看。")
-        return found
+    not_found_detail = "时限不存在或无权查看。"

@@ -3,12 +3,12 @@ requires. Thin like incidents.api: reads through incidents.selectors, writes thr
 Drafting is an action of the ticket (TicketViewSet.reply_drafts)."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from . import reply_services, selectors
-from .api import ACTION_ERRORS, READ_ERRORS, ApiView
+from .api import ACTION_ERRORS, READ_ERRORS, ApiView, VisibleObjectMixin
 from .api_filters import ReplyDraftFilter
 from .models import ReplyDraft
 from .serializers import REPLY_DRAFT_RELATED, ReplyApproveSerializer, ReplyDraftSerializer, ReplySendBackSerializer
@@ -25,7 +25,9 @@ def _decision(request_serializer, summary):
     list=extend_schema(summary="回应稿列表", responses={200: ReplyDraftSerializer(many=True), **READ_ERRORS}),
     retrieve=extend_schema(summary="回应稿详情", responses={200: ReplyDraftSerializer, **READ_ERRORS}),
 )
-class ReplyDraftViewSet(ApiView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReplyDraftViewSet(
+    VisibleObjectMixin, ApiView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """回应稿（回应待审定）。可见范围同转办单：联络员只见本单位的，领导见其分管单位的，办公室见全部。
     一般/较大舆情由单位领导审定，重大/特别重大由办公室会商审定或县领导审定（按等级设置，可由管理员调整）。"""
 
@@ -38,11 +40,7 @@ class ReplyDraftViewSet(ApiView, mixins.ListModelMixin, mixins.RetrieveModelMixi
     def get_queryset(self):
         return selectors.visible_reply_drafts(self.request.user).select_related(*REPLY_DRAFT_RELATED)
 
-    def get_object(self):
-        found = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
-        if found is None:
-            raise exceptions.NotFound("回应稿不存在或无权查看。")
-        return found
+    not_found_detail = "回应稿不存在或无权查看。"
 
     def _done(self):
         return Response(ReplyDraftSerializer(self.get_object()).data)
