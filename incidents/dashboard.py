@@ -17,7 +17,7 @@ from reporting.assessment import quarter_ranking
 from . import reply_services, services
 from .access import access_for
 from .errors import DomainError
-from .forms import ReplyDecisionForm, SignoffForm
+from .forms import ReplyDecisionForm, SignoffForm, add_domain_errors
 from .http import client_ip
 from .models import Approver, Grade, GradeSetting
 from .selectors import visible_incidents, visible_reply_drafts
@@ -118,11 +118,7 @@ def _decide_reply_draft(request):
                 messages.success(request, f"已退回修改并下达批示：{draft.incident.title}")
             return None
         except DomainError as exc:
-            form.add_error(None, exc.message)
-            for field, errors in exc.field_errors.items():
-                if field in form.fields:
-                    for error in errors:
-                        form.add_error(field, error)
+            add_domain_errors(form, exc, unmatched_to_form=False)
     return draft.pk, form
 
 

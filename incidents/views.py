@@ -23,6 +23,7 @@ from .forms import (
     ReasonForm,
     ReplyDraftForm,
     ReportForm,
+    add_domain_errors,
 )
 from .desk import suggested_units
 from .grading import suggest_grade
@@ -172,11 +173,7 @@ def incident_action(request, pk, action):
         try:
             _run_incident_action(request, incident, action, form.cleaned_data | {"_form": form})
         except DomainError as exc:
-            form.add_error(None, exc.message)
-            for field, errors in exc.field_errors.items():
-                if field in form.fields:
-                    for error in errors:
-                        form.add_error(field, error)
+            add_domain_errors(form, exc, unmatched_to_form=False)
         else:
             messages.success(request, "操作成功。")
             return redirect("incident_detail", pk=pk)
@@ -310,11 +307,7 @@ def ticket_action(request, pk, action):
             if form is None:
                 messages.error(request, exc.message)
                 return redirect("ticket_detail", pk=pk)
-            form.add_error(None, exc.message)
-            for field, errors in exc.field_errors.items():
-                if field in form.fields:
-                    for error in errors:
-                        form.add_error(field, error)
+            add_domain_errors(form, exc, unmatched_to_form=False)
         else:
             messages.success(request, "操作成功。")
             return redirect("ticket_detail", pk=pk)

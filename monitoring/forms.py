@@ -2,6 +2,7 @@
 
 from django import forms
 
+from incidents.forms import add_domain_errors
 from incidents.models import Grade
 
 from .models import CalendarDay, CaseType, Scope, StartEvent
@@ -88,11 +89,7 @@ class PolicyForm(forms.Form):
         }  # fmt: skip
 
     def add_service_errors(self, exc):
-        self.add_error(None, exc.message)
-        for field, messages in exc.field_errors.items():
-            field = self.FIELD_FOR.get(field, field)
-            for message in messages:
-                self.add_error(field if field in self.fields else None, message)
+        add_domain_errors(self, exc, field_for=self.FIELD_FOR)
 
 
 class CalendarDayForm(forms.Form):
@@ -101,10 +98,7 @@ class CalendarDayForm(forms.Form):
     name = forms.CharField(label="名称", max_length=50, required=False, help_text="如 春节、国庆节")
 
     def add_service_errors(self, exc):
-        self.add_error(None, exc.message)
-        for field, messages in exc.field_errors.items():
-            for message in messages:
-                self.add_error(field if field in self.fields else None, message)
+        add_domain_errors(self, exc)
 
 
 class TimeInput(forms.TimeInput):

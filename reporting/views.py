@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from incidents.access import access_for
 from incidents.errors import DomainError
+from incidents.forms import add_domain_errors
 from incidents.http import client_ip
 from incidents.selectors import visible_incidents, visible_tickets
 
@@ -31,13 +32,6 @@ def _report(request, pk):
         return selectors.report_detail(request.user, pk, ip=client_ip(request))
     except Report.DoesNotExist:
         raise Http404("报告不存在或无权查看。") from None
-
-
-def _add_errors(form, exc):
-    form.add_error(None, exc.message)
-    for field, errors in exc.field_errors.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
 
 
 @login_required
@@ -81,7 +75,7 @@ def report_edit(request, pk):
         try:
             version = services.edit_report(request.user, report, texts=form.texts(), ip=client_ip(request))
         except DomainError as exc:
-            _add_errors(form, exc)
+            add_domain_errors(form, exc)
         else:
             messages.success(request, f"已保存为第 {version.number} 版。")
             return redirect("report_detail", pk=pk)
@@ -158,7 +152,7 @@ def supervision_create(request, ticket_pk):
                 ip=client_ip(request),
             )  # fmt: skip
         except DomainError as exc:
-            _add_errors(form, exc)
+            add_domain_errors(form, exc)
         else:
             messages.success(request, f"已向{ticket.unit.name}发出舆情督报。")
             return redirect("report_detail", pk=report.pk)
@@ -227,7 +221,7 @@ def submission_submit(request):
                 incidents=form.cleaned_data["incidents"], ip=client_ip(request),
             )  # fmt: skip
         except DomainError as exc:
-            _add_errors(form, exc)
+            add_domain_errors(form, exc)
         else:
             late = "（逾期报送）" if submission.is_late else ""
             messages.success(request, f"{submission.unit.name}今日报送已保存{late}。")
