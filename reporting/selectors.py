@@ -57,13 +57,6 @@ def report_detail(user, pk, *, ip=None):
     return report
 
 
-def visible_version(user, pk, *, ip=None):
-    """A version whose report the user may see; ReportVersion.DoesNotExist otherwise."""
-    version = ReportVersion.objects.select_related("report__incident").get(pk=pk, report__in=visible_reports(user))
-    _record_read(user, version.report, ip)
-    return version
-
-
 def report_version(user, report_pk, number, *, ip=None):
     """Version `number` of a report the user may see; ReportVersion.DoesNotExist otherwise (one query)."""
     version = ReportVersion.objects.select_related("report__incident").get(

@@ -8,7 +8,6 @@ urlpatterns = [
     path("<int:pk>/edit/", views.report_edit, name="report_edit"),
     path("<int:pk>/issue/", views.report_issue, name="report_issue"),
     path("<int:pk>/regenerate/", views.report_regenerate, name="report_regenerate"),
-    path("versions/<int:pk>/download/", views.version_download, name="report_docx_download"),
     path("special/new/<int:incident_pk>/", views.special_create, name="special_report_create"),
     path("supervision/new/<int:ticket_pk>/", views.supervision_create, name="supervision_create"),
     path("risks/", views.risk_topics, name="risk_topics"),

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -19,7 +19,7 @@ from incidents.selectors import visible_incidents, visible_tickets
 
 from . import risk, selectors, services, submissions
 from .forms import DailySubmissionForm, ReportEditForm, RiskNoticeForm, SupervisionForm
-from .models import Report, ReportVersion
+from .models import Report
 
 
 def _require_office(request):
@@ -111,17 +111,6 @@ def report_regenerate(request, pk):
     else:
         messages.success(request, "已重新汇总，生成新版本。")
     return redirect("report_detail", pk=pk)
-
-
-@login_required
-def version_download(request, pk):
-    try:
-        version = selectors.visible_version(request.user, pk, ip=client_ip(request))
-    except ReportVersion.DoesNotExist:
-        raise Http404("文档不存在或无权查看。") from None
-    report = version.report
-    filename = f"{report.title}（第{version.number}版）.docx".replace("/", "-")
-    return FileResponse(version.file.open("rb"), as_attachment=True, filename=filename)
 
 
 @login_required

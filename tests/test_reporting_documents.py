@@ -203,10 +203,10 @@ def test_a_liaison_cannot_see_the_daily_report_and_another_unit_cannot_download_
 
         login(client, org.edu_liaison)
         assert client.get(f"/reports/{daily.pk}/").status_code == 404
-        assert client.get(f"/reports/versions/{daily_v.pk}/download/").status_code == 404
+        assert client.get(f"/reports/{daily.pk}/versions/{daily_v.number}/download/").status_code == 404
         page = client.get("/reports/")
         assert daily.title not in page.content.decode() and notice.title in page.content.decode()
-        response = client.get(f"/reports/versions/{notice_v.pk}/download/")
+        response = client.get(f"/reports/{notice.pk}/versions/{notice_v.number}/download/")
         assert response.status_code == 200
         assert "attachment" in response["Content-Disposition"] and ".docx" in response["Content-Disposition"]
         Document(io.BytesIO(b"".join(response.streaming_content)))  # a real document
@@ -215,11 +215,11 @@ def test_a_liaison_cannot_see_the_daily_report_and_another_unit_cannot_download_
 
         login(client, org.police_liaison)
         assert client.get(f"/reports/{notice.pk}/").status_code == 404
-        assert client.get(f"/reports/versions/{notice_v.pk}/download/").status_code == 404
-        assert client.get(f"/reports/versions/{daily_v.pk}/download/").status_code == 404
+        assert client.get(f"/reports/{notice.pk}/versions/{notice_v.number}/download/").status_code == 404
+        assert client.get(f"/reports/{daily.pk}/versions/{daily_v.number}/download/").status_code == 404
 
         login(client, org.leader)
-        assert client.get(f"/reports/versions/{daily_v.pk}/download/").status_code == 200
+        assert client.get(f"/reports/{daily.pk}/versions/{daily_v.number}/download/").status_code == 200
         assert client.get(f"/reports/{daily.pk}/").status_code == 200
 
 
