@@ -10,28 +10,26 @@ number of items): counts are grouped in the database, and only the few items of 
 import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.db.models import Count, Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from incidents import audit
 from incidents.access import access_for
 from incidents.errors import Conflict, InvalidInput, NotPermitted
 from incidents.models import Grade, Incident, MediaLevel, Ticket, TicketRole
-from incidents.workflow import INCIDENT_OPEN_STATES, TICKET_OPEN_STATES, IncidentStatus, TicketStatus
+from incidents.workflow import INCIDENT_OPEN_STATES, TICKET_OPEN_STATES, IncidentStatus
 from monitoring.models import Deadline
 
 from . import documents
+from .figures import NOTABLE_GRADES, NOTABLE_LIMIT, grade_label, items_reported
 from .models import DailySubmission, Report, ReportSettings
 from .versions import save_version
 
-# Items of note (重点舆情): everything graded 较大 or above, plus the most viewed of the rest, whatever
-# became of them — dismissed and positive items too (§9.19: the 日报 carries items that never become tickets).
-NOTABLE_GRADES = (Grade.I, Grade.II, Grade.III)
-NOTABLE_LIMIT = 30
+# Items of note in the 日报: those of figures.NOTABLE_GRADES plus the most viewed of the rest, whatever became
+# of them — dismissed and positive items too (§9.19: the 日报 carries items that never become tickets).
 TOP_BY_VIEWS = 5
 SUMMARY_CHARS = 160
 GRADE_ORDER = [Grade.I, Grade.II, Grade.III, Grade.IV]
-UNGRADED = "待研判"  # as the dashboard, ledger and periodic reports say
 
 
 # --- the period ----------------------------------------------------------------------------------
@@ -76,17 +74,6 @@ def _local(instant, fmt="%m月%d日%H:%M"):
     return timezone.localtime(instant).strftime(fmt)
 
 
-def _grade_label(grade):
-    return Grade(grade).label if grade else UNGRADED
-
-
-def new_items(period_start, period_end):
-    """Items reported in the period; merged duplicates are counted once, under the item they joined."""
-    return Incident.objects.filter(reported_at__gte=period_start, reported_at__lt=period_end).exclude(
-        status=IncidentStatus.MERGED
-    )
-
-
 def _notable(new):
     graded = list(
         new.filter(grade__in=NOTABLE_GRADES).select_related("subject_unit").order_by("grade", "-views", "id")[
@@ -113,7 +100,7 @@ def _notable_paragraph(n, item):
         spread += f"，{MediaLevel(item.media_level).label}已关注"
     lead = next((t.unit.name for t in item.tickets.all() if t.role == TicketRole.LEAD), None)
     handling = IncidentStatus(item.status).label + (f"，主办单位：{lead}" if lead else "")
-    text = f"{n}. 【{_grade_label(item.grade)}】{item.title}（{item.number}）。"
+    text = f"{n}. 【{grade_label(item.grade)}】{item.title}（{item.number}）。"
     if summary:
         text += summary.rstrip("。") + "。"
     return text + f"来源：{platforms}；{spread}。处置情况：{handling}。"
@@ -139,7 +126,7 @@ def _submission_rows(day):
 
 def compile_daily_content(period_start, period_end):
     """The 日报's figures and text for items reported in [period_start, period_end). Pure read."""
-    new = new_items(period_start, period_end)
+    new = items_reported(period_start, period_end)
     dispatched = Exists(Ticket.objects.filter(incident=OuterRef("pk")))
     by_grade, by_status = dict.fromkeys([*GRADE_ORDER, ""], 0), {}
     total = without_ticket = 0
@@ -169,16 +156,15 @@ def compile_daily_content(period_start, period_end):
     day = timezone.localdate(period_end)
     submissions = _submission_rows(day)
 
-    grade_rows = [[_grade_label(g), by_grade.get(g, 0)] for g in [*GRADE_ORDER, ""]] + [["合计", total]]
+    grade_rows = [[grade_label(g), by_grade.get(g, 0)] for g in [*GRADE_ORDER, ""]] + [["合计", total]]
     platform_rows = [[p["platform"] or "未注明", p["n"]] for p in platforms]
     if no_link:
         platform_rows.append(["无来源链接", no_link])
     open_rows = [[IncidentStatus(s).label, n] for s, n in sorted(open_incidents.items(), key=lambda kv: INCIDENT_OPEN_STATES.index(kv[0]))]
-    ticket_rows = [[TicketStatus(s).label, n] for s, n in sorted(open_tickets.items(), key=lambda kv: TICKET_OPEN_STATES.index(kv[0]))]
     overdue_rows = [[o["unit__name"] or "办公室（舆情整体）", o["items"], o["deadlines"]] for o in overdue]
     submission_rows = [[s["unit"], s["state"], s["submitted_at"] or "—", s["items"]] for s in submissions]
 
-    graded_text = "，".join(f"{_grade_label(g)}{by_grade.get(g, 0)}条" for g in [*GRADE_ORDER, ""])
+    graded_text = "，".join(f"{grade_label(g)}{by_grade.get(g, 0)}条" for g in [*GRADE_ORDER, ""])
     overview = (
         f"{_local(period_start)}至{_local(period_end)}，共收集舆情信息{total}条，其中{graded_text}；"
         f"未形成转办的{without_ticket}条（含不予处置、正面宣传等信息）。"

@@ -15,20 +15,19 @@ from django.utils import timezone
 from incidents import audit
 from incidents.access import access_for
 from incidents.errors import Conflict, InvalidInput, NotPermitted
-from incidents.models import Category, Grade, Incident, Ticket, TicketRole
+from incidents.models import Category, Grade, Ticket, TicketRole
 from incidents.workflow import IncidentStatus
 from monitoring.models import Deadline
 
 from . import documents
 from .assessment import assess_units
+from .figures import NOTABLE_GRADES, NOTABLE_LIMIT, grade_label, items_reported
 from .models import Criticism, Report, ReportSettings
 from .versions import save_version
 
 KINDS = (Report.Kind.WEEKLY, Report.Kind.MONTHLY, Report.Kind.QUARTERLY)
 # Due on the morning after the period, when the office starts work (the texts give no hour).
 DUE_TIME = datetime.time(8, 0)
-NOTABLE_GRADES = (Grade.I, Grade.II, Grade.III)
-NOTABLE_LIMIT = 30
 GRADES = [Grade.I, Grade.II, Grade.III, Grade.IV, ""]
 QUARTER_NAMES = "一二三四"
 
@@ -97,10 +96,6 @@ def latest_due_period(kind, now, weekly_weekday=0):
 # --- compiling -----------------------------------------------------------------------------------
 
 
-def _grade_label(grade):
-    return Grade(grade).label if grade else "待研判"
-
-
 def _date(instant):
     day = timezone.localtime(instant)
     return f"{day.year}年{day.month}月{day.day}日"
@@ -114,11 +109,6 @@ def title_of(kind, start, end):
     if kind == Report.Kind.MONTHLY:
         return f"舆情月报（{last.year}年{last.month}月）"
     return f"{last.year}年第{QUARTER_NAMES[(last.month - 1) // 3]}季度网络舆情办理情况通报"
-
-
-def _items(start, end):
-    # Merged duplicates count once, under the item they joined (as in the 日报).
-    return Incident.objects.filter(reported_at__gte=start, reported_at__lt=end).exclude(status=IncidentStatus.MERGED)
 
 
 def _handling_of(status):
@@ -158,11 +148,11 @@ def compile_periodic_content(kind, start, end, *, now=None):
     queries (the assessment is grouped too)."""
     now = now or timezone.now()
     kind_label = Report.Kind(kind).label
-    items = _items(start, end)
+    items = items_reported(start, end)
     by_grade = dict(items.values_list("grade").annotate(n=Count("pk")).order_by())
     total = sum(by_grade.values())
     previous_start = _midnight(_previous_start(kind, timezone.localdate(start)))
-    previous_total = _items(previous_start, start).count()
+    previous_total = items_reported(previous_start, start).count()
     categories = _by_category(items, now)
     notable = _notable(items)
     scores = assess_units(start, end, now=now)
@@ -171,7 +161,7 @@ def compile_periodic_content(kind, start, end, *, now=None):
     trend = f"较上期（{previous_total}条）{'增加' if change > 0 else '减少'}{abs(change)}条" if change else "与上期持平"
     overview = (
         f"{_date(start)}至{_date(end - datetime.timedelta(seconds=1))}，共收集舆情信息{total}条，{trend}。其中"
-        + "，".join(f"{_grade_label(g)}{by_grade.get(g, 0)}条" for g in GRADES)
+        + "，".join(f"{grade_label(g)}{by_grade.get(g, 0)}条" for g in GRADES)
         + "。"
     )
     totals = {key: sum(c[key] for c in categories.values()) for key in ("closed", "open", "dismissed", "overdue")}
@@ -185,7 +175,7 @@ def compile_periodic_content(kind, start, end, *, now=None):
         if c["total"]
     ]
     notable_rows = [
-        [i.number, i.title, _grade_label(i.grade), i.lead_tickets[0].unit.name if i.lead_tickets else "—",
+        [i.number, i.title, grade_label(i.grade), i.lead_tickets[0].unit.name if i.lead_tickets else "—",
          IncidentStatus(i.status).label]
         for i in notable
     ]  # fmt: skip
@@ -197,7 +187,7 @@ def compile_periodic_content(kind, start, end, *, now=None):
     ]
     sections = [
         documents.section("overview", "一、总体情况", overview,
-                          documents.table(["等级", "条数"], [[_grade_label(g), by_grade.get(g, 0)] for g in GRADES]
+                          documents.table(["等级", "条数"], [[grade_label(g), by_grade.get(g, 0)] for g in GRADES]
                                           + [["合计", total]])),
         documents.section("categories", "二、分类统计及办理情况", classified,
                           documents.table(["类别", "条数", "已办结", "在办", "不予处置", "逾期"], category_rows)),

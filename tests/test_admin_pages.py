@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.urls import reverse
 
 from incidents import services
 from incidents.errors import NotPermitted
