@@ -90,7 +90,9 @@ class Grade(models.TextChoices):
 
 class Approver(models.TextChoices):
     OFFICE = "office", "办公室"
-    LEADER = "leader", "领导"
+    LEADER = "leader", "单位领导（主办单位或其上级领导）"
+    # A leader of the top unit (the county's leading group): 重大/特别重大 are the county's to close.
+    COUNTY = "county", "县领导"
 
 
 class GradeSetting(models.Model):
@@ -177,6 +179,11 @@ class Incident(models.Model):
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="销号人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Who last sent the close-out back with a 批示: the resubmission goes to them first.
+    sent_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="退回重办人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
     external_id = models.CharField("外部编号", max_length=200, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -291,6 +298,9 @@ class Feedback(models.Model):
     content = models.TextField("内容")
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField("提交时间", default=timezone.now)
+    # A 书面说明 promises when the matter will be done (000 三.2 "一时难以落实的，要形成书面材料及时反馈");
+    # the promise becomes a tracked follow-up deadline.
+    promised_at = models.DateTimeField("承诺落实时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "办理反馈"

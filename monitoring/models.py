@@ -88,6 +88,8 @@ class DeadlineKind(models.TextChoices):
     EXTENSION_WINDOW = "extension_window", "延期申请期限"
     INSTRUCTION = "instruction", "批示办理时限"
     SUPERVISION = "supervision", "督报办理时限"
+    # The date a 书面说明 promises (000 三.2): tracked like any other limit.
+    FOLLOW_UP = "follow_up", "书面说明承诺时限"
 
 
 class StartEvent(models.TextChoices):
@@ -211,6 +213,7 @@ class DeadlineStep(models.Model):
         PENDING = "pending", "待触发"
         FIRED = "fired", "已触发"
         CANCELLED = "cancelled", "已取消"
+        FAILED = "failed", "触发失败"
 
     deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="steps")
     step = models.CharField("步骤", max_length=30)
@@ -218,6 +221,10 @@ class DeadlineStep(models.Model):
     state = models.CharField("状态", max_length=20, choices=State.choices, default=State.PENDING)
     fired_at = models.DateTimeField("实际触发时间", null=True, blank=True)
     outcome = models.CharField("结果", max_length=30, blank=True)
+    # A step that raised is isolated: its error and attempts are kept here for the admins, the rest fire.
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    last_attempt_at = models.DateTimeField("最近尝试时间", null=True, blank=True)
+    error = models.TextField("错误信息", blank=True)
 
     class Meta:
         verbose_name = "督办步骤"
@@ -227,6 +234,8 @@ class DeadlineStep(models.Model):
             # The sweep's only query: pending steps by fire time. Partial, so it stays small however
             # many fired steps history accumulates.
             models.Index(fields=["fire_at"], condition=Q(state="pending"), name="step_pending_fire_at"),
+            # The admins' list of failed steps.
+            models.Index(fields=["last_attempt_at"], condition=Q(state="failed"), name="step_failed"),
         ]
 
     def __str__(self):
