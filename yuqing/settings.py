@@ -1,7 +1,9 @@
 """The one settings module. Every deployment knob comes from the environment; the defaults
-are a safe, embedded development setup (SQLite + a Celery broker on the filesystem)."""
+are a safe, embedded development setup (SQLite + a Celery broker in a SQLite file)."""
 
 import os
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import dj_database_url
@@ -153,19 +155,24 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "yuqing@localhost")
 
 # --- Celery -------------------------------------------------------------------------------
-# The embedded default broker keeps messages in files under var/, so nothing needs a server.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir = VAR_DIR / "broker"
-    for _sub in ("out", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "out"),
-        "data_folder_out": str(_broker_dir / "out"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "control_folder": str(_broker_dir / "control"),
-        "store_processed": False,
-    }
+# The embedded default broker keeps its queue in a SQLite file under var/ (kombu's SQLAlchemy transport), so
+# nothing needs a server. It replaced the filesystem transport, whose worker crashed on a half-written message
+# file (JSONDecodeError, a race in kombu); a SQLite row is written whole or not at all. Production and CI set
+# CELERY_BROKER_URL to Redis.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'broker.sqlite3'}")
+if CELERY_BROKER_URL.startswith("sqla+sqlite:///"):
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # Worker, beat and web share the file: WAL lets them read while one writes (the mode is kept in the file),
+    # and a generous busy timeout makes a moment's lock a wait, not a lost message. WAL is only an optimisation:
+    # a process starting while another holds the lock goes on without setting it.
+    try:
+        with closing(sqlite3.connect(CELERY_BROKER_URL.removeprefix("sqla+sqlite:///"), timeout=1)) as _broker_db:
+            _broker_db.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError:
+        pass
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 30}}
+# No result backend: every task's effect is in the database (the worker never reports a return value).
+CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE  # crontabs are read in Asia/Shanghai, explicitly
