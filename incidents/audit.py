@@ -61,6 +61,7 @@ ACTION_LABELS = {
     "deadline_reminder": "到期提醒",
     "deadline_breached": "逾期督办",
     "deadline_escalated": "逾期升级报告领导",
+    "deadline_step_requeued": "重新触发督办步骤",
     "deadline_recomputed": "调整等级后重算时限",
     "extension_requested": "申请延期",
     "extension_approved": "批准延期",

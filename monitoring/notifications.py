@@ -1,9 +1,15 @@
 """One interface for every notice, with channel backends: in-app inbox (always), email (Django's
 mail), SMS (a pluggable gateway). Rows are written inside the caller's transaction; delivery of
-email and SMS happens after commit, so a rolled-back change never sends anything."""
+email and SMS happens after commit, so a rolled-back change never sends anything.
+
+Every notice fits its row by construction (fit()): whatever a user typed into a title, writing the
+notice never fails and so never stops the timed checks or the service that sends it. The inbox keeps
+the relative link; email and SMS carry it absolute (SITE_URL), since they are read outside the site."""
 
 import logging
+import re
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +20,43 @@ from .sms import gateway
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
+TITLE_MAX = Notification._meta.get_field("title").max_length
+LINK_MAX = Notification._meta.get_field("link").max_length
+ELLIPSIS = "…"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def fit(text, limit):
+    """`text` cut to at most `limit` characters, ending in "…" when cut. Python strings index by
+    character, so a cut never splits one."""
+    text = text or ""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - len(ELLIPSIS), 0)] + ELLIPSIS
+
+
+def one_line(text):
+    """A title is one line: control characters (a line break, U+000B …) read as one space; an email
+    subject may not contain them at all."""
+    return _CONTROL.sub(" ", text or "").strip()
+
+
+def _fit_link(link):
+    # A cut path leads nowhere: drop the query string first, and the link only if the path alone is too long.
+    if len(link) <= LINK_MAX:
+        return link
+    path = link.split("?", 1)[0]
+    if len(path) <= LINK_MAX:
+        return path
+    logger.warning("notice link longer than %s characters dropped: %s", LINK_MAX, link[:LINK_MAX])
+    return ""
+
+
+def absolute(link):
+    """The link as read outside the site (email, SMS): SITE_URL joined to the site's relative path."""
+    if not link or "://" in link:
+        return link
+    return settings.SITE_URL.rstrip("/") + "/" + link.lstrip("/")
 
 
 def parse_channels(spec):
@@ -22,8 +65,10 @@ def parse_channels(spec):
 
 
 def notify(recipients, *, title, body="", link="", incident=None, ticket=None, step=None, channels="inbox"):
-    """Queue one notice per recipient and channel; returns the rows. Deduplicates recipients."""
+    """Queue one notice per recipient and channel; returns the rows. Deduplicates recipients. The title
+    and link are fitted to their columns (see fit())."""
     now = timezone.now()
+    title, link = fit(one_line(title), TITLE_MAX), _fit_link(link or "")
     rows = []
     seen = set()
     for user in recipients:
@@ -52,13 +97,13 @@ def _send(notification):
     if notification.channel == Notification.Channel.EMAIL:
         if not user.email:
             return Notification.Status.SKIPPED
-        send_mail(notification.title, f"{notification.body}\n\n{notification.link}", None, [user.email])
+        send_mail(notification.title, f"{notification.body}\n\n{absolute(notification.link)}".strip(), None, [user.email])
         return Notification.Status.SENT
     if notification.channel == Notification.Channel.SMS:
         phone = phone_of(user)
         if not phone:
             return Notification.Status.SKIPPED
-        gateway().send(phone, f"{notification.title} {notification.link}".strip())
+        gateway().send(phone, f"{notification.title} {absolute(notification.link)}".strip())
         return Notification.Status.SENT
     return Notification.Status.SENT
 

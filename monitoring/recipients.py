@@ -1,4 +1,5 @@
-"""Who is told: the office's duty officers, a unit's liaisons, a unit's responsible leaders."""
+"""Who is told: the office's duty officers, a unit's liaisons, a unit's responsible leaders, the
+office's leaders."""
 
 from django.contrib.auth import get_user_model
 
@@ -37,6 +38,18 @@ def leaders(unit):
         if found:
             return found
     return []
+
+
+def office_leaders():
+    """The leaders the office answers to: each office unit's (Unit.is_office) own leaders, or its nearest
+    ancestor's as leaders() finds them. The office's own deadlines (报告领导, 回应发布 …) escalate to them,
+    not to the leaders of the unit the incident is about: the principal leader of whoever owns a deadline
+    is its first responsible person (004 一(五))."""
+    found = {}
+    for unit in Unit.objects.filter(is_office=True, is_active=True).order_by("path"):
+        for user in leaders(unit):
+            found.setdefault(user.pk, user)
+    return list(found.values())
 
 
 def phone_of(user):

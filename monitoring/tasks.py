@@ -1,3 +1,5 @@
+"""Celery tasks: thin, they call the engine. Beat triggers them (yuqing/settings.py)."""
+
 from celery import shared_task
 
 from . import notifications, sweep
@@ -5,8 +7,12 @@ from . import notifications, sweep
 
 @shared_task(name="monitoring.tasks.run_timed_checks", ignore_result=True)
 def run_timed_checks():
-    sweep.run_timed_checks()
-    notifications.deliver()
+    # A failing step is isolated inside the sweep; should the sweep itself fail (e.g. the database is
+    # away), the notices already queued are still sent.
+    try:
+        sweep.run_timed_checks()
+    finally:
+        notifications.deliver()
 
 
 @shared_task(name="monitoring.tasks.deliver_notifications", ignore_result=True)

@@ -153,6 +153,8 @@ else:
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "yuqing@localhost")
+# The site's address as its users reach it: email and SMS carry absolute links built on it.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # --- Celery -------------------------------------------------------------------------------
 # The embedded default broker keeps its queue in a SQLite file under var/ (kombu's SQLAlchemy transport), so
