@@ -25,6 +25,14 @@ class Access:
         return Role.ADMIN in self.roles
 
     @property
+    def is_security_admin(self):
+        return Role.SECURITY_ADMIN in self.roles
+
+    @property
+    def is_auditor(self):
+        return Role.AUDITOR in self.roles
+
+    @property
     def is_leader(self):
         return Role.LEADER in self.roles
 
@@ -82,6 +90,32 @@ def access_for(user) -> Access:
         access.leader_unit_ids = set(Unit.objects.filter(q).values_list("pk", flat=True))
     user._yuqing_access = access
     return access
+
+
+# 三员分立: the three administrator duties (GB/T 22239-2019 8.1.4.2 c "实现管理用户的权限分离"). A Django
+# superuser counts as the system administrator (access_for above), never as either of the other two.
+ADMIN_DUTIES = (Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR)
+
+
+def held_duties(user, *, exclude_pks=()):
+    """The administrator duties a user holds through active memberships (those in `exclude_pks` left out,
+    as when they are being edited) and the user object's superuser flag."""
+    duties = set()
+    if user is not None and user.pk is not None:
+        rows = Membership.objects.filter(user=user, is_active=True, role__in=ADMIN_DUTIES)
+        duties = set(rows.exclude(pk__in=[pk for pk in exclude_pks if pk]).values_list("role", flat=True))
+    if user is not None and user.is_superuser:
+        duties.add(Role.ADMIN)
+    return duties
+
+
+def duty_conflict(duties):
+    """Why a set of roles breaks 三员分立 (zh-hans), or "" if it does not: one person holds at most one
+    of the three administrator duties."""
+    held = sorted(set(duties) & set(ADMIN_DUTIES), key=ADMIN_DUTIES.index)
+    if len(held) < 2:
+        return ""
+    return f"三员分立：同一人不能同时担任{'、'.join(Role(d).label for d in held)}。"
 
 
 def forget_access(user):

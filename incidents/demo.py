@@ -3,6 +3,7 @@ Idempotent: units and users are keyed by code/username, incidents by a demo exte
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -38,8 +39,12 @@ USERS = [
     ("police", "冯联络（公安局）", [("police", Role.LIAISON, "联络员")]),
     ("edu_leader", "郑局长（教育局）", [("education", Role.LEADER, "分管负责人")]),
     ("leader", "陈书记", [("county", Role.LEADER, "县委副书记")]),
-    ("admin", "系统管理员", [("office", Role.ADMIN, "管理员")]),
+    ("admin", "系统管理员", [("office", Role.ADMIN, "系统管理员")]),
+    # 三员分立: users and roles, and the audit trail, are two other people's.
+    ("security", "安全管理员", [("office", Role.SECURITY_ADMIN, "安全管理员")]),
+    ("auditor", "审计管理员", [("office", Role.AUDITOR, "审计管理员")]),
 ]
+ADMINISTRATORS = {"admin", "security", "auditor"}
 
 LOGINS = [
     ("值班员", "duty"),
@@ -47,7 +52,9 @@ LOGINS = [
     ("联络员（卫健委，协办示例）", "health"),
     ("单位领导（教育局）", "edu_leader"),
     ("县领导", "leader"),
-    ("管理员", "admin"),
+    ("系统管理员", "admin"),
+    ("安全管理员", "security"),
+    ("审计管理员", "auditor"),
 ]
 
 
@@ -71,8 +78,10 @@ def ensure_users(units):
         user, created = User.objects.get_or_create(username=username, defaults={"first_name": full_name})
         if created:
             user.set_password(DEMO_PASSWORD)
-            user.is_staff = username == "admin"
-            user.is_superuser = username == "admin"
+            user.is_staff = username in ADMINISTRATORS
+            # No default superuser in production (三员分立; GB/T 22239-2019 8.1.4.2 b "删除或停用默认账户"):
+            # only a development demo makes its system administrator one.
+            user.is_superuser = username == "admin" and settings.DEBUG
             user.save()
         for unit_code, role, title in roles:
             Membership.objects.get_or_create(user=user, unit=units[unit_code], role=role, defaults={"title": title})

@@ -56,7 +56,10 @@ class Role(models.TextChoices):
     DUTY_OFFICER = "duty_officer", "值班员"
     LIAISON = "liaison", "联络员"
     LEADER = "leader", "领导"
-    ADMIN = "admin", "管理员"
+    # 三员分立 (GB/T 22239-2019 8.1.4.2 访问控制): three administrators, none holding another's duty.
+    ADMIN = "admin", "系统管理员"  # settings, policies, calendar
+    SECURITY_ADMIN = "security_admin", "安全管理员"  # users, roles, clearances
+    AUDITOR = "auditor", "审计管理员"  # reads the audit trail, and nobody else does
 
 
 class Membership(models.Model):

@@ -45,6 +45,8 @@ def home(request):
         return redirect("ticket_list")
     if access.is_admin:
         return redirect("settings_policies")
+    if access.is_security_admin or access.is_auditor:
+        return redirect("admin:index")  # their work (users and roles; the audit trail) is in the admin
     return render(request, "incidents/no_role.html")
 
 
