@@ -2,16 +2,19 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
 # LibreOffice headless converts reports to PDF for archiving; the font gives it Chinese glyphs.
+# postgresql-client: pg_dump/pg_restore for `manage.py backup`/`restore` (its major version must not be below
+# the server's: the base image's Debian ships 17, the compose file runs 16).
 RUN apt-get update -qq \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-       libreoffice-writer-nogui fonts-wqy-zenhei poppler-utils \
+       libreoffice-writer-nogui fonts-wqy-zenhei poppler-utils postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 # collectstatic needs settings to import; the key is a throwaway used only for this build step.
 RUN DEBUG=0 SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
-    && useradd --system --home /app yuqing && mkdir -p /data/media && chown -R yuqing /data
+    && useradd --system --home /app yuqing && mkdir -p /data/media /data/backups && chown -R yuqing /data
 USER yuqing
 EXPOSE 8000
-CMD ["gunicorn", "yuqing.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# --timeout matches WEB_TIMEOUT (120 s), which settings keep above PDF_TIMEOUT: a conversion ends first.
+CMD ["gunicorn", "yuqing.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120", "--access-logfile", "-"]

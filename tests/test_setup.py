@@ -79,7 +79,9 @@ def test_compose_file_has_the_production_shape():
 
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
+    assert set(services) == {"postgres", "redis", "web", "worker", "beat", "backup"}
+    assert "manage.py backup" in services["backup"]["command"][-1] and "sleep 86400" in services["backup"]["command"][-1]
+    assert "backups:/data/backups" in services["backup"]["volumes"] and "backups" in compose["volumes"]
     for name in ("postgres", "redis", "web", "worker"):
         assert "healthcheck" in services[name], name
     assert "pgdata" in compose["volumes"]

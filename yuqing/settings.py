@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "incidents",
     "monitoring",
     "reporting",
+    "ops",  # backup and restore commands
 ]
 
 MIDDLEWARE = [
@@ -95,6 +96,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        # A persistent connection the database dropped (restart, failover) is replaced before the request
+        # uses it, instead of failing that request with a 500 (issue 11 §5).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -134,6 +138,9 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# `python manage.py backup` writes timestamped directories here (docs/operations.md) and prunes old ones.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups"))
+BACKUP_KEEP_DAYS = int(os.environ.get("BACKUP_KEEP_DAYS", "30"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -147,9 +154,25 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Short socket timeouts: with Redis down the throttles fail open at once (incidents.throttling) rather
+    # than hold a web worker for the default minutes-long connect (issue 11 §5).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }  # fmt: skip
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# PDF conversion by LibreOffice in the web request (reporting.pdf): its timeout stays below gunicorn's
+# (WEB_TIMEOUT, passed to gunicorn in docker-compose.yml), and at most PDF_MAX_CONCURRENT conversions run at
+# once per host, so they cannot occupy every web worker; the others are told to retry at once.
+WEB_TIMEOUT = int(os.environ.get("WEB_TIMEOUT", "120"))
+PDF_TIMEOUT = int(os.environ.get("PDF_TIMEOUT", "90"))
+PDF_MAX_CONCURRENT = int(os.environ.get("PDF_MAX_CONCURRENT", "1"))
+if PDF_TIMEOUT >= WEB_TIMEOUT:
+    raise RuntimeError("PDF_TIMEOUT must be below WEB_TIMEOUT (the web worker's timeout)")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "yuqing@localhost")
