@@ -3,14 +3,12 @@ and extension requests) and every write through incidents.services (monitoring.s
 browser uses, so visibility and workflow rules hold identically. Errors are shaped in api_errors; lists are cut
 in api_filters; deadlines and extension decisions live in api_deadlines."""
 
-import json
-
 from django.contrib.auth import authenticate, get_user_model
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, parsers, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action, api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -23,6 +21,7 @@ from monitoring import services as monitoring_services
 from . import reply_services, selectors, services
 from .api_errors import NOT_FOUND
 from .api_filters import ApiPagination, IncidentFilter, StableOrdering, TicketFilter, UnitFilter
+from .api_parsers import StrictFormParser, StrictJSONParser
 from .models import Incident, Ticket, Unit
 from .serializers import (
     EXTENSION_REQUEST_RELATED,
@@ -69,19 +68,6 @@ def errors(*codes):
 
 READ_ERRORS = errors(400, 401, 404, 429)  # 400: a malformed filter; 404: an invisible object or a page past the end
 ACTION_ERRORS = errors(400, 401, 403, 404, 409, 429)
-
-
-class StrictJSONParser(parsers.JSONParser):
-    """JSON that can also be stored: a lone surrogate (valid JSON escape, invalid Unicode) is refused
-    here with a 400 rather than failing later in the database driver."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
-        try:
-            json.dumps(data, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            raise exceptions.ParseError() from None
-        return data
 
 
 class ChineseCsrfSessionAuthentication(SessionAuthentication):
@@ -405,7 +391,7 @@ class TokenView(ApiView, APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
     throttle_classes = [LoginRateThrottle, AnonymousRateThrottle]
-    parser_classes = [StrictJSONParser, parsers.FormParser]
+    parser_classes = [StrictJSONParser, StrictFormParser]
 
     @extend_schema(
         summary="获取 API 令牌", request=TokenRequestSerializer, auth=[],

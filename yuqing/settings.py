@@ -237,6 +237,8 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Issue 10 §1: every body is refused with a 400 if it holds a control character (incidents.api_parsers).
+    "DEFAULT_PARSER_CLASSES": ["incidents.api_parsers.StrictJSONParser"],
     "EXCEPTION_HANDLER": "incidents.api_errors.api_exception_handler",
     # Per client address, counted in the cache (issue 4): anonymous calls, and attempts at /api/auth/token/.
     "DEFAULT_THROTTLE_RATES": {
