@@ -23,6 +23,7 @@ from monitoring.models import Deadline
 from . import documents
 from .figures import NOTABLE_GRADES, NOTABLE_LIMIT, grade_label, items_reported
 from .models import DailySubmission, Report, ReportSettings
+from .safe_output import UNAVAILABLE, format_each, plain_title, printable_content
 from .versions import save_version
 
 # Items of note in the 日报: those of figures.NOTABLE_GRADES plus the most viewed of the rest, whatever became
@@ -106,6 +107,12 @@ def _notable_paragraph(n, item):
     return text + f"来源：{platforms}；{spread}。处置情况：{handling}。"
 
 
+def _notable_fallback(n, item):
+    """An item of note that could not be formatted: its title only, so the 日报 still goes out that day (004 三(二)
+    "每天汇总编发")."""
+    return f"{n}. {plain_title(item)}{UNAVAILABLE}"
+
+
 def _submission_rows(day):
     settings = ReportSettings.current()
     units = list(settings.collecting_units.order_by("sort_order", "path"))
@@ -171,7 +178,10 @@ def compile_daily_content(period_start, period_end):
     )
     if platform_rows:
         overview += "主要来源：" + "、".join(f"{name}{n}条" for name, n in platform_rows[:5]) + "。"
-    notable_text = "\n\n".join(_notable_paragraph(i, item) for i, item in enumerate(notable, 1)) or "本时段无重点舆情。"
+    notable_text = (
+        "\n\n".join(format_each(notable, _notable_paragraph, _notable_fallback, report="舆情日报"))
+        or "本时段无重点舆情。"
+    )
     open_total = sum(open_incidents.values())
     handling = (
         f"截至统计时，尚未办结的舆情{open_total}条，"
@@ -189,7 +199,7 @@ def compile_daily_content(period_start, period_end):
         + ("（" + "、".join(s["unit"] for s in submissions if s["state"] == "未报送") + "）" if counts["未报送"] else "")
         + "。"
     )
-    return {
+    return printable_content({
         "title": f"舆情日报（{day.year}年{day.month}月{day.day}日）",
         "subtitle": f"统计时段：{_local(period_start)}至{_local(period_end)}",
         "sections": [
@@ -213,7 +223,7 @@ def compile_daily_content(period_start, period_end):
             "overdue_by_unit": [{"unit": r[0], "items": r[1], "deadlines": r[2]} for r in overdue_rows],
             "submissions": submissions,
         },  # fmt: skip
-    }
+    })
 
 
 # --- generating ----------------------------------------------------------------------------------

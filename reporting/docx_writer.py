@@ -11,9 +11,17 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from .safe_output import printable
+
 BODY_FONT = "仿宋"
 HEADING_FONT = "黑体"
 TITLE_FONT = "宋体"
+
+
+def _add_text(paragraph, text, name, size=None, bold=None):
+    """The one place text enters a document: cleaned of what XML cannot carry (python-docx raises on a control
+    character stored before input refused them, issue 10 §1), with its font."""
+    return _set_font(paragraph.add_run(printable("" if text is None else str(text))), name, size, bold)
 
 
 def _set_font(run, name, size=None, bold=None):
@@ -23,6 +31,7 @@ def _set_font(run, name, size=None, bold=None):
         run.font.size = Pt(size)
     if bold is not None:
         run.bold = bold
+    return run
 
 
 BLACK = RGBColor(0, 0, 0)
@@ -59,25 +68,25 @@ def new_document(title, subtitle="", *, landscape=False):
         _landscape(doc)
     heading = doc.add_heading(level=0)
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _set_font(heading.add_run(title), TITLE_FONT, 22, True)
+    _add_text(heading, title, TITLE_FONT, 22, True)
     if subtitle:
         line = doc.add_paragraph()
         line.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _set_font(line.add_run(subtitle), BODY_FONT, 14)
+        _add_text(line, subtitle, BODY_FONT, 14)
     return doc
 
 
 def add_heading(doc, text, level=1):
     """Numbered section headings are written by the caller (一、二、…) as the house style wants."""
     heading = doc.add_heading(level=level)
-    _set_font(heading.add_run(text), HEADING_FONT, 16 if level == 1 else 14, True)
+    _add_text(heading, text, HEADING_FONT, 16 if level == 1 else 14, True)
     return heading
 
 
 def add_paragraph(doc, text, bold=False):
     paragraph = doc.add_paragraph()
     paragraph.paragraph_format.first_line_indent = Pt(28)  # two characters
-    _set_font(paragraph.add_run(text), BODY_FONT, 14, bold)
+    _add_text(paragraph, text, BODY_FONT, 14, bold)
     return paragraph
 
 
@@ -86,7 +95,7 @@ def add_closing(doc, lines):
     for line in lines:
         paragraph = doc.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        _set_font(paragraph.add_run(line), BODY_FONT, 14)
+        _add_text(paragraph, line, BODY_FONT, 14)
 
 
 def _column_widths(doc, headers, rows):
@@ -114,12 +123,12 @@ def add_table(doc, headers, rows):
     widths = _column_widths(doc, headers, rows)
     for cell, text in zip(table.rows[0].cells, headers, strict=True):
         cell.text = ""
-        _set_font(cell.paragraphs[0].add_run(str(text)), HEADING_FONT, 11, True)
+        _add_text(cell.paragraphs[0], text, HEADING_FONT, 11, True)
     for row in rows:
         cells = table.add_row().cells
         for cell, value in zip(cells, row, strict=True):
             cell.text = ""
-            _set_font(cell.paragraphs[0].add_run("" if value is None else str(value)), BODY_FONT, 11)
+            _add_text(cell.paragraphs[0], value, BODY_FONT, 11)
     for column, width in zip(table.columns, widths, strict=True):
         for cell in column.cells:  # Word reads the cell widths, LibreOffice the column's
             cell.width = width

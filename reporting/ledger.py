@@ -18,6 +18,8 @@ from incidents.models import Grade, Incident, Ticket, TicketRole
 from incidents.selectors import visible_incidents, visible_tickets
 from monitoring.models import Deadline, DeadlineKind
 
+from .safe_output import printable
+
 CHUNK = 2000
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
 INCIDENT_SHEET = "舆情台账"
@@ -113,6 +115,8 @@ def _sheet(workbook, title, columns):
 
 
 def _row(sheet, columns, values):
+    """The one place the ledger writes a row. Text is cleaned of control characters stored before input refused
+    them: openpyxl raises IllegalCharacterError on one, which would cost the whole ledger (issue 10 §1)."""
     cells = []
     for column, value in zip(columns, values, strict=True):
         if column.is_time:
@@ -120,7 +124,7 @@ def _row(sheet, columns, values):
             cell.number_format = TIME_FORMAT
             cells.append(cell)
         else:
-            cells.append(value)
+            cells.append(printable(value))
     sheet.append(cells)
 
 

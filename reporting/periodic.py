@@ -7,6 +7,7 @@ job generates what is due and missing: state-based, so a run after downtime catc
 because (kind, period_start) is unique."""
 
 import datetime
+import logging
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch
@@ -23,6 +24,7 @@ from . import documents
 from .assessment import assess_units
 from .figures import NOTABLE_GRADES, NOTABLE_LIMIT, grade_label, items_reported
 from .models import Criticism, Report, ReportSettings
+from .safe_output import UNAVAILABLE, format_each, plain_title, printable_content
 from .versions import save_version
 
 KINDS = (Report.Kind.WEEKLY, Report.Kind.MONTHLY, Report.Kind.QUARTERLY)
@@ -30,6 +32,8 @@ KINDS = (Report.Kind.WEEKLY, Report.Kind.MONTHLY, Report.Kind.QUARTERLY)
 DUE_TIME = datetime.time(8, 0)
 GRADES = [Grade.I, Grade.II, Grade.III, Grade.IV, ""]
 QUARTER_NAMES = "一二三四"
+
+logger = logging.getLogger(__name__)
 
 
 # --- periods -------------------------------------------------------------------------------------
@@ -143,6 +147,27 @@ def _notable(items):
     )
 
 
+def _notable_row(n, item):
+    lead = item.lead_tickets[0].unit.name if item.lead_tickets else "—"
+    return [item.number, item.title, grade_label(item.grade), lead, IncidentStatus(item.status).label]
+
+
+def _notable_fallback(n, item):
+    """An item that could not be formatted keeps its row (number, title) so the report is still compiled."""
+    return [getattr(item, "number", ""), plain_title(item), "—", "—", UNAVAILABLE]
+
+
+def _category_row(n, entry):
+    value, c = entry
+    return [Category(value).label, c["total"], c["closed"], c["open"], c["dismissed"], c["overdue"]]
+
+
+def _category_fallback(n, entry):
+    """A category no longer in the list (stored before it changed) is counted under its stored value."""
+    value, c = entry
+    return [str(value) or "未分类", c["total"], c["closed"], c["open"], c["dismissed"], c["overdue"]]
+
+
 def compile_periodic_content(kind, start, end, *, now=None):
     """The report's figures and text for items reported in [start, end). Pure read, a fixed number of
     queries (the assessment is grouped too)."""
@@ -169,16 +194,9 @@ def compile_periodic_content(kind, start, end, *, now=None):
         f"按类别统计并对照办理情况：已办结{totals['closed']}条，在办{totals['open']}条，不予处置{totals['dismissed']}条；"
         f"截至统计时存在逾期时限的{totals['overdue']}条。"
     )
-    category_rows = [
-        [Category(value).label, c["total"], c["closed"], c["open"], c["dismissed"], c["overdue"]]
-        for value, c in categories.items()
-        if c["total"]
-    ]
-    notable_rows = [
-        [i.number, i.title, grade_label(i.grade), i.lead_tickets[0].unit.name if i.lead_tickets else "—",
-         IncidentStatus(i.status).label]
-        for i in notable
-    ]  # fmt: skip
+    counted = [(value, c) for value, c in categories.items() if c["total"]]
+    category_rows = format_each(counted, _category_row, _category_fallback, report=kind_label)
+    notable_rows = format_each(notable, _notable_row, _notable_fallback, report=kind_label)
     notable_text = f"本期较大及以上舆情{len(notable)}条，办理情况如下。" if notable else "本期无较大及以上舆情。"
     received = [s for s in scores if s.tickets_received or s.claim.total or s.feedback.total]
     unit_rows = [
@@ -206,12 +224,12 @@ def compile_periodic_content(kind, start, end, *, now=None):
     }  # fmt: skip
     if kind == Report.Kind.QUARTERLY:
         sections += _quarterly_sections(start, end, scores, figures)
-    return {
+    return printable_content({
         "title": title_of(kind, start, end),
         "subtitle": f"{kind_label} · 统计期间：{_date(start)}至{_date(end - datetime.timedelta(seconds=1))}",
         "sections": sections,
         "figures": figures,
-    }
+    })
 
 
 def _quarterly_sections(start, end, scores, figures):
@@ -306,7 +324,8 @@ def generate_periodic_report(kind, period_start, *, actor=None, now=None) -> Rep
 def compile_due_periodic(now=None):
     """The beat job's service: for each kind, if the latest period that is due has no report, generate it,
     once. After downtime only the latest due period of each kind is generated (its figures cover its whole
-    period, so nothing is lost), not a pile of stale reports. Returns the reports created."""
+    period, so nothing is lost), not a pile of stale reports. One kind failing costs only that kind (logged, and
+    tried again at the next run); the others are still generated. Returns the reports created."""
     now = now or timezone.now()
     weekly_weekday = ReportSettings.current().weekly_weekday
     created = []
@@ -315,11 +334,13 @@ def compile_due_periodic(now=None):
         start, end = period_bounds(kind, first_day)
         if Report.objects.filter(kind=kind, period_start=start).exists():
             continue
-        content = compile_periodic_content(kind, start, end, now=now)  # a read: outside the transaction
         try:
+            content = compile_periodic_content(kind, start, end, now=now)  # a read: outside the transaction
             with transaction.atomic():
                 created.append(_create(kind, start, end, None, content))
         except IntegrityError:  # a twin worker inserted the same period first (unique kind + period_start)
             continue
+        except Exception:
+            logger.exception("%s（%s起）生成失败，下次定时任务将重试", Report.Kind(kind).label, first_day)
     return created
 

@@ -1,0 +1,61 @@
+"""Documents never fail because of what is stored (issue 10 §1).
+
+Control characters: .docx and .xlsx are XML, and XML 1.0 cannot carry most C0 control characters, so
+python-docx raises on a vertical tab (U+000B) and openpyxl on a unit separator (U+001F). Input refuses them
+now, but rows stored before that rule still hold them; every writer cleans its text here, at output.
+
+One item, one failure: the 日报 (004 三(二) "每天汇总编发", by 17:00 as 000 二.1 wants) and the periodic reports
+are compiled from many items; if formatting one of them fails, that item appears in a minimal form and the
+failure is logged, so the report is still compiled and recorded on time."""
+
+import logging
+import re
+
+from django.db import DatabaseError
+
+logger = logging.getLogger(__name__)
+
+# What XML 1.0 forbids (C0 except tab, newline, carriage return; U+FFFE, U+FFFF; lone surrogates), plus DEL and
+# the C1 range, which are never typed on purpose and which the input rule refuses as well.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+UNAVAILABLE = "（本条内容无法生成，详见系统）"
+
+
+def printable(text):
+    """`text` without the characters a document cannot carry; anything else passes through unchanged."""
+    return _UNPRINTABLE.sub("", text) if isinstance(text, str) else text
+
+
+def printable_content(value):
+    """A compiled report's content with every string cleaned, so the office can edit and save it as it is."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {key: printable_content(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [printable_content(item) for item in value]
+    return value
+
+
+def plain_title(item):
+    """The item's title as it can always be written, or '' (used when everything else about it failed)."""
+    try:
+        return printable(str(item.title or "")).strip()
+    except Exception:  # noqa: BLE001 — the last resort may not fail in turn
+        return ""
+
+
+def format_each(items, format_item, fallback, *, report):
+    """[format_item(n, item) for each item, numbered from 1], where an item whose formatting raises is given
+    fallback(n, item) instead and the failure is logged with the item and the report it belongs to. Database
+    errors are not an item's fault (and leave the transaction unusable): they propagate."""
+    formatted = []
+    for n, item in enumerate(items, 1):
+        try:
+            formatted.append(format_item(n, item))
+        except DatabaseError:
+            raise
+        except Exception:
+            logger.exception("%s：第%s条（id %s）内容无法生成，已以简略形式列出", report, n, getattr(item, "pk", "?"))
+            formatted.append(fallback(n, item))
+    return formatted
