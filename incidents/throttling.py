@@ -2,11 +2,14 @@
 (Redis in production, so every worker shares the counts)."""
 
 import ipaddress
+import logging
 
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from .http import client_ip
+
+logger = logging.getLogger(__name__)
 
 
 def request_ip(request):
@@ -26,6 +29,16 @@ class _AddressThrottle(SimpleRateThrottle):
     def get_rate(self):
         # Read at request time, not at import, so that a changed REST_FRAMEWORK setting takes effect.
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def allow_request(self, request, view):
+        """Fails open (issue 11 §5): with the cache (Redis) down the API, the token endpoint included, keeps
+        working unthrottled rather than answering 500. Password guessing is still bounded by the login
+        lock-out, which counts in the database (django-axes)."""
+        try:
+            return super().allow_request(request, view)
+        except Exception:  # any cache backend's connection error: redis, memcached, a socket timeout
+            logger.warning("API throttle %s skipped: the cache is unavailable", self.scope, exc_info=True)
+            return True
 
     def get_ident(self, request):
         return request_ip(request) or "unknown"

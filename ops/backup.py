@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from incidents import audit
 from incidents.models import AuditEvent
+from reporting.versions import remove_orphan_files
 
 STAMP = "%Y%m%d-%H%M%S"
 MANIFEST = "manifest.json"
@@ -100,6 +101,7 @@ def create_backup(root=None, *, now=None):
         db_file = partial / DB_FILES[connection.vendor] if connection.vendor in DB_FILES else partial / "database"
         _dump_database(db_file)
         media = Path(settings.MEDIA_ROOT)
+        remove_orphan_files()  # a document whose transaction never committed is not backed up
         with tarfile.open(partial / MEDIA_TAR, "w:gz") as tar:
             if media.is_dir():
                 for child in sorted(media.iterdir()):

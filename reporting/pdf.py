@@ -4,16 +4,24 @@ rendered to PNG (pdftoppm) for the committed samples.
 Each conversion runs in its own temporary directory with its own LibreOffice profile
 (`-env:UserInstallation`): two conversions sharing the default profile block each other or fail, which
 matters with several gunicorn workers and parallel test runs. A hung conversion is killed with its
-whole process group after the timeout."""
+whole process group after the timeout (issue 11 §5), which settings keep below the web worker's
+(PDF_TIMEOUT < WEB_TIMEOUT), so the user gets this module's message and not a killed worker. At most
+PDF_MAX_CONCURRENT conversions run at once on a host (a lock file per slot, shared by every gunicorn
+process): a further request is told to retry at once instead of tying up another web worker."""
 
+import contextlib
+import fcntl
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
-TIMEOUT = 120  # seconds; the first start of a fresh profile takes a few
+from django.conf import settings
+
+BUSY = "服务器正在生成其他 PDF，请稍后重试。"
 
 
 class ConversionError(Exception):
@@ -32,18 +40,49 @@ def _run(cmd, *, timeout, cwd):
     try:
         _, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):  # the group may have exited just now
+            os.killpg(process.pid, signal.SIGKILL)  # soffice forks: killing the parent alone leaves them
         process.communicate()
         raise ConversionError(f"文档转换超时（{timeout} 秒），请稍后重试。") from None
     return process.returncode, stderr.decode(errors="replace")
 
 
-def convert_to_pdf(data: bytes, *, extension="docx", timeout=TIMEOUT) -> bytes:
+def _take_slot():
+    slots = Path(tempfile.gettempdir()) / "yuqing-pdf-slots"
+    slots.mkdir(exist_ok=True)
+    for number in range(max(settings.PDF_MAX_CONCURRENT, 1)):
+        handle = open(slots / f"slot-{number}.lock", "w")  # noqa: SIM115 (kept open while the slot is held)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        return handle
+    return None
+
+
+@contextlib.contextmanager
+def conversion_slot():
+    """Hold one of PDF_MAX_CONCURRENT slots for the duration, waiting at most PDF_SLOT_WAIT seconds, else
+    raise ConversionError(BUSY). The lock is the kernel's (flock): a killed process releases its slot."""
+    deadline = time.monotonic() + settings.PDF_SLOT_WAIT
+    while (handle := _take_slot()) is None:
+        if time.monotonic() >= deadline:
+            raise ConversionError(BUSY)
+        time.sleep(0.2)
+    try:
+        yield
+    finally:
+        handle.close()  # releases the lock
+
+
+def convert_to_pdf(data: bytes, *, extension="docx", timeout=None) -> bytes:
     """The PDF of a .docx (or .xlsx) given as bytes."""
     soffice = soffice_binary()
     if soffice is None:
         raise ConversionError("服务器未安装 LibreOffice，暂不能生成 PDF。")
-    with tempfile.TemporaryDirectory(prefix="yuqing-pdf-") as tmp:
+    timeout = timeout or settings.PDF_TIMEOUT
+    with conversion_slot(), tempfile.TemporaryDirectory(prefix="yuqing-pdf-") as tmp:
         source = Path(tmp) / f"document.{extension}"
         source.write_bytes(data)
         profile = (Path(tmp) / "lo-profile").as_uri()

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import daily
+from . import daily, versions
 
 
 @shared_task(name="reporting.tasks.compile_due_daily_reports", ignore_result=True)
@@ -13,3 +13,9 @@ def compile_periodic_reports():
     from . import periodic
 
     periodic.compile_due_periodic()
+
+
+@shared_task(name="reporting.tasks.remove_orphan_report_files", ignore_result=True)
+def remove_orphan_report_files():
+    # A document written by a transaction that then rolled back or was killed (issue 11 §5).
+    versions.remove_orphan_files()

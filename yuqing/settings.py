@@ -171,8 +171,9 @@ else:
 WEB_TIMEOUT = int(os.environ.get("WEB_TIMEOUT", "120"))
 PDF_TIMEOUT = int(os.environ.get("PDF_TIMEOUT", "90"))
 PDF_MAX_CONCURRENT = int(os.environ.get("PDF_MAX_CONCURRENT", "1"))
-if PDF_TIMEOUT >= WEB_TIMEOUT:
-    raise RuntimeError("PDF_TIMEOUT must be below WEB_TIMEOUT (the web worker's timeout)")
+PDF_SLOT_WAIT = int(os.environ.get("PDF_SLOT_WAIT", "10"))  # seconds a request waits for a free slot
+if PDF_TIMEOUT + PDF_SLOT_WAIT >= WEB_TIMEOUT:
+    raise RuntimeError("PDF_TIMEOUT + PDF_SLOT_WAIT must be below WEB_TIMEOUT (the web worker's timeout)")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "yuqing@localhost")
@@ -220,6 +221,11 @@ CELERY_BEAT_SCHEDULE = {
     "periodic-reports-when-due": {
         "task": "reporting.tasks.compile_periodic_reports",
         "schedule": crontab(minute="*/15"),
+    },
+    # A report document whose transaction rolled back or whose job was killed is deleted (issue 11 §5).
+    "orphan-report-files-hourly": {
+        "task": "reporting.tasks.remove_orphan_report_files",
+        "schedule": crontab(minute=7),
     },
 }
 
