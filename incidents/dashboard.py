@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, Value, When
 from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +19,7 @@ from .access import access_for
 from .errors import DomainError
 from .forms import ReplyDecisionForm, SignoffForm, add_domain_errors
 from .http import client_ip
-from .models import Approver, Grade, GradeSetting
+from .models import Approver, Feedback, Grade, GradeSetting, Ticket, TicketRole
 from .selectors import visible_incidents, visible_reply_drafts
 from .workflow import INCIDENT_OPEN_STATES, IncidentStatus, ReplyDraftState
 
@@ -72,28 +72,67 @@ def dashboard(request):
     return render(request, "dashboard/dashboard.html", context)
 
 
+def _close_approvers():
+    """{grade: who closes it} for every grade (services._close_approver's rule, in one query)."""
+    configured = dict(GradeSetting.objects.values_list("grade", "close_approver"))
+    default = {Grade.I: Approver.COUNTY, Grade.II: Approver.COUNTY}
+    return {g: configured.get(g) or default.get(g, Approver.OFFICE) for g in Grade.values}
+
+
 def _signoff_queue(user):
-    """Close-outs this user may sign: a leader those configured for a leader, the office the rest."""
+    """Close-outs this user may sign (services.close_incident's rule, 000 四.3): the office those of its grades,
+    a leader those of the leaders' grades whose lead unit they oversee, a county-level leader those of the county's
+    grades. The close-outs this user sent back with a 批示 come first, marked (`mine`): they asked for the rework."""
     access = access_for(user)
-    leader_grades = set(GradeSetting.objects.filter(close_approver=Approver.LEADER).values_list("grade", flat=True))
-    qs = visible_incidents(user).filter(status=IncidentStatus.UNDER_REVIEW).select_related("subject_unit")
-    if access.is_leader and not access.is_office:
-        qs = qs.filter(grade__in=leader_grades)
-    elif access.is_office and not access.is_leader:
-        qs = qs.exclude(grade__in=leader_grades)
-    return qs.order_by("reported_at", "id")
+    grades = {}
+    for grade, approver in _close_approvers().items():
+        grades.setdefault(approver, []).append(grade)
+    may = Q(pk__in=[])
+    if access.is_office:
+        may |= Q(grade__in=grades.get(Approver.OFFICE, []))
+    if access.leader_unit_ids:
+        lead = Ticket.objects.filter(incident=OuterRef("pk"), role=TicketRole.LEAD, unit_id__in=access.leader_unit_ids)
+        may |= Q(Exists(lead), grade__in=grades.get(Approver.LEADER, []))
+    if access.oversees_all:
+        may |= Q(grade__in=grades.get(Approver.COUNTY, []))
+    mine = Case(When(sent_back_by_id=user.pk, then=Value(True)), default=Value(False), output_field=BooleanField())
+    return (
+        visible_incidents(user).filter(may, status=IncidentStatus.UNDER_REVIEW)
+        .select_related("subject_unit").annotate(mine=mine).order_by("-mine", "reported_at", "id")
+    )  # fmt: skip
+
+
+def _attach_reports(incidents):
+    """The report each close-out asks to approve: the lead unit's latest 核实调查报告, in one query."""
+    latest = {}
+    reports = (
+        Feedback.objects.filter(
+            kind=Feedback.Kind.REPORT, ticket__role=TicketRole.LEAD, ticket__incident__in=[i.pk for i in incidents]
+        )
+        .select_related("submitted_by", "ticket__unit")
+        .order_by("submitted_at", "id")
+    )
+    for report in reports:
+        latest[report.ticket.incident_id] = report
+    for incident in incidents:
+        incident.report = latest.get(incident.pk)
 
 
 def _reply_draft_queue(user):
     """Pending reply drafts this user may approve (reply_services.approve_reply's rule): a leader those of the
-    units they oversee at the grades a leader approves; the office and county leaders those of the office's grades."""
+    units they oversee at the grades a leader approves; the office and county leaders those of the office's grades;
+    county leaders those of the grades reserved for the county."""
     access = access_for(user)
-    office_grades = reply_services.office_approved_grades()
+    grades = {}
+    for grade, approver in reply_services.reply_approvers().items():
+        grades.setdefault(approver, []).append(grade)
     may = Q(pk__in=[])
     if access.leader_unit_ids:
-        may |= Q(ticket__unit_id__in=access.leader_unit_ids) & ~Q(incident__grade__in=office_grades)
+        may |= Q(ticket__unit_id__in=access.leader_unit_ids, incident__grade__in=grades.get(Approver.LEADER, []))
     if access.is_office or access.oversees_all:
-        may |= Q(incident__grade__in=office_grades)
+        may |= Q(incident__grade__in=grades.get(Approver.OFFICE, []))
+    if access.oversees_all:
+        may |= Q(incident__grade__in=grades.get(Approver.COUNTY, []))
     return (
         visible_reply_drafts(user)
         .filter(may, state=ReplyDraftState.PENDING, incident__status__in=INCIDENT_OPEN_STATES)
@@ -150,6 +189,7 @@ def signoff(request):
                 form.add_error(None, exc.message)
         forms = {incident.pk: form}
     queue = list(_signoff_queue(request.user)[:50])
+    _attach_reports(queue)
     for incident in queue:
         incident.form = forms.get(incident.pk) or SignoffForm(prefix=f"s{incident.pk}")
     drafts = list(_reply_draft_queue(request.user)[:50])

@@ -11,20 +11,21 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from monitoring.models import Deadline, DeadlineKind
+from monitoring.models import Deadline, DeadlineKind, ExtensionRequest
 from monitoring.policy_text import duration_words
 from monitoring.selectors import OPEN, attach_countdowns, open_deadlines_prefetch, preview_dispatch, with_countdowns
 
 from .access import access_for
 from .grading import suggest_grade
 from .models import Grade, Incident, TicketRole, Unit
-from .selectors import visible_incidents
+from .selectors import visible_incidents, visible_tickets
 
 QUEUES = {
     "new": "新报送（24小时内）",
     "grade": "待研判",
     "claim": "待认领",
     "overdue": "已逾期",
+    "extension": "延期待批",
 }
 SORTS = {"due": "到期时间", "-due": "到期时间（倒序）", "-reported": "报送时间（新→旧）", "reported": "报送时间（旧→新）"}
 
@@ -38,7 +39,8 @@ def _office(request):
 def desk(request):
     _office(request)
     queue = request.GET.get("queue") if request.GET.get("queue") in QUEUES else "grade"
-    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else ("due" if queue in ("claim", "overdue") else "-reported")
+    by_due = queue in ("claim", "overdue", "extension")
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else ("due" if by_due else "-reported")
     grade = request.GET.get("grade") or ""
     now = timezone.now()
     if queue in ("new", "grade"):
@@ -49,6 +51,12 @@ def desk(request):
             qs = qs.filter(status__in=("reported", "reopened"))
         order = {"reported": ("reported_at", "id"), "-reported": ("-reported_at", "-id")}.get(sort, ("-reported_at", "-id"))
         rows_kind = "incidents"
+    elif queue == "extension":
+        qs = _pending_extensions(request.user).select_related(
+            "ticket__incident", "ticket__unit", "deadline", "requested_by"
+        )
+        order = {"due": ("deadline__due_at", "id"), "-due": ("-deadline__due_at", "-id")}.get(sort, ("requested_at", "id"))
+        rows_kind = "extensions"
     else:
         qs = Deadline.objects.filter(OPEN).select_related("incident", "unit", "ticket")
         if queue == "claim":
@@ -58,17 +66,19 @@ def desk(request):
         order = ("-due_at", "-id") if sort == "-due" else ("due_at", "id")
         rows_kind = "deadlines"
     if grade:
-        qs = qs.filter(**({"grade": grade} if rows_kind == "incidents" else {"incident__grade": grade}))
+        field = {"incidents": "grade", "extensions": "ticket__incident__grade"}.get(rows_kind, "incident__grade")
+        qs = qs.filter(**{field: grade})
     page = Paginator(qs.order_by(*order), 25).get_page(request.GET.get("page"))
     if rows_kind == "incidents":
         attach_countdowns(page.object_list, now=now)
-    else:
+    elif rows_kind == "deadlines":
         with_countdowns(page.object_list, now)
     counts = {
         "new": Incident.objects.filter(reported_at__gte=now - timedelta(hours=24)).count(),
         "grade": Incident.objects.filter(status__in=("reported", "reopened")).count(),
         "claim": Deadline.objects.filter(OPEN, kind=DeadlineKind.CLAIM, ticket__claimed_at__isnull=True).count(),
         "overdue": Deadline.objects.filter(OPEN, state=Deadline.State.BREACHED).count(),
+        "extension": _pending_extensions(request.user).count(),
     }
     context = {
         "queue": queue, "queues": QUEUES, "counts": counts, "page": page, "rows_kind": rows_kind,
@@ -76,6 +86,11 @@ def desk(request):
         "filters": {"queue": queue, "sort": sort, "grade": grade},
     }  # fmt: skip
     return render(request, "desk/desk.html", context)
+
+
+def _pending_extensions(user):
+    """延期申请 awaiting the office's decision (002 第八条: 书面申请 to the office), on tickets the user may see."""
+    return ExtensionRequest.objects.filter(state=ExtensionRequest.State.PENDING, ticket__in=visible_tickets(user))
 
 
 def _int(value):

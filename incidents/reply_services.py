@@ -34,10 +34,10 @@ def reply_approver(grade):
     return configured or _default_reply_approver(grade)
 
 
-def office_approved_grades():
-    """The grades whose replies the office approves (会商审定); every other grade's, the unit's leaders."""
+def reply_approvers():
+    """{grade: approver} for every grade, in one query (the sign-off queue filters by it)."""
     configured = dict(GradeSetting.objects.values_list("grade", "reply_approver"))
-    return {g for g in Grade.values if configured.get(g, _default_reply_approver(g)) == Approver.OFFICE}
+    return {g: configured.get(g) or _default_reply_approver(g) for g in Grade.values}
 
 
 def _approval_kinds(actor, draft, approver):
@@ -45,6 +45,9 @@ def _approval_kinds(actor, draft, approver):
     if approver == Approver.OFFICE:
         # 会商审定: the office, or a county-level leader (who oversees every unit).
         return ({OFFICE} if access.is_office else set()) | ({LEADER} if access.oversees_all else set())
+    if approver == Approver.COUNTY:
+        # 县领导审定: a county-level leader only; the drafting unit's own leader does not replace them.
+        return {LEADER} if access.oversees_all else set()
     # The unit's principal leader: a leader whose units include the drafting unit (county leaders oversee all).
     return {LEADER} if draft.ticket.unit_id in access.leader_unit_ids else set()
 
@@ -55,6 +58,8 @@ def _require_approver(actor, draft, incident, action):
     if not kinds:
         if approver == Approver.OFFICE:
             raise NotPermitted(f"「{incident.get_grade_display()}」舆情的回应须由办公室会商审定或县领导审定。")
+        if approver == Approver.COUNTY:
+            raise NotPermitted(f"「{incident.get_grade_display()}」舆情的回应须由县领导审定（002 第九条）。")
         raise NotPermitted(f"该回应稿须由{draft.ticket.unit.name}的领导审定。")
     return _require(REPLY_DRAFT, action, kinds)
 
@@ -115,11 +120,17 @@ def draft_reply(actor, ticket, *, kind, channel, content, url="", ip=None) -> Re
         ip=ip, incident=incident, ticket=ticket,
     )  # fmt: skip
     from monitoring.notifications import notify
-    from monitoring.recipients import duty_officers, leaders
+    from monitoring.recipients import county_leaders, duty_officers, leaders
     from monitoring.scheduling import on_reply_redrafted
 
     on_reply_redrafted(ticket, now)
-    approvers = duty_officers() if reply_approver(incident.grade) == Approver.OFFICE else leaders(ticket.unit)
+    approver = reply_approver(incident.grade)
+    if approver == Approver.OFFICE:
+        approvers = duty_officers()
+    elif approver == Approver.COUNTY:
+        approvers = county_leaders()
+    else:
+        approvers = leaders(ticket.unit)
     notify(
         approvers, title=f"回应稿待审定：{incident.title}",
         body=f"{ticket.unit.name}拟写了「{draft.get_kind_display()}」回应稿，请审定。", link=reverse("signoff"),
@@ -189,8 +200,10 @@ def send_back_reply(actor, draft, *, instruction, due_at=None, ip=None) -> Reply
         reason=instruction, ip=ip, incident=incident, ticket=ticket,
     )  # fmt: skip
     limit = f"请于 {timezone.localtime(due_at):%Y-%m-%d %H:%M} 前修改后重新报审。" if due_at else "请修改后重新报审。"
+    # An SMS carries only the title: the limit and the 批示 come before the incident's title, which may be cut.
     notify(
-        liaisons(ticket.unit), title=f"回应稿被退回修改：{incident.title}", body=f"批示：{instruction}。{limit}",
-        link=reverse("ticket_detail", args=[ticket.pk]), incident=incident, ticket=ticket,
+        liaisons(ticket.unit), title=f"回应稿被退回修改：{limit}批示：{instruction}｜{incident.title}",
+        body=f"批示：{instruction}。{limit}", link=reverse("ticket_detail", args=[ticket.pk]), incident=incident,
+        ticket=ticket, channels=draft.instruction_deadline.rule.get("channels", "inbox") if due_at else "inbox",
     )  # fmt: skip
     return draft

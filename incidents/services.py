@@ -7,7 +7,7 @@ unless all pass."""
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import audit, workflow
+from . import audit, notices, workflow
 from .access import access_for
 from .errors import Conflict, IllegalTransition, InvalidInput, NotFound, NotPermitted
 from .models import (
@@ -206,6 +206,7 @@ def dispatch_incident(actor, incident, *, assignments, due_at=None, instructions
     from monitoring.scheduling import on_tickets_dispatched
 
     on_tickets_dispatched(incident, tickets, actor=actor, ip=ip)
+    notices.tickets_dispatched(incident, tickets)
     return tickets
 
 
@@ -255,17 +256,13 @@ def merge_incident(actor, incident, *, into, reason="", ip=None) -> Incident:
 
 @transaction.atomic
 def close_incident(actor, incident, *, opinion="", ip=None) -> Incident:
-    """审核销号 (000 四.3). The office signs off 一般/较大; the grades configured for a leader
-    (by default 重大/特别重大) need a leader. Every open ticket must have reported back."""
+    """审核销号 (000 四.3: 销号管理). Who signs follows the grade (GradeSetting.close_approver): the office
+    (by default 一般/较大), a leader of the lead unit, or a county-level leader (by default 重大/特别重大: a unit
+    leader may not close those). Every open ticket must have reported back."""
     incident = _locked_incident(actor, incident)
     _require(INCIDENT, "close", _incident_kinds(actor, incident))
     INCIDENT.transition("close", incident.status)
-    approver = _close_approver(incident)
-    kinds = _incident_kinds(actor, incident)
-    if approver == Approver.LEADER and LEADER not in kinds:
-        raise NotPermitted(f"「{incident.get_grade_display()}」舆情须由领导审核销号。")
-    if approver == Approver.OFFICE and OFFICE not in kinds:
-        raise NotPermitted("该舆情由办公室审核销号。")
+    _require_close_authority(actor, incident)
     open_tickets = list(incident.tickets.select_related("unit", "incident").filter(status__in=workflow.TICKET_OPEN_STATES))
     pending = [t.unit.name for t in open_tickets if not TICKET.allows("close", t.status)]
     if pending:
@@ -289,6 +286,11 @@ def send_back_incident(actor, incident, *, reason, due_at=None, ip=None) -> Inci
     incident = _locked_incident(actor, incident)
     _require(INCIDENT, "send_back", _incident_kinds(actor, incident))
     INCIDENT.transition("send_back", incident.status)
+    access = access_for(actor)
+    if _close_approver(incident) == Approver.COUNTY and not (access.is_office or access.oversees_all):
+        # A grade the county closes is the county's to send back too; the office, which supervises 销号
+        # (000 四.3), may return any report for rework, a unit's own leader not this one.
+        _require_close_authority(actor, incident, "退回重办")
     reason = _require_reason(reason, "退回意见")
     if due_at is not None and due_at <= timezone.now():
         raise InvalidInput("批示办理时限须晚于现在。", {"due_at": ["批示办理时限须晚于现在。"]})
@@ -297,11 +299,19 @@ def send_back_incident(actor, incident, *, reason, due_at=None, ip=None) -> Inci
         if ticket.role == TicketRole.LEAD:
             _move_ticket(actor, ticket, "reopen_ticket", reason=reason, ip=ip, after_extra={"due_at": due_at})
             lead = ticket
-    _move_incident(actor, incident, "send_back", reason=reason, ip=ip, after_extra={"due_at": due_at})
-    if lead is not None and due_at is not None:
-        from monitoring.scheduling import on_instruction
+    # The resubmission goes first to whoever sent it back (dashboard._signoff_queue).
+    incident.sent_back_by = actor
+    _move_incident(
+        actor, incident, "send_back", reason=reason, ip=ip,
+        after_extra={"due_at": due_at, "sent_back_by": actor.get_full_name() or actor.get_username()},
+    )  # fmt: skip
+    if lead is not None:
+        instruction = None
+        if due_at is not None:
+            from monitoring.scheduling import on_instruction
 
-        on_instruction(lead, due_at)
+            instruction = on_instruction(lead, due_at)
+        notices.incident_sent_back(incident, lead, reason, instruction)
     return incident
 
 
@@ -330,10 +340,28 @@ def _incident_kinds(actor, incident):
 
 
 def _close_approver(incident):
+    """Who closes at this grade: GradeSetting.close_approver (admin-configurable); without a row, the county
+    for 重大/特别重大 (their 销号 is the county leadership's, not the unit's own leader's), the office below."""
     setting = GradeSetting.objects.filter(grade=incident.grade).first()
     if setting is not None:
         return setting.close_approver
-    return Approver.LEADER if incident.grade in (Grade.I, Grade.II) else Approver.OFFICE
+    return Approver.COUNTY if incident.grade in (Grade.I, Grade.II) else Approver.OFFICE
+
+
+def _require_close_authority(actor, incident, what="审核销号"):
+    """The approver the grade names (000 四.3 销号管理): the office; a leader whose units include the lead unit;
+    or a county-level leader (Access.oversees_all), whom a unit's own leader does not replace."""
+    approver = _close_approver(incident)
+    access = access_for(actor)
+    grade = incident.get_grade_display()
+    if approver == Approver.COUNTY and not access.oversees_all:
+        unit_leader = f"，单位领导不能{what}" if access.is_leader else ""
+        raise NotPermitted(f"「{grade}」舆情须由县领导{what}（000 四.3 销号管理）{unit_leader}。")
+    if approver == Approver.LEADER and LEADER not in _incident_kinds(actor, incident):
+        raise NotPermitted(f"「{grade}」舆情须由主办单位的领导{what}。")
+    if approver == Approver.OFFICE and not access.is_office:
+        raise NotPermitted(f"「{grade}」舆情由办公室{what}。")
+    return approver
 
 
 # --- Tickets --------------------------------------------------------------------------------------
@@ -379,6 +407,7 @@ def assign_ticket(actor, ticket, *, assignee, reason="", ip=None) -> Ticket:
     from monitoring.scheduling import on_ticket_claimed
 
     on_ticket_claimed(ticket, actor=actor, ip=ip)
+    notices.ticket_assigned(ticket, assignee)
     return ticket
 
 
@@ -406,6 +435,7 @@ def return_ticket(actor, ticket, *, reason, ip=None) -> Ticket:
     from monitoring.scheduling import on_ticket_ended
 
     on_ticket_ended(ticket)
+    notices.ticket_returned(ticket, reason)
     return ticket
 
 

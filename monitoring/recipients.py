@@ -52,6 +52,17 @@ def office_leaders():
     return list(found.values())
 
 
+def county_leaders():
+    """县领导: leaders of a top unit (the county), who oversee every unit (incidents.access: oversees_all). They
+    approve what the grade reserves for the county (GradeSetting: Approver.COUNTY)."""
+    return list(
+        User.objects.filter(
+            is_active=True, memberships__role=Role.LEADER, memberships__is_active=True,
+            memberships__unit__parent__isnull=True, memberships__unit__is_active=True,
+        ).distinct()  # fmt: skip
+    )
+
+
 def phone_of(user):
     return (
         Membership.objects.filter(user=user, is_active=True).exclude(phone="").values_list("phone", flat=True).first()

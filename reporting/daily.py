@@ -226,6 +226,23 @@ def compile_daily_content(period_start, period_end):
     })
 
 
+def sms_text(report):
+    """The issued 日报 as the SMS to the distribution list (004 三(二): "以手机短信形式报送"): its title, period and
+    counts, from the compiled figures (the office edits the text, never the figures); the link is added at
+    delivery. Short labels and the counts first, so it reads on a phone."""
+    figures = report.content.get("figures", {})
+    by_grade = figures.get("by_grade", {})
+    grades = "、".join(f"{grade_label(g).split(' ')[-1]}{by_grade.get(g or 'none', 0)}" for g in [*GRADE_ORDER, ""])
+    overdue = figures.get("overdue_by_unit", [])
+    text = (
+        f"【{report.get_kind_display()}】{report.title}：{_local(report.period_start)}至{_local(report.period_end)}"
+        f"收集舆情{figures.get('total', 0)}条（{grades}），未办结{sum(figures.get('open_incidents', {}).values())}条"
+    )
+    if overdue:
+        text += f"，逾期未办结{sum(o['items'] for o in overdue)}条（{len(overdue)}个单位）"
+    return text + "。"
+
+
 # --- generating ----------------------------------------------------------------------------------
 
 

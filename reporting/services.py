@@ -18,7 +18,7 @@ from monitoring.notifications import notify
 from monitoring.scheduling import create_deadline
 from monitoring.workcalendar import WorkCalendar
 
-from . import documents, risk, special, submissions, supervision
+from . import daily, documents, risk, special, submissions, supervision
 from .models import DailySubmission, Report, ReportSettings, RiskTopic
 from .versions import save_version
 
@@ -98,7 +98,8 @@ def _issue_recipients(report):
 @transaction.atomic
 def issue_report(actor, report, *, ip=None):
     """签发: the report becomes final, who and when are recorded, and its recipients are told (the
-    distribution list for the 日报 and periodic reports; the leaders chosen at creation for a 专报)."""
+    distribution list for the 日报 and periodic reports; the leaders chosen at creation for a 专报); the 日报
+    also by SMS (004 三(二))."""
     _require_office(actor, "签发报告")
     report = _locked_report(report)
     if report.status == Report.Status.ISSUED:
@@ -109,7 +110,14 @@ def issue_report(actor, report, *, ip=None):
     report.status, report.issued_by, report.issued_at = Report.Status.ISSUED, actor, timezone.now()
     report.save(update_fields=["status", "issued_by", "issued_at"])
     report.recipients.set(people)
-    _notify_issued(report, people)
+    if report.kind == Report.Kind.DAILY:
+        # 004 三(二): the 日报 goes to the leaders "以手机短信形式", besides the inbox; the SMS is the title and link.
+        notify(
+            people, title=daily.sms_text(report), link=report_link(report), channels="inbox,sms",
+            body="\n".join(s.get("text", "") for s in report.content.get("sections", [])[:1]),
+        )  # fmt: skip
+    else:
+        _notify_issued(report, people)
     audit.record(
         actor, "report_issued", report, before={"status": Report.Status.DRAFT},
         after={"status": report.status, "recipients": [p.pk for p in people]}, ip=ip, incident=report.incident,

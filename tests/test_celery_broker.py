@@ -1,6 +1,7 @@
 """The beat-triggered task travels through the configured broker (Redis in CI, a SQLite file through kombu's
 SQLAlchemy transport on the embedded default) to a real worker, which runs the timed checks against the
-database. A task queued while no worker runs waits in the broker: a restarted worker picks it up."""
+database. A task queued while no worker runs waits in the broker: a restarted worker picks it up. Delivered
+messages, which the SQLAlchemy transport keeps, are pruned."""
 
 import os
 import sqlite3
@@ -15,11 +16,13 @@ import time_machine
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.utils import timezone
+from kombu import Connection
 
 from incidents import services
 from incidents.models import TicketRole
 from monitoring.models import DeadlineStep
 from monitoring.tasks import run_timed_checks
+from yuqing.broker import prune_delivered_messages
 from yuqing.celery import app
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -69,3 +72,18 @@ def test_the_broker_url_from_the_environment_wins(tmp_path):
     broker_url, _ = _settings_in_a_fresh_process(tmp_path, CELERY_BROKER_URL="redis://127.0.0.1:6379/2")
     assert broker_url == "redis://127.0.0.1:6379/2"
     assert not (tmp_path / "broker.sqlite3").exists()
+
+
+def test_delivered_messages_are_pruned_from_the_embedded_broker_and_waiting_ones_kept(tmp_path):
+    broker_url = f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
+    with Connection(broker_url) as connection:
+        queue = connection.SimpleQueue("pruning")
+        for n in range(3):
+            queue.put({"n": n})
+        for _ in range(2):
+            queue.get(timeout=1).ack()
+        assert prune_delivered_messages(broker_url) == 2
+        assert queue.get(timeout=1).payload == {"n": 2}  # the one still waiting survives
+        queue.close()
+    assert prune_delivered_messages("redis://127.0.0.1:6379/2") == 0  # not a SQL broker: untouched
+    assert prune_delivered_messages(f"sqla+sqlite:///{tmp_path / 'never-used.sqlite3'}") == 0

@@ -259,6 +259,7 @@ def test_office_edits_sections_then_issues_to_the_distribution_list(org, tuesday
 
 
 def test_edit_and_issue_refuse_bad_input_and_change_nothing(org, tuesday):
+    notices = Notification.objects.count()  # those of the day's dispatches
     with time_machine.travel(at(TUE, 17, 0), tick=False):
         report = compile_due_daily_reports()
         with pytest.raises(NotPermitted):
@@ -270,7 +271,7 @@ def test_edit_and_issue_refuse_bad_input_and_change_nothing(org, tuesday):
         with pytest.raises(InvalidInput, match="报送领导名单"):
             services.issue_report(org.duty, report)  # empty distribution list
     report.refresh_from_db()
-    assert report.status == "draft" and report.versions.count() == 1 and not Notification.objects.exists()
+    assert report.status == "draft" and report.versions.count() == 1 and Notification.objects.count() == notices
 
 
 def test_daily_submissions_appear_in_the_roll_up(org, tuesday):

@@ -105,11 +105,12 @@ def test_a_met_deadline_does_not_fire(org, dispatched_at_ten):
 
 
 def test_run_timed_checks_command_dry_run_changes_nothing(org, dispatched_at_ten):
+    notices = Notification.objects.count()  # the dispatch notices
     out = StringIO()
     call_command("run_timed_checks", "--at", "2026-11-23T12:00:00+08:00", "--dry-run", stdout=out)
     text = out.getvalue()
     assert "将触发" in text and "breach" in text and "认领时限" in text
-    assert not fired_steps().exists() and not Notification.objects.exists()
+    assert not fired_steps().exists() and Notification.objects.count() == notices
     out = StringIO()
     call_command("run_timed_checks", "--at", "2026-11-23T12:00:00+08:00", stdout=out)
     assert "已触发" in out.getvalue()

@@ -82,7 +82,7 @@ def test_incident_walk_from_report_to_close_out(client, org, grade, closer):
         login(client, "duty")
         response = client.post(reverse("incident_action", args=[incident.pk, "close"]), {"close-reason": "同意"})
         assert response.status_code == 400
-        assert "须由领导审核销号" in response.content.decode()
+        assert "须由县领导审核销号" in response.content.decode()
         incident.refresh_from_db()
         assert incident.status == "under_review"
 

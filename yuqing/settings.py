@@ -228,6 +228,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=7),
     },
 }
+if CELERY_BROKER_URL.startswith("sqla+"):
+    # The SQLAlchemy broker keeps every delivered message; beat has them removed (yuqing/broker.py).
+    CELERY_BEAT_SCHEDULE["embedded-broker-pruned-hourly"] = {
+        "task": "yuqing.prune_embedded_broker",
+        "schedule": crontab(minute=37),
+    }
 
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
