@@ -36,13 +36,18 @@ from .serializers import (
     FeedbackSerializer,
     GradeSerializer,
     GrantSerializer,
+    HistoricalSerializer,
     IncidentCreateSerializer,
     IncidentDetailSerializer,
     IncidentSerializer,
+    LeaderReportCreateSerializer,
+    LeaderReportSerializer,
     MergeSerializer,
     ReasonSerializer,
+    ReplyCreateSerializer,
     ReplyDraftCreateSerializer,
     ReplyDraftSerializer,
+    ReplySerializer,
     SendBackSerializer,
     TicketSerializer,
     TokenRequestSerializer,
@@ -193,8 +198,68 @@ class IncidentViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
     def grade(self, request, pk):
         self._visible(pk)
         data = self.input(GradeSerializer)
-        services.grade_incident(request.user, int(pk), grade=data["grade"], reason=data["reason"], ip=self.ip)
+        services.grade_incident(
+            request.user, int(pk), grade=data["grade"], reason=data["reason"], is_historical=data["is_historical"],
+            ip=self.ip,
+        )  # fmt: skip
         return Response(IncidentSerializer(self._visible(pk)).data)
+
+    @_incident_action(HistoricalSerializer, "认定或取消历史遗留问题（办公室；重算在办时限并通知责任单位，002 第八条）")
+    @action(detail=True, methods=["post"])
+    def historical(self, request, pk):
+        self._visible(pk)
+        data = self.input(HistoricalSerializer)
+        services.set_historical(
+            request.user, int(pk), is_historical=data["is_historical"], reason=data["reason"], ip=self.ip
+        )
+        return Response(IncidentSerializer(self._visible(pk)).data)
+
+    @extend_schema(
+        methods=["GET"], summary="报告领导记录", filters=False,
+        responses={200: LeaderReportSerializer(many=True), **READ_ERRORS},
+    )  # fmt: skip
+    @extend_schema(
+        methods=["POST"], filters=False, request=LeaderReportCreateSerializer,
+        summary="登记报告领导（办公室或主办单位联络员；满足报告领导时限，002 第八条 2 小时、001 #4 第十三条 30 分钟）",
+        responses={201: LeaderReportSerializer, **ACTION_ERRORS},
+    )  # fmt: skip
+    @action(detail=True, methods=["get", "post"], url_path="leader-reports", url_name="leader-reports",
+            filter_backends=[])  # fmt: skip
+    def leader_reports(self, request, pk):
+        incident = self._visible(pk)
+        if request.method == "POST":
+            data = self.input(LeaderReportCreateSerializer)
+            report = services.record_leader_report(
+                request.user, incident.pk, channel=data["channel"], reported_to=data["reported_to"], note=data["note"],
+                reported_at=data["reported_at"], ip=self.ip,
+            )  # fmt: skip
+            return Response(LeaderReportSerializer(report).data, status=status.HTTP_201_CREATED)
+        reports = selectors.visible_leader_reports(request.user).filter(incident=incident).order_by("reported_at", "id")
+        page = self.paginate_queryset(reports)
+        return self.get_paginated_response(LeaderReportSerializer(page, many=True).data)
+
+    @extend_schema(
+        methods=["GET"], summary="已发布的回应", filters=False,
+        responses={200: ReplySerializer(many=True), **READ_ERRORS},
+    )  # fmt: skip
+    @extend_schema(
+        methods=["POST"], filters=False, request=ReplyCreateSerializer,
+        summary="登记办公室发布的回应（新闻通稿、新闻发布会、官方回应；满足回应时限）",
+        responses={201: ReplySerializer, **ACTION_ERRORS},
+    )  # fmt: skip
+    @action(detail=True, methods=["get", "post"], url_path="replies", url_name="replies", filter_backends=[])
+    def replies(self, request, pk):
+        incident = self._visible(pk)
+        if request.method == "POST":
+            data = self.input(ReplyCreateSerializer)
+            reply = services.publish_reply(
+                request.user, incident.pk, kind=data["kind"], channel=data["channel"], content=data["content"],
+                url=data["url"], published_at=data["published_at"], ip=self.ip,
+            )  # fmt: skip
+            return Response(ReplySerializer(reply).data, status=status.HTTP_201_CREATED)
+        replies = selectors.visible_replies(request.user).filter(incident=incident).order_by("published_at", "id")
+        page = self.paginate_queryset(replies)
+        return self.get_paginated_response(ReplySerializer(page, many=True).data)
 
     @_incident_action(DispatchSerializer, "转办（每个责任单位一张转办单，须有且只有一个主办）")
     @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch")
@@ -323,7 +388,10 @@ class TicketViewSet(
     def feedback(self, request, pk):
         self.get_object()
         data = self.input(FeedbackCreateSerializer)
-        feedback = services.submit_feedback(request.user, int(pk), kind=data["kind"], content=data["content"], ip=self.ip)
+        feedback = services.submit_feedback(
+            request.user, int(pk), kind=data["kind"], content=data["content"], promised_at=data["promised_at"],
+            ip=self.ip,
+        )  # fmt: skip
         return Response(FeedbackSerializer(feedback).data, status=status.HTTP_201_CREATED)
 
     @_ticket_action(AssignSerializer, "指定认领（办公室）")

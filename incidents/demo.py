@@ -107,6 +107,9 @@ SCENARIOS = [
 
 LEAD_OF = {"education": "education", "chengguan": "chengguan", "health": "health", "hedong": "housing",
            "qingshan": "chengguan", "housing": "housing", "police": "education"}  # fmt: skip
+# Whom the office reports to by grade (domain.md §4.6: 专报 recipients for 重大/特别重大, the unit's leaders otherwise).
+LEADERS_TOLD = {"I": "县委书记、县长、县委宣传部部长", "II": "县委书记、县长、县委宣传部部长",
+                "III": "涉事单位主要领导、分管领导", "IV": "涉事单位主要领导、分管领导"}  # fmt: skip
 LIAISON_OF = {"education": "edu", "health": "health", "housing": "housing", "chengguan": "chengguan", "police": "police"}
 
 
@@ -133,6 +136,11 @@ def seed_incidents(units, users):
             services.dismiss_incident(duty, incident, reason="属建设性意见，不立项处置，纳入舆情日报")
             continue
         services.grade_incident(duty, incident, grade=grade, reason="依据传播数据和涉及领域研判")
+        # The duty officer reports each graded incident to the leaders at once (002 第八条: within 2 hours;
+        # 001 #4 第十三条: 30 minutes for 特别重大), so the demo county starts without an avoidable 督办.
+        services.record_leader_report(
+            duty, incident, channel="phone", reported_to=LEADERS_TOLD[grade], note="电话报告舆情概况及处置建议。"
+        )
         if target == "graded":
             continue
         lead_unit = units[LEAD_OF[subject]]

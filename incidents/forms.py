@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
-from .models import Feedback, Grade, Incident, MediaLevel, Reply, Role, TicketRole, Unit
+from .models import Feedback, Grade, Incident, LeaderReport, MediaLevel, Reply, Role, TicketRole, Unit
 
 
 def add_domain_errors(form, exc, *, field_for=None, unmatched_to_form=True):
@@ -63,6 +63,49 @@ class ReportForm(forms.ModelForm):
 class GradeForm(forms.Form):
     grade = forms.ChoiceField(label="等级", choices=Grade.choices)
     reason = forms.CharField(label="研判理由", widget=forms.Textarea(attrs={"rows": 2}))
+    is_historical = forms.BooleanField(
+        label="历史遗留问题", required=False,
+        help_text="核实调查报告时限为认领后 15 个工作日（002 第八条）；转办时指定的时限优先",
+    )  # fmt: skip
+
+
+class HistoricalForm(forms.Form):
+    """The office sets or clears 历史遗留问题 after intake (002 第八条); the initial value is the current one."""
+
+    is_historical = forms.BooleanField(
+        label="历史遗留问题", required=False, help_text="勾选为认定，取消勾选为取消认定；在办时限将重新计算"
+    )
+    reason = forms.CharField(
+        label="理由", widget=forms.Textarea(attrs={"rows": 2}), error_messages={"required": "请填写理由。"}
+    )
+
+
+class LeaderReportForm(forms.Form):
+    """报告领导 (002 第八条: 2 小时内; 001 #4 第十三条: 特别重大 30 分钟快报), including by phone or on paper."""
+
+    channel = forms.ChoiceField(label="报告方式", choices=LeaderReport.Channel.choices,
+                                error_messages={"required": "请选择报告方式。"})  # fmt: skip
+    reported_to = forms.CharField(
+        label="报告对象", max_length=200, error_messages={"required": "请填写报告对象。"},
+        help_text="如 县委书记、县长、宣传部部长，或主办单位主要领导、分管领导",
+    )  # fmt: skip
+    reported_at = forms.DateTimeField(label="报告时间", required=False, widget=DateTimeInput(), help_text="留空为现在")
+    note = forms.CharField(label="内容摘要", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class OfficeReplyForm(forms.Form):
+    """The office's own publication (新闻通稿 / 新闻发布会 / 官方回应; 000 三.1, 003 三(五), 004 四(二))."""
+
+    kind = forms.ChoiceField(label="回应类型", choices=Reply.Kind.choices, error_messages={"required": "请选择回应类型。"})
+    channel = forms.CharField(
+        label="发布渠道", max_length=100, error_messages={"required": "请填写发布渠道。"},
+        help_text="如 新闻通稿（政府门户网站）、新闻发布会、政务微博官方回应",
+    )  # fmt: skip
+    url = forms.CharField(label="发布链接（可选）", max_length=1000, required=False)
+    content = forms.CharField(
+        label="回应内容", widget=forms.Textarea(attrs={"rows": 4}), error_messages={"required": "请填写回应内容。"}
+    )
+    published_at = forms.DateTimeField(label="发布时间", required=False, widget=DateTimeInput(), help_text="留空为现在")
 
 
 class DispatchForm(forms.Form):
@@ -106,6 +149,10 @@ class MergeForm(forms.Form):
 class FeedbackForm(forms.Form):
     kind = forms.ChoiceField(label="类型", choices=Feedback.Kind.choices)
     content = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 4}))
+    promised_at = forms.DateTimeField(
+        label="承诺落实时间", required=False, widget=DateTimeInput(),
+        help_text="提交书面说明时必填（000 三.2：一时难以落实的，要形成书面材料及时反馈），届时须报送结果",
+    )  # fmt: skip
     attachment = forms.FileField(label="附件", required=False)
 
 

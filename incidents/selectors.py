@@ -6,7 +6,7 @@ from guardian.utils import get_user_obj_perms_model
 
 from . import audit
 from .access import access_for
-from .models import AuditEvent, Feedback, Incident, ReplyDraft, Ticket
+from .models import AuditEvent, Feedback, Incident, LeaderReport, Reply, ReplyDraft, Ticket
 
 
 def _cleared_for_confidential(user, incident="pk"):
@@ -36,6 +36,16 @@ def visible_tickets(user):
 def visible_reply_drafts(user):
     """Reply drafts are seen like their ticket: the unit, its leaders, the office (and confidential clearance)."""
     return ReplyDraft.objects.filter(ticket__in=visible_tickets(user))
+
+
+def visible_leader_reports(user):
+    """Reports to the leaders (报告领导) are seen by whoever sees their incident."""
+    return LeaderReport.objects.filter(incident__in=visible_incidents(user))
+
+
+def visible_replies(user):
+    """Published replies (回应) are seen by whoever sees their incident."""
+    return Reply.objects.filter(incident__in=visible_incidents(user))
 
 
 def visible_incidents(user):

@@ -14,6 +14,7 @@ from .models import (
     Feedback,
     Grade,
     Incident,
+    LeaderReport,
     MediaLevel,
     Reply,
     ReplyDraft,
@@ -136,6 +137,55 @@ class IncidentCreateSerializer(serializers.Serializer):
 class GradeSerializer(serializers.Serializer):
     grade = serializers.ChoiceField(choices=Grade.choices, help_text="Ⅰ特别重大 Ⅱ重大 Ⅲ较大 Ⅳ一般")
     reason = serializers.CharField(help_text="研判理由")
+    is_historical = serializers.BooleanField(
+        required=False, allow_null=True, default=None,
+        help_text="同时认定（true）或取消（false）历史遗留问题（002 第八条：核实调查报告 15 个工作日）；省略为不变",
+    )  # fmt: skip
+
+
+class HistoricalSerializer(serializers.Serializer):
+    is_historical = serializers.BooleanField(help_text="认定（true）或取消（false）历史遗留问题")
+    reason = serializers.CharField(help_text="理由")
+
+
+class LeaderReportSerializer(serializers.ModelSerializer):
+    channel_label = serializers.CharField(source="get_channel_display", read_only=True)
+
+    class Meta:
+        model = LeaderReport
+        fields = ["id", "incident", "channel", "channel_label", "reported_to", "note", "reported_at", "reported_by"]
+        read_only_fields = fields
+
+
+class LeaderReportCreateSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=LeaderReport.Channel.choices, help_text="系统报送 / 电话 / 短信 / 纸质快报")
+    reported_to = serializers.CharField(max_length=200, help_text="报告对象，如 县委书记、县长、宣传部部长")
+    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="内容摘要")
+    reported_at = BoundedDateTimeField(
+        required=False, allow_null=True, default=None, help_text="报告时间（默认现在；不能晚于现在、早于发现时间）"
+    )
+
+
+class ReplySerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    url = serializers.CharField(read_only=True, help_text="发布链接（未填写时为空字符串）")
+
+    class Meta:
+        model = Reply
+        fields = ["id", "incident", "kind", "kind_label", "channel", "url", "content", "published_at", "published_by"]
+        read_only_fields = fields
+
+
+class ReplyCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Reply.Kind.choices, help_text="初步回应 / 进展通报 / 处置结果 / 辟谣")
+    channel = serializers.CharField(max_length=100, help_text="发布渠道，如 新闻通稿（政府门户网站）、新闻发布会、政务微博")
+    url = serializers.CharField(
+        max_length=1000, required=False, allow_blank=True, default="", help_text="发布链接（http/https，可选）"
+    )
+    content = serializers.CharField(help_text="回应内容")
+    published_at = BoundedDateTimeField(
+        required=False, allow_null=True, default=None, help_text="发布时间（默认现在；不能晚于现在）"
+    )
 
 
 class AssignmentSerializer(serializers.Serializer):
@@ -191,13 +241,17 @@ class TicketSerializer(serializers.ModelSerializer):
 class FeedbackSerializer(serializers.ModelSerializer):
     class Meta:
         model = Feedback
-        fields = ["id", "ticket", "kind", "content", "submitted_by", "submitted_at"]
+        fields = ["id", "ticket", "kind", "content", "submitted_by", "submitted_at", "promised_at"]
         read_only_fields = fields
 
 
 class FeedbackCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Feedback.Kind.choices)
     content = serializers.CharField()
+    promised_at = BoundedDateTimeField(
+        required=False, allow_null=True, default=None,
+        help_text="承诺落实时间：书面说明（explanation）必填且须晚于现在（000 三.2），其他类型不填",
+    )  # fmt: skip
 
 
 class AssignSerializer(serializers.Serializer):

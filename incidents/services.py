@@ -4,8 +4,14 @@ applies the state transition and writes the audit event, all in one transaction.
 Order of checks: visibility (404), role (403), state (409), input (400). Nothing is written
 unless all pass."""
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
+
+from monitoring import recipients as monitoring_recipients
+from monitoring.notifications import notify
 
 from . import audit, notices, workflow
 from .access import access_for
@@ -123,8 +129,11 @@ def report_incident(actor, *, links=(), files=(), ip=None, external_id=None, **f
 
 
 @transaction.atomic
-def grade_incident(actor, incident, *, grade, reason, ip=None) -> Incident:
-    """研判定级 or regrade. Every change keeps who, when, why and the metrics it was based on (domain.md §4.5)."""
+def grade_incident(actor, incident, *, grade, reason, is_historical=None, ip=None) -> Incident:
+    """研判定级 or regrade. Every change keeps who, when, why and the metrics it was based on (domain.md §4.5).
+    `is_historical` (None: unchanged) sets or clears 历史遗留问题 at the same time (002 第八条: 15 instead of 5
+    working days for the report; domain.md §9.6: settable at triage, audited). A regrade form sent back with the
+    same grade and only the flag changed is that change alone (set_historical)."""
     incident = _locked_incident(actor, incident)
     action = "grade" if INCIDENT.allows("grade", incident.status) else "regrade"
     t = _require(INCIDENT, action, _office_kinds(actor))
@@ -132,24 +141,80 @@ def grade_incident(actor, incident, *, grade, reason, ip=None) -> Incident:
     if grade not in Grade.values:
         raise InvalidInput("等级无效。", {"grade": ["请选择有效的等级。"]})
     reason = _require_reason(reason, "研判理由")
+    flag_changes = is_historical is not None and bool(is_historical) != incident.is_historical
     if action == "regrade" and grade == incident.grade:
+        if flag_changes:
+            return _change_historical(actor, incident, bool(is_historical), reason, ip)
         raise InvalidInput("新等级与当前等级相同。", {"grade": ["新等级与当前等级相同。"]})
-    before = audit.snapshot(incident, INCIDENT_FIELDS)
+    fields = INCIDENT_FIELDS + (("is_historical",) if flag_changes else ())
+    before = audit.snapshot(incident, fields)
     incident.grade, incident.graded_by, incident.graded_at, incident.grade_reason = grade, actor, timezone.now(), reason
+    if flag_changes:
+        incident.is_historical = bool(is_historical)
     incident.status = t.target_from(incident.status)
     incident.save()
     metrics = audit.snapshot(incident, ("views", "comments", "reposts", "site_count", "media_level"))
-    audit.record(
-        actor, action, incident, before=before, after=audit.snapshot(incident, INCIDENT_FIELDS) | {"metrics": metrics},
-        reason=reason, ip=ip, incident=incident,
-    )  # fmt: skip
+    after = audit.snapshot(incident, fields) | {"metrics": metrics}
+    audit.record(actor, action, incident, before=before, after=after, reason=reason, ip=ip, incident=incident)
     from monitoring.scheduling import on_incident_graded, on_incident_regraded
 
     if action == "regrade":
-        on_incident_regraded(incident, actor=actor, ip=ip)
+        recomputed = on_incident_regraded(incident, actor=actor, ip=ip)
+        if flag_changes:
+            _tell_units_case_type(incident, recomputed, reason)
     else:
         on_incident_graded(incident, actor=actor, ip=ip)
     return incident
+
+
+@transaction.atomic
+def set_historical(actor, incident, *, is_historical, reason, ip=None) -> Incident:
+    """Set or clear 历史遗留问题 after intake (the office; domain.md §9.6: "settable at triage or claim and audited").
+    The flag gives the lead unit's 核实调查报告 15 instead of 5 working days from the claim (002 第八条 "对历史遗留
+    问题…原则上要在认领后15个工作日内"), so the open deadlines that depend on it are recomputed from their start
+    (a limit given at dispatch stays: it comes first, 000 三.2), and the units with open tickets are told."""
+    incident = _locked_incident(actor, incident)
+    if not access_for(actor).is_office:
+        raise NotPermitted("只有办公室可以调整历史遗留问题标记。")
+    if incident.status not in workflow.INCIDENT_OPEN_STATES:
+        raise IllegalTransition(f"当前状态为「{incident.get_status_display()}」，不能调整历史遗留问题标记。")
+    reason = _require_reason(reason)
+    if bool(is_historical) == incident.is_historical:
+        state = "已标记" if incident.is_historical else "未标记"
+        raise InvalidInput(f"该舆情{state}为历史遗留问题，无需调整。", {"is_historical": [f"该舆情{state}为历史遗留问题。"]})
+    return _change_historical(actor, incident, bool(is_historical), reason, ip)
+
+
+def _change_historical(actor, incident, is_historical, reason, ip):
+    before = {"is_historical": incident.is_historical}
+    incident.is_historical = is_historical
+    incident.save(update_fields=["is_historical", "updated_at"])
+    audit.record(
+        actor, "historical_changed", incident, before=before, after={"is_historical": is_historical}, reason=reason,
+        ip=ip, incident=incident,
+    )  # fmt: skip
+    from monitoring.scheduling import on_case_type_changed
+
+    recomputed = on_case_type_changed(incident, actor=actor, ip=ip)
+    _tell_units_case_type(incident, recomputed, reason)
+    return incident
+
+
+def _tell_units_case_type(incident, recomputed, reason):
+    """Each unit with an open ticket hears of the change: inbox, plus the channels of its recomputed deadlines'
+    policies (the report policy's SMS for the lead unit). An SMS carries the title only, so the new due time
+    comes first in it."""
+    label = "已认定为历史遗留问题" if incident.is_historical else "已取消历史遗留问题认定"
+    for ticket in incident.tickets.select_related("unit").filter(status__in=workflow.TICKET_OPEN_STATES):
+        mine = [d for d in recomputed if d.ticket_id == ticket.pk]
+        channels = ",".join(d.rule.get("channels", "") for d in mine) or "inbox"
+        limits = "，".join(f"{d.get_kind_display()}调整为{timezone.localtime(d.due_at):%m月%d日%H:%M}" for d in mine)
+        notify(
+            monitoring_recipients.liaisons(ticket.unit), title=f"{label}" + (f"，{limits}" if limits else "") +
+            f"：{incident.title}",
+            body=f"理由：{reason}。" + ("依据 002 第八条。" if limits else "本单位办理时限不变。"),
+            link=reverse("ticket_detail", args=[ticket.pk]), incident=incident, ticket=ticket, channels=channels,
+        )  # fmt: skip
 
 
 @transaction.atomic
@@ -443,10 +508,12 @@ FINAL_KIND = {TicketRole.LEAD: Feedback.Kind.REPORT, TicketRole.ASSIST: Feedback
 
 
 @transaction.atomic
-def submit_feedback(actor, ticket, *, kind, content, files=(), ip=None) -> Feedback:
+def submit_feedback(actor, ticket, *, kind, content, files=(), promised_at=None, ip=None) -> Feedback:
     """Progress (进展), written explanation when it cannot be done in time (书面说明, 000 三.2),
     or the final result: the lead unit's 核实调查报告 (002 第八条), an assisting unit's feedback.
-    The lead's report puts the incident under review."""
+    The lead's report puts the incident under review. A 书面说明 must say by when the matter will be done
+    (`promised_at`, in the future: "说明原因，给出时间表", domain.md §9.20); that date becomes a follow-up
+    deadline (monitoring.scheduling.on_explanation_filed)."""
     ticket = _locked_ticket(actor, ticket)
     final = kind in (Feedback.Kind.REPORT, Feedback.Kind.FEEDBACK)
     action = "submit_feedback" if final else "progress"
@@ -461,11 +528,21 @@ def submit_feedback(actor, ticket, *, kind, content, files=(), ip=None) -> Feedb
     if not content:
         raise InvalidInput("请填写反馈内容。", {"content": ["请填写反馈内容。"]})
     now = timezone.now()
-    feedback = Feedback.objects.create(ticket=ticket, kind=kind, content=content, submitted_by=actor, submitted_at=now)
+    if kind == Feedback.Kind.WRITTEN_EXPLANATION:
+        if promised_at is None:
+            raise InvalidInput("书面说明须填写承诺落实时间。", {"promised_at": ["书面说明须填写承诺落实时间（000 三.2）。"]})
+        if promised_at <= now:
+            raise InvalidInput("承诺落实时间须晚于现在。", {"promised_at": ["承诺落实时间须晚于现在。"]})
+    elif promised_at is not None:
+        raise InvalidInput("承诺落实时间仅用于书面说明。", {"promised_at": ["承诺落实时间仅用于书面说明。"]})
+    feedback = Feedback.objects.create(
+        ticket=ticket, kind=kind, content=content, submitted_by=actor, submitted_at=now, promised_at=promised_at
+    )
     for f in files:
         Attachment.objects.create(incident_id=ticket.incident_id, feedback=feedback, file=f, uploaded_by=actor)
     changes = {"feedback_at": now} if final else {}
-    _move_ticket(actor, ticket, action, ip=ip, after_extra={"kind": kind, "feedback_id": feedback.pk}, **changes)
+    after = {"kind": kind, "feedback_id": feedback.pk} | ({"promised_at": promised_at} if promised_at else {})
+    _move_ticket(actor, ticket, action, ip=ip, after_extra=after, **changes)
     if final and ticket.role == TicketRole.LEAD:
         incident = Incident.objects.select_for_update().get(pk=ticket.incident_id)
         _move_incident(actor, incident, "submit_for_review", ip=ip, after_extra={"report_id": feedback.pk})
@@ -496,6 +573,16 @@ def publish_reply(actor, incident, *, kind, channel, content, url="", published_
     incident = _locked_incident(actor, incident)
     if not access_for(actor).is_office:
         raise NotPermitted("单位的回应须拟写回应稿并经审定后发布；只有办公室可以直接登记已发布的回应。")
+    url = (url or "").strip()
+    if len((channel or "").strip()) > 100:
+        raise InvalidInput("发布渠道不能超过 100 个字。", {"channel": ["发布渠道不能超过 100 个字。"]})
+    if url:
+        try:
+            if len(url) > 1000:
+                raise ValidationError("too long")
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError:
+            raise InvalidInput("发布链接无效。", {"url": ["请填写有效的链接（以 http:// 或 https:// 开头）。"]}) from None
     return _publish_reply(
         actor, incident, kind=kind, channel=channel, content=content, url=url, published_at=published_at, ip=ip
     )
@@ -531,9 +618,16 @@ def _publish_reply(actor, incident, *, kind, channel, content, url="", published
     return reply
 
 
+def may_record_leader_report(actor, incident):
+    """Whether `actor` may record a report to the leaders on `incident` (the office, or the lead unit's liaison)."""
+    return bool(_lead_unit_kinds(actor, incident))
+
+
 @transaction.atomic
 def record_leader_report(actor, incident, *, channel, reported_to, note="", reported_at=None, ip=None):
-    """报告领导: by the system, phone, SMS or paper; fulfils the report-to-leaders deadline."""
+    """报告领导: by the system, phone, SMS or paper (domain.md §9.25); fulfils the report-to-leaders deadline
+    (002 第八条: within 2 hours; 重大敏感 via the office within 2 hours; 001 #4 第十三条: 30 minutes for a 快报).
+    A report made before the incident was seen cannot be: the time must lie between discovery and now."""
     from .models import LeaderReport
 
     incident = _locked_incident(actor, incident)
@@ -544,9 +638,14 @@ def record_leader_report(actor, incident, *, channel, reported_to, note="", repo
     reported_to = (reported_to or "").strip()
     if not reported_to:
         raise InvalidInput("请填写报告对象。", {"reported_to": ["请填写报告对象。"]})
+    if len(reported_to) > 200:
+        raise InvalidInput("报告对象不能超过 200 个字。", {"reported_to": ["报告对象不能超过 200 个字。"]})
+    note = (note or "").strip()
     reported_at = reported_at or timezone.now()
     if reported_at > timezone.now():
         raise InvalidInput("报告时间不能晚于现在。", {"reported_at": ["报告时间不能晚于现在。"]})
+    if reported_at < incident.first_seen_at:
+        raise InvalidInput("报告时间不能早于发现时间。", {"reported_at": ["报告时间不能早于舆情发现时间。"]})
     report = LeaderReport.objects.create(
         incident=incident, channel=channel, reported_to=reported_to, note=note, reported_at=reported_at, reported_by=actor
     )

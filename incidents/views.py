@@ -18,7 +18,10 @@ from .forms import (
     ExtensionRequestForm,
     FeedbackForm,
     GradeForm,
+    HistoricalForm,
+    LeaderReportForm,
     MergeForm,
+    OfficeReplyForm,
     OptionalReasonForm,
     ReasonForm,
     ReplyDraftForm,
@@ -30,10 +33,12 @@ from .grading import suggest_grade
 from .http import client_ip
 from django.utils import timezone
 from monitoring import services as monitoring_services
-from monitoring.selectors import attach_countdowns, open_deadlines_prefetch, with_countdowns
+from monitoring.models import DeadlineKind
+from monitoring.scheduling import REPLY_KINDS
+from monitoring.selectors import attach_countdowns, open_deadlines_prefetch, visible_deadlines, with_countdowns
 from monitoring.services import extension_window_end
 from .models import Attachment, Grade, Incident
-from .workflow import INCIDENT, LIAISON, TICKET, IncidentStatus, TicketStatus, ticket_is_handling
+from .workflow import INCIDENT, INCIDENT_OPEN_STATES, LIAISON, TICKET, IncidentStatus, TicketStatus, ticket_is_handling
 
 
 @login_required
@@ -94,6 +99,10 @@ INCIDENT_FORMS = {
     "close": OptionalReasonForm,
     "send_back": ReasonForm,
     "reopen": ReasonForm,
+    # Not state transitions: the deadlines of the incident as a whole that the office meets itself.
+    "leader_report": LeaderReportForm,
+    "reply": OfficeReplyForm,
+    "historical": HistoricalForm,
 }
 
 
@@ -109,6 +118,11 @@ def _incident_context(request, incident, bound=None):
         actions.append("grade")
     if "dispatch_more" in actions:
         actions.append("dispatch")
+    is_open = incident.status in INCIDENT_OPEN_STATES
+    if is_open and incident.grade and services.may_record_leader_report(request.user, incident):
+        actions.append("leader_report")
+    if is_open and access.is_office:
+        actions += ["reply", "historical"]
     forms = {name: cls(prefix=name) for name, cls in INCIDENT_FORMS.items() if name in actions}
     suggestion = None
     if "grade" in forms:
@@ -116,7 +130,11 @@ def _incident_context(request, incident, bound=None):
             views=incident.views, comments=incident.comments, site_count=incident.site_count,
             media_level=incident.media_level,
         )  # fmt: skip
-        forms["grade"] = GradeForm(prefix="grade", initial={"grade": incident.grade or suggestion.grade})
+        forms["grade"] = GradeForm(
+            prefix="grade", initial={"grade": incident.grade or suggestion.grade, "is_historical": incident.is_historical}
+        )
+    if "historical" in forms:
+        forms["historical"] = HistoricalForm(prefix="historical", initial={"is_historical": incident.is_historical})
     if "dispatch" in forms:
         lead, assists = suggested_units(incident)
         has_lead = any(t.role == "lead" and t.is_open for t in incident.visible_tickets)
@@ -125,7 +143,24 @@ def _incident_context(request, incident, bound=None):
         )
     if bound is not None:
         forms[bound.prefix] = bound
-    return {"incident": incident, "forms": forms, "access": access, "suggestion": suggestion}
+    return {
+        "incident": incident, "forms": forms, "access": access, "suggestion": suggestion,
+        **_incident_deadline_context(request.user, incident),
+    }  # fmt: skip
+
+
+def _incident_deadline_context(user, incident):
+    """What the office meets for the incident as a whole: the report-to-leaders and reply deadlines (as far as the
+    user sees them) next to the reports and replies that met them."""
+    deadlines = visible_deadlines(user).filter(incident=incident, ticket__isnull=True).exclude(state="cancelled")
+    return {
+        "leader_reports": list(
+            selectors.visible_leader_reports(user).filter(incident=incident).select_related("reported_by")
+        ),
+        "replies": list(selectors.visible_replies(user).filter(incident=incident).select_related("published_by")),
+        "leader_report_deadlines": with_countdowns(list(deadlines.filter(kind=DeadlineKind.LEADER_REPORT))),
+        "reply_deadlines": with_countdowns(list(deadlines.filter(kind__in=REPLY_KINDS))),
+    }
 
 
 def _get_incident(request, pk):
@@ -145,7 +180,9 @@ def _run_incident_action(request, incident, action, data):
     ip = client_ip(request)
     user = request.user
     if action == "grade":
-        return services.grade_incident(user, incident, grade=data["grade"], reason=data["reason"], ip=ip)
+        return services.grade_incident(
+            user, incident, grade=data["grade"], reason=data["reason"], is_historical=data.get("is_historical"), ip=ip
+        )
     if action == "dispatch":
         return services.dispatch_incident(
             user, incident, assignments=data["_form"].assignments(), due_at=data.get("due_at"),
@@ -161,6 +198,18 @@ def _run_incident_action(request, incident, action, data):
         return services.send_back_incident(user, incident, reason=data["reason"], ip=ip)
     if action == "reopen":
         return services.reopen_incident(user, incident, reason=data["reason"], ip=ip)
+    if action == "leader_report":
+        return services.record_leader_report(
+            user, incident, channel=data["channel"], reported_to=data["reported_to"], note=data.get("note", ""),
+            reported_at=data.get("reported_at"), ip=ip,
+        )  # fmt: skip
+    if action == "reply":
+        return services.publish_reply(
+            user, incident, kind=data["kind"], channel=data["channel"], content=data["content"],
+            url=data.get("url", ""), published_at=data.get("published_at"), ip=ip,
+        )  # fmt: skip
+    if action == "historical":
+        return services.set_historical(user, incident, is_historical=data["is_historical"], reason=data["reason"], ip=ip)
     raise Http404
 
 
@@ -285,7 +334,10 @@ def ticket_action(request, pk, action):
                 services.return_ticket(user, ticket, reason=data["reason"], ip=ip)
             elif action == "feedback":
                 files = [data["attachment"]] if data.get("attachment") else []
-                services.submit_feedback(user, ticket, kind=data["kind"], content=data["content"], files=files, ip=ip)
+                services.submit_feedback(
+                    user, ticket, kind=data["kind"], content=data["content"], files=files,
+                    promised_at=data.get("promised_at"), ip=ip,
+                )  # fmt: skip
             elif action == "assign":
                 services.assign_ticket(user, ticket, assignee=data["assignee"], reason=data.get("reason", ""), ip=ip)
             elif action == "extension":

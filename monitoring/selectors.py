@@ -10,6 +10,7 @@ from incidents.selectors import visible_incidents, visible_tickets
 
 from .models import Deadline, DeadlineKind, ExtensionRequest, StartEvent
 from .policies import policies_for
+from .scheduling import HANDLING_KINDS
 from .workcalendar import WorkCalendar, parse_duration
 
 OPEN = Q(state__in=(Deadline.State.PENDING, Deadline.State.BREACHED), met_at__isnull=True)
@@ -103,6 +104,9 @@ def preview_dispatch(incident, assignments, due_at=None, at=None):
             due = calendar.add(at, policy.duration)
             rows.append((unit, role, DeadlineKind(kind).label, due.at, due.confirmed, policy.duration))
         for kind, policy in policies_for(incident, ticket, [StartEvent.CLAIM]).items():
+            if kind in HANDLING_KINDS and due_at:  # the limit given at dispatch governs the report too (000 三.2)
+                rows.append((unit, role, DeadlineKind(kind).label, due_at, True, "转办时指定"))
+                continue
             rows.append((unit, role, DeadlineKind(kind).label, None, True, f"认领后 {policy.duration}"))
     return rows
 

@@ -16,7 +16,10 @@ from monitoring.models import Deadline, DeadlineKind, ExtensionRequest
 
 from .models import AssessmentWeighting, Criticism, Report
 
-HANDLING_KINDS = (DeadlineKind.FEEDBACK, DeadlineKind.REPORT)
+# A 书面说明 filed in time meets the feedback deadline it answers (met_at before due_at: on time, 000 三.2
+# "一时难以落实的，要形成书面材料及时反馈"); the date it promised is then the unit's own handling deadline, on time
+# when the report or feedback comes by then, late when the promise is broken.
+HANDLING_KINDS = (DeadlineKind.FEEDBACK, DeadlineKind.REPORT, DeadlineKind.FOLLOW_UP)
 REPLY_KINDS = (DeadlineKind.REPLY, DeadlineKind.RESPONSE)
 
 
@@ -138,7 +141,8 @@ def assess_units(
 ) -> list[UnitScore]:
     """Score every unit over [period_start, period_end) and rank them (domain.md §7.3).
 
-    Counted in the period: tickets received (dispatched), claim / feedback (办理反馈 and 核实调查报告) /
+    Counted in the period: tickets received (dispatched), claim / feedback (办理反馈, 核实调查报告 and the dates
+    书面说明 promised) /
     reply deadlines decided and met on time, extension requests made, tickets returned (退回), claims
     designated by the office (指定认领, `002` 第六条 "记录在案、纳入考核"), 督报 issued to the unit and
     通报批评 recorded (`000` 四.3). A reply deadline belongs to the incident; it is the lead unit's

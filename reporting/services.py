@@ -8,9 +8,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import audit
+from incidents import audit, services
 from incidents.access import access_for
 from incidents.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from incidents.models import LeaderReport
 from incidents.selectors import visible_incidents, visible_tickets
 from monitoring import recipients as monitoring_recipients
 from monitoring.models import DeadlineKind
@@ -123,7 +124,21 @@ def issue_report(actor, report, *, ip=None):
         after={"status": report.status, "recipients": [p.pk for p in people]}, ip=ip, incident=report.incident,
         ticket=report.ticket,
     )  # fmt: skip
+    if report.kind == Report.Kind.SPECIAL and report.incident_id:
+        _special_report_reached_leaders(actor, report, people, ip)
     return report
+
+
+def _special_report_reached_leaders(actor, report, people, ip):
+    """A 专报 issued to the leaders the grade requires is the report to the leaders (`004` 三(三); 002 第八条 2 hours,
+    001 #4 第十三条 30 minutes): it is recorded as a LeaderReport by the system, which meets that deadline and
+    shows in the incident's history of reports."""
+    names = "、".join(p.get_full_name() or p.get_username() for p in people)
+    services.record_leader_report(
+        actor, report.incident_id, channel=LeaderReport.Channel.SYSTEM,
+        reported_to=names if len(names) <= 200 else names[:199] + "…",
+        note=f"签发{report.get_kind_display()}：{report.title}", reported_at=report.issued_at, ip=ip,
+    )  # fmt: skip
 
 
 # --- 舆情专报 -------------------------------------------------------------------------------------

@@ -182,6 +182,18 @@ ENDPOINTS = [
              body={"reason": "核查不充分"}, prepare=under_review),
     Endpoint("api-incident-reopen", "POST", "/api/incidents/{id}/reopen/", OFFICE_ONLY,
              body={"reason": "舆情反复"}, prepare=closed),
+    # Issue 10 §2: the deadlines of the incident as a whole can be met by whoever owns them. 报告领导 by the office or
+    # the lead unit's liaison; the office's own publication and the 历史遗留 flag by the office only.
+    Endpoint("api-incident-leader-reports", "GET", "/api/incidents/{id}/leader-reports/", INCIDENT_READ),
+    Endpoint("api-incident-leader-reports", "POST", "/api/incidents/{id}/leader-reports/",
+             {**OFFICE_ONLY, "edu": "201 201 404 403 403 404 401", "police": "201 404 201 404 403 404 401"},
+             body={"channel": "phone", "reported_to": "县委书记、县长", "note": "电话报告"}),
+    Endpoint("api-incident-replies", "GET", "/api/incidents/{id}/replies/", INCIDENT_READ),
+    Endpoint("api-incident-replies", "POST", "/api/incidents/{id}/replies/",
+             {**OFFICE_ONLY, "edu": "201 403 404 403 403 404 401", "police": "201 404 403 404 403 404 401"},
+             body={"kind": "initial", "channel": "新闻通稿（政府门户网站）", "content": "已关注，正在核实"}),
+    Endpoint("api-incident-historical", "POST", "/api/incidents/{id}/historical/", OFFICE_ONLY,
+             body={"is_historical": True, "reason": "涉及多年前的拆迁安置"}),
     # The scenario incidents are not confidential (or not visible): the office gets 400, not a grant.
     Endpoint("api-incident-grant-access", "POST", "/api/incidents/{id}/grant-access/",
              {**OFFICE_ONLY, "edu": "400 403 404 403 403 404 401", "police": "400 404 403 404 403 404 401"},

@@ -21,12 +21,14 @@ FIELD_LABELS = {
     "kind": "类型", "merged_into": "合并至", "assignee": "指定认领人", "breached_at": "逾期时间", "to": "延至",
     "from": "原时限", "original_due_at": "原定时限", "channel": "方式", "reported_to": "报告对象", "by_unit": "单位",
     "deadline": "时限", "title": "标题", "username": "用户名", "user": "被授权人",
+    "is_historical": "历史遗留问题", "promised_at": "承诺落实时间",
 }
 VALUE_LABELS = {
     "status": {**dict(IncidentStatus.choices), **dict(TicketStatus.choices)},
     "grade": dict(Grade.choices),
     "role": dict(TicketRole.choices),
     "kind": {**dict(DeadlineKind.choices), **dict(Feedback.Kind.choices)},
+    "is_historical": {True: "是", False: "否"},
 }
 
 
