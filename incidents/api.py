@@ -5,16 +5,21 @@ in api_filters; deadlines and extension decisions live in api_deadlines."""
 
 from django.contrib.auth import authenticate, get_user_model
 from django_filters.rest_framework import DjangoFilterBackend
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action, api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import services as account_services
+from accounts.authentication import ApiTokenAuthentication
+from accounts.lockout import lockout_message
+from accounts.policy import otp_required
 from monitoring import selectors as monitoring_selectors
 from monitoring import services as monitoring_services
 
@@ -92,7 +97,7 @@ class ApiView:
     # Token authentication comes first so that an unauthenticated call is a 401 with
     # `WWW-Authenticate: Token`; the browser's session works too, with its CSRF check.
 
-    authentication_classes = [TokenAuthentication, ChineseCsrfSessionAuthentication]
+    authentication_classes = [ApiTokenAuthentication, ChineseCsrfSessionAuthentication]
     permission_classes = [IsAuthenticated]
     throttle_classes = [AnonymousRateThrottle]
     parser_classes = [StrictJSONParser]
@@ -454,12 +459,22 @@ class UnitViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 class TokenView(ApiView, APIView):
-    """用户名和密码换取 API 令牌，之后以 `Authorization: Token <令牌>` 调用。失败的登录记入审计；按来源地址限流。"""
+    """用户名和密码（已启用双因素认证的账号另加动态口令）换取 API 令牌，之后以 `Authorization: Token <令牌>` 调用。
+    令牌只显示一次，到期（默认 30 天）、被吊销或修改密码后失效；DELETE 吊销当前令牌。失败的登录记入审计；
+    连续失败达到上限后账号和来源地址被锁定（429）；按来源地址限流。"""
 
-    authentication_classes = []
     permission_classes = [AllowAny]
     throttle_classes = [LoginRateThrottle, AnonymousRateThrottle]
     parser_classes = [StrictJSONParser, StrictFormParser]
+
+    def get_authenticators(self):
+        # Asking for a token needs no credentials (a stale header must not turn it into a 401); revoking one
+        # is done with the token itself.
+        request = getattr(self, "request", None)
+        return [ApiTokenAuthentication()] if request is not None and request.method == "DELETE" else []
+
+    def get_permissions(self):
+        return [IsAuthenticated()] if self.request.method == "DELETE" else [AllowAny()]
 
     @extend_schema(
         summary="获取 API 令牌", request=TokenRequestSerializer, auth=[],
@@ -467,11 +482,33 @@ class TokenView(ApiView, APIView):
     )  # fmt: skip
     def post(self, request):
         data = self.input(TokenRequestSerializer)
+        # The request lets django-axes count the failure per account and per address (settings AXES_*), and
+        # the user_login_failed signal puts it on the audit trail (accounts.signals).
         user = authenticate(request._request, username=data["username"], password=data["password"])
+        if getattr(request._request, "axes_locked_out", False):
+            return Response({"detail": lockout_message(), "errors": {}}, status=429)
         if user is None:
-            services.record_failed_login(username=data["username"], ip=self.ip)
             raise serializers.ValidationError({"non_field_errors": ["用户名或密码错误，或账号已停用。"]})
-        return Response({"token": services.issue_api_token(user).key})
+        self.check_second_factor(user, data.get("otp_token"))
+        token, key = account_services.issue_token(user, ip=self.ip)
+        return Response({"token": key})
+
+    def check_second_factor(self, user, code):
+        devices = list(TOTPDevice.objects.devices_for_user(user, confirmed=True))
+        if not devices:
+            if otp_required(user):
+                raise serializers.ValidationError({"otp_token": ["该账号须先在网页上启用双因素认证。"]})
+            return
+        if not code:
+            raise serializers.ValidationError({"otp_token": ["该账号已启用双因素认证，请填写动态口令。"]})
+        if not any(device.verify_token(code) for device in devices):
+            account_services.record_failed_otp(user, ip=self.ip)
+            raise serializers.ValidationError({"otp_token": ["动态口令不正确或尝试过于频繁。"]})
+
+    @extend_schema(summary="吊销当前 API 令牌", request=None, responses={204: None, **errors(401, 429)})
+    def delete(self, request):
+        account_services.revoke_token(request.user, request.auth, ip=self.ip)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class SchemaView(SpectacularAPIView):

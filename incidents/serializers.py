@@ -50,6 +50,10 @@ class ErrorSerializer(serializers.Serializer):
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+    otp_token = serializers.RegexField(
+        r"^\d{6}$", required=False, help_text="动态口令（6 位数字）：已启用双因素认证的账号必填",
+        error_messages={"invalid": "动态口令应为 6 位数字。"},
+    )  # fmt: skip
 
 
 class TokenSerializer(serializers.Serializer):

@@ -719,11 +719,3 @@ def grant_confidential_access(actor, incident, *, user, ip=None) -> Incident:
 def record_failed_login(*, username, ip=None):
     """A failed sign-in (API token or otherwise) is kept in the audit trail, who tried and from where."""
     audit.record(None, "login_failed", None, after={"username": (username or "")[:150]}, ip=ip)
-
-
-def issue_api_token(user):
-    """The API token of a signed-in user (DRF authtoken: one per user, kept until revoked)."""
-    from rest_framework.authtoken.models import Token
-
-    token, _ = Token.objects.get_or_create(user=user)
-    return token

@@ -24,7 +24,7 @@ def request_ip(request):
 
 class _AddressThrottle(SimpleRateThrottle):
     """Counts per client address. DRF's own get_ident trusts X-Forwarded-For from anyone, which would let a
-    caller pick a fresh address per request; ours follows TRUST_X_FORWARDED_FOR like the audit trail."""
+    caller pick a fresh address per request; ours follows TRUSTED_PROXY_COUNT like the audit trail."""
 
     def get_rate(self):
         # Read at request time, not at import, so that a changed REST_FRAMEWORK setting takes effect.

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
-from incidents import services
+from accounts import services
 
 PASSWORD = "pw-123456"  # tests.factories.UserFactory's default
 
@@ -15,7 +15,7 @@ def token_client(user=None, **defaults):
     """An API client authenticated with the user's token, as a monitoring platform would be."""
     client = APIClient(**defaults)
     if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Token {services.issue_api_token(user).key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {services.issue_token(user)[1]}")
     return client
 
 

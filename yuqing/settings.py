@@ -4,6 +4,7 @@ are a safe, embedded development setup (SQLite + a Celery broker in a SQLite fil
 import os
 import sqlite3
 from contextlib import closing
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -34,8 +35,12 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
-# Only behind our own reverse proxy may the audit trail take the client IP from X-Forwarded-For.
-TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+# How many reverse proxies of our own stand in front of the app (issue 11 §2). The client address for the audit
+# trail, the throttles and the login lock-out is the right-most X-Forwarded-For entry those proxies did not add;
+# with 0 the header is ignored. TRUST_X_FORWARDED_FOR=1 (the old switch) means one proxy.
+TRUSTED_PROXY_COUNT = int(
+    os.environ.get("TRUSTED_PROXY_COUNT", "1" if env_bool("TRUST_X_FORWARDED_FOR", False) else "0")
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -46,17 +51,20 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
     "django_celery_beat",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "incidents",
     "monitoring",
     "reporting",
     "ops",  # backup and restore commands
+    "accounts",  # after incidents: its admin wraps whatever user admin is registered by then
 ]
 
 MIDDLEWARE = [
@@ -68,9 +76,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.AccountSecurityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires: turns a lock-out into its response
 ]
 
 ROOT_URLCONF = "yuqing.urls"
@@ -113,15 +124,38 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out account or address before any check
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "accounts.passwords.ComplexityValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# --- Identification and authentication (issue 11 §2, 等保 2.0 三级 身份鉴别; docs/security.md) ----------------
+# Initial passwords (admin-created users, createsuperuser, the demo logins) must be changed at first login in
+# production; a password older than PASSWORD_MAX_AGE_DAYS gets a reminder banner (no lock-out).
+PASSWORD_CHANGE_INITIAL = env_bool("PASSWORD_CHANGE_INITIAL", not DEBUG)
+PASSWORD_MAX_AGE_DAYS = int(os.environ.get("PASSWORD_MAX_AGE_DAYS", "90"))
+# TOTP (django-otp, works offline) is required for these roles (incidents.models.Role values); others may enrol.
+OTP_REQUIRED_ROLES = env_list("OTP_REQUIRED_ROLES", "" if DEBUG else "admin,security_admin,auditor,leader")
+OTP_TOTP_ISSUER = "网络舆情应对处置平台"
+API_TOKEN_TTL_DAYS = int(os.environ.get("API_TOKEN_TTL_DAYS", "30"))
+# Login failure handling (django-axes) on the login page, the admin login and POST /api/auth/token/: after
+# LOGIN_FAILURE_LIMIT failures the account and the client address are each locked for LOGIN_COOLOFF_MINUTES.
+# LOGIN_LOCKOUT_BY=username+ip_address locks only the pair (for a county whose users share one NAT address).
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [
+    item.split("+") if "+" in item else item for item in env_list("LOGIN_LOCKOUT_BY", "username,ip_address")
+]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "incidents.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -239,7 +273,7 @@ if CELERY_BROKER_URL.startswith("sqla+"):
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

@@ -1,0 +1,77 @@
+"""Admin side of identification and authentication: API tokens (revoke, never read a key: only its hash is
+kept), password states, and an administrator's password reset marking the password as initial again.
+Lock-outs are lifted in django-axes' own admin (访问尝试: delete the attempts) or `manage.py axes_reset_username`."""
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+
+from incidents.access import access_for
+from incidents.admin import SecurityAdminOnly
+from incidents.errors import DomainError
+from incidents.http import client_ip
+
+from . import services
+from .models import ApiToken, PasswordState
+
+
+class TokenAdminAccess(SecurityAdminOnly):
+    """Seen by the security administrator (credentials, 三员分立) and the system administrator; nobody edits."""
+
+    def _security(self, request):
+        access = access_for(request.user)
+        return request.user.is_active and request.user.is_staff and (access.is_security_admin or access.is_admin)
+
+    def has_add_permission(self, request, *args):
+        return False  # a token is issued to its owner, who alone sees its key
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoked, never deleted: the trail keeps what it points at
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(TokenAdminAccess, admin.ModelAdmin):
+    list_display = ["prefix", "user", "created_at", "expires_at", "revoked_at", "revoked_reason"]
+    list_filter = ["revoked_at"]
+    search_fields = ["user__username", "prefix"]
+    readonly_fields = ["user", "prefix", "created_at", "expires_at", "revoked_at", "revoked_reason"]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    @admin.action(description="吊销所选令牌")
+    def revoke(self, request, queryset):
+        done = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            try:
+                services.revoke_token(request.user, token, ip=client_ip(request))
+                done += 1
+            except DomainError as error:
+                self.message_user(request, error.message, messages.ERROR)
+        self.message_user(request, f"已吊销 {done} 个令牌。")
+
+
+@admin.register(PasswordState)
+class PasswordStateAdmin(TokenAdminAccess, admin.ModelAdmin):
+    list_display = ["user", "must_change", "changed_at"]
+    readonly_fields = ["user", "must_change", "changed_at"]
+
+
+User = get_user_model()
+user_admin_class = type(admin.site._registry.get(User)) if admin.site.is_registered(User) else UserAdmin
+
+
+class AccountsUserAdmin(user_admin_class):
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302 and str(request.user.pk) != str(id):
+            # Set by an administrator, the password is an initial one again (等保 身份鉴别: 初始口令须修改).
+            services.require_password_change(request.user, User.objects.get(pk=id), ip=client_ip(request))
+        return response
+
+
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+admin.site.register(User, AccountsUserAdmin)

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "身份鉴别"
+
+    def ready(self):
+        from . import signals  # noqa: F401  (connects the login-failure and password-change receivers)
