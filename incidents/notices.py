@@ -12,8 +12,7 @@ from django.utils import timezone
 from monitoring import recipients
 from monitoring.models import Deadline, DeadlineKind
 from monitoring.notifications import notify
-
-OPEN_STATES = (Deadline.State.PENDING, Deadline.State.BREACHED)
+from monitoring.scheduling import OPEN_STATES
 
 
 def _short(instant):
