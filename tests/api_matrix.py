@@ -153,6 +153,8 @@ BOTH = {"edu", "police"}
 ENDPOINTS = [
     Endpoint("api-token", "POST", "/api/auth/token/", {"-": "200 200 200 200 200 200 400"},
              body=lambda world, scenario, role: world.credentials(role)),
+    # Revokes the caller's own token (issue 11 §2): anyone holding one may.
+    Endpoint("api-token", "DELETE", "/api/auth/token/", {"-": "204 204 204 204 204 204 401"}),
     Endpoint("api-schema", "GET", "/api/schema/", {"-": "200 200 200 200 200 200 200"}),
     Endpoint("api-docs", "GET", "/api/docs/", {"-": "200 200 200 200 200 200 200"}),
     Endpoint("api-unit-list", "GET", "/api/units/", {"-": "200 200 200 200 200 200 401"}),
