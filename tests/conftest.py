@@ -1,11 +1,26 @@
 from types import SimpleNamespace
 
 import pytest
+from pytest_django.plugin import blocking_manager_key
 
 from incidents import services
 from incidents.models import Role, TicketRole, Unit
 
 from .factories import UnitFactory, person
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test ends with a flush that empties what the data migrations seeded; seed it again after
+    the flush so the tests that follow on this worker see the database as `migrate` left it."""
+    result = yield
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        from .seeding import seed_like_migrate
+
+        with item.config.stash[blocking_manager_key].unblock():
+            seed_like_migrate()
+    return result
 
 
 @pytest.fixture(autouse=True)

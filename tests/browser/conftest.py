@@ -4,7 +4,6 @@ The live server runs in another thread, so nothing here freezes the clock: data 
 now and tests assert relative things. Playwright's sync API keeps an event loop running in this thread,
 which Django's async-safety check would take for async code touching the database."""
 
-import importlib
 import os
 import shutil
 from pathlib import Path
@@ -24,15 +23,7 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-SEED_MIGRATIONS = ["incidents.migrations.0003_grade_settings", "monitoring.migrations.0002_seed_holidays",
-                   "monitoring.migrations.0003_default_policies"]  # fmt: skip
-
-
-def _seed_like_migrate():
-    from django.apps import apps
-
-    for module in SEED_MIGRATIONS:
-        importlib.import_module(module).forward(apps, None)
+from tests.seeding import seed_like_migrate as _seed_like_migrate
 
 
 @pytest.fixture(autouse=True)
