@@ -8,6 +8,7 @@ from django.forms.models import BaseInlineFormSet, model_to_dict
 
 from . import audit
 from .access import access_for, duty_conflict, held_duties
+from .clearance import SENSITIVE_ONE
 from .http import client_ip
 from .models import (
     Attachment,
@@ -234,31 +235,77 @@ class ReadOnlyWorkflowAdmin(admin.ModelAdmin):
         return False
 
 
+class ConfidentialReadAudited:
+    """Opening a record of a confidential incident in the admin leaves the same `confidential_read` audit event
+    as opening it in the app or the API (selectors.record_confidential_read; issue 11 §1, GB/T 22239-2019
+    8.1.4.3 安全审计): the admin is no side door. `incident_of` says which incident a record belongs to."""
+
+    def incident_of(self, obj):
+        return obj.incident
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = self.get_object(request, object_id) if response.status_code == 200 else None
+        incident = self.incident_of(obj) if obj is not None else None
+        if incident is not None and incident.is_confidential:
+            audit.record(request.user, "confidential_read", incident, ip=client_ip(request), incident=incident)
+        return response
+
+
+def _listed(incident):
+    """A list shows many incidents at once and is not audited per row: a confidential one is listed by its number
+    only; opening it shows it, audited."""
+    return f"{incident.number} {SENSITIVE_ONE}" if incident.is_confidential else str(incident)
+
+
 @admin.register(Incident)
-class IncidentAdmin(ReadOnlyWorkflowAdmin):
-    list_display = ["title", "grade", "status", "subject_unit", "reported_at"]
+class IncidentAdmin(ConfidentialReadAudited, ReadOnlyWorkflowAdmin):
+    list_display = ["listed_title", "grade", "status", "subject_unit", "reported_at"]
     list_filter = ["status", "grade", "category", "is_confidential"]
     search_fields = ["title", "summary", "external_id"]
     date_hierarchy = "reported_at"
     inlines = [SourceLinkInline]
 
+    def incident_of(self, obj):
+        return obj
+
+    @admin.display(description="标题")
+    def listed_title(self, incident):
+        return SENSITIVE_ONE if incident.is_confidential else incident.title
+
 
 @admin.register(Ticket)
-class TicketAdmin(ReadOnlyWorkflowAdmin):
-    list_display = ["incident", "unit", "role", "status", "dispatched_at", "claimed_at"]
+class TicketAdmin(ConfidentialReadAudited, ReadOnlyWorkflowAdmin):
+    list_display = ["listed_incident", "unit", "role", "status", "dispatched_at", "claimed_at"]
     list_filter = ["status", "role", "unit"]
     list_select_related = ["incident", "unit"]
 
+    @admin.display(description="舆情")
+    def listed_incident(self, ticket):
+        return _listed(ticket.incident)
+
 
 @admin.register(Feedback)
-class FeedbackAdmin(ReadOnlyWorkflowAdmin):
-    list_display = ["ticket", "kind", "submitted_by", "submitted_at"]
+class FeedbackAdmin(ConfidentialReadAudited, ReadOnlyWorkflowAdmin):
+    list_display = ["listed_ticket", "kind", "submitted_by", "submitted_at"]
     list_select_related = ["ticket__incident", "ticket__unit", "submitted_by"]
+
+    def incident_of(self, obj):
+        return obj.ticket.incident
+
+    @admin.display(description="转办单")
+    def listed_ticket(self, feedback):
+        return f"{_listed(feedback.ticket.incident)} → {feedback.ticket.unit.name}"
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(ReadOnlyWorkflowAdmin):
-    list_display = ["incident", "file", "uploaded_by", "uploaded_at"]
+class AttachmentAdmin(ConfidentialReadAudited, ReadOnlyWorkflowAdmin):
+    list_display = ["listed_incident", "file", "uploaded_by", "uploaded_at"]
+    list_select_related = ["incident", "uploaded_by"]
+
+    @admin.display(description="舆情")
+    def listed_incident(self, attachment):
+        return _listed(attachment.incident)
 
 
 @admin.register(AuditEvent)

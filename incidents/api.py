@@ -329,6 +329,15 @@ class IncidentViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
         services.grant_confidential_access(request.user, int(pk), user=user, ip=self.ip)
         return Response(IncidentSerializer(self._visible(pk)).data)
 
+    @_incident_action(GrantSerializer, "撤销查阅敏感舆情的授权（办公室）")
+    @action(detail=True, methods=["post"], url_path="revoke-access", url_name="revoke-access")
+    def revoke_access(self, request, pk):
+        self._visible(pk)
+        data = self.input(GrantSerializer)
+        user = get_user_model().objects.filter(pk=data["user"]).first()
+        services.revoke_confidential_access(request.user, int(pk), user=user, ip=self.ip)
+        return Response(IncidentSerializer(self._visible(pk)).data)
+
     @extend_schema(
         summary="处置时间线（审计记录；只含本人可见的转办单的记录）",
         responses={200: AuditEventSerializer(many=True), **READ_ERRORS}, filters=False,

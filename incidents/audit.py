@@ -72,6 +72,7 @@ ACTION_LABELS = {
     "otp_failed": "动态口令错误",
     "confidential_read": "查阅敏感舆情",
     "confidential_granted": "授权查阅敏感舆情",
+    "confidential_revoked": "撤销查阅敏感舆情授权",
     "deadline_reminder": "到期提醒",
     "deadline_breached": "逾期督办",
     "deadline_escalated": "逾期升级报告领导",

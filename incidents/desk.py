@@ -13,11 +13,13 @@ from django.utils.dateparse import parse_datetime
 
 from monitoring.models import Deadline, DeadlineKind, ExtensionRequest
 from monitoring.policy_text import duration_words
-from monitoring.selectors import OPEN, attach_countdowns, open_deadlines_prefetch, preview_dispatch, with_countdowns
+from monitoring.selectors import (
+    OPEN, attach_countdowns, open_deadlines_prefetch, preview_dispatch, visible_deadlines, with_countdowns,
+)  # fmt: skip
 
 from .access import access_for
 from .grading import suggest_grade
-from .models import Grade, Incident, TicketRole, Unit
+from .models import Grade, TicketRole, Unit
 from .selectors import visible_incidents, visible_tickets
 
 QUEUES = {
@@ -43,8 +45,11 @@ def desk(request):
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else ("due" if by_due else "-reported")
     grade = request.GET.get("grade") or ""
     now = timezone.now()
+    # Every queue and count reads through the visibility selectors: a confidential incident (敏感) shows on the
+    # desk only to the duty officers cleared for it (issue 11 §1), as on every other page.
+    incidents, deadlines = visible_incidents(request.user), visible_deadlines(request.user).filter(OPEN)
     if queue in ("new", "grade"):
-        qs = Incident.objects.select_related("subject_unit").prefetch_related(open_deadlines_prefetch())
+        qs = incidents.select_related("subject_unit").prefetch_related(open_deadlines_prefetch())
         if queue == "new":
             qs = qs.filter(reported_at__gte=now - timedelta(hours=24))
         else:
@@ -58,7 +63,7 @@ def desk(request):
         order = {"due": ("deadline__due_at", "id"), "-due": ("-deadline__due_at", "-id")}.get(sort, ("requested_at", "id"))
         rows_kind = "extensions"
     else:
-        qs = Deadline.objects.filter(OPEN).select_related("incident", "unit", "ticket")
+        qs = deadlines.select_related("incident", "unit", "ticket")
         if queue == "claim":
             qs = qs.filter(kind=DeadlineKind.CLAIM, ticket__claimed_at__isnull=True)
         else:
@@ -74,10 +79,10 @@ def desk(request):
     elif rows_kind == "deadlines":
         with_countdowns(page.object_list, now)
     counts = {
-        "new": Incident.objects.filter(reported_at__gte=now - timedelta(hours=24)).count(),
-        "grade": Incident.objects.filter(status__in=("reported", "reopened")).count(),
-        "claim": Deadline.objects.filter(OPEN, kind=DeadlineKind.CLAIM, ticket__claimed_at__isnull=True).count(),
-        "overdue": Deadline.objects.filter(OPEN, state=Deadline.State.BREACHED).count(),
+        "new": incidents.filter(reported_at__gte=now - timedelta(hours=24)).count(),
+        "grade": incidents.filter(status__in=("reported", "reopened")).count(),
+        "claim": deadlines.filter(kind=DeadlineKind.CLAIM, ticket__claimed_at__isnull=True).count(),
+        "overdue": deadlines.filter(state=Deadline.State.BREACHED).count(),
         "extension": _pending_extensions(request.user).count(),
     }
     context = {

@@ -80,6 +80,15 @@ class HistoricalForm(forms.Form):
     )
 
 
+class ClearanceForm(forms.Form):
+    """授权 / 撤销查阅敏感舆情 (知悉范围, issue 11 §1): the person whose access the office grants or revokes."""
+
+    user = forms.ModelChoiceField(
+        label="人员", queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
+        error_messages={"required": "请选择人员。", "invalid_choice": "人员不存在或已停用。"},
+    )  # fmt: skip
+
+
 class LeaderReportForm(forms.Form):
     """报告领导 (002 第八条: 2 小时内; 001 #4 第十三条: 特别重大 30 分钟快报), including by phone or on paper."""
 

@@ -2,6 +2,8 @@
 a return (退回) to the office, a designated claim (指定认领) to the person named, a close-out sent back with a 批示 to
 the lead unit. Called by incidents.services inside the write's transaction, after the deadlines are scheduled,
 so the text carries the deadlines the unit really has; SMS goes out after commit (monitoring.notifications).
+Each notice names its head (sensitive_head): a recipient not cleared for a confidential incident gets that head and
+"敏感舆情 1 条（详见系统）" instead of the incident's title, reason or instructions (issue 11 §1).
 
 An SMS carries the notice's title and link only, so what the reader must know first (the deadlines, the 批示's
 time limit) comes first in the title, before the incident's title, which is the part cut if it is too long."""
@@ -54,9 +56,9 @@ def tickets_dispatched(incident, tickets):
             body += f"{full}。"
         if ticket.instructions:
             body += f"转办要求：{ticket.instructions}"
+        head = f"【转办·{ticket.get_role_display()}】{short or '请及时认领'}"
         notify(
-            recipients.liaisons(ticket.unit),
-            title=f"【转办·{ticket.get_role_display()}】{short or '请及时认领'}：{incident.title}",
+            recipients.liaisons(ticket.unit), title=f"{head}：{incident.title}", sensitive_head=head,
             body=body, link=reverse("ticket_detail", args=[ticket.pk]), incident=incident, ticket=ticket,
             channels=_channels(own, DeadlineKind.CLAIM),
         )  # fmt: skip
@@ -64,8 +66,9 @@ def tickets_dispatched(incident, tickets):
 
 def ticket_returned(ticket, reason):
     """退回: the office must re-dispatch, so the duty officers hear which unit returned it and why."""
+    head = f"【退回】{ticket.unit.name}退回转办单（{ticket.get_role_display()}）"
     notify(
-        recipients.duty_officers(), title=f"【退回】{ticket.unit.name}退回转办单（{ticket.get_role_display()}）：{ticket.incident.title}",
+        recipients.duty_officers(), title=f"{head}：{ticket.incident.title}", sensitive_head=head,
         body=f"{ticket.unit.name}退回了转办单。退回理由：{reason}",
         link=reverse("incident_detail", args=[ticket.incident_id]), incident=ticket.incident, ticket=ticket,
     )  # fmt: skip
@@ -81,14 +84,16 @@ def ticket_assigned(ticket, assignee):
     full = "；".join(f"{d.get_kind_display()} {_full(d.due_at)}" for d in own)
     link = reverse("ticket_detail", args=[ticket.pk])
     incident = ticket.incident
+    head = f"【指定认领】办公室指定由您认领{('，' + short) if short else ''}"
     notify(
-        [assignee], title=f"【指定认领】办公室指定由您认领{('，' + short) if short else ''}：{incident.title}",
+        [assignee], title=f"{head}：{incident.title}", sensitive_head=head,
         body=f"办公室指定您代表{ticket.unit.name}认领并办理该转办单（002 第六条）。{full + '。' if full else ''}",
         link=link, incident=incident, ticket=ticket, channels=claim.rule.get("channels", "inbox") if claim else "inbox",
     )  # fmt: skip
     others = [u for u in recipients.liaisons(ticket.unit) if u.pk != assignee.pk]
+    head = f"【指定认领】办公室已指定{_name(assignee)}认领"
     notify(
-        others, title=f"【指定认领】办公室已指定{_name(assignee)}认领：{incident.title}",
+        others, title=f"{head}：{incident.title}", sensitive_head=head,
         body=f"该转办单由{_name(assignee)}负责办理。", link=link, incident=incident, ticket=ticket,
     )  # fmt: skip
 
@@ -101,6 +106,7 @@ def incident_sent_back(incident, ticket, reason, instruction=None):
     limit = f"请于{_short(due_at)}前办理并重新报送核实调查报告" if due_at else "请办理后重新报送核实调查报告"
     notify(
         recipients.liaisons(ticket.unit), title=f"【退回重办】{limit}。批示：{reason}｜{incident.title}",
+        sensitive_head=f"【退回重办】{limit}",
         body=f"批示：{reason}\n{limit}" + (f"（批示办理时限 {_full(due_at)}）。" if due_at else "。"),
         link=reverse("ticket_detail", args=[ticket.pk]), incident=incident, ticket=ticket,
         channels=instruction.rule.get("channels", "inbox") if instruction else "inbox",

@@ -1,5 +1,6 @@
 """Reads. Every list or lookup a user can reach goes through these, so unit isolation is enforced once."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import CharField, Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import Cast
 from guardian.utils import get_user_obj_perms_model
@@ -66,6 +67,19 @@ def visible_incidents(user):
     return qs.filter(condition, cleared)
 
 
+def county_incidents():
+    """Every incident, for what the system compiles for the county as a whole, with no reader yet (日报, 周报/月报/通报,
+    考核, 风险提示函 screening, 督报 facts). No visibility applies, so a builder never prints a confidential one in
+    full: it shows it as incidents.clearance.sensitive_items(n) (issue 11 §1), or only in a document whose
+    readers are cleared for it (a 专报/督报 on that incident, marked with its 密级)."""
+    return Incident.objects.all()
+
+
+def county_tickets():
+    """Every ticket, for the same county-wide compilations as county_incidents(), under the same rule."""
+    return Ticket.objects.all()
+
+
 def incident_list(user, *, status=None, grade=None, q=None, since=None):
     qs = visible_incidents(user).select_related("subject_unit")
     if status:
@@ -128,6 +142,17 @@ def timeline(user, incident):
         visible_ids = visible_tickets(user).filter(incident=incident).values("pk")
         events = events.filter(Q(ticket__isnull=True) | Q(ticket_id__in=visible_ids))
     return events.order_by("at", "id")
+
+
+def confidential_grantees(user, incident):
+    """Who is granted a confidential incident (知悉范围), for the office that grants and revokes; [] otherwise."""
+    if not incident.is_confidential or not access_for(user).is_office:
+        return []
+    granted = get_user_obj_perms_model().objects.filter(
+        permission__codename="view_incident", content_type__app_label="incidents", content_type__model="incident",
+        object_pk=str(incident.pk),
+    ).values("user_id")  # fmt: skip
+    return list(get_user_model().objects.filter(pk__in=granted).order_by("username"))
 
 
 def record_confidential_read(user, incident, *, ip=None):

@@ -9,6 +9,8 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
+from guardian.utils import get_user_obj_perms_model
 
 from monitoring import recipients as monitoring_recipients
 from monitoring.notifications import notify
@@ -271,6 +273,7 @@ def dispatch_incident(actor, incident, *, assignments, due_at=None, instructions
     from monitoring.scheduling import on_tickets_dispatched
 
     on_tickets_dispatched(incident, tickets, actor=actor, ip=ip)
+    _grant_receiving_units(actor, incident, tickets, ip=ip)
     notices.tickets_dispatched(incident, tickets)
     return tickets
 
@@ -695,11 +698,37 @@ def report_incident_once(actor, *, external_id, ip=None, **fields) -> tuple[Inci
         return existing, False
 
 
-@transaction.atomic
-def grant_confidential_access(actor, incident, *, user, ip=None) -> Incident:
-    """限制知悉: a confidential incident is visible only to its reporter and the people granted it
-    (issue 4). The office grants, among those who already see it; each grant is audited."""
-    from guardian.shortcuts import assign_perm
+def _is_granted(user, incident):
+    return get_user_obj_perms_model().objects.filter(
+        user=user, permission__codename="view_incident", content_type__app_label="incidents",
+        content_type__model="incident", object_pk=str(incident.pk),
+    ).exists()  # fmt: skip
+
+
+def _grant(actor, incident, user, *, ip=None, reason=""):
+    """One grant of `view_incident` on the incident (django-guardian's object permission, read by
+    selectors._cleared_for_confidential), audited; a user already granted is left as is. Returns whether granted."""
+    if _is_granted(user, incident):
+        return False
+    assign_perm("incidents.view_incident", user, incident)
+    audit.record(
+        actor, "confidential_granted", incident, after={"user": user.get_full_name() or user.get_username(),
+        "user_id": user.pk}, reason=reason, ip=ip, incident=incident,
+    )  # fmt: skip
+    return True
+
+
+def _grant_receiving_units(actor, incident, tickets, *, ip=None):
+    """A confidential incident dispatched to a unit is opened by the people who must act on it: the unit's
+    liaisons (认领, 002 第六条) and the leaders its deadlines escalate to (monitoring.recipients.leaders) are
+    granted it, each grant audited (issue 11 §1); the office revokes what is no longer needed."""
+    if not incident.is_confidential:
+        return
+    for ticket in tickets:
+        people = monitoring_recipients.liaisons(ticket.unit) + monitoring_recipients.leaders(ticket.unit)
+        for user in {u.pk: u for u in people}.values():
+            _grant(actor, incident, user, ip=ip, reason=f"转办{ticket.unit.name}")
+
 
     incident = _locked_incident(actor, incident)
     if not access_for(actor).is_office:

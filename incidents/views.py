@@ -13,6 +13,7 @@ from .access import access_for
 from .errors import DomainError
 from .forms import (
     AssignForm,
+    ClearanceForm,
     DispatchForm,
     ExtensionDecisionForm,
     ExtensionRequestForm,
@@ -103,6 +104,9 @@ INCIDENT_FORMS = {
     "leader_report": LeaderReportForm,
     "reply": OfficeReplyForm,
     "historical": HistoricalForm,
+    # 知悉范围 of a confidential incident (issue 11 §1): the office grants and revokes.
+    "grant_access": ClearanceForm,
+    "revoke_access": ClearanceForm,
 }
 
 
@@ -123,6 +127,8 @@ def _incident_context(request, incident, bound=None):
         actions.append("leader_report")
     if is_open and access.is_office:
         actions += ["reply", "historical"]
+    if incident.is_confidential and access.is_office:
+        actions += ["grant_access", "revoke_access"]
     forms = {name: cls(prefix=name) for name, cls in INCIDENT_FORMS.items() if name in actions}
     suggestion = None
     if "grade" in forms:
@@ -145,6 +151,7 @@ def _incident_context(request, incident, bound=None):
         forms[bound.prefix] = bound
     return {
         "incident": incident, "forms": forms, "access": access, "suggestion": suggestion,
+        "cleared_people": selectors.confidential_grantees(request.user, incident),
         **_incident_deadline_context(request.user, incident),
     }  # fmt: skip
 
@@ -210,6 +217,10 @@ def _run_incident_action(request, incident, action, data):
         )  # fmt: skip
     if action == "historical":
         return services.set_historical(user, incident, is_historical=data["is_historical"], reason=data["reason"], ip=ip)
+    if action == "grant_access":
+        return services.grant_confidential_access(user, incident, user=data["user"], ip=ip)
+    if action == "revoke_access":
+        return services.revoke_confidential_access(user, incident, user=data["user"], ip=ip)
     raise Http404
 
 

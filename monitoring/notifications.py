@@ -14,6 +14,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from incidents.clearance import SENSITIVE_ONE, cleared_user_ids
+
 from .models import Notification
 from .recipients import phone_of
 from .sms import gateway
@@ -64,22 +66,39 @@ def parse_channels(spec):
     return list(dict.fromkeys([Notification.Channel.INBOX, *channels]))
 
 
-def notify(recipients, *, title, body="", link="", incident=None, ticket=None, step=None, channels="inbox"):
+def sensitive_title(title, head=None):
+    """The title an uncleared reader gets for a confidential incident: the notice's kind and timing (`head`, or
+    the title's leading 【…】 tag, else what comes before its first "：") and SENSITIVE_ONE, nothing of the item."""
+    if head is None:
+        title = one_line(title)
+        head = title[: title.index("】") + 1] if title.startswith("【") and "】" in title else title.split("：", 1)[0]
+    head = head.rstrip("：:｜ ")
+    return f"{head}：{SENSITIVE_ONE}" if head else SENSITIVE_ONE
+
+
+def notify(
+    recipients, *, title, body="", link="", incident=None, ticket=None, step=None, channels="inbox", sensitive_head=None
+):
     """Queue one notice per recipient and channel; returns the rows. Deduplicates recipients. The title
-    and link are fitted to their columns (see fit())."""
+    and link are fitted to their columns (see fit()).
+
+    A notice about a confidential incident carries its title and body only to the recipients who may open the
+    incident (incidents.clearance); the others get sensitive_title() and the link, so the inbox and the SMS of
+    someone not cleared say only that there is one (issue 11 §1; domain.md §8)."""
     now = timezone.now()
     title, link = fit(one_line(title), TITLE_MAX), _fit_link(link or "")
+    people = list({user.pk: user for user in recipients}.values())
+    cleared = cleared_user_ids(people, incident)
+    hidden_title = fit(one_line(sensitive_title(title, sensitive_head)), TITLE_MAX)
+    hidden_body = f"{SENSITIVE_ONE}：该舆情限制知悉，请登录系统查看；无权查看的请联系办公室。"
     rows = []
-    seen = set()
-    for user in recipients:
-        if user.pk in seen:
-            continue
-        seen.add(user.pk)
+    for user in people:
+        shown_title, shown_body = (title, body) if user.pk in cleared else (hidden_title, hidden_body)
         for channel in parse_channels(channels):
             inbox = channel == Notification.Channel.INBOX
             rows.append(
                 Notification(
-                    recipient=user, channel=channel, title=title, body=body, link=link, incident=incident,
+                    recipient=user, channel=channel, title=shown_title, body=shown_body, link=link, incident=incident,
                     ticket=ticket, step=step, created_at=now,
                     status=Notification.Status.SENT if inbox else Notification.Status.PENDING,
                     sent_at=now if inbox else None,

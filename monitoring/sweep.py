@@ -161,15 +161,21 @@ def _title(head, deadline, *, with_unit=True):
     return head + fit(deadline.incident.title, TITLE_MAX - len(head) - len(tail)) + tail
 
 
+def _owner_tail(deadline):
+    """（unit） for a notice's head: whose deadline it is may be told to anyone the notice reaches."""
+    return f"（{deadline.unit.name}）" if deadline.unit else ""
+
+
 def _remind(step, deadline, now):
     if not deadline.is_open:
         return "skipped_met"
     if now >= deadline.due_at:
         return "skipped_stale"  # the reminder was missed and the deadline has passed: the breach speaks
-    title = _title(f"【到期提醒】{deadline.get_kind_display()}将于{_when(deadline.due_at)}到期：", deadline, with_unit=False)
+    head = f"【到期提醒】{deadline.get_kind_display()}将于{_when(deadline.due_at)}到期："
+    # sensitive_head: who may not open a confidential incident reads the kind and time, not its title (issue 11 §1).
     notify(
-        _owners(deadline), title=title, link=_link(deadline), incident=deadline.incident, ticket=deadline.ticket,
-        step=step, channels="inbox",
+        _owners(deadline), title=_title(head, deadline, with_unit=False), link=_link(deadline),
+        incident=deadline.incident, ticket=deadline.ticket, step=step, channels="inbox", sensitive_head=head,
     )  # fmt: skip
     audit.record(
         None, "deadline_reminder", deadline, after={"kind": deadline.kind, "due_at": deadline.due_at, "step": step.step},
@@ -192,10 +198,10 @@ def _breach(step, deadline, now):
         Ticket.objects.filter(pk=deadline.ticket_id, claimed_at__isnull=True).update(overdue_unclaimed_at=deadline.due_at)
         people += recipients.leaders(deadline.unit)
         after["overdue_unclaimed"] = True
-    title = _title(f"【督办】{deadline.get_kind_display()}已于{_when(deadline.due_at)}逾期：", deadline)
+    head = f"【督办】{deadline.get_kind_display()}已于{_when(deadline.due_at)}逾期："
     notify(
-        people, title=title, link=_link(deadline), incident=deadline.incident, ticket=deadline.ticket, step=step,
-        channels=deadline.rule.get("channels", "inbox"),
+        people, title=_title(head, deadline), link=_link(deadline), incident=deadline.incident, ticket=deadline.ticket,
+        step=step, channels=deadline.rule.get("channels", "inbox"), sensitive_head=head.rstrip("：") + _owner_tail(deadline),
     )  # fmt: skip
     audit.record(None, "deadline_breached", deadline, after=after, incident=deadline.incident, ticket=deadline.ticket)
     return "notified"
@@ -207,10 +213,11 @@ def _escalate(step, deadline):
     # Up the chain of whoever owns the deadline: a unit's to that unit's leaders, the office's own
     # (报告领导, 回应发布 …, unit None) to the office's leaders, not the subject unit's (004 一(五)).
     people = recipients.leaders(deadline.unit) if deadline.unit else recipients.office_leaders()
-    title = _title(f"【逾期升级】{deadline.get_kind_display()}逾期未办结，请督促：", deadline)
+    head = f"【逾期升级】{deadline.get_kind_display()}逾期未办结，请督促："
     notify(
-        people + recipients.duty_officers(), title=title, link=_link(deadline), incident=deadline.incident,
-        ticket=deadline.ticket, step=step, channels=deadline.rule.get("channels", "inbox"),
+        people + recipients.duty_officers(), title=_title(head, deadline), link=_link(deadline),
+        incident=deadline.incident, ticket=deadline.ticket, step=step, channels=deadline.rule.get("channels", "inbox"),
+        sensitive_head=head.rstrip("：") + _owner_tail(deadline),
     )  # fmt: skip
     audit.record(
         None, "deadline_escalated", deadline, after={"kind": deadline.kind, "due_at": deadline.due_at},

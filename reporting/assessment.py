@@ -11,8 +11,10 @@ from decimal import Decimal
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from incidents.models import Ticket, TicketRole, Unit
+from incidents.models import TicketRole, Unit
+from incidents.selectors import county_tickets
 from monitoring.models import Deadline, DeadlineKind, ExtensionRequest
+from monitoring.selectors import county_deadlines
 
 from .models import AssessmentWeighting, Criticism, Report
 
@@ -74,7 +76,7 @@ def _decided_deadlines(start, end, now):
     yet late or on time; a cancelled one or one replaced by an approved extension counts through its
     successor only."""
     return (
-        Deadline.objects.filter(due_at__gte=start, due_at__lt=end)
+        county_deadlines().filter(due_at__gte=start, due_at__lt=end)
         .filter(Q(met_at__isnull=False) | Q(due_at__lte=now))
         .exclude(state__in=(Deadline.State.CANCELLED, Deadline.State.EXTENDED))
     )
@@ -154,7 +156,7 @@ def assess_units(
     if not ids:
         return []
 
-    tickets = Ticket.objects.filter(unit_id__in=ids)
+    tickets = county_tickets().filter(unit_id__in=ids)
     for row in (
         tickets.filter(
             Q(dispatched_at__gte=period_start, dispatched_at__lt=period_end)
@@ -180,7 +182,7 @@ def assess_units(
         decided.filter(unit_id__in=ids), "unit_id", {"claim": (DeadlineKind.CLAIM,), "feedback": HANDLING_KINDS}
     )
     lead_unit = Subquery(
-        Ticket.objects.filter(
+        county_tickets().filter(
             incident_id=OuterRef("incident_id"), role=TicketRole.LEAD, dispatched_at__lte=OuterRef("due_at")
         )
         .order_by("-dispatched_at", "-id")

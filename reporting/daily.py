@@ -15,10 +15,13 @@ from django.utils import timezone
 
 from incidents import audit
 from incidents.access import access_for
+from incidents.clearance import sensitive_items
 from incidents.errors import Conflict, InvalidInput, NotPermitted
-from incidents.models import Grade, Incident, MediaLevel, Ticket, TicketRole
+from incidents.models import Grade, MediaLevel, TicketRole
+from incidents.selectors import county_incidents, county_tickets
 from incidents.workflow import INCIDENT_OPEN_STATES, TICKET_OPEN_STATES, IncidentStatus
 from monitoring.models import Deadline
+from monitoring.selectors import county_deadlines
 
 from . import documents
 from .figures import NOTABLE_GRADES, NOTABLE_LIMIT, grade_label, items_reported
@@ -86,7 +89,7 @@ def _notable(new):
     )
     items = graded + most_viewed
     prefetch_related_objects(
-        items, "links", Prefetch("tickets", queryset=Ticket.objects.select_related("unit").order_by("role", "id"))
+        items, "links", Prefetch("tickets", queryset=county_tickets().select_related("unit").order_by("role", "id"))
     )
     return items
 
@@ -134,7 +137,7 @@ def _submission_rows(day):
 def compile_daily_content(period_start, period_end):
     """The 日报's figures and text for items reported in [period_start, period_end). Pure read."""
     new = items_reported(period_start, period_end)
-    dispatched = Exists(Ticket.objects.filter(incident=OuterRef("pk")))
+    dispatched = Exists(county_tickets().filter(incident=OuterRef("pk")))
     by_grade, by_status = dict.fromkeys([*GRADE_ORDER, ""], 0), {}
     total = without_ticket = 0
     for row in new.annotate(dispatched=dispatched).values("grade", "status", "dispatched").annotate(n=Count("id")):
@@ -149,13 +152,19 @@ def compile_daily_content(period_start, period_end):
     )
     platforms = [{"platform": p["links__platform"], "n": p["n"]} for p in by_platform if p["links__platform"] is not None]
     no_link = next((p["n"] for p in by_platform if p["links__platform"] is None), 0)
+    # The 日报 goes to every leader on the list (004 三(二)), cleared or not: a confidential item of note is counted,
+    # never described; whoever is cleared reads it on its incident page (issue 11 §1).
     notable = _notable(new)
+    sensitive = sum(1 for item in notable if item.is_confidential)
+    notable = [item for item in notable if not item.is_confidential]
     open_incidents = dict(
-        Incident.objects.filter(status__in=INCIDENT_OPEN_STATES).values_list("status").annotate(n=Count("id"))
+        county_incidents().filter(status__in=INCIDENT_OPEN_STATES).values_list("status").annotate(n=Count("id"))
     )
-    open_tickets = dict(Ticket.objects.filter(status__in=TICKET_OPEN_STATES).values_list("status").annotate(n=Count("id")))
+    open_tickets = dict(
+        county_tickets().filter(status__in=TICKET_OPEN_STATES).values_list("status").annotate(n=Count("id"))
+    )
     overdue = list(
-        Deadline.objects.filter(state=Deadline.State.BREACHED, met_at__isnull=True)
+        county_deadlines().filter(state=Deadline.State.BREACHED, met_at__isnull=True)
         .values("unit_id", "unit__name")
         .annotate(deadlines=Count("id"), items=Count("incident", distinct=True))
         .order_by("-deadlines", "unit__name")
@@ -179,7 +188,10 @@ def compile_daily_content(period_start, period_end):
     if platform_rows:
         overview += "主要来源：" + "、".join(f"{name}{n}条" for name, n in platform_rows[:5]) + "。"
     notable_text = (
-        "\n\n".join(format_each(notable, _notable_paragraph, _notable_fallback, report="舆情日报"))
+        "\n\n".join(
+            format_each(notable, _notable_paragraph, _notable_fallback, report="舆情日报")
+            + ([sensitive_items(sensitive)] if sensitive else [])
+        )
         or "本时段无重点舆情。"
     )
     open_total = sum(open_incidents.values())
@@ -218,7 +230,7 @@ def compile_daily_content(period_start, period_end):
             "total": total, "by_grade": {g or "none": by_grade.get(g, 0) for g in [*GRADE_ORDER, ""]},
             "by_status": by_status, "without_ticket": without_ticket,
             "by_platform": {name: n for name, n in platform_rows},
-            "notable_ids": [item.pk for item in notable],
+            "notable_ids": [item.pk for item in notable], "notable_sensitive": sensitive,
             "open_incidents": open_incidents, "open_tickets": open_tickets,
             "overdue_by_unit": [{"unit": r[0], "items": r[1], "deadlines": r[2]} for r in overdue_rows],
             "submissions": submissions,

@@ -10,6 +10,7 @@ Section text is plain: blank lines separate paragraphs."""
 
 from django.utils import timezone
 
+from incidents.clearance import CLASSIFICATION
 from incidents.models import Unit
 
 from . import docx_writer
@@ -20,6 +21,13 @@ PORTRAIT_MAX_COLUMNS = 7
 
 def section(key, heading, text="", table=None):
     return {"key": key, "heading": heading, "text": text, "table": table}
+
+
+def classification(incident):
+    """The 密级 of a document that carries `incident` in full: "内部 / 敏感" for a confidential one, whose readers
+    are those cleared for it (reporting.selectors), so that a printed copy says how it must be handled (issue 11 §1;
+    domain.md §8, #5 六(三) 严守工作秘密). Merged into a content dict."""
+    return {"classification": CLASSIFICATION} if incident is not None and incident.is_confidential else {}
 
 
 def table(headers, rows):
@@ -47,7 +55,10 @@ def _is_wide(content):
 
 def render_docx(content):
     """The report's document as .docx bytes, through the shared government-document writer."""
-    doc = docx_writer.new_document(content.get("title", ""), content.get("subtitle", ""), landscape=_is_wide(content))
+    doc = docx_writer.new_document(
+        content.get("title", ""), content.get("subtitle", ""), landscape=_is_wide(content),
+        classification=content.get("classification", ""),
+    )  # fmt: skip
     for part in content.get("sections", []):
         docx_writer.add_heading(doc, part["heading"])
         for text in paragraphs(part.get("text")):

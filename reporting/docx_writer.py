@@ -55,9 +55,10 @@ def _landscape(doc):
     section.page_width, section.page_height = section.page_height, section.page_width
 
 
-def new_document(title, subtitle="", *, landscape=False):
+def new_document(title, subtitle="", *, landscape=False, classification=""):
     """A document with its centred title (二号, about 22 pt) and an optional subtitle line (issuer, date).
-    Landscape for wide tables (ledgers, assessment tables)."""
+    Landscape for wide tables (ledgers, assessment tables). A `classification` (密级, e.g. "内部 / 敏感") is the
+    first line, top left and bold, where a reader of an official document looks for it (GB/T 9704-2012 7.2.3)."""
     doc = Document()
     normal = doc.styles["Normal"]
     normal.font.name = BODY_FONT
@@ -66,6 +67,8 @@ def new_document(title, subtitle="", *, landscape=False):
     _official_styles(doc)
     if landscape:
         _landscape(doc)
+    if classification:
+        _add_text(doc.add_paragraph(), classification, BODY_FONT, 14, True)
     heading = doc.add_heading(level=0)
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _add_text(heading, title, TITLE_FONT, 22, True)

@@ -3,7 +3,8 @@ the grade labels, and which grades make an item of note."""
 
 from django.db.models import QuerySet
 
-from incidents.models import Grade, Incident
+from incidents.models import Grade
+from incidents.selectors import county_incidents
 from incidents.workflow import IncidentStatus
 
 # Items of note (重点舆情): everything graded 较大 or above, up to a page's worth.
@@ -19,6 +20,6 @@ def grade_label(grade):
 def items_reported(period_start, period_end) -> QuerySet:
     """Items reported in [period_start, period_end); merged duplicates are counted once, under the item
     they joined."""
-    return Incident.objects.filter(reported_at__gte=period_start, reported_at__lt=period_end).exclude(
+    return county_incidents().filter(reported_at__gte=period_start, reported_at__lt=period_end).exclude(
         status=IncidentStatus.MERGED
     )

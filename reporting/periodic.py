@@ -15,10 +15,12 @@ from django.utils import timezone
 
 from incidents import audit
 from incidents.access import access_for
+from incidents.clearance import sensitive_items
 from incidents.errors import Conflict, InvalidInput, NotPermitted
-from incidents.models import Category, Grade, Ticket, TicketRole
+from incidents.models import Category, Grade, TicketRole
+from incidents.selectors import county_tickets
 from incidents.workflow import IncidentStatus
-from monitoring.models import Deadline
+from monitoring.selectors import county_deadlines
 
 from . import documents
 from .assessment import assess_units
@@ -130,8 +132,8 @@ def _by_category(items, now):
         counts = table.setdefault(row["category"], dict.fromkeys(("total", "closed", "open", "dismissed", "overdue"), 0))
         counts["total"] += row["n"]
         counts[_handling_of(row["status"])] += row["n"]
-    late = Deadline.objects.filter(incident=OuterRef("pk"), state__in=("pending", "breached"), met_at__isnull=True,
-                                   due_at__lte=now)  # fmt: skip
+    late = county_deadlines().filter(incident=OuterRef("pk"), state__in=("pending", "breached"), met_at__isnull=True,
+                                     due_at__lte=now)  # fmt: skip
     for row in items.filter(Exists(late)).values("category").annotate(n=Count("pk")).order_by():
         table[row["category"]]["overdue"] = row["n"]
     return table
@@ -139,7 +141,7 @@ def _by_category(items, now):
 
 def _notable(items):
     lead = Prefetch(
-        "tickets", queryset=Ticket.objects.filter(role=TicketRole.LEAD).select_related("unit").order_by("-id"),
+        "tickets", queryset=county_tickets().filter(role=TicketRole.LEAD).select_related("unit").order_by("-id"),
         to_attr="lead_tickets",
     )  # fmt: skip
     return list(
@@ -179,7 +181,10 @@ def compile_periodic_content(kind, start, end, *, now=None):
     previous_start = _midnight(_previous_start(kind, timezone.localdate(start)))
     previous_total = items_reported(previous_start, start).count()
     categories = _by_category(items, now)
+    # Read by every leader on the list: a confidential item of note is counted, never described (issue 11 §1).
     notable = _notable(items)
+    sensitive = sum(1 for item in notable if item.is_confidential)
+    notable = [item for item in notable if not item.is_confidential]
     scores = assess_units(start, end, now=now)
 
     change = total - previous_total
@@ -197,7 +202,9 @@ def compile_periodic_content(kind, start, end, *, now=None):
     counted = [(value, c) for value, c in categories.items() if c["total"]]
     category_rows = format_each(counted, _category_row, _category_fallback, report=kind_label)
     notable_rows = format_each(notable, _notable_row, _notable_fallback, report=kind_label)
-    notable_text = f"本期较大及以上舆情{len(notable)}条，办理情况如下。" if notable else "本期无较大及以上舆情。"
+    notable_text = (
+        f"本期较大及以上舆情{len(notable) + sensitive}条，办理情况如下。" if notable or sensitive else "本期无较大及以上舆情。"
+    ) + (f"其中{sensitive_items(sensitive)}，不列入下表。" if sensitive else "")
     received = [s for s in scores if s.tickets_received or s.claim.total or s.feedback.total]
     unit_rows = [
         [s.unit_name, s.tickets_received, str(s.claim), str(s.feedback), str(s.reply), s.extensions, s.returns]
@@ -220,6 +227,7 @@ def compile_periodic_content(kind, start, end, *, now=None):
         "period_start": start.isoformat(), "period_end": end.isoformat(), "total": total,
         "previous_total": previous_total, "by_grade": {g or "none": by_grade.get(g, 0) for g in GRADES},
         "by_category": {k: v for k, v in categories.items() if v["total"]}, "notable_ids": [i.pk for i in notable],
+        "notable_sensitive": sensitive,
         "units": {s.unit_name: s.tickets_received for s in received},
     }  # fmt: skip
     if kind == Report.Kind.QUARTERLY:

@@ -10,7 +10,8 @@ from operator import or_
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from incidents.models import Incident
+from incidents.clearance import sensitive_items
+from incidents.selectors import county_incidents
 
 from . import documents
 from .models import RiskTopic
@@ -46,7 +47,7 @@ def screen_risk_topics(now=None):
     if not topics:
         return []
     earliest = min(window_start(t, now) for t in topics)
-    counts = Incident.objects.filter(reported_at__gte=earliest, reported_at__lte=now).aggregate(
+    counts = county_incidents().filter(reported_at__gte=earliest, reported_at__lte=now).aggregate(
         **{f"t{t.pk}": Count("pk", filter=keyword_filter(t) & Q(reported_at__gte=window_start(t, now))) for t in topics}
     )
     return [TopicScreening(t, counts[f"t{t.pk}"]) for t in topics]
@@ -57,18 +58,23 @@ def flagged_risk_topics(now=None):
 
 
 def matching_incidents(topic, now):
-    return Incident.objects.filter(keyword_filter(topic), reported_at__gte=window_start(topic, now), reported_at__lte=now)
+    return county_incidents().filter(keyword_filter(topic), reported_at__gte=window_start(topic, now), reported_at__lte=now)
 
 
 def compile_risk_notice_content(topic, *, now, requirements="", due_at=None):
     matches = matching_incidents(topic, now)
     total = matches.count()
     recent = list(matches.order_by("-reported_at")[:RECENT_ITEMS_IN_NOTICE])
-    rows = [[i.number, i.title, timezone.localtime(i.reported_at).strftime("%m-%d %H:%M")] for i in recent]
+    # The notice goes to a unit not cleared for a confidential match: counted in the total, never listed (issue 11 §1).
+    sensitive = sum(1 for i in recent if i.is_confidential)
+    rows = [
+        [i.number, i.title, timezone.localtime(i.reported_at).strftime("%m-%d %H:%M")]
+        for i in recent if not i.is_confidential
+    ]
     situation = (
         f"近{topic.window_days}日，监测发现与「{topic.name}」相关的网络信息{total}条"
         f"（关键词：{'、'.join(topic.keyword_list)}），已达到预警阈值（{topic.threshold}条），存在引发网络舆情的风险。"
-    )
+    ) + (f"下表未列{sensitive_items(sensitive)}。" if sensitive else "")
     asks = requirements.strip() or (
         f"请{topic.unit.name}关口前移、提前介入，排查相关矛盾和风险点，落实防范化解措施，"
         "做好回应准备；如发现苗头性问题，及时报告办公室。"

@@ -73,6 +73,7 @@ def compile_special_content(incident, tickets, links, *, sequence=1):
     link_rows = [[link.platform, link.url, _when(link.first_seen_at)] for link in links]
     number = f"第{sequence}期" if sequence > 1 else ""
     return {
+        **documents.classification(incident),
         "title": "舆情专报" + (f"（{number}）" if number else ""),
         "subtitle": incident.title,
         "sections": [

@@ -5,6 +5,7 @@ on one ticket by a due time. Notices are counted per ticket (domain.md §9.17: a
 from django.utils import timezone
 
 from monitoring.models import Deadline
+from monitoring.selectors import county_deadlines
 
 from . import documents
 
@@ -16,7 +17,7 @@ def _when(instant):
 def compile_supervision_content(ticket, *, reason, due_at, sequence):
     incident = ticket.incident
     overdue = list(
-        Deadline.objects.filter(ticket=ticket, state=Deadline.State.BREACHED, met_at__isnull=True).order_by("due_at")
+        county_deadlines().filter(ticket=ticket, state=Deadline.State.BREACHED, met_at__isnull=True).order_by("due_at")
     )
     facts = (
         f"{_when(ticket.dispatched_at)}，办公室将「{incident.title}」（{incident.number}）转{ticket.unit.name}"
@@ -29,6 +30,7 @@ def compile_supervision_content(ticket, *, reason, due_at, sequence):
         "并将办理情况通过平台反馈办公室。逾期未落实的，将按规定通报并追责。"
     )
     return {
+        **documents.classification(incident),
         "title": f"舆情督报（第{sequence}次）",
         "subtitle": f"主送：{ticket.unit.name}",
         "sections": [

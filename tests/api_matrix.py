@@ -200,6 +200,9 @@ ENDPOINTS = [
     Endpoint("api-incident-grant-access", "POST", "/api/incidents/{id}/grant-access/",
              {**OFFICE_ONLY, "edu": "400 403 404 403 403 404 401", "police": "400 404 403 404 403 404 401"},
              body=lambda world, scenario, role: {"user": world.org.edu_liaison.pk}),
+    Endpoint("api-incident-revoke-access", "POST", "/api/incidents/{id}/revoke-access/",
+             {**OFFICE_ONLY, "edu": "400 403 404 403 403 404 401", "police": "400 404 403 404 403 404 401"},
+             body=lambda world, scenario, role: {"user": world.org.edu_liaison.pk}),
     Endpoint("api-ticket-list", "GET", "/api/tickets/", {"-": "200 200 200 200 200 200 401"},
              visible={"duty": BOTH, "edu_liaison": {"edu"}, "police_liaison": {"police"}, "edu_leader": {"edu"},
                       "county_leader": BOTH, "admin": set()}),
@@ -293,6 +296,10 @@ def build_world(org, make_incident):
     confidential = scenario(duty2, org.edu, org.edu_liaison2, (org.health, org.health_liaison), is_confidential=True)
     for user in (org.edu_liaison2, org.health_liaison):
         services.grant_confidential_access(duty2, confidential.incident, user=user)
+    # Dispatch granted both units' liaisons and leaders (the county's, for 卫健委 has none of its own); the office
+    # revokes those in the matrix, so the scenario stays one nobody in it may see.
+    for user in (org.edu_liaison, org.edu_leader, org.leader):
+        services.revoke_confidential_access(duty2, confidential.incident, user=user)
     confidential.assignee = org.edu_liaison2
     merge_target = make_incident(title="合并目标", grade="IV")
 
