@@ -34,10 +34,17 @@ class DateTimeFilter(filters.IsoDateTimeFilter):
     field_class = BoundedIsoDateTimeField
 
 
+class IdField(forms.IntegerField):
+    """Within a bigint: a larger number would overflow the database's integer (a 500) instead of finding nothing."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=-(2**63), max_value=2**63 - 1, **kwargs)
+
+
 class IdFilter(filters.NumberFilter):
     """An id compared as is, without checking that the object exists (which would tell an outsider so)."""
 
-    field_class = forms.IntegerField
+    field_class = IdField
 
 
 @extend_schema_field(OpenApiTypes.INT)

@@ -8,6 +8,28 @@ from rest_framework import exceptions, parsers
 
 from .text import control_character_message, first_control_character
 
+# No request of this API nests deeper than a few levels (a dispatch: object → tickets list → object). Deeper
+# bodies (10,000 nested lists, issue 11 §4) are refused before anything walks them recursively.
+MAX_JSON_DEPTH = 32
+TOO_DEEP = f"请求内容嵌套过深（最多 {MAX_JSON_DEPTH} 层）。"
+
+
+class ChineseParseError(exceptions.ParseError):
+    """A parse error whose (Chinese) detail the API error handler passes on as it is."""
+
+
+def _too_deep(data, limit=MAX_JSON_DEPTH):
+    """Whether parsed JSON nests deeper than `limit`; iterative, so it cannot itself run out of stack."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > limit:
+                return True
+            items = value.values() if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items if isinstance(item, (dict, list)))
+    return False
+
 
 def _refuse_control_characters(fields):
     """`fields`: (name, value) pairs of the parsed body. A 400 naming each field that holds a control character,
@@ -27,7 +49,12 @@ class StrictJSONParser(parsers.JSONParser):
     here with a 400 rather than failing later in the database driver; so is a control character."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:  # the decoder gives up on very deep nesting before our own check can run
+            raise ChineseParseError(TOO_DEEP) from None
+        if _too_deep(data):
+            raise ChineseParseError(TOO_DEEP)
         try:
             json.dumps(data, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:

@@ -18,7 +18,7 @@ from . import reply_services, services
 from .access import access_for
 from .errors import DomainError
 from .forms import ReplyDecisionForm, SignoffForm, add_domain_errors
-from .http import client_ip
+from .http import client_ip, int_param
 from .models import Approver, Feedback, Grade, GradeSetting, Ticket, TicketRole
 from .selectors import visible_incidents, visible_reply_drafts
 from .workflow import INCIDENT_OPEN_STATES, IncidentStatus, ReplyDraftState
@@ -142,7 +142,7 @@ def _reply_draft_queue(user):
 
 
 def _decide_reply_draft(request):
-    draft = get_object_or_404(_reply_draft_queue(request.user), pk=request.POST.get("draft"))
+    draft = get_object_or_404(_reply_draft_queue(request.user), pk=int_param(request.POST.get("draft")))
     form = ReplyDecisionForm(request.POST, prefix=f"r{draft.pk}")
     if form.is_valid():
         data, ip = form.cleaned_data, client_ip(request)
@@ -171,7 +171,7 @@ def signoff(request):
             return redirect("signoff")
         draft_forms = dict([failed])
     elif request.method == "POST":
-        incident = get_object_or_404(_signoff_queue(request.user), pk=request.POST.get("incident"))
+        incident = get_object_or_404(_signoff_queue(request.user), pk=int_param(request.POST.get("incident")))
         form = SignoffForm(request.POST, prefix=f"s{incident.pk}")
         if form.is_valid():
             data, ip = form.cleaned_data, client_ip(request)

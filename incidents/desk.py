@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from monitoring.models import Deadline, DeadlineKind, ExtensionRequest
 from monitoring.policy_text import duration_words
@@ -19,6 +18,7 @@ from monitoring.selectors import (
 
 from .access import access_for
 from .grading import suggest_grade
+from .http import datetime_param
 from .models import Grade, TicketRole, Unit
 from .selectors import visible_incidents, visible_tickets
 
@@ -157,7 +157,7 @@ def dispatch_preview(request, pk):
         unit = units.get(_int(value))
         if unit and unit != lead:
             assignments.append((unit, TicketRole.ASSIST))
-    due_at = parse_datetime(data.get("dispatch-due_at") or "")
+    due_at = datetime_param(data.get("dispatch-due_at"))  # an impossible date previews no limit, not a 500
     if due_at is not None and timezone.is_naive(due_at):
         due_at = timezone.make_aware(due_at)
     rows = preview_dispatch(incident, assignments, due_at=due_at) if incident.grade else []

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from .models import Feedback, Grade, Incident, LeaderReport, MediaLevel, Reply, Role, TicketRole, Unit
+from .uploads import UPLOAD_HELP, validate_upload
 
 
 def add_domain_errors(form, exc, *, field_for=None, unmatched_to_form=True):
@@ -27,7 +28,7 @@ class DateTimeInput(forms.DateTimeInput):
 class ReportForm(forms.ModelForm):
     platform = forms.CharField(label="来源平台", max_length=50, required=False)
     url = forms.URLField(label="原帖链接", max_length=1000, required=False, assume_scheme="https")
-    screenshot = forms.FileField(label="截图", required=False)
+    screenshot = forms.FileField(label="截图", required=False, validators=[validate_upload], help_text=UPLOAD_HELP)
 
     class Meta:
         model = Incident
@@ -151,7 +152,7 @@ class OptionalReasonForm(forms.Form):
 
 
 class MergeForm(forms.Form):
-    into = forms.IntegerField(label="合并至舆情编号（ID）", min_value=1)
+    into = forms.IntegerField(label="合并至舆情编号（ID）", min_value=1, max_value=2**63 - 1)
     reason = forms.CharField(label="理由", required=False)
 
 
@@ -162,7 +163,7 @@ class FeedbackForm(forms.Form):
         label="承诺落实时间", required=False, widget=DateTimeInput(),
         help_text="提交书面说明时必填（000 三.2：一时难以落实的，要形成书面材料及时反馈），届时须报送结果",
     )  # fmt: skip
-    attachment = forms.FileField(label="附件", required=False)
+    attachment = forms.FileField(label="附件", required=False, validators=[validate_upload], help_text=UPLOAD_HELP)
 
 
 class AssignForm(forms.Form):

@@ -32,8 +32,12 @@ class BoundedDateTimeField(serializers.DateTimeField):
     """A date-time within 1990—2200: anything else is a typo, and SQLite's UTC conversion would overflow on it."""
 
     def to_internal_value(self, value):
-        value = super().to_internal_value(value)
-        if not (EARLIEST <= value <= LATEST):
+        try:
+            value = super().to_internal_value(value)
+            in_range = EARLIEST <= value <= LATEST
+        except OverflowError:  # 0001-01-01T00:00 local is before year 1 in UTC (issue 11 §4)
+            in_range = False
+        if not in_range:
             raise serializers.ValidationError("日期时间超出允许范围（1990—2200 年）。")
         return value
 

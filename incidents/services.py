@@ -15,7 +15,7 @@ from guardian.utils import get_user_obj_perms_model
 from monitoring import recipients as monitoring_recipients
 from monitoring.notifications import notify
 
-from . import audit, notices, workflow
+from . import audit, notices, uploads, workflow
 from .access import access_for
 from .errors import Conflict, IllegalTransition, InvalidInput, NotFound, NotPermitted
 from .models import (
@@ -114,6 +114,7 @@ def report_incident(actor, *, links=(), files=(), ip=None, external_id=None, **f
     title = (fields.get("title") or "").strip()
     if not title:
         raise InvalidInput("请填写标题。", {"title": ["请填写标题。"]})
+    files = uploads.accepted(files)  # size and type by content, before anything is written (issue 11 §4)
     incident = Incident(reported_by=actor, reported_at=timezone.now(), external_id=external_id or None, **fields)
     incident.title = title
     if incident.first_seen_at and incident.first_seen_at > timezone.now():
@@ -538,6 +539,7 @@ def submit_feedback(actor, ticket, *, kind, content, files=(), promised_at=None,
             raise InvalidInput("承诺落实时间须晚于现在。", {"promised_at": ["承诺落实时间须晚于现在。"]})
     elif promised_at is not None:
         raise InvalidInput("承诺落实时间仅用于书面说明。", {"promised_at": ["承诺落实时间仅用于书面说明。"]})
+    files = uploads.accepted(files)  # size and type by content, before anything is written (issue 11 §4)
     feedback = Feedback.objects.create(
         ticket=ticket, kind=kind, content=content, submitted_by=actor, submitted_at=now, promised_at=promised_at
     )

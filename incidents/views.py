@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
 from . import reply_services, selectors, services
@@ -31,7 +30,8 @@ from .forms import (
 )
 from .desk import suggested_units
 from .grading import suggest_grade
-from .http import client_ip
+from .http import client_ip, date_param, int_param
+from .uploads import content_type_for
 from django.utils import timezone
 from monitoring import services as monitoring_services
 from monitoring.models import DeadlineKind
@@ -63,7 +63,7 @@ def _page(request, qs, per_page=25):
 @login_required
 def incident_list(request):
     status, grade, q = request.GET.get("status"), request.GET.get("grade"), request.GET.get("q", "").strip()
-    since = parse_date(request.GET.get("since") or "")
+    since = date_param(request.GET.get("since"))
     qs = selectors.incident_list(request.user, status=status or None, grade=grade, q=q or None, since=since)
     context = {
         "page": _page(request, qs),
@@ -249,8 +249,9 @@ def ticket_list(request):
     status = request.GET.get("status") or None
     unit = request.GET.get("unit") or ""
     overdue = request.GET.get("overdue") == "1"
+    unit_id = int_param(unit)
     qs = selectors.ticket_list(
-        request.user, status=status, unit_ids=[int(unit)] if unit.isdigit() else None, overdue=overdue
+        request.user, status=status, unit_ids=[unit_id] if unit_id else None, overdue=overdue
     ).prefetch_related(open_deadlines_prefetch())
     page = _page(request, qs)
     attach_countdowns(page.object_list)
@@ -394,4 +395,9 @@ def attachment_download(request, pk):
         pk=attachment.feedback.ticket_id
     ).exists():
         raise Http404
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+    # Always a download, typed by the extension its checked content was given (incidents.uploads), never shown
+    # inline; nosniff comes from SecurityMiddleware (issue 11 §4).
+    return FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.name,
+        content_type=content_type_for(attachment.name),
+    )  # fmt: skip

@@ -1,7 +1,10 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+
+from incidents.http import int_param
 
 from . import services
 from .models import Notification
@@ -22,6 +25,10 @@ def inbox(request):
 @login_required
 @require_POST
 def mark_read(request):
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    ids = [n for n in map(int_param, request.POST.getlist("ids")) if n]
     services.mark_read(request.user, ids)
-    return redirect(request.POST.get("next") or "inbox")
+    # Back to a page of this site only: `next` from the form must not send the user elsewhere (ASVS V5.1.5).
+    target = request.POST.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect("inbox")

@@ -18,7 +18,7 @@ from incidents.models import Grade, Incident, Ticket, TicketRole
 from incidents.selectors import visible_incidents, visible_tickets
 from monitoring.models import Deadline, DeadlineKind
 
-from .safe_output import printable
+from .safe_output import spreadsheet_value
 
 CHUNK = 2000
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -116,7 +116,8 @@ def _sheet(workbook, title, columns):
 
 def _row(sheet, columns, values):
     """The one place the ledger writes a row. Text is cleaned of control characters stored before input refused
-    them: openpyxl raises IllegalCharacterError on one, which would cost the whole ledger (issue 10 §1)."""
+    them: openpyxl raises IllegalCharacterError on one, which would cost the whole ledger (issue 10 §1); text
+    a spreadsheet would run as a formula is written as text (issue 11 §4; safe_output.spreadsheet_value)."""
     cells = []
     for column, value in zip(columns, values, strict=True):
         if column.is_time:
@@ -124,7 +125,7 @@ def _row(sheet, columns, values):
             cell.number_format = TIME_FORMAT
             cells.append(cell)
         else:
-            cells.append(printable(value))
+            cells.append(spreadsheet_value(sheet, value))
     sheet.append(cells)
 
 

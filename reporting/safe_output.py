@@ -4,6 +4,10 @@ Control characters: .docx and .xlsx are XML, and XML 1.0 cannot carry most C0 co
 python-docx raises on a vertical tab (U+000B) and openpyxl on a unit separator (U+001F). Input refuses them
 now, but rows stored before that rule still hold them; every writer cleans its text here, at output.
 
+Formula injection (issue 11 §4, ASVS V5.3): a spreadsheet reads a cell whose text starts with = + - @, a tab
+or a carriage return as a formula (=HYPERLINK(...) sending data away, DDE running a program) or an error code.
+Titles, unit names and anything else typed by users reach the ledger; such text is written as text.
+
 One item, one failure: the 日报 (004 三(二) "每天汇总编发", by 17:00 as 000 二.1 wants) and the periodic reports
 are compiled from many items; if formatting one of them fails, that item appears in a minimal form and the
 failure is logged, so the report is still compiled and recorded on time."""
@@ -12,6 +16,8 @@ import logging
 import re
 
 from django.db import DatabaseError
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +30,22 @@ UNAVAILABLE = "（本条内容无法生成，详见系统）"
 def printable(text):
     """`text` without the characters a document cannot carry; anything else passes through unchanged."""
     return _UNPRINTABLE.sub("", text) if isinstance(text, str) else text
+
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_value(sheet, value):
+    """What a write-only sheet gets for `value`: cleaned text; text a spreadsheet would evaluate (a formula
+    trigger first, or an error code such as #N/A) as a cell typed string ("s") with Excel's quote prefix (what a
+    leading apostrophe typed in Excel sets), so it is shown and edited as the text it is, characters unchanged."""
+    value = printable(value)
+    if not isinstance(value, str) or not (value.startswith(FORMULA_TRIGGERS) or value in ERROR_CODES):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
 
 
 def printable_content(value):

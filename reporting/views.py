@@ -8,13 +8,12 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_POST
 
 from incidents.access import access_for
 from incidents.errors import DomainError
 from incidents.forms import add_domain_errors
-from incidents.http import client_ip
+from incidents.http import client_ip, date_param
 from incidents.selectors import visible_incidents, visible_tickets
 
 from . import risk, selectors, services, submissions
@@ -180,7 +179,7 @@ def risk_notice_create(request, topic_pk):
 @login_required
 def submission_status(request):
     _require_office(request)
-    day = parse_date(request.GET.get("date") or "") or timezone.localdate()
+    day = date_param(request.GET.get("date")) or timezone.localdate()
     rows = submissions.submission_status(day)
     counts = {state: sum(1 for r in rows if r.state == state) for state in ("on_time", "late", "missing")}
     return render(request, "reporting/submission_status.html", {"rows": rows, "day": day, "counts": counts})

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("YUQING_VAR_DIR", BASE_DIR / "var"))
@@ -70,7 +71,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "yuqing.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy (issue 11 §4)
+    "yuqing.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "yuqing.middleware.InputGuardMiddleware",  # a NUL in the path or query string is a 400 before any view
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -185,6 +189,15 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Attachments (issue 11 §4, incidents.uploads): at most UPLOAD_MAX_BYTES each, and only the types their content
+# shows to be an image, PDF, .docx/.xlsx or plain text. A larger upload is not even written to a temporary file
+# past the limit (the first upload handler drops the rest).
+UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+FILE_UPLOAD_HANDLERS = [
+    "incidents.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -309,6 +322,41 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "reporting.models.Report.Status",
     },
 }
+
+# The OpenAPI document and Swagger UI are public only in development; in production (DEBUG off) they need a
+# signed-in user or an API token (issue 11 §4), as they map every operation of the API.
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", DEBUG)
+
+# --- Security headers (issue 11 §4, 等保 2.0 入侵防范; docs/security.md) ------------------------------------
+# Content-Security-Policy on every response (django-csp), in development too so that a violation shows before
+# production: scripts, styles, images, fonts and XHR from this origin only, no inline script or style (the
+# templates have none; htmx's injected indicator style is switched off in base.html; ECharts and htmx are
+# served from static/vendor, Swagger UI from drf-spectacular-sidecar), no plugins, no framing, forms posting
+# here only. img-src allows data: for the favicon placeholder and Swagger UI's icons. CSP_REPORT_ONLY=1 turns
+# it into a report-only header for troubleshooting a deployment.
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+if env_bool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP
+# Referrer-Policy: links to outside sites (原帖链接) carry no address of this system. X-Content-Type-Options:
+# nosniff on every response (Django's default, stated here). Permissions-Policy: yuqing.middleware. The Server
+# header: gunicorn sends "Server: gunicorn" with no version (gunicorn.SERVER), and nothing here adds one.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
 
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None

@@ -13,3 +13,7 @@ urlpatterns = [
     path("reports/", include("reporting.periodic_urls")),
     path("", include("incidents.urls")),
 ]
+
+# Under /api/ a refused request or a bug answers the API's JSON error body; elsewhere a Chinese page (issue 11 §4).
+handler400 = "incidents.api_errors.bad_request"
+handler500 = "incidents.api_errors.server_error"
