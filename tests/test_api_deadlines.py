@@ -133,6 +133,8 @@ def test_other_units_and_uncleared_callers_get_404(api_as, org, case, make_incid
     secret = services.report_incident(duty2, title="敏感事项", is_confidential=True)
     services.grade_incident(duty2, secret, grade="IV", reason="一般")
     services.dispatch_incident(duty2, secret, assignments=[(org.edu, TicketRole.LEAD)])
+    for user in (org.edu_liaison, org.edu_leader):  # granted by the dispatch, revoked by the office
+        services.revoke_confidential_access(duty2, secret, user=user)
     services.grant_confidential_access(duty2, secret, user=org.edu_liaison2)
     hidden = in_due_order(Deadline.objects.filter(incident=secret))
     assert hidden

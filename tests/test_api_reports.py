@@ -72,7 +72,9 @@ def reports(org):
     edu_incident, edu_ticket = dispatch(org, "网传某校食堂问题", org.edu)
     police_incident, police_ticket = dispatch(org, "网传某路口交通事故", org.police)
     duty2 = person("duty2", org.office, Role.DUTY_OFFICER)
-    _, secret_ticket = dispatch(org, "敏感事项", org.edu, reporter=duty2, is_confidential=True)
+    secret, secret_ticket = dispatch(org, "敏感事项", org.edu, reporter=duty2, is_confidential=True)
+    for user in (org.edu_liaison, org.edu_liaison2, org.edu_leader):  # granted by the dispatch, revoked by the office
+        incident_services.revoke_confidential_access(duty2, secret, user=user)
     return {
         "issued_daily": issued_daily, "draft_daily": draft_daily, "edu": supervise(org.duty, edu_ticket),
         "police": supervise(org.duty, police_ticket), "confidential": supervise(duty2, secret_ticket),
