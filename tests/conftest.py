@@ -15,7 +15,8 @@ def pytest_runtest_teardown(item, nextitem):
     the flush so the tests that follow on this worker see the database as `migrate` left it."""
     result = yield
     marker = item.get_closest_marker("django_db")
-    if marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+    # After the last test the session's test database is already gone (nextitem is None): nothing to seed.
+    if nextitem is not None and marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
         from .seeding import seed_like_migrate
 
         with item.config.stash[blocking_manager_key].unblock():
