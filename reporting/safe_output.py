@@ -4,7 +4,7 @@ Control characters: .docx and .xlsx are XML, and XML 1.0 cannot carry most C0 co
 python-docx raises on a vertical tab (U+000B) and openpyxl on a unit separator (U+001F). Input refuses them
 now, but rows stored before that rule still hold them; every writer cleans its text here, at output.
 
-Formula injection (issue 11 §4, ASVS V5.3): a spreadsheet reads a cell whose text starts with = + - @, a tab
+Formula injection (issue 11 §4, ASVS V5 output encoding): a spreadsheet reads a cell whose text starts with = + - @, a tab
 or a carriage return as a formula (=HYPERLINK(...) sending data away, DDE running a program) or an error code.
 Titles, unit names and anything else typed by users reach the ledger; such text is written as text.
 

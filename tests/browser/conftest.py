@@ -92,6 +92,14 @@ class Session:
         )  # fmt: skip
         self.context.set_default_timeout(10_000)
         self.page = self.context.new_page()
+        # Every page runs under the Content-Security-Policy (issue 11 §4): chromium reports what it refused on
+        # the console, and open_session fails the test on any such report.
+        self.csp_violations = []
+        self.page.on("console", self._console)
+
+    def _console(self, message):
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            self.csp_violations.append(f"{self.page.url}: {message.text}")
 
     def go(self, path):
         response = self.page.goto(self.base_url + path)
@@ -136,5 +144,7 @@ def open_session(chromium, live_server):
         return session
 
     yield open_
+    violations = [v for session in sessions for v in session.csp_violations]
     for session in sessions:
         session.close()
+    assert not violations, "CSP violations on the console:\n" + "\n".join(violations)
