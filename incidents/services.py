@@ -732,16 +732,37 @@ def _grant_receiving_units(actor, incident, tickets, *, ip=None):
             _grant(actor, incident, user, ip=ip, reason=f"转办{ticket.unit.name}")
 
 
+def _confidential_for_office(actor, incident):
     incident = _locked_incident(actor, incident)
     if not access_for(actor).is_office:
-        raise NotPermitted("只有办公室可以授权查阅敏感舆情。")
+        raise NotPermitted("只有办公室可以授权或撤销查阅敏感舆情。")
     if not incident.is_confidential:
         raise InvalidInput("该舆情未标记为敏感，无需授权。")
+    return incident
+
+
+@transaction.atomic
+def grant_confidential_access(actor, incident, *, user, ip=None) -> Incident:
+    """限制知悉: a confidential incident is visible only to its reporter and the people granted it
+    (issue 4). The office grants, among those who already see it; each grant is audited."""
+    incident = _confidential_for_office(actor, incident)
     if user is None or not user.is_active:
         raise InvalidInput("被授权人不存在或已停用。", {"user": ["被授权人不存在或已停用。"]})
-    assign_perm("incidents.view_incident", user, incident)
+    _grant(actor, incident, user, ip=ip)
+    return incident
+
+
+@transaction.atomic
+def revoke_confidential_access(actor, incident, *, user, ip=None) -> Incident:
+    """撤销知悉: the office withdraws a grant (GB/T 22239-2019 8.1.4.2 访问控制, need-to-know ends with the task);
+    the person no longer finds the incident, its tickets or its reports (404). The reporter keeps sight of what
+    they reported, so only a grant can be revoked. Audited."""
+    incident = _confidential_for_office(actor, incident)
+    if user is None or not _is_granted(user, incident):
+        raise InvalidInput("该用户没有查阅此敏感舆情的授权。", {"user": ["该用户没有查阅此敏感舆情的授权。"]})
+    remove_perm("incidents.view_incident", user, incident)
     audit.record(
-        actor, "confidential_granted", incident, after={"user": user.get_full_name() or user.get_username(),
+        actor, "confidential_revoked", incident, before={"user": user.get_full_name() or user.get_username(),
         "user_id": user.pk}, ip=ip, incident=incident,
     )  # fmt: skip
     return incident
