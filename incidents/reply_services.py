@@ -6,8 +6,6 @@ send-back carries the approver's instruction (批示), which becomes a tracked i
 time limit (monitoring.scheduling.on_instruction, as services.send_back_incident does) and is met by the unit's
 revised draft. Same order of checks as services: visibility (404), role (403), state (409), input (400)."""
 
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +15,7 @@ from .access import access_for
 from .errors import IllegalTransition, InvalidInput, NotFound, NotPermitted
 from .models import Approver, Grade, GradeSetting, Incident, Reply, ReplyDraft
 from .selectors import visible_reply_drafts
-from .services import _locked_ticket, _publish_reply, _require, _ticket_kinds
+from .services import PUBLICATION_URL_ERROR, _locked_ticket, _publish_reply, _require, _ticket_kinds, publication_url_ok
 from .workflow import LEADER, OFFICE, REPLY_DRAFT, TICKET
 
 DRAFT_FIELDS = ("state",)
@@ -86,13 +84,8 @@ def _clean_draft(kind, channel, content, url):
         errors["channel"] = ["发布渠道不能超过 100 个字。"]
     if not content:
         errors["content"] = ["请填写回应内容。"]
-    if url:
-        try:
-            if len(url) > 1000:
-                raise ValidationError("too long")
-            URLValidator(schemes=["http", "https"])(url)
-        except ValidationError:
-            errors["url"] = ["请填写有效的链接（以 http:// 或 https:// 开头）。"]
+    if url and not publication_url_ok(url):
+        errors["url"] = [PUBLICATION_URL_ERROR]
     if errors:
         first = next(iter(errors.values()))[0]
         raise InvalidInput(f"回应稿填写有误：{first}", errors)

@@ -570,6 +570,20 @@ def _lead_unit_kinds(actor, incident):
     return kinds
 
 
+PUBLICATION_URL_ERROR = "请填写有效的链接（以 http:// 或 https:// 开头）。"
+
+
+def publication_url_ok(url):
+    """Where a reply was published: an http(s) link that fits Reply.url (1000)."""
+    try:
+        if len(url) > 1000:
+            raise ValidationError("too long")
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        return False
+    return True
+
+
 @transaction.atomic
 def publish_reply(actor, incident, *, kind, channel, content, url="", published_at=None, ip=None):
     """Record a reply the office itself published (新闻通稿, 发布会: the single outlet, plan #4 第二十五条); it
@@ -581,13 +595,8 @@ def publish_reply(actor, incident, *, kind, channel, content, url="", published_
     url = (url or "").strip()
     if len((channel or "").strip()) > 100:
         raise InvalidInput("发布渠道不能超过 100 个字。", {"channel": ["发布渠道不能超过 100 个字。"]})
-    if url:
-        try:
-            if len(url) > 1000:
-                raise ValidationError("too long")
-            URLValidator(schemes=["http", "https"])(url)
-        except ValidationError:
-            raise InvalidInput("发布链接无效。", {"url": ["请填写有效的链接（以 http:// 或 https:// 开头）。"]}) from None
+    if url and not publication_url_ok(url):
+        raise InvalidInput("发布链接无效。", {"url": [PUBLICATION_URL_ERROR]})
     return _publish_reply(
         actor, incident, kind=kind, channel=channel, content=content, url=url, published_at=published_at, ip=ip
     )
