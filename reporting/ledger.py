@@ -15,7 +15,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from incidents.models import Grade, Incident, Ticket, TicketRole
-from incidents.selectors import visible_incidents, visible_tickets
+from incidents.selectors import county_incidents, county_tickets, visible_incidents, visible_tickets
+from monitoring.selectors import county_deadlines, visible_deadlines
 from monitoring.models import Deadline, DeadlineKind
 
 from .safe_output import spreadsheet_value
@@ -76,10 +77,10 @@ def deadline_outcome(deadline, now):
 def ledger_querysets(*, start, end, unit_ids=None, grade=None, user=None):
     """Incidents reported in [start, end) and their tickets; by unit (the incidents it has a ticket for)
     and grade; only what `user` may see when given."""
-    incidents = (visible_incidents(user) if user is not None else Incident.objects.all()).filter(
+    incidents = (visible_incidents(user) if user is not None else county_incidents()).filter(
         reported_at__gte=start, reported_at__lt=end
     )
-    tickets = (visible_tickets(user) if user is not None else Ticket.objects.all()).filter(
+    tickets = (visible_tickets(user) if user is not None else county_tickets()).filter(
         incident__reported_at__gte=start, incident__reported_at__lt=end
     )
     if grade:
@@ -164,8 +165,10 @@ def build_ledger(*, start, end, unit_ids=None, grade=None, user=None, now=None) 
     workbook = Workbook(write_only=True)
 
     sheet = _sheet(workbook, INCIDENT_SHEET, INCIDENT_COLUMNS)
+    # An incident's row names its units: only the tickets the reader may see (a liaison, not the other units').
+    readable_tickets = visible_tickets(user) if user is not None else county_tickets()
     ticket_prefetch = Prefetch(
-        "tickets", queryset=Ticket.objects.select_related("unit").order_by("role", "id"), to_attr="ledger_tickets"
+        "tickets", queryset=readable_tickets.select_related("unit").order_by("role", "id"), to_attr="ledger_tickets"
     )
     rows = incidents.select_related("subject_unit").prefetch_related(ticket_prefetch).order_by("reported_at", "id")
     for incident in rows.iterator(chunk_size=CHUNK):
@@ -174,7 +177,8 @@ def build_ledger(*, start, end, unit_ids=None, grade=None, user=None, now=None) 
     sheet = _sheet(workbook, TICKET_SHEET, TICKET_COLUMNS)
     deadline_prefetch = Prefetch(
         "deadlines",
-        queryset=Deadline.objects.filter(kind__in=TICKET_DEADLINE_KINDS)
+        queryset=(visible_deadlines(user) if user is not None else county_deadlines())
+        .filter(kind__in=TICKET_DEADLINE_KINDS)
         .exclude(state=Deadline.State.CANCELLED)
         .order_by("id"),
         to_attr="ledger_deadlines",

@@ -128,6 +128,9 @@ def test_a_liaison_gets_only_its_units_rows(history, client):
     sheets, _ = read(download(client, history.health_liaison).content)
     assert [row[1] for row in sheets[INCIDENT_SHEET][1:]] == ["A 某校食堂问题"]
     assert [row[3] for row in sheets[TICKET_SHEET][1:]] == ["卫健委"]
+    # The incident's row names only the tickets the liaison may see: not the lead unit (教育局) beside it.
+    (incident_row,) = sheets[INCIDENT_SHEET][1:]
+    assert "教育局" not in incident_row and "卫健委" in incident_row
 
 
 def test_another_units_id_is_not_found(history, client):

@@ -30,10 +30,6 @@ ALLOWED = {
     # Ops tools, run by an operator on the server, never reachable by a user.
     "incidents/demo.py": "loads the demo county",
     "reporting/management/commands/render_samples.py": "renders docs/samples from demo data",
-    # Issue 11 §4's module at the time of writing (ledger formula injection): reads with a user go through
-    # visible_incidents/visible_tickets already; the user-less branch and its prefetches are to move to
-    # selectors.county_* when that work lands.
-    "reporting/ledger.py": "pending: see comment",
 }
 
 
