@@ -433,6 +433,15 @@ def _require_close_authority(actor, incident, what="审核销号"):
     return approver
 
 
+def may_close(actor, incident):
+    """Whether the grade lets `actor` sign off this incident's 销号 (the page offers the form only then)."""
+    try:
+        _require_close_authority(actor, incident)
+    except NotPermitted:
+        return False
+    return True
+
+
 # --- Tickets --------------------------------------------------------------------------------------
 
 

@@ -110,6 +110,15 @@ def test_the_web_and_the_api_refuse_a_unit_leader_with_the_reason(client, org, c
     assert incident.status == "under_review"
 
 
+def test_the_incident_page_offers_the_close_form_only_to_the_approver_the_grade_names(client, org, close_out):
+    incident = close_out("II")
+    offered = {}
+    for user in (org.edu_leader, org.leader, org.duty):
+        client.force_login(user)
+        offered[user.username] = 'data-action="close"' in client.get(reverse("incident_detail", args=[incident.pk])).content.decode()
+    assert offered == {"edu_leader": False, "leader": True, "duty": False}
+
+
 # --- the sign-off page -------------------------------------------------------------------------------
 
 
