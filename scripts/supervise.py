@@ -12,6 +12,7 @@ Standard library only: it runs before anything else is known to work.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import shlex
 import signal
@@ -33,6 +34,14 @@ class Program:
     quick_failures: int = 0
     restart_at: float | None = None  # set while a restart waits out its pause
     restarts: int = field(default=0)
+
+
+def die_with_parent() -> None:
+    """In the child, before exec: on Linux, get SIGTERM when the supervisor dies, even by kill -9, so no web,
+    worker or beat is left running unsupervised (a second scripts/start would then find the port taken)."""
+    if sys.platform.startswith("linux"):
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def stamp() -> str:
@@ -81,7 +90,8 @@ class Supervisor:
             # Its own session: the program and whatever it forks (the worker's pool) form one process group
             # that can be swept as a whole, and a Ctrl-C on the console reaches only the supervisor.
             program.process = subprocess.Popen(
-                program.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                program.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                preexec_fn=die_with_parent,
             )
         program.started_at = time.monotonic()
         program.restart_at = None

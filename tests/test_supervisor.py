@@ -124,3 +124,17 @@ def test_a_program_that_ran_a_while_before_dying_is_not_counted_as_a_quick_failu
         supervisor.send_signal(signal.SIGTERM)
         supervisor.communicate(timeout=5)
     assert supervisor.returncode == 0
+
+
+def test_a_supervisor_killed_outright_takes_its_programs_with_it(tmp_path):
+    """kill -9 of the supervisor leaves no web, worker or beat running unsupervised (Linux parent-death signal)."""
+    supervisor = supervise(tmp_path, f"worker={SLEEPER}")
+    try:
+        (worker,) = wait_for(lambda: started_pids(tmp_path / "worker.log"))
+        assert alive(worker)
+        supervisor.kill()
+        supervisor.wait(timeout=5)
+        wait_for(lambda: not alive(worker))
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
