@@ -14,7 +14,7 @@ POLICIES = [
     ("报告领导（较大）", "leader_report", "III", "", "incident", "grading", "2h", "", "", "inbox", True,
      "002 第八条：2小时内报送"),
     ("报告领导（重大）", "leader_report", "II", "", "incident", "grading", "1h", "30m", "1h", "inbox,sms", True,
-     "domain.md §3.4 推荐值：重大 1 小时（001 #4 + 002 第八条）"),
+     "001 #4 第十三条（一级半小时电话快报）与 002 第八条（2小时内报送）之间取 1 小时：产品默认值"),
     ("快报（特别重大）", "leader_report", "I", "", "incident", "grading", "30m", "10m", "30m", "inbox,sms", True,
      "001 #4 第十三条：半小时内电话快报"),
     ("办理反馈时限", "feedback", "", "", "ticket", "dispatch", "3d", "1wd,2h", "1wd", "inbox,sms", True,
