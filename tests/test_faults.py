@@ -16,6 +16,9 @@ import yaml
 from django.conf import settings as django_settings
 from django.db import close_old_connections, connection, transaction
 
+from incidents import services
+from incidents.models import Membership, Ticket
+from monitoring.models import Notification
 from reporting import pdf, versions
 from reporting.models import ReportVersion
 from reporting.periodic import generate_periodic_report
@@ -187,3 +190,28 @@ def test_a_report_job_killed_before_commit_leaves_no_orphan_document(org, media)
         remove_orphan_report_files()
     assert report_files(media) == [kept]
     assert os.path.exists(weekly.latest_version.file.path)
+
+
+class GatewayDown:
+    """The county's SMS gateway, unreachable."""
+
+    def send(self, phone, text):
+        raise ConnectionError("短信网关无法连接")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_gateway_failure_after_a_committed_change_is_no_500_and_the_sms_waits_for_a_retry(client, org, settings):
+    """Notices are sent after commit (monitoring.notifications): the change stands, the page answers as usual,
+    the SMS stays pending for the next delivery run."""
+    settings.SMS_GATEWAY = "tests.test_faults.GatewayDown"
+    Membership.objects.filter(user=org.edu_liaison).update(phone="13800000000")
+    incident = services.report_incident(org.duty, title="网传某校食堂问题")
+    services.grade_incident(org.duty, incident, grade="IV", reason="测试研判")
+    client.force_login(org.duty)
+    response = client.post(
+        f"/incidents/{incident.pk}/dispatch/", {"dispatch-lead": org.edu.pk, "dispatch-instructions": "请核实"}
+    )
+    assert response.status_code == 302
+    assert Ticket.objects.filter(incident=incident, unit=org.edu).exists()
+    sms = Notification.objects.get(recipient=org.edu_liaison, channel="sms")
+    assert sms.status == "pending" and sms.attempts == 1 and "短信网关" in sms.error
