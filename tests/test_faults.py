@@ -80,6 +80,10 @@ def test_a_connection_the_database_dropped_is_replaced_before_the_next_request(c
     if connection.vendor == "postgresql":  # as in production: persistent connections, health-checked
         monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
         monkeypatch.setitem(connection.settings_dict, "CONN_HEALTH_CHECKS", True)
+        # Reconnect under these settings: a connection opened with max age 0 is already obsolete and would be
+        # closed by close_old_connections() whatever the health check does, hiding what this test is about.
+        connection.close()
+        connection.ensure_connection()
     client.force_login(org.duty)
     assert client.get("/incidents/").status_code == 200
     drop_from_the_server_side()  # a restart, failover or idle timeout: the client finds out on its next query
