@@ -2,7 +2,7 @@
 
 The rule itself lives in selectors.visible_incidents (its reporter and the people granted `view_incident` on
 it through django-guardian); this module answers "may this person open it?" for the notices and documents
-that would otherwise carry its title to people who may not (GB/T 22239-2019 8.1.4.2 访问控制; domain.md §8:
+that would otherwise carry its title to people who may not (GB/T 22239-2019 8.1.4.2 访问控制; docs/rules.md §8:
 "no item content in SMS beyond a title and link", 000 四.3 泄密 → accountability)."""
 
 from .selectors import visible_incidents

@@ -107,7 +107,7 @@ SCENARIOS = [
 
 LEAD_OF = {"education": "education", "chengguan": "chengguan", "health": "health", "hedong": "housing",
            "qingshan": "chengguan", "housing": "housing", "police": "education"}  # fmt: skip
-# Whom the office reports to by grade (domain.md §4.6: 专报 recipients for 重大/特别重大, the unit's leaders otherwise).
+# Whom the office reports to by grade (docs/rules.md §4.6: 专报 recipients for 重大/特别重大, the unit's leaders otherwise).
 LEADERS_TOLD = {"I": "县委书记、县长、县委宣传部部长", "II": "县委书记、县长、县委宣传部部长",
                 "III": "涉事单位主要领导、分管领导", "IV": "涉事单位主要领导、分管领导"}  # fmt: skip
 LIAISON_OF = {"education": "edu", "health": "health", "housing": "housing", "chengguan": "chengguan", "police": "police"}

@@ -1,6 +1,6 @@
-"""Grade suggestion from the admin's thresholds (plan #8 of 001, domain.md §4.2). The criteria are
+"""Grade suggestion from the admin's thresholds (plan #8 of 001, docs/rules.md §4.2). The criteria are
 joined by "or"; where two grades match (the shared boundary at 5 sites), the higher grade wins. It is
-a suggestion for the duty officer, never a final grade (domain.md §9.14)."""
+a suggestion for the duty officer, never a final grade (docs/rules.md §9.14)."""
 
 from dataclasses import dataclass
 

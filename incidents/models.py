@@ -99,7 +99,7 @@ class Approver(models.TextChoices):
 
 
 class GradeSetting(models.Model):
-    """Per-grade settings the admin controls (domain.md §3.4, §4.6): who signs off the close-out,
+    """Per-grade settings the admin controls (docs/rules.md §3.4, §4.6): who signs off the close-out,
     and the plan #8 thresholds that only *suggest* a grade to the duty officer."""
 
     grade = models.CharField("等级", max_length=3, choices=Grade.choices, unique=True)
@@ -154,7 +154,7 @@ class Incident(models.Model):
         Unit, verbose_name="属地/涉事单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     location = models.CharField("地点", max_length=200, blank=True)
-    # Limits run from different moments (domain.md §3.2): keep each one.
+    # Limits run from different moments (docs/rules.md §3.2): keep each one.
     posted_at = models.DateTimeField("原帖发布时间", null=True, blank=True)
     first_seen_at = models.DateTimeField("发现时间", default=timezone.now)
     reported_at = models.DateTimeField("报送时间", default=timezone.now, db_index=True)
@@ -371,7 +371,7 @@ class AuditEvent(models.Model):
 
 class Reply(models.Model):
     """A public response (回应). Replies come more than once and may precede the investigation
-    (domain.md §2.6, §9.8): a list of typed records, not a flag."""
+    (docs/rules.md §2.6, §9.8): a list of typed records, not a flag."""
 
     class Kind(models.TextChoices):
         INITIAL = "initial", "初步回应"
@@ -395,7 +395,7 @@ class Reply(models.Model):
 
 class LeaderReport(models.Model):
     """A report of the incident to leaders (报告领导), including ones made by phone or on paper
-    (domain.md §9.25), so the 30-minute / 2-hour limits can be shown to be met."""
+    (docs/rules.md §9.25), so the 30-minute / 2-hour limits can be shown to be met."""
 
     class Channel(models.TextChoices):
         SYSTEM = "system", "系统报送"
@@ -418,7 +418,7 @@ class LeaderReport(models.Model):
 
 class ReplyDraft(models.Model):
     """A reply drafted by the unit's liaison, waiting for approval before it is published (回应待审定,
-    domain.md §2.3, T18, §9.27): publishing must be impossible without the approval the grade requires.
+    docs/rules.md §2.3, T18, §9.27): publishing must be impossible without the approval the grade requires.
     Approval publishes it as a Reply; a send-back carries the approver's instruction (批示)."""
 
     State = workflow.ReplyDraftState

@@ -1,4 +1,4 @@
-"""Reply drafts and their approval: 回应待审定 → 已回应 (domain.md §2.3, T18/T19, §2.6, §4.6, §9.7, §9.27).
+"""Reply drafts and their approval: 回应待审定 → 已回应 (docs/rules.md §2.3, T18/T19, §2.6, §4.6, §9.7, §9.27).
 
 A liaison of the ticket's unit drafts; the approver the incident's grade requires decides. Approval publishes the
 reply through services._publish_reply, so the reply deadlines are met exactly as for any published reply; a
@@ -94,9 +94,10 @@ def _clean_draft(kind, channel, content, url):
 
 @transaction.atomic
 def draft_reply(actor, ticket, *, kind, channel, content, url="", ip=None) -> ReplyDraft:
-    """拟写回应稿 (domain.md T18/T19): a liaison of the ticket's unit, while the unit works on it (claimed, handling
-    or reported back), drafts a reply for approval. Replies come more than once (§9.8), so several drafts may be
-    pending. A revised draft answers the instructions of the unit's sent-back drafts. The approvers are told."""
+    """拟写回应稿 (docs/rules.md T18/T19): a liaison of the ticket's unit, while the unit works on it (claimed, handling
+    or reported back), drafts a reply for approval. Replies come more than once (docs/rules.md §9.8), so several
+    drafts may be pending. A revised draft answers the instructions of the unit's sent-back drafts. The approvers
+    are told."""
     ticket = _locked_ticket(actor, ticket)
     _require(TICKET, "draft_reply", _ticket_kinds(actor, ticket))
     TICKET.transition("draft_reply", ticket.status)
@@ -134,7 +135,7 @@ def draft_reply(actor, ticket, *, kind, channel, content, url="", ip=None) -> Re
 
 @transaction.atomic
 def approve_reply(actor, draft, *, note="", ip=None) -> ReplyDraft:
-    """审定发布 (002 第九条; domain.md §4.6, §9.27): for grades whose replies a leader approves (by default 一般/较大),
+    """审定发布 (002 第九条; docs/rules.md §4.6, §9.27): for grades whose replies a leader approves (by default 一般/较大),
     a leader overseeing the drafting unit; for the office's grades (by default 重大/特别重大, 会商审定), the office
     or a county-level leader. Approval publishes the reply and meets the reply deadlines."""
     draft = _locked_draft(actor, draft)

@@ -104,7 +104,7 @@ def _move_ticket(actor, ticket, action, *, reason="", ip=None, after_extra=None,
 
 @transaction.atomic
 def report_incident(actor, *, links=(), files=(), ip=None, external_id=None, **fields) -> Incident:
-    """Log a collected item (采集报送, domain.md T1/T2). Duty officers and unit liaisons may report."""
+    """Log a collected item (采集报送, docs/rules.md T1/T2). Duty officers and unit liaisons may report."""
     access = access_for(actor)
     if not (access.is_office or access.is_liaison):
         raise NotPermitted("只有值班员或联络员可以报送舆情。")
@@ -133,9 +133,9 @@ def report_incident(actor, *, links=(), files=(), ip=None, external_id=None, **f
 
 @transaction.atomic
 def grade_incident(actor, incident, *, grade, reason, is_historical=None, ip=None) -> Incident:
-    """研判定级 or regrade. Every change keeps who, when, why and the metrics it was based on (domain.md §4.5).
+    """研判定级 or regrade. Every change keeps who, when, why and the metrics it was based on (docs/rules.md §4.5).
     `is_historical` (None: unchanged) sets or clears 历史遗留问题 at the same time (002 第八条: 15 instead of 5
-    working days for the report; domain.md §9.6: settable at triage, audited). A regrade form sent back with the
+    working days for the report; docs/rules.md §9.6: settable at triage, audited). A regrade form sent back with the
     same grade and only the flag changed is that change alone (set_historical)."""
     incident = _locked_incident(actor, incident)
     action = "grade" if INCIDENT.allows("grade", incident.status) else "regrade"
@@ -172,7 +172,7 @@ def grade_incident(actor, incident, *, grade, reason, is_historical=None, ip=Non
 
 @transaction.atomic
 def set_historical(actor, incident, *, is_historical, reason, ip=None) -> Incident:
-    """Set or clear 历史遗留问题 after intake (the office; domain.md §9.6: "settable at triage or claim and audited").
+    """Set or clear 历史遗留问题 after intake (the office; docs/rules.md §9.6: "settable at triage or claim and audited").
     The flag gives the lead unit's 核实调查报告 15 instead of 5 working days from the claim (002 第八条 "对历史遗留
     问题…原则上要在认领后15个工作日内"), so the open deadlines that depend on it are recomputed from their start
     (a limit given at dispatch stays: it comes first, 000 三.2), and the units with open tickets are told."""
@@ -222,7 +222,7 @@ def _tell_units_case_type(incident, recomputed, reason):
 
 @transaction.atomic
 def dispatch_incident(actor, incident, *, assignments, due_at=None, instructions="", ip=None) -> list[Ticket]:
-    """转办 by 属地/属事/属人 (domain.md §1.3): one ticket per responsible unit, exactly one lead (主办)
+    """转办 by 属地/属事/属人 (docs/rules.md §1.3): one ticket per responsible unit, exactly one lead (主办)
     among the open tickets. An explicit deadline given here beats the policy default (000 三.2)."""
     incident = _locked_incident(actor, incident)
     action = "dispatch" if INCIDENT.allows("dispatch", incident.status) else "dispatch_more"
@@ -386,7 +386,7 @@ def send_back_incident(actor, incident, *, reason, due_at=None, ip=None) -> Inci
 
 @transaction.atomic
 def reopen_incident(actor, incident, *, reason, ip=None) -> Incident:
-    """舆情反复: a closed incident comes back for a new 研判, keeping all its history (domain.md T24)."""
+    """舆情反复: a closed incident comes back for a new 研判, keeping all its history (docs/rules.md T24)."""
     incident = _locked_incident(actor, incident)
     _require(INCIDENT, "reopen", _office_kinds(actor))
     INCIDENT.transition("reopen", incident.status)
@@ -499,7 +499,7 @@ def _ticket_started(actor, ticket, ip):
 @transaction.atomic
 def return_ticket(actor, ticket, *, reason, ip=None) -> Ticket:
     """退回: not this unit's business. A product addition (the seeds have no 退回); a designated claim
-    cannot be returned without the office (domain.md §2.3). A returned lead sends the incident back."""
+    cannot be returned without the office (docs/rules.md §2.3). A returned lead sends the incident back."""
     ticket = _locked_ticket(actor, ticket)
     _require(TICKET, "return", _ticket_kinds(actor, ticket))
     TICKET.transition("return", ticket.status)
@@ -525,7 +525,7 @@ def submit_feedback(actor, ticket, *, kind, content, files=(), promised_at=None,
     """Progress (进展), written explanation when it cannot be done in time (书面说明, 000 三.2),
     or the final result: the lead unit's 核实调查报告 (002 第八条), an assisting unit's feedback.
     The lead's report puts the incident under review. A 书面说明 must say by when the matter will be done
-    (`promised_at`, in the future: "说明原因，给出时间表", domain.md §9.20); that date becomes a follow-up
+    (`promised_at`, in the future: "说明原因，给出时间表", docs/rules.md §9.20); that date becomes a follow-up
     deadline (monitoring.scheduling.on_explanation_filed)."""
     ticket = _locked_ticket(actor, ticket)
     final = kind in (Feedback.Kind.REPORT, Feedback.Kind.FEEDBACK)
@@ -596,7 +596,7 @@ def publication_url_ok(url):
 @transaction.atomic
 def publish_reply(actor, incident, *, kind, channel, content, url="", published_at=None, ip=None):
     """Record a reply the office itself published (新闻通稿, 发布会: the single outlet, plan #4 第二十五条); it
-    fulfils the reply deadlines. A unit cannot publish on its own (domain.md §9.27: not without the approval the
+    fulfils the reply deadlines. A unit cannot publish on its own (docs/rules.md §9.27: not without the approval the
     grade requires): its draft goes through approval instead (reply_services.approve_reply)."""
     incident = _locked_incident(actor, incident)
     if not access_for(actor).is_office:
@@ -648,7 +648,7 @@ def may_record_leader_report(actor, incident):
 
 @transaction.atomic
 def record_leader_report(actor, incident, *, channel, reported_to, note="", reported_at=None, ip=None):
-    """报告领导: by the system, phone, SMS or paper (domain.md §9.25); fulfils the report-to-leaders deadline
+    """报告领导: by the system, phone, SMS or paper (docs/rules.md §9.25); fulfils the report-to-leaders deadline
     (002 第八条: within 2 hours; 重大敏感 via the office within 2 hours; 001 #4 第十三条: 30 minutes for a 快报).
     A report made before the incident was seen cannot be: the time must lie between discovery and now."""
     from .models import LeaderReport

@@ -105,7 +105,7 @@ INCIDENT = StateMachine(
     IncidentStatus,
     [
         _t("grade", "研判定级", [S.REPORTED, S.REOPENED], S.GRADED, OFFICE),
-        # Grades move during the lifecycle (domain.md §4.5); a regrade keeps the state.
+        # Grades move during the lifecycle (docs/rules.md §4.5); a regrade keeps the state.
         _t("regrade", "调整等级", [S.GRADED, S.DISPATCHED, S.IN_PROGRESS, S.UNDER_REVIEW, S.RETURNED], None, OFFICE),
         _t("dispatch", "转办", [S.GRADED, S.RETURNED], S.DISPATCHED, OFFICE),
         _t("dispatch_more", "追加转办", [S.DISPATCHED, S.IN_PROGRESS], None, OFFICE),
@@ -130,7 +130,7 @@ TICKET = StateMachine(
         _t("return", "退回", [T.DISPATCHED, T.CLAIMED], T.RETURNED, LIAISON),
         _t("progress", "报送进展", [T.CLAIMED, T.IN_PROGRESS], T.IN_PROGRESS, LIAISON),
         _t("submit_feedback", "提交反馈", [T.CLAIMED, T.IN_PROGRESS], T.FEEDBACK_SUBMITTED, LIAISON),
-        # A reply may come before the investigation ends or after the report (domain.md T18/T19, §2.6);
+        # A reply may come before the investigation ends or after the report (docs/rules.md T18/T19, §2.6);
         # drafting keeps the ticket's state: the draft has its own (REPLY_DRAFT below).
         _t("draft_reply", "拟写回应稿", [T.CLAIMED, T.IN_PROGRESS, T.FEEDBACK_SUBMITTED], None, LIAISON),
         _t("reopen_ticket", "退回重办", [T.FEEDBACK_SUBMITTED], T.IN_PROGRESS, SYSTEM),
@@ -140,8 +140,8 @@ TICKET = StateMachine(
 )
 
 R = ReplyDraftState
-# 回应待审定 → 已回应 (domain.md §2.3, T18). Which leader or office may decide depends on the grade (§4.6):
-# services._reply_approval_kinds narrows the actors below to those the grade allows.
+# 回应待审定 → 已回应 (docs/rules.md §2.3, T18). Which leader or office may decide depends on the grade (§4.6):
+# reply_services._approval_kinds narrows the actors below to those the grade allows.
 REPLY_DRAFT = StateMachine(
     "reply_draft",
     ReplyDraftState,

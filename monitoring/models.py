@@ -53,7 +53,7 @@ class CalendarDay(models.Model):
 
 class WorkSettings(models.Model):
     """Office-wide settings, one row. Working hours are a product default: the seeds define none
-    (domain.md §3.3)."""
+    (docs/rules.md §3.3)."""
 
     morning_start = models.TimeField("上午上班", default=datetime.time(8, 30))
     morning_end = models.TimeField("上午下班", default=datetime.time(12, 0))

@@ -84,7 +84,7 @@ def notify(
 
     A notice about a confidential incident carries its title and body only to the recipients who may open the
     incident (incidents.clearance); the others get sensitive_title() and the link, so the inbox and the SMS of
-    someone not cleared say only that there is one (issue 11 §1; domain.md §8)."""
+    someone not cleared say only that there is one (issue 11 §1; docs/rules.md §8)."""
     now = timezone.now()
     title, link = fit(one_line(title), TITLE_MAX), _fit_link(link or "")
     people = list({user.pk: user for user in recipients}.values())

@@ -27,7 +27,7 @@ def liaisons(unit):
 
 
 def leaders(unit):
-    """The unit's own leaders; if it has none, the nearest ancestor's (domain.md §1.2: the unit's
+    """The unit's own leaders; if it has none, the nearest ancestor's (docs/rules.md §1.2: the unit's
     principal leader is first responsible; a unit without one answers to the level above)."""
     if unit is None:
         return []

@@ -75,7 +75,7 @@ def schedule(incident, ticket, events, *, calendar=None):
 
     A time limit given at dispatch (Ticket.due_at) governs every handling deadline of the ticket, the lead
     unit's 核实调查报告 (started at the claim) as well as the feedback: "有明确时间要求的，必须按照规定时间落实到位"
-    (000 三.2; order explicit > 历史遗留 15 WD > grade default, domain.md §3.4). Otherwise the lead unit's
+    (000 三.2; order explicit > 历史遗留 15 WD > grade default, docs/rules.md §3.4). Otherwise the lead unit's
     default 5-working-day report could fall due before the office's own, later limit."""
     calendar = calendar or WorkCalendar.load()
     created = []
@@ -214,14 +214,14 @@ def on_reply_published(incident, at):
 
 def on_incident_regraded(incident, *, actor=None, ip=None):
     """A regrade recomputes the leader-report, claim, handling and reply deadlines that depend on the
-    grade (domain.md §9.13), from their original start. Explicit deadlines stay."""
+    grade (docs/rules.md §9.13), from their original start. Explicit deadlines stay."""
     return recompute_open_deadlines(incident, actor=actor, ip=ip)
 
 
 def on_case_type_changed(incident, *, actor=None, ip=None):
     """历史遗留问题 set or cleared: the deadlines whose policy depends on the case type (the 核实调查报告,
     15 instead of 5 working days from the claim, 002 第八条) are recomputed from their original start, as
-    for a regrade. A limit given at dispatch stays: it comes first (000 三.2; domain.md §3.4)."""
+    for a regrade. A limit given at dispatch stays: it comes first (000 三.2; docs/rules.md §3.4)."""
     return recompute_open_deadlines(incident, actor=actor, ip=ip)
 
 

@@ -75,7 +75,7 @@ def _normalised(field, value):
 
 @transaction.atomic
 def update_deadline_policy(actor, policy, *, ip=None, **changes):
-    """An admin edits a time limit (domain.md §3.4: values the texts leave open are admin settings).
+    """An admin edits a time limit (docs/rules.md §3.4: values the texts leave open are admin settings).
     Only new deadlines use the edit; the change and its before/after values go on the audit trail."""
     _require_admin(actor)
     unknown = set(changes) - set(POLICY_FIELDS)
@@ -174,7 +174,7 @@ def sync_calendar_from_package(actor, *, ip=None):
 
 @transaction.atomic
 def update_work_hours(actor, *, morning_start, morning_end, afternoon_start, afternoon_end, ip=None):
-    """Office hours bound every 'working hours' limit. No seed defines them (domain.md §3.3), so they
+    """Office hours bound every 'working hours' limit. No seed defines them (docs/rules.md §3.3), so they
     are the admin's to set; the two periods must be in order and must not overlap."""
     _require_admin(actor)
     times = [morning_start, morning_end, afternoon_start, afternoon_end]

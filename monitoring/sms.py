@@ -1,5 +1,5 @@
 """SMS gateways (手机短信). Production plugs in the county's gateway class via SMS_GATEWAY; the
-default only logs. Messages carry a title and a link, never incident content (domain.md §8)."""
+default only logs. Messages carry a title and a link, never incident content (docs/rules.md §8)."""
 
 import logging
 

@@ -1,6 +1,6 @@
 """Working-day arithmetic: the only place that knows the calendar.
 
-- 'm', 'h' and 'd' run around the clock, holidays included ("3天" are calendar days, domain.md §3.3).
+- 'm', 'h' and 'd' run around the clock, holidays included ("3天" are calendar days, docs/rules.md §3.3).
 - 'wd': N working days are counted strictly after the start's local date (the start day never counts,
   whatever the hour), and the deadline is the end of working hours of the Nth working day.
 - 'wh': working hours walk forward through the working periods of working days; a start outside working

@@ -1,5 +1,5 @@
 """Admin for the assessment: the weighting (the 考评办法 is not in the seeds, so the admin sets it,
-domain.md §9.28) and the 通报批评 records counted in it. Both land on the audit trail."""
+docs/rules.md §9.28) and the 通报批评 records counted in it. Both land on the audit trail."""
 
 from django.contrib import admin
 

@@ -1,4 +1,4 @@
-"""The unit assessment (考核, domain.md §7.3): per unit and period, the counts `002` 第十二条 and `000` 四.3
+"""The unit assessment (考核, docs/rules.md §7.3): per unit and period, the counts `002` 第十二条 and `000` 四.3
 make measurable, a score from the admin's AssessmentWeighting, and a rank.
 
 Every figure is one grouped aggregate over the period, so the cost is a fixed number of queries however
@@ -141,7 +141,7 @@ def assessed_units(unit_ids=None):
 def assess_units(
     period_start: datetime, period_end: datetime, *, unit_ids=None, weighting=None, now=None
 ) -> list[UnitScore]:
-    """Score every unit over [period_start, period_end) and rank them (domain.md §7.3).
+    """Score every unit over [period_start, period_end) and rank them (docs/rules.md §7.3).
 
     Counted in the period: tickets received (dispatched), claim / feedback (办理反馈, 核实调查报告 and the dates
     书面说明 promised) /

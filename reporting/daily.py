@@ -1,4 +1,4 @@
-"""舆情日报: the daily roll-up (issue 6; domain.md §5, L1–L3, §9.19, §9.23).
+"""舆情日报: the daily roll-up (issue 6; docs/rules.md §5, L1–L3, §9.19, §9.23).
 
 The roll-up covers the items *reported* from the previous roll-up's cut-off up to this one's (the
 configured time, Asia/Shanghai, 17:00 by default: "每日下午17时前…报区委办公室", so an item arriving after
@@ -30,7 +30,7 @@ from .safe_output import UNAVAILABLE, format_each, plain_title, printable_conten
 from .versions import save_version
 
 # Items of note in the 日报: those of figures.NOTABLE_GRADES plus the most viewed of the rest, whatever became
-# of them — dismissed and positive items too (§9.19: the 日报 carries items that never become tickets).
+# of them — dismissed and positive items too (docs/rules.md §9.19: the 日报 carries items that never become tickets).
 TOP_BY_VIEWS = 5
 SUMMARY_CHARS = 160
 GRADE_ORDER = [Grade.I, Grade.II, Grade.III, Grade.IV]

@@ -26,7 +26,7 @@ def section(key, heading, text="", table=None):
 def classification(incident):
     """The 密级 of a document that carries `incident` in full: "内部 / 敏感" for a confidential one, whose readers
     are those cleared for it (reporting.selectors), so that a printed copy says how it must be handled (issue 11 §1;
-    domain.md §8, #5 六(三) 严守工作秘密). Merged into a content dict."""
+    docs/rules.md §8, #5 六(三) 严守工作秘密). Merged into a content dict."""
     return {"classification": CLASSIFICATION} if incident is not None and incident.is_confidential else {}
 
 

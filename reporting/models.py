@@ -1,5 +1,5 @@
 """Documents leaders read (日报/专报/督报/风险提示函/周报/月报/季度通报), the units' daily submissions,
-the risk library and the assessment weighting (domain.md §5, §7.3)."""
+the risk library and the assessment weighting (docs/rules.md §5, §7.3)."""
 
 import datetime
 from decimal import Decimal
@@ -15,7 +15,7 @@ from incidents.models import Incident, Ticket, Unit
 class ReportSettings(models.Model):
     """One row (pk=1): when the daily roll-up is compiled and who receives issued reports.
 
-    17:00 comes from `000` 二.1 / plan #5 ("17时前"); `004` gives no hour, so it is a setting (domain.md §3.4)."""
+    17:00 comes from `000` 二.1 / plan #5 ("17时前"); `004` gives no hour, so it is a setting (docs/rules.md §3.4)."""
 
     daily_time = models.TimeField("日报汇总时间", default=datetime.time(17, 0), help_text="北京时间；覆盖上一次汇总至本次")
     submission_time = models.TimeField(
@@ -196,7 +196,7 @@ class RiskTopic(models.Model):
 
 class AssessmentWeighting(models.Model):
     """The scoring model of the unit assessment. `002` 第十二条 refers to a 考评办法 that is not in the seeds
-    (domain.md §9.28), so every weight is the admin's. The active row with the latest `valid_from` is used.
+    (docs/rules.md §9.28), so every weight is the admin's. The active row with the latest `valid_from` is used.
 
     Score = Σ rate weights × on-time rates (0–1) − Σ penalties × counts, floored at 0."""
 

@@ -1,4 +1,4 @@
-"""周报, 月报 and the quarterly 通报 (issue 6; domain.md §5, L32–L34; `003` 三(三): items "summarised,
+"""周报, 月报 and the quarterly 通报 (issue 6; docs/rules.md §5, L32–L34; `003` 三(三): items "summarised,
 classified, and compared with handling status"; `002` 第十二条: the quarter's 认领、处置、回应 per unit).
 
 A periodic report covers a whole calendar period in Asia/Shanghai: a week Monday–Sunday, a month, a

@@ -1,6 +1,6 @@
 """The risk library's screening (`004` 二(二) "建立网络舆情风险库…科学预判舆情风险点") and the 网络风险提示函 it
-leads to ("关口前移，提前介入", `004` 五(二)). A keyword hit flags a topic for a person to judge (domain.md
-§6.4): the office decides whether to send the notice."""
+leads to ("关口前移，提前介入", `004` 五(二)). A keyword hit flags a topic for a person to judge
+(docs/rules.md §6.4): the office decides whether to send the notice."""
 
 import datetime
 from dataclasses import dataclass

@@ -146,7 +146,7 @@ def _special_report_reached_leaders(actor, report, people, ip):
 
 @transaction.atomic
 def create_special_report(actor, incident, *, ip=None):
-    """A 专报 for a 重大/特别重大 incident (`004` 三(三); domain.md §4.6), drafted from the template for the
+    """A 专报 for a 重大/特别重大 incident (`004` 三(三); docs/rules.md §4.6), drafted from the template for the
     office to edit, addressed to the county leaders and the lead and involved units' leaders."""
     pk = getattr(incident, "pk", incident)
     incident = visible_incidents(actor).select_related("subject_unit").filter(pk=pk).first()
@@ -183,7 +183,7 @@ def supervision_count(ticket):
 
 @transaction.atomic
 def issue_supervision_notice(actor, ticket, *, reason, due_at, ip=None):
-    """A 督报 to the ticket's unit (`004` 二(五)): issued at once, counted per ticket (§9.17), with its own
+    """A 督报 to the ticket's unit (`004` 二(五)): issued at once, counted per ticket (docs/rules.md §9.17), with its own
     time limit tracked by the deadline engine (reminder-free; breach and escalation as any deadline),
     met by the unit's next feedback or report."""
     now = timezone.now()
@@ -266,7 +266,7 @@ def collecting_units_for(actor):
 
 def submit_daily_items(actor, *, unit, content, incidents=(), ip=None):
     """A collecting unit's items for today ("标题+链接地址" lines or "无"). One per unit per day: submitting
-    again the same day updates it. Late when first submitted after the configured time (L1: "17时前");
+    again the same day updates it. Late when first submitted after the configured time (docs/rules.md L1: "17时前");
     a later correction does not change when the unit first reported."""
     now = timezone.now()
     unit_pk = getattr(unit, "pk", unit)

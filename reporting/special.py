@@ -1,4 +1,4 @@
-"""舆情专报: the special report on a 重大/特别重大 incident (domain.md §5, §4.6; `004` 三(三)), prefilled
+"""舆情专报: the special report on a 重大/特别重大 incident (docs/rules.md §5, §4.6; `004` 三(三)), prefilled
 from the incident in four sections — facts, spread, risks, proposed handling — for the office to edit."""
 
 from django.contrib.auth import get_user_model
@@ -29,7 +29,7 @@ def county_leaders():
 
 def required_recipients(incident, lead_ticket=None):
     """The leaders a 专报 goes to: the county leaders, the lead unit's leaders and the involved unit's
-    (domain.md §5: "also the principal leaders of the involved unit and its competent department")."""
+    (docs/rules.md §5: "also the principal leaders of the involved unit and its competent department")."""
     people = county_leaders()
     if lead_ticket is not None:
         people += monitoring_recipients.leaders(lead_ticket.unit)

@@ -1,4 +1,4 @@
-"""Units' daily submissions (L1/L2: "每日下午17时前将收集到的舆情信息报区委办公室"; format "标题+链接地址",
+"""Units' daily submissions (docs/rules.md L1/L2: "每日下午17时前将收集到的舆情信息报区委办公室"; format "标题+链接地址",
 plan #5): the format rules and the office's view of who has, has not, or late submitted."""
 
 import re

@@ -1,5 +1,5 @@
 """舆情督报: a supervision notice ("专项督办通知", `004` 二(五)) ordering a unit to verify, solve and respond
-on one ticket by a due time. Notices are counted per ticket (domain.md §9.17: accountability follows
+on one ticket by a due time. Notices are counted per ticket (docs/rules.md §9.17: accountability follows
 "多次催报、督办后仍未落实", so the count matters, not a flag)."""
 
 from django.utils import timezone

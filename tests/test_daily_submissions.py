@@ -1,4 +1,4 @@
-"""Units' daily submissions (L1/L2): a collecting unit's liaison submits "标题+链接地址" lines or "无"; after
+"""Units' daily submissions (docs/rules.md L1/L2): a collecting unit's liaison submits "标题+链接地址" lines or "无"; after
 the configured time it is late; one per unit per day (a resubmission updates it, audited); the office sees
 who has, has not and late submitted."""
 

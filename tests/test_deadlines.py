@@ -106,7 +106,7 @@ def test_report_meets_deadlines_and_starts_the_reply_clock(org, walk):
     # 002 第九条: reply within 3 working days of the report → Wed 12-02 17:30.
     assert due(deadlines, "reply") == at(2026, 12, 2, 17, 30)
     with time_machine.travel(at(2026, 11, 30, 9, 0), tick=False):
-        # §9.27: the unit cannot publish on its own; its draft is published when its leader approves it.
+        # docs/rules.md §9.27: the unit cannot publish on its own; its draft is published when its leader approves it.
         with pytest.raises(NotPermitted):
             services.publish_reply(org.edu_liaison, incident, kind="result", channel="政民互动平台", content="经核实……")
         draft = reply_services.draft_reply(org.edu_liaison, lead, kind="result", channel="政民互动平台", content="经核实……")

@@ -90,7 +90,7 @@ def test_api_publishes_and_lists_replies_office_only(org, reported_back):
     liaison.force_authenticate(org.edu_liaison)
     body = {"kind": "rebuttal", "channel": "政务微博官方回应", "content": "网传信息不实"}
     with time_machine.travel(START + timedelta(days=2), tick=False):
-        refused = liaison.post(url, body, format="json")  # the unit drafts for approval instead (§9.27)
+        refused = liaison.post(url, body, format="json")  # the unit drafts for approval instead (docs/rules.md §9.27)
         too_long = office.post(url, body | {"channel": "渠" * 101}, format="json")
         created = office.post(url, body, format="json")
     assert refused.status_code == 403

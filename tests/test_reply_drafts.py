@@ -1,4 +1,4 @@
-"""Reply drafts and their approval (issue 5; domain.md §2.3 回应待审定 → 已回应, T18, §4.6, §9.7, §9.27): the unit's
+"""Reply drafts and their approval (issue 5; docs/rules.md §2.3 回应待审定 → 已回应, T18, §4.6, §9.7, §9.27): the unit's
 liaison drafts, the approver the grade requires publishes it or sends it back with an instruction (批示)."""
 
 from datetime import datetime, timedelta

@@ -95,7 +95,7 @@ def test_supervision_notice_is_counted_tracked_and_told_to_the_unit(org, major, 
     due = NOW + timedelta(hours=4)
     first = services.issue_supervision_notice(org.duty, lead, reason="逾期未认领", due_at=due)
     second = services.issue_supervision_notice(org.duty, lead, reason="反馈内容不实", due_at=due + timedelta(days=1))
-    assert services.supervision_count(lead) == 2  # a count, not a flag (§9.17)
+    assert services.supervision_count(lead) == 2  # a count, not a flag (docs/rules.md §9.17)
     assert (first.title.startswith("舆情督报（第1次）"), second.title.startswith("舆情督报（第2次）")) == (True, True)
     assert first.status == "issued" and first.unit == org.edu and first.due_at == due
     _, headings, text = docx_text(first)

@@ -1,4 +1,4 @@
-"""Default grade settings (domain.md §4.2, §4.6): plan #8's thresholds as *suggestions*, and the
+"""Default grade settings (docs/rules.md §4.2, §4.6): plan #8's thresholds as *suggestions*, and the
 close-out approver: office for 一般/较大, a leader for 重大/特别重大. All editable by the admin."""
 
 from django.db import migrations

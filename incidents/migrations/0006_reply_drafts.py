@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 
 def office_approves_high_attention_replies(apps, schema_editor):
-    """重大/特别重大 replies: 会商审定 by the office (002 第九条; domain.md §4.6); the rest the unit's leader."""
+    """重大/特别重大 replies: 会商审定 by the office (002 第九条; docs/rules.md §4.6); the rest the unit's leader."""
     apps.get_model("incidents", "GradeSetting").objects.filter(grade__in=["I", "II"]).update(reply_approver="office")
 
 

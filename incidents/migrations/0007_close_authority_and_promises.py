@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 def county_closes_major(apps, schema_editor):
     """重大/特别重大 were closed by "a leader", which let the lead unit's own leader close them; they are the
-    county's (domain.md §4.6: leading group / 处置专班). Only rows still on the old default move."""
+    county's (docs/rules.md §4.6: leading group / 处置专班). Only rows still on the old default move."""
     GradeSetting = apps.get_model("incidents", "GradeSetting")
     GradeSetting.objects.filter(grade__in=["I", "II"], close_approver="leader").update(close_approver="county")
 

@@ -1,4 +1,4 @@
-"""Default deadline policies, seeded from the rules in domain.md §3. Every value is editable by the
+"""Default deadline policies, seeded from the rules in docs/rules.md §3. Every value is editable by the
 admin; where the seeds give no number the policy says it is a product default."""
 
 from django.db import migrations
