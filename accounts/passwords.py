@@ -22,8 +22,9 @@ class ComplexityValidator:
         if len(present) < self.min_classes:
             raise ValidationError(
                 "密码须至少包含大写字母、小写字母、数字、符号中的 %(n)d 类（当前只有 %(k)d 类）。",
-                code="password_too_simple", params={"n": self.min_classes, "k": len(present)},
-            )  # fmt: skip
+                code="password_too_simple",
+                params={"n": self.min_classes, "k": len(present)},
+            )
 
     def get_help_text(self):
         return f"密码须至少包含大写字母、小写字母、数字、符号中的 {self.min_classes} 类。"

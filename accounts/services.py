@@ -75,9 +75,12 @@ def issue_token(user, *, ip=None):
     key = secrets.token_hex(20)
     now = timezone.now()
     token = ApiToken.objects.create(
-        user=user, key_hash=hash_key(key), prefix=key[:8], created_at=now,
+        user=user,
+        key_hash=hash_key(key),
+        prefix=key[:8],
+        created_at=now,
         expires_at=now + timedelta(days=settings.API_TOKEN_TTL_DAYS),
-    )  # fmt: skip
+    )
     audit.record(user, "token_issued", token, after={"prefix": token.prefix, "expires_at": token.expires_at}, ip=ip)
     return token, key
 

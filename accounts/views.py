@@ -68,7 +68,13 @@ def otp_setup(request):
             return redirect(_next_url(request))
     secret = base64.b32encode(unhexlify(device.key)).decode()
     qr = segno.make(device.config_url, micro=False).svg_inline(scale=4, title="动态口令二维码")
-    context = {"form": form, "config_url": device.config_url, "secret": secret, "qr": qr, "next": _next_url(request, "")}
+    context = {
+        "form": form,
+        "config_url": device.config_url,
+        "secret": secret,
+        "qr": qr,
+        "next": _next_url(request, ""),
+    }
     return render(request, "accounts/otp_setup.html", context)
 
 

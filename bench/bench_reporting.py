@@ -157,23 +157,43 @@ def load(args, cutoff, quarter_start):
         started = time.perf_counter()
         history_start = quarter_start - datetime.timedelta(days=3 * 365)
         span = (quarter_start - history_start).total_seconds()
-        load_set(cursor, prefix="hist ", n=args.history, t0=history_start, span=span, closed=True, user=user,
-                 now=cutoff, links=True)  # fmt: skip
+        load_set(
+            cursor,
+            prefix="hist ",
+            n=args.history,
+            t0=history_start,
+            span=span,
+            closed=True,
+            user=user,
+            now=cutoff,
+            links=True,
+        )
         print(f"history: {args.history:,} incidents in {time.perf_counter() - started:.0f}s", flush=True)
         day_start = cutoff - datetime.timedelta(hours=24)
         quarter_days = (day_start - quarter_start).total_seconds() / 86400
         quarter_n = int(args.per_day * quarter_days)
         first_quarter_ticket = load_set(
-            cursor, prefix="qtr ", n=quarter_n, t0=quarter_start, span=(day_start - quarter_start).total_seconds(),
-            closed=False, user=user, now=cutoff, links=True,
-        )  # fmt: skip
-        load_set(cursor, prefix="day ", n=args.day, t0=day_start, span=86400, closed=False, user=user, now=cutoff,
-                 links=True)  # fmt: skip
+            cursor,
+            prefix="qtr ",
+            n=quarter_n,
+            t0=quarter_start,
+            span=(day_start - quarter_start).total_seconds(),
+            closed=False,
+            user=user,
+            now=cutoff,
+            links=True,
+        )
+        load_set(
+            cursor, prefix="day ", n=args.day, t0=day_start, span=86400, closed=False, user=user, now=cutoff, links=True
+        )
         for statement in EXTRAS_SQL.split(";\n"):
             cursor.execute(statement, {"lo": first_quarter_ticket, "user": user, "q0": quarter_start})
         cursor.execute("ANALYZE")
-        print(f"loaded in {time.perf_counter() - started:.0f}s: {quarter_n:,} quarter items before the day, "
-              f"{args.day:,} in the day", flush=True)  # fmt: skip
+        print(
+            f"loaded in {time.perf_counter() - started:.0f}s: {quarter_n:,} quarter items before the day, "
+            f"{args.day:,} in the day",
+            flush=True,
+        )
 
 
 def explain(sql):
@@ -264,11 +284,17 @@ def main():
     from incidents.models import Ticket
 
     counts = f"{Incident.objects.count():,} incidents, {Ticket.objects.count():,} tickets in the database"
-    report = "\n".join([
-        f"## {args.history:,} historical incidents, {args.day:,} items in the day, {args.units:,} units "
-        f"({timezone.localtime(now):%Y-%m-%d %H:%M})",
-        "", f"{counts}. {args.note}".strip(), "", markdown(day), markdown(quarter),
-    ])  # fmt: skip
+    report = "\n".join(
+        [
+            f"## {args.history:,} historical incidents, {args.day:,} items in the day, {args.units:,} units "
+            f"({timezone.localtime(now):%Y-%m-%d %H:%M})",
+            "",
+            f"{counts}. {args.note}".strip(),
+            "",
+            markdown(day),
+            markdown(quarter),
+        ]
+    )
     print(report)
     with open(ROOT / "bench" / "RESULTS-reporting.md", "a") as fh:
         fh.write(report + "\n")

@@ -89,20 +89,26 @@ def main():
     loaded = Incident.objects.filter(title__startswith="bench ").count()
     if loaded != args.incidents or not args.reuse:
         with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE monitoring_notification, monitoring_deadlinestep, monitoring_deadline, "
-                           "incidents_ticket, incidents_incident RESTART IDENTITY CASCADE")
+            cursor.execute(
+                "TRUNCATE monitoring_notification, monitoring_deadlinestep, monitoring_deadline, "
+                "incidents_ticket, incidents_incident RESTART IDENTITY CASCADE"
+            )
             started = time.perf_counter()
             for statement in LOAD_SQL.split(";\n"):
                 if statement.strip():
-                    cursor.execute(statement, {"n": args.incidents, "due": args.due, "unit": units["education"].pk,
-                                               "user": users["duty"].pk})
+                    cursor.execute(
+                        statement,
+                        {"n": args.incidents, "due": args.due, "unit": units["education"].pk, "user": users["duty"].pk},
+                    )
             print(f"loaded {args.incidents:,} incidents in {time.perf_counter() - started:.1f}s")
 
     now = timezone.now()
     from django.db import transaction
 
     with transaction.atomic(), connection.cursor() as cursor:
-        plan_sql, params = due_steps(now).select_for_update(skip_locked=True, of=("self",))[:200].query.sql_with_params()
+        plan_sql, params = (
+            due_steps(now).select_for_update(skip_locked=True, of=("self",))[:200].query.sql_with_params()
+        )
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + plan_sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
         transaction.set_rollback(True)

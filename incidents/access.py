@@ -69,7 +69,9 @@ def access_for(user) -> Access:
     if not user or not user.is_authenticated:
         return Access(user_id=None)
     access = Access(user_id=user.pk)
-    memberships = list(Membership.objects.filter(user=user, is_active=True, unit__is_active=True).select_related("unit"))
+    memberships = list(
+        Membership.objects.filter(user=user, is_active=True, unit__is_active=True).select_related("unit")
+    )
     leader_paths = []
     for m in memberships:
         access.roles.add(m.role)

@@ -34,9 +34,13 @@ class AuditedAdmin(admin.ModelAdmin):
             after = model_to_dict(obj)
             changed = {k: v for k, v in after.items() if before.get(k) != v}
             audit.record(
-                request.user, "setting_change", obj, before={k: before.get(k) for k in changed}, after=changed,
+                request.user,
+                "setting_change",
+                obj,
+                before={k: before.get(k) for k in changed},
+                after=changed,
                 ip=client_ip(request),
-            )  # fmt: skip
+            )
 
     def delete_model(self, request, obj):
         with transaction.atomic():
@@ -76,9 +80,13 @@ class SecurityAdminOnly:
 
 def membership_snapshot(membership):
     return {
-        "user": membership.user.get_username(), "unit": str(membership.unit), "role": membership.role,
-        "title": membership.title, "phone": membership.phone, "is_active": membership.is_active,
-    }  # fmt: skip
+        "user": membership.user.get_username(),
+        "unit": str(membership.unit),
+        "role": membership.role,
+        "title": membership.title,
+        "phone": membership.phone,
+        "is_active": membership.is_active,
+    }
 
 
 def record_role_change(request, membership, *, before=None, deleted=False):
@@ -122,7 +130,9 @@ class MembershipFormSet(BaseInlineFormSet):
                 roles.add(data.get("role"))
         edited = [f.instance.pk for f in self.forms if f.instance.pk]
         errors = {role_conflict(user, roles, excluding=edited) for user, roles in roles_by_user.values()} - {""}
-        touched = {f.cleaned_data.get("user") for f in self.forms if f.has_changed() and getattr(f, "cleaned_data", None)}
+        touched = {
+            f.cleaned_data.get("user") for f in self.forms if f.has_changed() and getattr(f, "cleaned_data", None)
+        }
         touched |= {f.instance.user for f in self.deleted_forms if f.instance.pk}
         if any(u is not None and u.pk == self.request.user.pk for u in touched):
             errors.add(SELF_CHANGE)
@@ -214,7 +224,16 @@ class MembershipAdmin(SecurityAdminOnly, admin.ModelAdmin):
 
 @admin.register(GradeSetting)
 class GradeSettingAdmin(AuditedAdmin):
-    list_display = ["grade", "label", "colour", "close_approver", "reply_approver", "min_views", "min_comments", "min_sites"]
+    list_display = [
+        "grade",
+        "label",
+        "colour",
+        "close_approver",
+        "reply_approver",
+        "min_views",
+        "min_comments",
+        "min_sites",
+    ]
 
 
 class SourceLinkInline(admin.TabularInline):
@@ -345,11 +364,15 @@ def _user_snapshot(user):
     if user is None:
         return {}
     return {
-        "username": user.get_username(), "name": user.get_full_name(), "email": user.email,
-        "is_active": user.is_active, "is_staff": user.is_staff, "is_superuser": user.is_superuser,
+        "username": user.get_username(),
+        "name": user.get_full_name(),
+        "email": user.email,
+        "is_active": user.is_active,
+        "is_staff": user.is_staff,
+        "is_superuser": user.is_superuser,
         "groups": sorted(user.groups.values_list("name", flat=True)),
         "user_permissions": sorted(user.user_permissions.values_list("codename", flat=True)),
-    }  # fmt: skip
+    }
 
 
 def _group_snapshot(group):
@@ -376,9 +399,13 @@ class SnapshotAudited:
         changed = [k for k in after if before.get(k) != after[k]]
         if changed:
             audit.record(
-                request.user, self.change_action, obj, before={k: before.get(k) for k in changed if k in before},
-                after={k: after[k] for k in changed}, ip=client_ip(request),
-            )  # fmt: skip
+                request.user,
+                self.change_action,
+                obj,
+                before={k: before.get(k) for k in changed if k in before},
+                after={k: after[k] for k in changed},
+                ip=client_ip(request),
+            )
 
     def delete_model(self, request, obj):
         audit.record(request.user, self.delete_action, obj, before=self.snapshot(obj), ip=client_ip(request))

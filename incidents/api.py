@@ -9,8 +9,8 @@ from django.contrib.auth.views import redirect_to_login
 from django_filters.rest_framework import DjangoFilterBackend
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from drf_spectacular.authentication import SessionScheme
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action, api_view, authentication_classes, permission_classes
@@ -153,9 +153,10 @@ def _incident_action(request_serializer, summary, response=IncidentSerializer):
 
 @extend_schema_view(
     list=extend_schema(summary="舆情列表", responses={200: IncidentSerializer(many=True), **READ_ERRORS}),
-    retrieve=extend_schema(summary="舆情详情（敏感舆情的每次查阅均记入审计）",
-                           responses={200: IncidentDetailSerializer, **READ_ERRORS}),
-)  # fmt: skip
+    retrieve=extend_schema(
+        summary="舆情详情（敏感舆情的每次查阅均记入审计）", responses={200: IncidentDetailSerializer, **READ_ERRORS}
+    ),
+)
 class IncidentViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
     """舆情。只返回调用者可见的舆情：办公室可见全部，联络员可见本单位有转办单的舆情，领导可见其分管单位的；
     敏感舆情仅报送人及被授权人可见。"""
@@ -199,7 +200,9 @@ class IncidentViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
                 selectors.record_confidential_read(request.user, incident, ip=self.ip)
         else:
             incident, created = services.report_incident(request.user, links=links, ip=self.ip, **data), True
-        return Response(IncidentSerializer(incident).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(
+            IncidentSerializer(incident).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
     @_incident_action(GradeSerializer, "研判定级 / 调整等级")
     @action(detail=True, methods=["post"])
@@ -207,9 +210,13 @@ class IncidentViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
         self._visible(pk)
         data = self.input(GradeSerializer)
         services.grade_incident(
-            request.user, int(pk), grade=data["grade"], reason=data["reason"], is_historical=data["is_historical"],
+            request.user,
+            int(pk),
+            grade=data["grade"],
+            reason=data["reason"],
+            is_historical=data["is_historical"],
             ip=self.ip,
-        )  # fmt: skip
+        )
         return Response(IncidentSerializer(self._visible(pk)).data)
 
     @_incident_action(HistoricalSerializer, "认定或取消历史遗留问题（办公室；重算在办时限并通知责任单位，002 第八条）")
@@ -223,47 +230,67 @@ class IncidentViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(IncidentSerializer(self._visible(pk)).data)
 
     @extend_schema(
-        methods=["GET"], summary="报告领导记录", filters=False,
+        methods=["GET"],
+        summary="报告领导记录",
+        filters=False,
         responses={200: LeaderReportSerializer(many=True), **READ_ERRORS},
-    )  # fmt: skip
+    )
     @extend_schema(
-        methods=["POST"], filters=False, request=LeaderReportCreateSerializer,
+        methods=["POST"],
+        filters=False,
+        request=LeaderReportCreateSerializer,
         summary="登记报告领导（办公室或主办单位联络员；满足报告领导时限，002 第八条 2 小时、001 #4 第十三条 30 分钟）",
         responses={201: LeaderReportSerializer, **ACTION_ERRORS},
-    )  # fmt: skip
-    @action(detail=True, methods=["get", "post"], url_path="leader-reports", url_name="leader-reports",
-            filter_backends=[])  # fmt: skip
+    )
+    @action(
+        detail=True, methods=["get", "post"], url_path="leader-reports", url_name="leader-reports", filter_backends=[]
+    )
     def leader_reports(self, request, pk):
         incident = self._visible(pk)
         if request.method == "POST":
             data = self.input(LeaderReportCreateSerializer)
             report = services.record_leader_report(
-                request.user, incident.pk, channel=data["channel"], reported_to=data["reported_to"], note=data["note"],
-                reported_at=data["reported_at"], ip=self.ip,
-            )  # fmt: skip
+                request.user,
+                incident.pk,
+                channel=data["channel"],
+                reported_to=data["reported_to"],
+                note=data["note"],
+                reported_at=data["reported_at"],
+                ip=self.ip,
+            )
             return Response(LeaderReportSerializer(report).data, status=status.HTTP_201_CREATED)
         reports = selectors.visible_leader_reports(request.user).filter(incident=incident).order_by("reported_at", "id")
         page = self.paginate_queryset(reports)
         return self.get_paginated_response(LeaderReportSerializer(page, many=True).data)
 
     @extend_schema(
-        methods=["GET"], summary="已发布的回应", filters=False,
+        methods=["GET"],
+        summary="已发布的回应",
+        filters=False,
         responses={200: ReplySerializer(many=True), **READ_ERRORS},
-    )  # fmt: skip
+    )
     @extend_schema(
-        methods=["POST"], filters=False, request=ReplyCreateSerializer,
+        methods=["POST"],
+        filters=False,
+        request=ReplyCreateSerializer,
         summary="登记办公室发布的回应（新闻通稿、新闻发布会、官方回应；满足回应时限）",
         responses={201: ReplySerializer, **ACTION_ERRORS},
-    )  # fmt: skip
+    )
     @action(detail=True, methods=["get", "post"], url_path="replies", url_name="replies", filter_backends=[])
     def replies(self, request, pk):
         incident = self._visible(pk)
         if request.method == "POST":
             data = self.input(ReplyCreateSerializer)
             reply = services.publish_reply(
-                request.user, incident.pk, kind=data["kind"], channel=data["channel"], content=data["content"],
-                url=data["url"], published_at=data["published_at"], ip=self.ip,
-            )  # fmt: skip
+                request.user,
+                incident.pk,
+                kind=data["kind"],
+                channel=data["channel"],
+                content=data["content"],
+                url=data["url"],
+                published_at=data["published_at"],
+                ip=self.ip,
+            )
             return Response(ReplySerializer(reply).data, status=status.HTTP_201_CREATED)
         replies = selectors.visible_replies(request.user).filter(incident=incident).order_by("published_at", "id")
         page = self.paginate_queryset(replies)
@@ -278,9 +305,13 @@ class IncidentViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
         # An unknown unit id reaches the service as None and is refused there with the usual message.
         assignments = [(units.get(a["unit"]), a["role"]) for a in data["tickets"]]
         services.dispatch_incident(
-            request.user, int(pk), assignments=assignments, due_at=data["due_at"],
-            instructions=data["instructions"], ip=self.ip,
-        )  # fmt: skip
+            request.user,
+            int(pk),
+            assignments=assignments,
+            due_at=data["due_at"],
+            instructions=data["instructions"],
+            ip=self.ip,
+        )
         return Response(IncidentSerializer(self._visible(pk)).data)
 
     @_incident_action(ReasonSerializer, "不予处置")
@@ -343,8 +374,9 @@ class IncidentViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="处置时间线（审计记录；只含本人可见的转办单的记录）",
-        responses={200: AuditEventSerializer(many=True), **READ_ERRORS}, filters=False,
-    )  # fmt: skip
+        responses={200: AuditEventSerializer(many=True), **READ_ERRORS},
+        filters=False,
+    )
     @action(detail=True, methods=["get"], filter_backends=[])
     def audit(self, request, pk):
         incident = self._visible(pk)
@@ -406,9 +438,13 @@ class TicketViewSet(
         self.get_object()
         data = self.input(FeedbackCreateSerializer)
         feedback = services.submit_feedback(
-            request.user, int(pk), kind=data["kind"], content=data["content"], promised_at=data["promised_at"],
+            request.user,
+            int(pk),
+            kind=data["kind"],
+            content=data["content"],
+            promised_at=data["promised_at"],
             ip=self.ip,
-        )  # fmt: skip
+        )
         return Response(FeedbackSerializer(feedback).data, status=status.HTTP_201_CREATED)
 
     @_ticket_action(AssignSerializer, "指定认领（办公室）")
@@ -421,45 +457,68 @@ class TicketViewSet(
         return self._done()
 
     @extend_schema(
-        methods=["GET"], summary="本转办单的延期申请", filters=False,
+        methods=["GET"],
+        summary="本转办单的延期申请",
+        filters=False,
         responses={200: ExtensionRequestSerializer(many=True), **READ_ERRORS},
-    )  # fmt: skip
+    )
     @extend_schema(
-        methods=["POST"], summary="申请延期（本单位联络员，认领后 3 个工作日内书面申请）", filters=False,
-        request=ExtensionRequestCreateSerializer, responses={201: ExtensionRequestSerializer, **ACTION_ERRORS},
-    )  # fmt: skip
-    @action(detail=True, methods=["get", "post"], url_path="extension-requests", url_name="extension-requests",
-            filter_backends=[])  # fmt: skip
+        methods=["POST"],
+        summary="申请延期（本单位联络员，认领后 3 个工作日内书面申请）",
+        filters=False,
+        request=ExtensionRequestCreateSerializer,
+        responses={201: ExtensionRequestSerializer, **ACTION_ERRORS},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="extension-requests",
+        url_name="extension-requests",
+        filter_backends=[],
+    )
     def extension_requests(self, request, pk):
         ticket = self.get_object()
-        requests = monitoring_selectors.visible_extension_requests(request.user).select_related(*EXTENSION_REQUEST_RELATED)
+        requests = monitoring_selectors.visible_extension_requests(request.user).select_related(
+            *EXTENSION_REQUEST_RELATED
+        )
         if request.method == "POST":
             data = self.input(ExtensionRequestCreateSerializer)
             created = monitoring_services.request_extension(
                 request.user, ticket.pk, requested_due_at=data["requested_due_at"], reason=data["reason"], ip=self.ip
             )
-            return Response(ExtensionRequestSerializer(requests.get(pk=created.pk)).data, status=status.HTTP_201_CREATED)
+            return Response(
+                ExtensionRequestSerializer(requests.get(pk=created.pk)).data, status=status.HTTP_201_CREATED
+            )
         page = self.paginate_queryset(requests.filter(ticket=ticket).order_by("-requested_at", "-id"))
         return self.get_paginated_response(ExtensionRequestSerializer(page, many=True).data)
 
-    @_ticket_action(ReplyDraftCreateSerializer, "拟写回应稿（本单位联络员；报审定后发布）", response=ReplyDraftSerializer,
-                    code=201)  # fmt: skip
+    @_ticket_action(
+        ReplyDraftCreateSerializer, "拟写回应稿（本单位联络员；报审定后发布）", response=ReplyDraftSerializer, code=201
+    )
     @action(detail=True, methods=["post"], url_path="reply-drafts", url_name="reply-drafts")
     def reply_drafts(self, request, pk):
         self.get_object()
         data = self.input(ReplyDraftCreateSerializer)
         draft = reply_services.draft_reply(
-            request.user, int(pk), kind=data["kind"], channel=data["channel"], content=data["content"],
-            url=data["url"], ip=self.ip,
-        )  # fmt: skip
+            request.user,
+            int(pk),
+            kind=data["kind"],
+            channel=data["channel"],
+            content=data["content"],
+            url=data["url"],
+            ip=self.ip,
+        )
         return Response(ReplyDraftSerializer(draft).data, status=status.HTTP_201_CREATED)
 
 
 # --- Units and sign-in ------------------------------------------------------------------------------
 
 
-@extend_schema_view(list=extend_schema(summary="单位列表（转办时选择责任单位）",
-                                       responses={200: UnitSerializer(many=True), **READ_ERRORS}))  # fmt: skip
+@extend_schema_view(
+    list=extend_schema(
+        summary="单位列表（转办时选择责任单位）", responses={200: UnitSerializer(many=True), **READ_ERRORS}
+    )
+)
 class UnitViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
     """启用中的单位。"""
 
@@ -489,9 +548,11 @@ class TokenView(ApiView, APIView):
         return [IsAuthenticated()] if self.request.method == "DELETE" else [AllowAny()]
 
     @extend_schema(
-        summary="获取 API 令牌", request=TokenRequestSerializer, auth=[],
+        summary="获取 API 令牌",
+        request=TokenRequestSerializer,
+        auth=[],
         responses={200: TokenSerializer, **errors(400, 429)},
-    )  # fmt: skip
+    )
     def post(self, request):
         data = self.input(TokenRequestSerializer)
         # The request lets django-axes count the failure per account and per address (settings AXES_*), and

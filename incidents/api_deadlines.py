@@ -24,9 +24,11 @@ from .serializers import (
 
 def _decision(request_serializer, summary):
     return extend_schema(
-        request=request_serializer, responses={200: ExtensionRequestSerializer, **ACTION_ERRORS}, summary=summary,
+        request=request_serializer,
+        responses={200: ExtensionRequestSerializer, **ACTION_ERRORS},
+        summary=summary,
         filters=False,
-    )  # fmt: skip
+    )
 
 
 @extend_schema_view(
@@ -59,7 +61,9 @@ class ExtensionRequestViewSet(
     def approve(self, request, pk):
         self.get_object()
         data = self.input(ExtensionApproveSerializer)
-        monitoring_services.approve_extension(request.user, int(pk), note=data["note"], due_at=data["due_at"], ip=self.ip)
+        monitoring_services.approve_extension(
+            request.user, int(pk), note=data["note"], due_at=data["due_at"], ip=self.ip
+        )
         return self._done()
 
     @_decision(ExtensionRejectSerializer, "驳回延期申请（办公室；原时限不变）")
@@ -72,7 +76,9 @@ class ExtensionRequestViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(summary="时限列表（默认按到期时间排序）", responses={200: DeadlineSerializer(many=True), **READ_ERRORS}),
+    list=extend_schema(
+        summary="时限列表（默认按到期时间排序）", responses={200: DeadlineSerializer(many=True), **READ_ERRORS}
+    ),
     retrieve=extend_schema(summary="时限详情", responses={200: DeadlineSerializer, **READ_ERRORS}),
 )
 class DeadlineViewSet(

@@ -16,9 +16,11 @@ from .serializers import REPLY_DRAFT_RELATED, ReplyApproveSerializer, ReplyDraft
 
 def _decision(request_serializer, summary):
     return extend_schema(
-        request=request_serializer, responses={200: ReplyDraftSerializer, **ACTION_ERRORS}, summary=summary,
+        request=request_serializer,
+        responses={200: ReplyDraftSerializer, **ACTION_ERRORS},
+        summary=summary,
         filters=False,
-    )  # fmt: skip
+    )
 
 
 @extend_schema_view(

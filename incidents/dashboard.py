@@ -64,11 +64,17 @@ def dashboard(request):
     days = [(today - timedelta(days=29 - i)).date() for i in range(30)]
     trend = {"days": [d.strftime("%m-%d") for d in days], "counts": [trend_rows.get(d, 0) for d in days]}
     context = {
-        "today": by_grade(today), "week": by_grade(week), "open_by_status": open_by_status,
-        "overdue": overdue_by_unit(request.user), "ranking": ranking, "trend": trend,
+        "today": by_grade(today),
+        "week": by_grade(week),
+        "open_by_status": open_by_status,
+        "overdue": overdue_by_unit(request.user),
+        "ranking": ranking,
+        "trend": trend,
         "ticket_list_url": reverse("ticket_list"),
-        "assessment": quarter_ranking(timezone.localdate(), unit_ids=None if access.sees_everything else access.leader_unit_ids),
-    }  # fmt: skip
+        "assessment": quarter_ranking(
+            timezone.localdate(), unit_ids=None if access.sees_everything else access.leader_unit_ids
+        ),
+    }
     return render(request, "dashboard/dashboard.html", context)
 
 
@@ -97,9 +103,12 @@ def _signoff_queue(user):
         may |= Q(grade__in=grades.get(Approver.COUNTY, []))
     mine = Case(When(sent_back_by_id=user.pk, then=Value(True)), default=Value(False), output_field=BooleanField())
     return (
-        visible_incidents(user).filter(may, status=IncidentStatus.UNDER_REVIEW)
-        .select_related("subject_unit").annotate(mine=mine).order_by("-mine", "reported_at", "id")
-    )  # fmt: skip
+        visible_incidents(user)
+        .filter(may, status=IncidentStatus.UNDER_REVIEW)
+        .select_related("subject_unit")
+        .annotate(mine=mine)
+        .order_by("-mine", "reported_at", "id")
+    )
 
 
 def _attach_reports(incidents):

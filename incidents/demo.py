@@ -91,7 +91,15 @@ def ensure_users(units):
 
 SCENARIOS = [
     # key, title, category, subject unit, metrics (views, comments, sites, media), grade, walk to
-    ("01", "网传某小学食堂饭菜变质，家长群热议", "livelihood", "education", (4200, 620, 3, "municipal"), "II", "claimed"),
+    (
+        "01",
+        "网传某小学食堂饭菜变质，家长群热议",
+        "livelihood",
+        "education",
+        (4200, 620, 3, "municipal"),
+        "II",
+        "claimed",
+    ),
     ("02", "城关镇老旧小区改造工地夜间施工扰民", "livelihood", "chengguan", (860, 95, 0, ""), "IV", "dispatched"),
     ("03", "县医院挂号难、排队时间长引发吐槽", "livelihood", "health", (1500, 180, 1, "local"), "III", "under_review"),
     ("04", "网传河东新区将建垃圾焚烧厂", "rumour", "hedong", (3100, 510, 6, "provincial"), "I", "graded"),
@@ -105,16 +113,33 @@ SCENARIOS = [
     ("12", "学校周边交通安全隐患被曝光", "safety", "education", (1100, 130, 1, "local"), "IV", "feedback"),
 ]
 
-LEAD_OF = {"education": "education", "chengguan": "chengguan", "health": "health", "hedong": "housing",
-           "qingshan": "chengguan", "housing": "housing", "police": "education"}  # fmt: skip
+LEAD_OF = {
+    "education": "education",
+    "chengguan": "chengguan",
+    "health": "health",
+    "hedong": "housing",
+    "qingshan": "chengguan",
+    "housing": "housing",
+    "police": "education",
+}
 # Whom the office reports to by grade (docs/rules.md §4.6: 专报 recipients for 重大/特别重大, the unit's leaders otherwise).
-LEADERS_TOLD = {"I": "县委书记、县长、县委宣传部部长", "II": "县委书记、县长、县委宣传部部长",
-                "III": "涉事单位主要领导、分管领导", "IV": "涉事单位主要领导、分管领导"}  # fmt: skip
-LIAISON_OF = {"education": "edu", "health": "health", "housing": "housing", "chengguan": "chengguan", "police": "police"}
+LEADERS_TOLD = {
+    "I": "县委书记、县长、县委宣传部部长",
+    "II": "县委书记、县长、县委宣传部部长",
+    "III": "涉事单位主要领导、分管领导",
+    "IV": "涉事单位主要领导、分管领导",
+}
+LIAISON_OF = {
+    "education": "edu",
+    "health": "health",
+    "housing": "housing",
+    "chengguan": "chengguan",
+    "police": "police",
+}
 
 
 @transaction.atomic
-def seed_incidents(units, users):
+def seed_incidents(units, users):  # noqa: C901 (one branch per action; split into per-action services in the issue-12 restructure)
     duty, leader = users["duty"], users["leader"]
     created = 0
     for key, title, category, subject, (views, comments, sites, media), grade, target in SCENARIOS:
@@ -124,11 +149,20 @@ def seed_incidents(units, users):
         created += 1
         posted = timezone.now() - timedelta(hours=int(key) * 3)
         incident = services.report_incident(
-            duty, external_id=external_id, title=title, summary=f"{title}。网民关注度较高，需核实回应。",
-            category=category, subject_unit=units[subject], posted_at=posted, first_seen_at=posted + timedelta(minutes=40),
-            views=views, comments=comments, site_count=sites, media_level=media,
+            duty,
+            external_id=external_id,
+            title=title,
+            summary=f"{title}。网民关注度较高，需核实回应。",
+            category=category,
+            subject_unit=units[subject],
+            posted_at=posted,
+            first_seen_at=posted + timedelta(minutes=40),
+            views=views,
+            comments=comments,
+            site_count=sites,
+            media_level=media,
             links=[{"platform": "本地论坛", "url": f"https://bbs.example.cn/thread/{key}"}],
-        )  # fmt: skip
+        )
         if target == "reported":
             continue
         if target == "dismissed":
@@ -148,9 +182,11 @@ def seed_incidents(units, users):
         if lead_unit.code == "education":
             assist = units["health"]
         tickets = services.dispatch_incident(
-            duty, incident, assignments=[(lead_unit, TicketRole.LEAD), (assist, TicketRole.ASSIST)],
+            duty,
+            incident,
+            assignments=[(lead_unit, TicketRole.LEAD), (assist, TicketRole.ASSIST)],
             instructions="请核实情况并按时反馈。",
-        )  # fmt: skip
+        )
         if target == "dispatched":
             continue
         lead_ticket, assist_ticket = tickets
@@ -165,9 +201,12 @@ def seed_incidents(units, users):
         if target == "in_progress":
             # A first reply drafted for the unit leader's sign-off (待审签 shows it).
             reply_services.draft_reply(
-                lead_liaison, lead_ticket, kind="initial", channel="政务微博",
+                lead_liaison,
+                lead_ticket,
+                kind="initial",
+                channel="政务微博",
                 content="我局已关注网民反映的情况，已成立工作专班进行核实，核实结果将及时向社会公布。",
-            )  # fmt: skip
+            )
             continue
         assist_liaison = users.get(LIAISON_OF.get(assist.code, ""))
         if assist_liaison is not None:

@@ -13,8 +13,13 @@ from django.utils import timezone
 from monitoring.models import Deadline, DeadlineKind, ExtensionRequest
 from monitoring.policy_text import duration_words
 from monitoring.selectors import (
-    OPEN, attach_countdowns, open_deadlines_prefetch, preview_dispatch, visible_deadlines, with_countdowns,
-)  # fmt: skip
+    OPEN,
+    attach_countdowns,
+    open_deadlines_prefetch,
+    preview_dispatch,
+    visible_deadlines,
+    with_countdowns,
+)
 
 from .access import access_for
 from .grading import suggest_grade
@@ -29,7 +34,12 @@ QUEUES = {
     "overdue": "已逾期",
     "extension": "延期待批",
 }
-SORTS = {"due": "到期时间", "-due": "到期时间（倒序）", "-reported": "报送时间（新→旧）", "reported": "报送时间（旧→新）"}
+SORTS = {
+    "due": "到期时间",
+    "-due": "到期时间（倒序）",
+    "-reported": "报送时间（新→旧）",
+    "reported": "报送时间（旧→新）",
+}
 
 
 def _office(request):
@@ -54,13 +64,17 @@ def desk(request):
             qs = qs.filter(reported_at__gte=now - timedelta(hours=24))
         else:
             qs = qs.filter(status__in=("reported", "reopened"))
-        order = {"reported": ("reported_at", "id"), "-reported": ("-reported_at", "-id")}.get(sort, ("-reported_at", "-id"))
+        order = {"reported": ("reported_at", "id"), "-reported": ("-reported_at", "-id")}.get(
+            sort, ("-reported_at", "-id")
+        )
         rows_kind = "incidents"
     elif queue == "extension":
         qs = _pending_extensions(request.user).select_related(
             "ticket__incident", "ticket__unit", "deadline", "requested_by"
         )
-        order = {"due": ("deadline__due_at", "id"), "-due": ("-deadline__due_at", "-id")}.get(sort, ("requested_at", "id"))
+        order = {"due": ("deadline__due_at", "id"), "-due": ("-deadline__due_at", "-id")}.get(
+            sort, ("requested_at", "id")
+        )
         rows_kind = "extensions"
     else:
         qs = deadlines.select_related("incident", "unit", "ticket")
@@ -86,10 +100,15 @@ def desk(request):
         "extension": _pending_extensions(request.user).count(),
     }
     context = {
-        "queue": queue, "queues": QUEUES, "counts": counts, "page": page, "rows_kind": rows_kind,
-        "sorts": SORTS, "grades": Grade.choices,
+        "queue": queue,
+        "queues": QUEUES,
+        "counts": counts,
+        "page": page,
+        "rows_kind": rows_kind,
+        "sorts": SORTS,
+        "grades": Grade.choices,
         "filters": {"queue": queue, "sort": sort, "grade": grade},
-    }  # fmt: skip
+    }
     return render(request, "desk/desk.html", context)
 
 
@@ -110,9 +129,11 @@ def suggest(request):
     """htmx: the grade the thresholds suggest for the metrics typed so far, with the rule behind it."""
     data = request.POST if request.method == "POST" else request.GET
     suggestion = suggest_grade(
-        views=_int(data.get("views")), comments=_int(data.get("comments")), site_count=_int(data.get("site_count")),
+        views=_int(data.get("views")),
+        comments=_int(data.get("comments")),
+        site_count=_int(data.get("site_count")),
         media_level=data.get("media_level") or "",
-    )  # fmt: skip
+    )
     return render(request, "desk/_suggestion.html", {"suggestion": suggestion})
 
 
@@ -183,4 +204,3 @@ def suggested_units(incident):
     if lead is None and assists:
         lead = assists.pop(0)
     return lead, assists
-

@@ -33,9 +33,21 @@ class ReportForm(forms.ModelForm):
     class Meta:
         model = Incident
         fields = [
-            "title", "summary", "category", "subject_unit", "location", "posted_at", "first_seen_at",
-            "views", "comments", "reposts", "site_count", "media_level", "is_historical", "is_confidential",
-        ]  # fmt: skip
+            "title",
+            "summary",
+            "category",
+            "subject_unit",
+            "location",
+            "posted_at",
+            "first_seen_at",
+            "views",
+            "comments",
+            "reposts",
+            "site_count",
+            "media_level",
+            "is_historical",
+            "is_confidential",
+        ]
         widgets = {
             "posted_at": DateTimeInput(),
             "first_seen_at": DateTimeInput(),
@@ -44,9 +56,24 @@ class ReportForm(forms.ModelForm):
 
     # What the officer has in front of them first: the post, its link, then the metrics that grade it.
     field_order = [
-        "title", "platform", "url", "summary", "category", "subject_unit", "location", "posted_at", "first_seen_at",
-        "views", "comments", "reposts", "site_count", "media_level", "screenshot", "is_historical", "is_confidential",
-    ]  # fmt: skip
+        "title",
+        "platform",
+        "url",
+        "summary",
+        "category",
+        "subject_unit",
+        "location",
+        "posted_at",
+        "first_seen_at",
+        "views",
+        "comments",
+        "reposts",
+        "site_count",
+        "media_level",
+        "screenshot",
+        "is_historical",
+        "is_confidential",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,9 +92,10 @@ class GradeForm(forms.Form):
     grade = forms.ChoiceField(label="等级", choices=Grade.choices)
     reason = forms.CharField(label="研判理由", widget=forms.Textarea(attrs={"rows": 2}))
     is_historical = forms.BooleanField(
-        label="历史遗留问题", required=False,
+        label="历史遗留问题",
+        required=False,
         help_text="核实调查报告时限为认领后 15 个工作日（002 第八条）；转办时指定的时限优先",
-    )  # fmt: skip
+    )
 
 
 class HistoricalForm(forms.Form):
@@ -85,20 +113,24 @@ class ClearanceForm(forms.Form):
     """授权 / 撤销查阅敏感舆情 (知悉范围, issue 11 §1): the person whose access the office grants or revokes."""
 
     user = forms.ModelChoiceField(
-        label="人员", queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
+        label="人员",
+        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
         error_messages={"required": "请选择人员。", "invalid_choice": "人员不存在或已停用。"},
-    )  # fmt: skip
+    )
 
 
 class LeaderReportForm(forms.Form):
     """报告领导 (002 第八条: 2 小时内; 001 #4 第十三条: 特别重大 30 分钟快报), including by phone or on paper."""
 
-    channel = forms.ChoiceField(label="报告方式", choices=LeaderReport.Channel.choices,
-                                error_messages={"required": "请选择报告方式。"})  # fmt: skip
+    channel = forms.ChoiceField(
+        label="报告方式", choices=LeaderReport.Channel.choices, error_messages={"required": "请选择报告方式。"}
+    )
     reported_to = forms.CharField(
-        label="报告对象", max_length=200, error_messages={"required": "请填写报告对象。"},
+        label="报告对象",
+        max_length=200,
+        error_messages={"required": "请填写报告对象。"},
         help_text="如 县委书记、县长、宣传部部长，或主办单位主要领导、分管领导",
-    )  # fmt: skip
+    )
     reported_at = forms.DateTimeField(label="报告时间", required=False, widget=DateTimeInput(), help_text="留空为现在")
     note = forms.CharField(label="内容摘要", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -106,11 +138,15 @@ class LeaderReportForm(forms.Form):
 class OfficeReplyForm(forms.Form):
     """The office's own publication (新闻通稿 / 新闻发布会 / 官方回应; 000 三.1, 003 三(五), 004 四(二))."""
 
-    kind = forms.ChoiceField(label="回应类型", choices=Reply.Kind.choices, error_messages={"required": "请选择回应类型。"})
+    kind = forms.ChoiceField(
+        label="回应类型", choices=Reply.Kind.choices, error_messages={"required": "请选择回应类型。"}
+    )
     channel = forms.CharField(
-        label="发布渠道", max_length=100, error_messages={"required": "请填写发布渠道。"},
+        label="发布渠道",
+        max_length=100,
+        error_messages={"required": "请填写发布渠道。"},
         help_text="如 新闻通稿（政府门户网站）、新闻发布会、政务微博官方回应",
-    )  # fmt: skip
+    )
     url = forms.CharField(label="发布链接（可选）", max_length=1000, required=False)
     content = forms.CharField(
         label="回应内容", widget=forms.Textarea(attrs={"rows": 4}), error_messages={"required": "请填写回应内容。"}
@@ -160,9 +196,11 @@ class FeedbackForm(forms.Form):
     kind = forms.ChoiceField(label="类型", choices=Feedback.Kind.choices)
     content = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 4}))
     promised_at = forms.DateTimeField(
-        label="承诺落实时间", required=False, widget=DateTimeInput(),
+        label="承诺落实时间",
+        required=False,
+        widget=DateTimeInput(),
         help_text="提交书面说明时必填（000 三.2：一时难以落实的，要形成书面材料及时反馈），届时须报送结果",
-    )  # fmt: skip
+    )
     attachment = forms.FileField(label="附件", required=False, validators=[validate_upload], help_text=UPLOAD_HELP)
 
 
@@ -195,11 +233,15 @@ class SignoffForm(forms.Form):
 class ReplyDraftForm(forms.Form):
     """拟写回应稿. The rules (who, when, what is valid) are the service's; this only carries the fields."""
 
-    kind = forms.ChoiceField(label="回应类型", choices=Reply.Kind.choices, error_messages={"required": "请选择回应类型。"})
+    kind = forms.ChoiceField(
+        label="回应类型", choices=Reply.Kind.choices, error_messages={"required": "请选择回应类型。"}
+    )
     channel = forms.CharField(
-        label="发布渠道", max_length=100, error_messages={"required": "请填写发布渠道。"},
+        label="发布渠道",
+        max_length=100,
+        error_messages={"required": "请填写发布渠道。"},
         help_text="如 政民互动平台网络新闻发言人版块、政务微博、跟帖",
-    )  # fmt: skip
+    )
     url = forms.CharField(label="原帖/发布链接（可选）", max_length=1000, required=False)
     content = forms.CharField(
         label="回应内容", widget=forms.Textarea(attrs={"rows": 5}), error_messages={"required": "请填写回应内容。"}
@@ -208,9 +250,11 @@ class ReplyDraftForm(forms.Form):
 
 class ReplyDecisionForm(forms.Form):
     decision = forms.ChoiceField(
-        label="审定意见", choices=[("approve", "同意发布"), ("send_back", "退回修改（批示）")], widget=forms.RadioSelect,
+        label="审定意见",
+        choices=[("approve", "同意发布"), ("send_back", "退回修改（批示）")],
+        widget=forms.RadioSelect,
         error_messages={"required": "请选择审定意见。"},
-    )  # fmt: skip
+    )
     instruction = forms.CharField(label="批示/意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     due_at = forms.DateTimeField(label="批示办理时限（退回时可选）", required=False, widget=DateTimeInput())
 
@@ -224,10 +268,14 @@ class ReplyDecisionForm(forms.Form):
 class ExtensionRequestForm(forms.Form):
     requested_due_at = forms.DateTimeField(label="申请延至", widget=DateTimeInput())
     reason = forms.CharField(
-        label="延期理由（书面申请）", widget=forms.Textarea(attrs={"rows": 3}), error_messages={"required": "请填写延期理由。"}
+        label="延期理由（书面申请）",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "请填写延期理由。"},
     )
 
 
 class ExtensionDecisionForm(forms.Form):
-    decision = forms.ChoiceField(label="审批", choices=[("approve", "批准"), ("reject", "驳回")], widget=forms.RadioSelect)
+    decision = forms.ChoiceField(
+        label="审批", choices=[("approve", "批准"), ("reject", "驳回")], widget=forms.RadioSelect
+    )
     note = forms.CharField(label="意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -6,7 +6,13 @@ from dataclasses import dataclass
 
 from .models import Grade, GradeSetting, MediaLevel
 
-MEDIA_RANK = {MediaLevel.NONE: 0, MediaLevel.LOCAL: 1, MediaLevel.MUNICIPAL: 2, MediaLevel.PROVINCIAL: 3, MediaLevel.CENTRAL: 4}
+MEDIA_RANK = {
+    MediaLevel.NONE: 0,
+    MediaLevel.LOCAL: 1,
+    MediaLevel.MUNICIPAL: 2,
+    MediaLevel.PROVINCIAL: 3,
+    MediaLevel.CENTRAL: 4,
+}
 GRADE_ORDER = [Grade.I, Grade.II, Grade.III, Grade.IV]  # most severe first
 
 

@@ -48,7 +48,7 @@ class Unit(models.Model):
         if old_path and old_path != self.path:
             # Moving a unit moves its subtree; rewrite the descendants' prefixes.
             for child in Unit.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
-                child.path = self.path + child.path[len(old_path):]
+                child.path = self.path + child.path[len(old_path) :]
                 Unit.objects.filter(pk=child.pk).update(path=child.path)
 
 
@@ -107,10 +107,13 @@ class GradeSetting(models.Model):
     colour = models.CharField("颜色", max_length=20, default="#1e88e5")
     close_approver = models.CharField("销号审批", max_length=10, choices=Approver.choices, default=Approver.OFFICE)
     reply_approver = models.CharField(
-        "回应审定", max_length=10, choices=Approver.choices, default=Approver.LEADER,
+        "回应审定",
+        max_length=10,
+        choices=Approver.choices,
+        default=Approver.LEADER,
         help_text="领导：责任单位的领导（或县领导）审定；办公室：办公室会商审定（值班员或县领导）。"
         "默认一般/较大由单位领导、重大/特别重大由办公室会商审定（002 第九条）",
-    )  # fmt: skip
+    )
     min_views = models.PositiveIntegerField("点击量≥", null=True, blank=True)
     min_comments = models.PositiveIntegerField("评论量≥", null=True, blank=True)
     min_sites = models.PositiveIntegerField("转载网站数≥", null=True, blank=True)
@@ -168,7 +171,12 @@ class Incident(models.Model):
     media_level = models.CharField("最高媒体级别", max_length=20, choices=MediaLevel.choices, blank=True)
     grade = models.CharField("等级", max_length=3, choices=Grade.choices, blank=True)
     graded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="研判人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="研判人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     graded_at = models.DateTimeField("研判时间", null=True, blank=True)
     grade_reason = models.TextField("研判理由", blank=True)
@@ -180,13 +188,22 @@ class Incident(models.Model):
     )
     closed_at = models.DateTimeField("销号时间", null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="销号人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="销号人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     # Who last sent the close-out back with a 批示: the resubmission goes to them first.
     sent_back_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="退回重办人", null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name="退回重办人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     external_id = models.CharField("外部编号", max_length=200, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -246,7 +263,12 @@ class Ticket(models.Model):
     )
     claimed_at = models.DateTimeField("认领时间", null=True, blank=True)
     claimed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="认领人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="认领人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     designated = models.BooleanField("指定认领", default=False)
     overdue_unclaimed_at = models.DateTimeField("逾期未认领时间", null=True, blank=True)
@@ -310,6 +332,9 @@ class Feedback(models.Model):
         verbose_name_plural = "办理反馈"
         ordering = ["submitted_at", "id"]
 
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.ticket_id}"
+
 
 def attachment_path(instance, filename):
     return f"attachments/{timezone.now():%Y/%m}/{filename}"
@@ -326,6 +351,9 @@ class Attachment(models.Model):
     class Meta:
         verbose_name = "附件"
         verbose_name_plural = "附件"
+
+    def __str__(self):
+        return self.name
 
     @property
     def name(self):
@@ -381,7 +409,9 @@ class Reply(models.Model):
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="replies")
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
-    channel = models.CharField("发布渠道", max_length=100, help_text="如 政民互动平台网络新闻发言人版块、政务微博、跟帖")
+    channel = models.CharField(
+        "发布渠道", max_length=100, help_text="如 政民互动平台网络新闻发言人版块、政务微博、跟帖"
+    )
     url = models.URLField("发布链接", max_length=1000, blank=True)
     content = models.TextField("回应内容")
     published_at = models.DateTimeField("发布时间", default=timezone.now)
@@ -391,6 +421,9 @@ class Reply(models.Model):
         verbose_name = "回应"
         verbose_name_plural = "回应"
         ordering = ["published_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.channel}"
 
 
 class LeaderReport(models.Model):
@@ -415,6 +448,9 @@ class LeaderReport(models.Model):
         verbose_name_plural = "报告领导记录"
         ordering = ["reported_at", "id"]
 
+    def __str__(self):
+        return f"{self.get_channel_display()} → {self.reported_to}"
+
 
 class ReplyDraft(models.Model):
     """A reply drafted by the unit's liaison, waiting for approval before it is published (回应待审定,
@@ -435,9 +471,13 @@ class ReplyDraft(models.Model):
     drafted_at = models.DateTimeField("拟稿时间", default=timezone.now)
     state = models.CharField("状态", max_length=20, choices=workflow.ReplyDraftState.choices, default="pending")
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="审定人", null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name="审定人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     decided_at = models.DateTimeField("审定时间", null=True, blank=True)
     decision_note = models.TextField("批示/审定意见", blank=True)
     reply = models.OneToOneField(
@@ -445,9 +485,13 @@ class ReplyDraft(models.Model):
     )
     # The tracked time limit of a send-back's instruction; met by the unit's revised draft.
     instruction_deadline = models.ForeignKey(
-        "monitoring.Deadline", verbose_name="批示办理时限", null=True, blank=True, on_delete=models.PROTECT,
+        "monitoring.Deadline",
+        verbose_name="批示办理时限",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="reply_drafts",
-    )  # fmt: skip
+    )
 
     class Meta:
         verbose_name = "回应稿"

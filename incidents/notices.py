@@ -58,20 +58,29 @@ def tickets_dispatched(incident, tickets):
             body += f"转办要求：{ticket.instructions}"
         head = f"【转办·{ticket.get_role_display()}】{short or '请及时认领'}"
         notify(
-            recipients.liaisons(ticket.unit), title=f"{head}：{incident.title}", sensitive_head=head,
-            body=body, link=reverse("ticket_detail", args=[ticket.pk]), incident=incident, ticket=ticket,
+            recipients.liaisons(ticket.unit),
+            title=f"{head}：{incident.title}",
+            sensitive_head=head,
+            body=body,
+            link=reverse("ticket_detail", args=[ticket.pk]),
+            incident=incident,
+            ticket=ticket,
             channels=_channels(own, DeadlineKind.CLAIM),
-        )  # fmt: skip
+        )
 
 
 def ticket_returned(ticket, reason):
     """退回: the office must re-dispatch, so the duty officers hear which unit returned it and why."""
     head = f"【退回】{ticket.unit.name}退回转办单（{ticket.get_role_display()}）"
     notify(
-        recipients.duty_officers(), title=f"{head}：{ticket.incident.title}", sensitive_head=head,
+        recipients.duty_officers(),
+        title=f"{head}：{ticket.incident.title}",
+        sensitive_head=head,
         body=f"{ticket.unit.name}退回了转办单。退回理由：{reason}",
-        link=reverse("incident_detail", args=[ticket.incident_id]), incident=ticket.incident, ticket=ticket,
-    )  # fmt: skip
+        link=reverse("incident_detail", args=[ticket.incident_id]),
+        incident=ticket.incident,
+        ticket=ticket,
+    )
 
 
 def ticket_assigned(ticket, assignee):
@@ -86,16 +95,26 @@ def ticket_assigned(ticket, assignee):
     incident = ticket.incident
     head = f"【指定认领】办公室指定由您认领{('，' + short) if short else ''}"
     notify(
-        [assignee], title=f"{head}：{incident.title}", sensitive_head=head,
+        [assignee],
+        title=f"{head}：{incident.title}",
+        sensitive_head=head,
         body=f"办公室指定您代表{ticket.unit.name}认领并办理该转办单（002 第六条）。{full + '。' if full else ''}",
-        link=link, incident=incident, ticket=ticket, channels=claim.rule.get("channels", "inbox") if claim else "inbox",
-    )  # fmt: skip
+        link=link,
+        incident=incident,
+        ticket=ticket,
+        channels=claim.rule.get("channels", "inbox") if claim else "inbox",
+    )
     others = [u for u in recipients.liaisons(ticket.unit) if u.pk != assignee.pk]
     head = f"【指定认领】办公室已指定{_name(assignee)}认领"
     notify(
-        others, title=f"{head}：{incident.title}", sensitive_head=head,
-        body=f"该转办单由{_name(assignee)}负责办理。", link=link, incident=incident, ticket=ticket,
-    )  # fmt: skip
+        others,
+        title=f"{head}：{incident.title}",
+        sensitive_head=head,
+        body=f"该转办单由{_name(assignee)}负责办理。",
+        link=link,
+        incident=incident,
+        ticket=ticket,
+    )
 
 
 def incident_sent_back(incident, ticket, reason, instruction=None):
@@ -105,9 +124,12 @@ def incident_sent_back(incident, ticket, reason, instruction=None):
     due_at = instruction.due_at if instruction else None
     limit = f"请于{_short(due_at)}前办理并重新报送核实调查报告" if due_at else "请办理后重新报送核实调查报告"
     notify(
-        recipients.liaisons(ticket.unit), title=f"【退回重办】{limit}。批示：{reason}｜{incident.title}",
+        recipients.liaisons(ticket.unit),
+        title=f"【退回重办】{limit}。批示：{reason}｜{incident.title}",
         sensitive_head=f"【退回重办】{limit}",
         body=f"批示：{reason}\n{limit}" + (f"（批示办理时限 {_full(due_at)}）。" if due_at else "。"),
-        link=reverse("ticket_detail", args=[ticket.pk]), incident=incident, ticket=ticket,
+        link=reverse("ticket_detail", args=[ticket.pk]),
+        incident=incident,
+        ticket=ticket,
         channels=instruction.rule.get("channels", "inbox") if instruction else "inbox",
-    )  # fmt: skip
+    )

@@ -65,9 +65,12 @@ def _require_approver(actor, draft, incident, action):
 def _locked_draft(actor, draft):
     pk = draft.pk if isinstance(draft, ReplyDraft) else draft
     locked = (
-        visible_reply_drafts(actor).select_for_update(of=("self",))
-        .select_related("ticket__unit", "incident").filter(pk=pk).first()
-    )  # fmt: skip
+        visible_reply_drafts(actor)
+        .select_for_update(of=("self",))
+        .select_related("ticket__unit", "incident")
+        .filter(pk=pk)
+        .first()
+    )
     if locked is None:
         raise NotFound("回应稿不存在或无权查看。")
     return locked
@@ -105,14 +108,24 @@ def draft_reply(actor, ticket, *, kind, channel, content, url="", ip=None) -> Re
     incident = ticket.incident
     now = timezone.now()
     draft = ReplyDraft.objects.create(
-        incident=incident, ticket=ticket, kind=kind, channel=channel, url=url, content=content, drafted_by=actor,
+        incident=incident,
+        ticket=ticket,
+        kind=kind,
+        channel=channel,
+        url=url,
+        content=content,
+        drafted_by=actor,
         drafted_at=now,
-    )  # fmt: skip
+    )
     audit.record(
-        actor, "reply_drafted", draft,
+        actor,
+        "reply_drafted",
+        draft,
         after={"state": draft.state, "kind": kind, "channel": channel, "url": url, "unit": ticket.unit.name},
-        ip=ip, incident=incident, ticket=ticket,
-    )  # fmt: skip
+        ip=ip,
+        incident=incident,
+        ticket=ticket,
+    )
     from monitoring.notifications import notify
     from monitoring.recipients import county_leaders, duty_officers, leaders
     from monitoring.scheduling import on_reply_redrafted
@@ -126,10 +139,13 @@ def draft_reply(actor, ticket, *, kind, channel, content, url="", ip=None) -> Re
     else:
         approvers = leaders(ticket.unit)
     notify(
-        approvers, title=f"回应稿待审定：{incident.title}",
-        body=f"{ticket.unit.name}拟写了「{draft.get_kind_display()}」回应稿，请审定。", link=reverse("signoff"),
-        incident=incident, ticket=ticket,
-    )  # fmt: skip
+        approvers,
+        title=f"回应稿待审定：{incident.title}",
+        body=f"{ticket.unit.name}拟写了「{draft.get_kind_display()}」回应稿，请审定。",
+        link=reverse("signoff"),
+        incident=incident,
+        ticket=ticket,
+    )
     return draft
 
 
@@ -144,18 +160,30 @@ def approve_reply(actor, draft, *, note="", ip=None) -> ReplyDraft:
     REPLY_DRAFT.transition("approve_reply", draft.state)
     note = (note or "").strip()
     reply = _publish_reply(
-        actor, incident, kind=draft.kind, channel=draft.channel, content=draft.content, url=draft.url, ip=ip,
+        actor,
+        incident,
+        kind=draft.kind,
+        channel=draft.channel,
+        content=draft.content,
+        url=draft.url,
+        ip=ip,
         after_extra={"draft": draft.pk, "drafted_by": draft.drafted_by_id},
-    )  # fmt: skip
+    )
     before = audit.snapshot(draft, DRAFT_FIELDS)
     draft.state, draft.decided_by, draft.decided_at = t.target_from(draft.state), actor, reply.published_at
     draft.decision_note, draft.reply = note, reply
     draft.save()
     audit.record(
-        actor, "reply_approved", draft, before=before,
+        actor,
+        "reply_approved",
+        draft,
+        before=before,
         after=audit.snapshot(draft, DRAFT_FIELDS) | {"reply": reply.pk, "unit": draft.ticket.unit.name},
-        reason=note, ip=ip, incident=incident, ticket=draft.ticket,
-    )  # fmt: skip
+        reason=note,
+        ip=ip,
+        incident=incident,
+        ticket=draft.ticket,
+    )
     return draft
 
 
@@ -189,15 +217,25 @@ def send_back_reply(actor, draft, *, instruction, due_at=None, ip=None) -> Reply
         draft.instruction_deadline = on_instruction(ticket, due_at)
     draft.save()
     audit.record(
-        actor, "reply_sent_back", draft, before=before,
+        actor,
+        "reply_sent_back",
+        draft,
+        before=before,
         after=audit.snapshot(draft, DRAFT_FIELDS) | {"due_at": due_at, "unit": ticket.unit.name},
-        reason=instruction, ip=ip, incident=incident, ticket=ticket,
-    )  # fmt: skip
+        reason=instruction,
+        ip=ip,
+        incident=incident,
+        ticket=ticket,
+    )
     limit = f"请于 {timezone.localtime(due_at):%Y-%m-%d %H:%M} 前修改后重新报审。" if due_at else "请修改后重新报审。"
     # An SMS carries only the title: the limit and the 批示 come before the incident's title, which may be cut.
     notify(
-        liaisons(ticket.unit), title=f"回应稿被退回修改：{limit}批示：{instruction}｜{incident.title}",
-        body=f"批示：{instruction}。{limit}", link=reverse("ticket_detail", args=[ticket.pk]), incident=incident,
-        ticket=ticket, channels=draft.instruction_deadline.rule.get("channels", "inbox") if due_at else "inbox",
-    )  # fmt: skip
+        liaisons(ticket.unit),
+        title=f"回应稿被退回修改：{limit}批示：{instruction}｜{incident.title}",
+        body=f"批示：{instruction}。{limit}",
+        link=reverse("ticket_detail", args=[ticket.pk]),
+        incident=incident,
+        ticket=ticket,
+        channels=draft.instruction_deadline.rule.get("channels", "inbox") if due_at else "inbox",
+    )
     return draft

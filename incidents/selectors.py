@@ -16,10 +16,12 @@ def _cleared_for_confidential(user, incident="pk"):
     grant narrows, it never widens what the unit rules allow. One subquery, no extra round trip."""
     prefix = "" if incident == "pk" else "incident__"
     grant = get_user_obj_perms_model().objects.filter(
-        user_id=user.pk, permission__codename="view_incident",
-        content_type__app_label="incidents", content_type__model="incident",
+        user_id=user.pk,
+        permission__codename="view_incident",
+        content_type__app_label="incidents",
+        content_type__model="incident",
         object_pk=Cast(OuterRef(incident), CharField()),
-    )  # fmt: skip
+    )
     return Q(**{f"{prefix}is_confidential": False}) | Q(**{f"{prefix}reported_by_id": user.pk}) | Q(Exists(grant))
 
 
@@ -108,9 +110,7 @@ def ticket_list(user, *, status=None, unit_ids=None, overdue=False):
     if overdue:
         from monitoring.models import Deadline
 
-        breached = Deadline.objects.filter(
-            ticket=OuterRef("pk"), state=Deadline.State.BREACHED, met_at__isnull=True
-        )
+        breached = Deadline.objects.filter(ticket=OuterRef("pk"), state=Deadline.State.BREACHED, met_at__isnull=True)
         qs = qs.filter(Exists(breached))
     return qs.order_by("-dispatched_at", "-id")
 
@@ -125,7 +125,9 @@ def incident_detail(user, pk, *, ip=None):
         .filter(incident=incident)
         .select_related("unit", "claimed_by")
         .prefetch_related(
-            Prefetch("feedback", queryset=Feedback.objects.select_related("submitted_by").prefetch_related("attachments"))
+            Prefetch(
+                "feedback", queryset=Feedback.objects.select_related("submitted_by").prefetch_related("attachments")
+            )
         )
         .order_by("role", "id")
     )
@@ -148,10 +150,16 @@ def confidential_grantees(user, incident):
     """Who is granted a confidential incident (知悉范围), for the office that grants and revokes; [] otherwise."""
     if not incident.is_confidential or not access_for(user).is_office:
         return []
-    granted = get_user_obj_perms_model().objects.filter(
-        permission__codename="view_incident", content_type__app_label="incidents", content_type__model="incident",
-        object_pk=str(incident.pk),
-    ).values("user_id")  # fmt: skip
+    granted = (
+        get_user_obj_perms_model()
+        .objects.filter(
+            permission__codename="view_incident",
+            content_type__app_label="incidents",
+            content_type__model="incident",
+            object_pk=str(incident.pk),
+        )
+        .values("user_id")
+    )
     return list(get_user_model().objects.filter(pk__in=granted).order_by("username"))
 
 

@@ -55,9 +55,11 @@ class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
     otp_token = serializers.RegexField(
-        r"^\d{6}$", required=False, help_text="动态口令（6 位数字）：已启用双因素认证的账号必填",
+        r"^\d{6}$",
+        required=False,
+        help_text="动态口令（6 位数字）：已启用双因素认证的账号必填",
         error_messages={"invalid": "动态口令应为 6 位数字。"},
-    )  # fmt: skip
+    )
 
 
 class TokenSerializer(serializers.Serializer):
@@ -85,11 +87,32 @@ class IncidentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Incident
         fields = [
-            "id", "number", "title", "summary", "category", "subject_unit", "location", "posted_at",
-            "first_seen_at", "reported_at", "reported_by", "views", "comments", "reposts", "site_count",
-            "media_level", "grade", "graded_at", "grade_reason", "is_historical", "is_confidential", "status",
-            "merged_into", "closed_at", "external_id",
-        ]  # fmt: skip
+            "id",
+            "number",
+            "title",
+            "summary",
+            "category",
+            "subject_unit",
+            "location",
+            "posted_at",
+            "first_seen_at",
+            "reported_at",
+            "reported_by",
+            "views",
+            "comments",
+            "reposts",
+            "site_count",
+            "media_level",
+            "grade",
+            "graded_at",
+            "grade_reason",
+            "is_historical",
+            "is_confidential",
+            "status",
+            "merged_into",
+            "closed_at",
+            "external_id",
+        ]
         read_only_fields = fields
 
 
@@ -133,9 +156,12 @@ class IncidentCreateSerializer(serializers.Serializer):
     is_historical = serializers.BooleanField(required=False, default=False)
     is_confidential = serializers.BooleanField(required=False, default=False)
     external_id = serializers.CharField(
-        max_length=200, required=False, allow_null=True, default=None,
+        max_length=200,
+        required=False,
+        allow_null=True,
+        default=None,
         help_text="监测平台的条目编号（平台:编号，如 weibo:12345）；重复报送同一编号返回已有舆情（200）",
-    )  # fmt: skip
+    )
     links = SourceLinkSerializer(many=True, required=False, default=list)
 
     def validate_external_id(self, value):
@@ -146,9 +172,11 @@ class GradeSerializer(serializers.Serializer):
     grade = serializers.ChoiceField(choices=Grade.choices, help_text="Ⅰ特别重大 Ⅱ重大 Ⅲ较大 Ⅳ一般")
     reason = serializers.CharField(help_text="研判理由")
     is_historical = serializers.BooleanField(
-        required=False, allow_null=True, default=None,
+        required=False,
+        allow_null=True,
+        default=None,
         help_text="同时认定（true）或取消（false）历史遗留问题（002 第八条：核实调查报告 15 个工作日）；省略为不变",
-    )  # fmt: skip
+    )
 
 
 class HistoricalSerializer(serializers.Serializer):
@@ -166,7 +194,9 @@ class LeaderReportSerializer(serializers.ModelSerializer):
 
 
 class LeaderReportCreateSerializer(serializers.Serializer):
-    channel = serializers.ChoiceField(choices=LeaderReport.Channel.choices, help_text="系统报送 / 电话 / 短信 / 纸质快报")
+    channel = serializers.ChoiceField(
+        choices=LeaderReport.Channel.choices, help_text="系统报送 / 电话 / 短信 / 纸质快报"
+    )
     reported_to = serializers.CharField(max_length=200, help_text="报告对象，如 县委书记、县长、宣传部部长")
     note = serializers.CharField(required=False, allow_blank=True, default="", help_text="内容摘要")
     reported_at = BoundedDateTimeField(
@@ -186,7 +216,9 @@ class ReplySerializer(serializers.ModelSerializer):
 
 class ReplyCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Reply.Kind.choices, help_text="初步回应 / 进展通报 / 处置结果 / 辟谣")
-    channel = serializers.CharField(max_length=100, help_text="发布渠道，如 新闻通稿（政府门户网站）、新闻发布会、政务微博")
+    channel = serializers.CharField(
+        max_length=100, help_text="发布渠道，如 新闻通稿（政府门户网站）、新闻发布会、政务微博"
+    )
     url = serializers.CharField(
         max_length=1000, required=False, allow_blank=True, default="", help_text="发布链接（http/https，可选）"
     )
@@ -239,10 +271,25 @@ class TicketSerializer(serializers.ModelSerializer):
     class Meta:
         model = Ticket
         fields = [
-            "id", "incident", "incident_number", "incident_title", "unit", "unit_name", "role", "status",
-            "instructions", "due_at", "dispatched_at", "claimed_at", "claimed_by", "designated", "returned_at",
-            "return_reason", "feedback_at", "closed_at",
-        ]  # fmt: skip
+            "id",
+            "incident",
+            "incident_number",
+            "incident_title",
+            "unit",
+            "unit_name",
+            "role",
+            "status",
+            "instructions",
+            "due_at",
+            "dispatched_at",
+            "claimed_at",
+            "claimed_by",
+            "designated",
+            "returned_at",
+            "return_reason",
+            "feedback_at",
+            "closed_at",
+        ]
         read_only_fields = fields
 
 
@@ -257,9 +304,11 @@ class FeedbackCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Feedback.Kind.choices)
     content = serializers.CharField()
     promised_at = BoundedDateTimeField(
-        required=False, allow_null=True, default=None,
+        required=False,
+        allow_null=True,
+        default=None,
         help_text="承诺落实时间：书面说明（explanation）必填且须晚于现在（000 三.2），其他类型不填",
-    )  # fmt: skip
+    )
 
 
 class AssignSerializer(serializers.Serializer):
@@ -272,8 +321,19 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AuditEvent
-        fields = ["id", "at", "actor_name", "action", "action_label", "ticket", "object_type", "object_id",
-                  "before", "after", "reason"]  # fmt: skip
+        fields = [
+            "id",
+            "at",
+            "actor_name",
+            "action",
+            "action_label",
+            "ticket",
+            "object_type",
+            "object_id",
+            "before",
+            "after",
+            "reason",
+        ]
         read_only_fields = fields
 
     def get_action_label(self, event) -> str:
@@ -289,10 +349,25 @@ class DeadlineSerializer(serializers.ModelSerializer):
     class Meta:
         model = Deadline
         fields = [
-            "id", "kind", "kind_label", "state", "state_label", "started_at", "due_at", "original_due_at",
-            "met_at", "breached_at", "calendar_confirmed", "explicit", "policy_name", "incident", "ticket", "unit",
-            "unit_name", "replaces",
-        ]  # fmt: skip
+            "id",
+            "kind",
+            "kind_label",
+            "state",
+            "state_label",
+            "started_at",
+            "due_at",
+            "original_due_at",
+            "met_at",
+            "breached_at",
+            "calendar_confirmed",
+            "explicit",
+            "policy_name",
+            "incident",
+            "ticket",
+            "unit",
+            "unit_name",
+            "replaces",
+        ]
         read_only_fields = fields
 
     def get_policy_name(self, deadline) -> str:
@@ -308,9 +383,13 @@ class ExtensionRequestSerializer(serializers.ModelSerializer):
     incident = serializers.IntegerField(source="ticket.incident_id", read_only=True)
     unit = serializers.IntegerField(source="ticket.unit_id", read_only=True)
     unit_name = serializers.CharField(source="ticket.unit.name", read_only=True)
-    deadline_kind = serializers.CharField(source="deadline.get_kind_display", read_only=True, help_text="申请延长的时限")
+    deadline_kind = serializers.CharField(
+        source="deadline.get_kind_display", read_only=True, help_text="申请延长的时限"
+    )
     due_at = serializers.DateTimeField(source="deadline.due_at", read_only=True, help_text="申请时的到期时间")
-    original_due_at = serializers.DateTimeField(source="deadline.original_due_at", read_only=True, help_text="最初的到期时间")
+    original_due_at = serializers.DateTimeField(
+        source="deadline.original_due_at", read_only=True, help_text="最初的到期时间"
+    )
     state_label = serializers.CharField(source="get_state_display", read_only=True)
     granted_deadline = serializers.SerializerMethodField(help_text="批准后取代原时限的新时限 id")
     granted_due_at = serializers.SerializerMethodField(help_text="批准延至的时间")
@@ -318,10 +397,27 @@ class ExtensionRequestSerializer(serializers.ModelSerializer):
     class Meta:
         model = ExtensionRequest
         fields = [
-            "id", "ticket", "incident", "unit", "unit_name", "deadline", "deadline_kind", "due_at", "original_due_at",
-            "requested_due_at", "reason", "requested_by", "requested_at", "state", "state_label", "decided_by",
-            "decided_at", "decision_note", "granted_deadline", "granted_due_at",
-        ]  # fmt: skip
+            "id",
+            "ticket",
+            "incident",
+            "unit",
+            "unit_name",
+            "deadline",
+            "deadline_kind",
+            "due_at",
+            "original_due_at",
+            "requested_due_at",
+            "reason",
+            "requested_by",
+            "requested_at",
+            "state",
+            "state_label",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+            "granted_deadline",
+            "granted_due_at",
+        ]
         read_only_fields = fields
 
     def _granted(self, request):
@@ -373,10 +469,27 @@ class ReplyDraftSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReplyDraft
         fields = [
-            "id", "incident", "ticket", "unit", "unit_name", "kind", "kind_label", "channel", "url", "content",
-            "drafted_by", "drafted_at", "state", "state_label", "decided_by", "decided_at", "decision_note", "reply",
-            "instruction_deadline", "instruction_due_at",
-        ]  # fmt: skip
+            "id",
+            "incident",
+            "ticket",
+            "unit",
+            "unit_name",
+            "kind",
+            "kind_label",
+            "channel",
+            "url",
+            "content",
+            "drafted_by",
+            "drafted_at",
+            "state",
+            "state_label",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+            "reply",
+            "instruction_deadline",
+            "instruction_due_at",
+        ]
         read_only_fields = fields
 
 

@@ -33,14 +33,26 @@ from .models import (
     Unit,
 )
 from .selectors import visible_incidents, visible_tickets
-from .workflow import INCIDENT, LEADER, LIAISON, OFFICE, SYSTEM, TICKET
+from .workflow import INCIDENT, LEADER, LIAISON, OFFICE, TICKET
 
 INCIDENT_FIELDS = ("status", "grade")
 TICKET_FIELDS = ("status",)
 REPORT_FIELDS = (
-    "title", "summary", "category", "subject_unit", "location", "posted_at", "first_seen_at",
-    "views", "comments", "reposts", "site_count", "media_level", "is_historical", "is_confidential",
-)  # fmt: skip
+    "title",
+    "summary",
+    "category",
+    "subject_unit",
+    "location",
+    "posted_at",
+    "first_seen_at",
+    "views",
+    "comments",
+    "reposts",
+    "site_count",
+    "media_level",
+    "is_historical",
+    "is_confidential",
+)
 
 
 def _locked_incident(actor, incident):
@@ -125,9 +137,13 @@ def report_incident(actor, *, links=(), files=(), ip=None, external_id=None, **f
     for f in files:
         Attachment.objects.create(incident=incident, file=f, uploaded_by=actor)
     audit.record(
-        actor, "report", incident, after=audit.snapshot(incident, ("status", "title") + REPORT_FIELDS[2:]),
-        ip=ip, incident=incident,
-    )  # fmt: skip
+        actor,
+        "report",
+        incident,
+        after=audit.snapshot(incident, ("status", "title") + REPORT_FIELDS[2:]),
+        ip=ip,
+        incident=incident,
+    )
     return incident
 
 
@@ -184,7 +200,9 @@ def set_historical(actor, incident, *, is_historical, reason, ip=None) -> Incide
     reason = _require_reason(reason)
     if bool(is_historical) == incident.is_historical:
         state = "已标记" if incident.is_historical else "未标记"
-        raise InvalidInput(f"该舆情{state}为历史遗留问题，无需调整。", {"is_historical": [f"该舆情{state}为历史遗留问题。"]})
+        raise InvalidInput(
+            f"该舆情{state}为历史遗留问题，无需调整。", {"is_historical": [f"该舆情{state}为历史遗留问题。"]}
+        )
     return _change_historical(actor, incident, bool(is_historical), reason, ip)
 
 
@@ -193,9 +211,15 @@ def _change_historical(actor, incident, is_historical, reason, ip):
     incident.is_historical = is_historical
     incident.save(update_fields=["is_historical", "updated_at"])
     audit.record(
-        actor, "historical_changed", incident, before=before, after={"is_historical": is_historical}, reason=reason,
-        ip=ip, incident=incident,
-    )  # fmt: skip
+        actor,
+        "historical_changed",
+        incident,
+        before=before,
+        after={"is_historical": is_historical},
+        reason=reason,
+        ip=ip,
+        incident=incident,
+    )
     from monitoring.scheduling import on_case_type_changed
 
     recomputed = on_case_type_changed(incident, actor=actor, ip=ip)
@@ -213,11 +237,14 @@ def _tell_units_case_type(incident, recomputed, reason):
         channels = ",".join(d.rule.get("channels", "") for d in mine) or "inbox"
         limits = "，".join(f"{d.get_kind_display()}调整为{timezone.localtime(d.due_at):%m月%d日%H:%M}" for d in mine)
         notify(
-            monitoring_recipients.liaisons(ticket.unit), title=f"{label}" + (f"，{limits}" if limits else "") +
-            f"：{incident.title}",
+            monitoring_recipients.liaisons(ticket.unit),
+            title=f"{label}" + (f"，{limits}" if limits else "") + f"：{incident.title}",
             body=f"理由：{reason}。" + ("依据 002 第八条。" if limits else "本单位办理时限不变。"),
-            link=reverse("ticket_detail", args=[ticket.pk]), incident=incident, ticket=ticket, channels=channels,
-        )  # fmt: skip
+            link=reverse("ticket_detail", args=[ticket.pk]),
+            incident=incident,
+            ticket=ticket,
+            channels=channels,
+        )
 
 
 @transaction.atomic
@@ -247,7 +274,9 @@ def dispatch_incident(actor, incident, *, assignments, due_at=None, instructions
         if unit.pk in seen:
             raise InvalidInput(f"「{unit.name}」重复选择。", {"tickets": [f"「{unit.name}」重复选择。"]})
         if unit.pk in busy_units:
-            raise InvalidInput(f"「{unit.name}」已有在办的转办单。", {"tickets": [f"「{unit.name}」已有在办的转办单。"]})
+            raise InvalidInput(
+                f"「{unit.name}」已有在办的转办单。", {"tickets": [f"「{unit.name}」已有在办的转办单。"]}
+            )
         seen.add(unit.pk)
         leads += role == TicketRole.LEAD
     if leads > 1 or (has_lead and leads):
@@ -259,18 +288,33 @@ def dispatch_incident(actor, incident, *, assignments, due_at=None, instructions
     tickets = []
     for unit, role in assignments:
         ticket = Ticket.objects.create(
-            incident=incident, unit=unit, role=role, instructions=instructions, due_at=due_at,
-            dispatched_at=now, dispatched_by=actor,
-        )  # fmt: skip
+            incident=incident,
+            unit=unit,
+            role=role,
+            instructions=instructions,
+            due_at=due_at,
+            dispatched_at=now,
+            dispatched_by=actor,
+        )
         audit.record(
-            actor, "dispatch", ticket, after={"status": ticket.status, "unit": unit.name, "role": role, "due_at": due_at},
-            reason=instructions, ip=ip, incident=incident, ticket=ticket,
-        )  # fmt: skip
+            actor,
+            "dispatch",
+            ticket,
+            after={"status": ticket.status, "unit": unit.name, "role": role, "due_at": due_at},
+            reason=instructions,
+            ip=ip,
+            incident=incident,
+            ticket=ticket,
+        )
         tickets.append(ticket)
     _move_incident(
-        actor, incident, action, reason=instructions, ip=ip,
+        actor,
+        incident,
+        action,
+        reason=instructions,
+        ip=ip,
         after_extra={"units": [f"{u.name}（{TicketRole(r).label}）" for u, r in assignments]},
-    )  # fmt: skip
+    )
     from monitoring.scheduling import on_tickets_dispatched
 
     on_tickets_dispatched(incident, tickets, actor=actor, ip=ip)
@@ -311,7 +355,9 @@ def merge_incident(actor, incident, *, into, reason="", ip=None) -> Incident:
     known = set(target.links.values_list("url", flat=True))
     for link in incident.links.all():
         if link.url not in known:
-            SourceLink.objects.create(incident=target, platform=link.platform, url=link.url, first_seen_at=link.first_seen_at)
+            SourceLink.objects.create(
+                incident=target, platform=link.platform, url=link.url, first_seen_at=link.first_seen_at
+            )
     incident.merged_into = target
     _move_incident(actor, incident, "merge", reason=reason, ip=ip, after_extra={"merged_into": target.number})
     audit.record(
@@ -332,7 +378,9 @@ def close_incident(actor, incident, *, opinion="", ip=None) -> Incident:
     _require(INCIDENT, "close", _incident_kinds(actor, incident))
     INCIDENT.transition("close", incident.status)
     _require_close_authority(actor, incident)
-    open_tickets = list(incident.tickets.select_related("unit", "incident").filter(status__in=workflow.TICKET_OPEN_STATES))
+    open_tickets = list(
+        incident.tickets.select_related("unit", "incident").filter(status__in=workflow.TICKET_OPEN_STATES)
+    )
     pending = [t.unit.name for t in open_tickets if not TICKET.allows("close", t.status)]
     if pending:
         raise InvalidInput(f"以下单位尚未反馈，不能销号：{'、'.join(pending)}")
@@ -371,9 +419,13 @@ def send_back_incident(actor, incident, *, reason, due_at=None, ip=None) -> Inci
     # The resubmission goes first to whoever sent it back (dashboard._signoff_queue).
     incident.sent_back_by = actor
     _move_incident(
-        actor, incident, "send_back", reason=reason, ip=ip,
+        actor,
+        incident,
+        "send_back",
+        reason=reason,
+        ip=ip,
         after_extra={"due_at": due_at, "sent_back_by": actor.get_full_name() or actor.get_username()},
-    )  # fmt: skip
+    )
     if lead is not None:
         instruction = None
         if due_at is not None:
@@ -472,15 +524,25 @@ def assign_ticket(actor, ticket, *, assignee, reason="", ip=None) -> Ticket:
     ticket = _locked_ticket(actor, ticket)
     _require(TICKET, "assign", _ticket_kinds(actor, ticket))
     TICKET.transition("assign", ticket.status)
-    if assignee is None or not Membership.objects.filter(
-        user=assignee, unit_id=ticket.unit_id, role=Role.LIAISON, is_active=True
-    ).exists():
+    if (
+        assignee is None
+        or not Membership.objects.filter(
+            user=assignee, unit_id=ticket.unit_id, role=Role.LIAISON, is_active=True
+        ).exists()
+    ):
         raise InvalidInput("被指定人须为该单位的联络员。", {"assignee": ["被指定人须为该单位的联络员。"]})
     now = timezone.now()
     _move_ticket(
-        actor, ticket, "assign", reason=reason, ip=ip, claimed_at=now, claimed_by=assignee, designated=True,
+        actor,
+        ticket,
+        "assign",
+        reason=reason,
+        ip=ip,
+        claimed_at=now,
+        claimed_by=assignee,
+        designated=True,
         after_extra={"assignee": assignee.get_full_name() or assignee.get_username(), "designated": True},
-    )  # fmt: skip
+    )
     _ticket_started(actor, ticket, ip)
     from monitoring.scheduling import on_ticket_claimed
 
@@ -536,14 +598,18 @@ def submit_feedback(actor, ticket, *, kind, content, files=(), promised_at=None,
         raise InvalidInput("反馈类型无效。", {"kind": ["反馈类型无效。"]})
     if final and kind != FINAL_KIND[ticket.role]:
         expected = FINAL_KIND[ticket.role].label
-        raise InvalidInput(f"{ticket.get_role_display()}单位应提交「{expected}」。", {"kind": [f"应提交「{expected}」。"]})
+        raise InvalidInput(
+            f"{ticket.get_role_display()}单位应提交「{expected}」。", {"kind": [f"应提交「{expected}」。"]}
+        )
     content = (content or "").strip()
     if not content:
         raise InvalidInput("请填写反馈内容。", {"content": ["请填写反馈内容。"]})
     now = timezone.now()
     if kind == Feedback.Kind.WRITTEN_EXPLANATION:
         if promised_at is None:
-            raise InvalidInput("书面说明须填写承诺落实时间。", {"promised_at": ["书面说明须填写承诺落实时间（000 三.2）。"]})
+            raise InvalidInput(
+                "书面说明须填写承诺落实时间。", {"promised_at": ["书面说明须填写承诺落实时间（000 三.2）。"]}
+            )
         if promised_at <= now:
             raise InvalidInput("承诺落实时间须晚于现在。", {"promised_at": ["承诺落实时间须晚于现在。"]})
     elif promised_at is not None:
@@ -564,7 +630,6 @@ def submit_feedback(actor, ticket, *, kind, content, files=(), promised_at=None,
 
     on_feedback_submitted(ticket, feedback, actor=actor, ip=ip)
     return feedback
-
 
 
 # --- Replies and leader reports ----------------------------------------------------------------
@@ -627,14 +692,22 @@ def _publish_reply(actor, incident, *, kind, channel, content, url="", published
     if published_at > timezone.now():
         raise InvalidInput("发布时间不能晚于现在。", {"published_at": ["发布时间不能晚于现在。"]})
     reply = Reply.objects.create(
-        incident=incident, kind=kind, channel=channel, url=url, content=content, published_at=published_at,
+        incident=incident,
+        kind=kind,
+        channel=channel,
+        url=url,
+        content=content,
+        published_at=published_at,
         published_by=actor,
-    )  # fmt: skip
+    )
     audit.record(
-        actor, "reply_published", reply,
+        actor,
+        "reply_published",
+        reply,
         after={"kind": kind, "channel": channel, "url": url, "published_at": published_at} | (after_extra or {}),
-        ip=ip, incident=incident,
-    )  # fmt: skip
+        ip=ip,
+        incident=incident,
+    )
     from monitoring.scheduling import on_reply_published
 
     on_reply_published(incident, published_at)
@@ -670,12 +743,21 @@ def record_leader_report(actor, incident, *, channel, reported_to, note="", repo
     if reported_at < incident.first_seen_at:
         raise InvalidInput("报告时间不能早于发现时间。", {"reported_at": ["报告时间不能早于舆情发现时间。"]})
     report = LeaderReport.objects.create(
-        incident=incident, channel=channel, reported_to=reported_to, note=note, reported_at=reported_at, reported_by=actor
+        incident=incident,
+        channel=channel,
+        reported_to=reported_to,
+        note=note,
+        reported_at=reported_at,
+        reported_by=actor,
     )
     audit.record(
-        actor, "leader_reported", report, after={"channel": channel, "reported_to": reported_to, "reported_at": reported_at},
-        ip=ip, incident=incident,
-    )  # fmt: skip
+        actor,
+        "leader_reported",
+        report,
+        after={"channel": channel, "reported_to": reported_to, "reported_at": reported_at},
+        ip=ip,
+        incident=incident,
+    )
     from monitoring.scheduling import on_leader_reported
 
     on_leader_reported(incident, reported_at)
@@ -719,10 +801,17 @@ def report_incident_once(actor, *, external_id, ip=None, **fields) -> tuple[Inci
 
 
 def _is_granted(user, incident):
-    return get_user_obj_perms_model().objects.filter(
-        user=user, permission__codename="view_incident", content_type__app_label="incidents",
-        content_type__model="incident", object_pk=str(incident.pk),
-    ).exists()  # fmt: skip
+    return (
+        get_user_obj_perms_model()
+        .objects.filter(
+            user=user,
+            permission__codename="view_incident",
+            content_type__app_label="incidents",
+            content_type__model="incident",
+            object_pk=str(incident.pk),
+        )
+        .exists()
+    )
 
 
 def _grant(actor, incident, user, *, ip=None, reason=""):
@@ -732,9 +821,14 @@ def _grant(actor, incident, user, *, ip=None, reason=""):
         return False
     assign_perm("incidents.view_incident", user, incident)
     audit.record(
-        actor, "confidential_granted", incident, after={"user": user.get_full_name() or user.get_username(),
-        "user_id": user.pk}, reason=reason, ip=ip, incident=incident,
-    )  # fmt: skip
+        actor,
+        "confidential_granted",
+        incident,
+        after={"user": user.get_full_name() or user.get_username(), "user_id": user.pk},
+        reason=reason,
+        ip=ip,
+        incident=incident,
+    )
     return True
 
 
@@ -780,9 +874,13 @@ def revoke_confidential_access(actor, incident, *, user, ip=None) -> Incident:
         raise InvalidInput("该用户没有查阅此敏感舆情的授权。", {"user": ["该用户没有查阅此敏感舆情的授权。"]})
     remove_perm("incidents.view_incident", user, incident)
     audit.record(
-        actor, "confidential_revoked", incident, before={"user": user.get_full_name() or user.get_username(),
-        "user_id": user.pk}, ip=ip, incident=incident,
-    )  # fmt: skip
+        actor,
+        "confidential_revoked",
+        incident,
+        before={"user": user.get_full_name() or user.get_username(), "user_id": user.pk},
+        ip=ip,
+        incident=incident,
+    )
     return incident
 
 

@@ -167,7 +167,9 @@ def accepted(files):
             kind = check(file)
         except ValidationError as exc:
             reason = exc.messages[0]
-            raise InvalidInput(f"附件「{PurePath(file.name or '').name}」未上传：{reason}", {"files": [reason]}) from None
+            raise InvalidInput(
+                f"附件「{PurePath(file.name or '').name}」未上传：{reason}", {"files": [reason]}
+            ) from None
         file.name = stored_name(file, kind)
     return files
 

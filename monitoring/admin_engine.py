@@ -18,7 +18,20 @@ from .workcalendar import validate_duration, validate_duration_list
 class DeadlinePolicyForm(forms.ModelForm):
     class Meta:
         model = DeadlinePolicy
-        fields = "__all__"
+        fields = [
+            "name",
+            "kind",
+            "grade",
+            "case_type",
+            "scope",
+            "start_event",
+            "duration",
+            "reminder_leads",
+            "escalate_after",
+            "channels",
+            "is_active",
+            "source",
+        ]
 
     def clean_duration(self):
         value = self.cleaned_data["duration"].strip()
@@ -40,8 +53,19 @@ class DeadlinePolicyForm(forms.ModelForm):
 @admin.register(DeadlinePolicy)
 class DeadlinePolicyAdmin(AuditedAdmin):
     form = DeadlinePolicyForm
-    list_display = ["name", "kind", "grade", "case_type", "scope", "start_event", "duration", "reminder_leads",
-                    "escalate_after", "is_active", "source"]  # fmt: skip
+    list_display = [
+        "name",
+        "kind",
+        "grade",
+        "case_type",
+        "scope",
+        "start_event",
+        "duration",
+        "reminder_leads",
+        "escalate_after",
+        "is_active",
+        "source",
+    ]
     list_filter = ["kind", "grade", "is_active"]
     list_editable = ["duration", "is_active"]
     search_fields = ["name", "source"]
@@ -71,8 +95,17 @@ class DeadlineStepAdmin(ReadOnlyWorkflowAdmin):
     """The timed checks' steps. A step that kept failing is 触发失败 with its error; once the cause is
     fixed, 重新触发 puts it back in the queue (a deadline is never lost)."""
 
-    list_display = ["fire_at", "incident", "deadline", "unit", "step", "state", "attempts", "last_attempt_at",
-                    "error_summary"]  # fmt: skip
+    list_display = [
+        "fire_at",
+        "incident",
+        "deadline",
+        "unit",
+        "step",
+        "state",
+        "attempts",
+        "last_attempt_at",
+        "error_summary",
+    ]
     list_filter = ["state", "deadline__kind", "step"]
     list_select_related = ["deadline__incident", "deadline__unit"]
     search_fields = ["deadline__incident__title", "error"]
@@ -98,8 +131,9 @@ class DeadlineStepAdmin(ReadOnlyWorkflowAdmin):
     @admin.action(description="重新触发（仅限触发失败的步骤）", permissions=["requeue"])
     def requeue(self, request, queryset):
         try:
-            requeued = requeue_failed_steps(request.user, list(queryset.values_list("pk", flat=True)),
-                                            ip=client_ip(request))  # fmt: skip
+            requeued = requeue_failed_steps(
+                request.user, list(queryset.values_list("pk", flat=True)), ip=client_ip(request)
+            )
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return

@@ -32,29 +32,41 @@ class PolicyForm(forms.Form):
     scope = forms.ChoiceField(label="适用对象", choices=Scope.choices)
     start_event = forms.ChoiceField(label="起算事件", choices=StartEvent.choices)
     duration_amount = forms.IntegerField(
-        label="时限长度", min_value=1, max_value=9999,
+        label="时限长度",
+        min_value=1,
+        max_value=9999,
         error_messages={"required": "请填写时限长度。", "min_value": "时限须大于 0。", "invalid": "请填写整数。"},
-    )  # fmt: skip
+    )
     duration_unit = forms.ChoiceField(label="时限单位", choices=UNIT_CHOICES)
     reminder_leads = forms.CharField(
-        label="到期前提醒", max_length=100, required=False,
+        label="到期前提醒",
+        max_length=100,
+        required=False,
         help_text="到期前多久提醒，多个用逗号分隔。单位：m 分钟、h 小时、d 自然日、wd 工作日、wh 工作小时。如 1wd,2h；留空不提醒。",
-    )  # fmt: skip
+    )
     escalate_amount = forms.IntegerField(
-        label="逾期后升级", min_value=1, max_value=9999, required=False,
+        label="逾期后升级",
+        min_value=1,
+        max_value=9999,
+        required=False,
         help_text="逾期后再过多久仍未办结即报告责任领导；留空表示不升级。",
         error_messages={"min_value": "须大于 0，或留空表示不升级。", "invalid": "请填写整数。"},
-    )  # fmt: skip
+    )
     escalate_unit = forms.ChoiceField(label="升级时限单位", choices=UNIT_CHOICES, required=False)
     channels = forms.MultipleChoiceField(
-        label="通知渠道", choices=CHANNEL_CHOICES, widget=forms.CheckboxSelectMultiple,
+        label="通知渠道",
+        choices=CHANNEL_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "至少选择一种通知渠道。"},
-    )  # fmt: skip
+    )
     is_active = forms.BooleanField(label="启用", required=False)
     source = forms.CharField(
-        label="依据", max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        label="依据",
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="条文出处；产品默认值须注明。",
-    )  # fmt: skip
+    )
 
     # Where a service error about a stored field is shown on this form.
     FIELD_FOR = {"duration": "duration_amount", "escalate_after": "escalate_amount"}
@@ -64,12 +76,20 @@ class PolicyForm(forms.Form):
         amount, unit = _split(policy.duration)
         escalate_amount, escalate_unit = _split(policy.escalate_after)
         return {
-            "name": policy.name, "grade": policy.grade, "case_type": policy.case_type, "scope": policy.scope,
-            "start_event": policy.start_event, "duration_amount": amount, "duration_unit": unit or "h",
-            "reminder_leads": policy.reminder_leads, "escalate_amount": escalate_amount,
-            "escalate_unit": escalate_unit or "wd", "channels": [c for c in policy.channels.split(",") if c],
-            "is_active": policy.is_active, "source": policy.source,
-        }  # fmt: skip
+            "name": policy.name,
+            "grade": policy.grade,
+            "case_type": policy.case_type,
+            "scope": policy.scope,
+            "start_event": policy.start_event,
+            "duration_amount": amount,
+            "duration_unit": unit or "h",
+            "reminder_leads": policy.reminder_leads,
+            "escalate_amount": escalate_amount,
+            "escalate_unit": escalate_unit or "wd",
+            "channels": [c for c in policy.channels.split(",") if c],
+            "is_active": policy.is_active,
+            "source": policy.source,
+        }
 
     def clean(self):
         data = super().clean()
@@ -82,18 +102,27 @@ class PolicyForm(forms.Form):
         data = self.cleaned_data
         escalate = f"{data['escalate_amount']}{data['escalate_unit']}" if data.get("escalate_amount") else ""
         return {
-            "name": data["name"], "grade": data["grade"], "case_type": data["case_type"], "scope": data["scope"],
-            "start_event": data["start_event"], "duration": f"{data['duration_amount']}{data['duration_unit']}",
-            "reminder_leads": data["reminder_leads"], "escalate_after": escalate,
-            "channels": ",".join(data["channels"]), "is_active": data["is_active"], "source": data["source"],
-        }  # fmt: skip
+            "name": data["name"],
+            "grade": data["grade"],
+            "case_type": data["case_type"],
+            "scope": data["scope"],
+            "start_event": data["start_event"],
+            "duration": f"{data['duration_amount']}{data['duration_unit']}",
+            "reminder_leads": data["reminder_leads"],
+            "escalate_after": escalate,
+            "channels": ",".join(data["channels"]),
+            "is_active": data["is_active"],
+            "source": data["source"],
+        }
 
     def add_service_errors(self, exc):
         add_domain_errors(self, exc, field_for=self.FIELD_FOR)
 
 
 class CalendarDayForm(forms.Form):
-    date = forms.DateField(label="日期", widget=DateInput(), error_messages={"required": "请填写日期。", "invalid": "日期格式无效。"})
+    date = forms.DateField(
+        label="日期", widget=DateInput(), error_messages={"required": "请填写日期。", "invalid": "日期格式无效。"}
+    )
     kind = forms.ChoiceField(label="类型", choices=CalendarDay.Kind.choices)
     name = forms.CharField(label="名称", max_length=50, required=False, help_text="如 春节、国庆节")
 

@@ -40,7 +40,9 @@ def sync_from_package(CalendarDay=None, CalendarYear=None):
     CalendarDay.objects.bulk_create(new_days)
     known_years = set(CalendarYear.objects.values_list("year", flat=True))
     new_years = [
-        CalendarYear(year=y, confirmed=True, source=SOURCE, confirmed_at=timezone.now()) for y in years if y not in known_years
+        CalendarYear(year=y, confirmed=True, source=SOURCE, confirmed_at=timezone.now())
+        for y in years
+        if y not in known_years
     ]
     CalendarYear.objects.bulk_create(new_years)
     return {"days": len(new_days), "years": len(new_years), "covered": f"{years.start}–{years.stop - 1}"}

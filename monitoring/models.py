@@ -65,9 +65,7 @@ class WorkSettings(models.Model):
         verbose_name_plural = "工作时间设置"
 
     def __str__(self):
-        return (
-            f"{self.morning_start:%H:%M}–{self.morning_end:%H:%M}，{self.afternoon_start:%H:%M}–{self.afternoon_end:%H:%M}"
-        )
+        return f"{self.morning_start:%H:%M}–{self.morning_end:%H:%M}，{self.afternoon_start:%H:%M}–{self.afternoon_end:%H:%M}"
 
     @classmethod
     def current(cls):
@@ -123,7 +121,9 @@ class DeadlinePolicy(models.Model):
     case_type = models.CharField("事项类型", max_length=20, choices=CaseType.choices, blank=True)
     scope = models.CharField("适用对象", max_length=20, choices=Scope.choices)
     start_event = models.CharField("起算事件", max_length=20, choices=StartEvent.choices)
-    duration = models.CharField("时限", max_length=20, help_text="如 2h、30m、3d（自然日）、5wd（工作日）、4wh（工作小时）")
+    duration = models.CharField(
+        "时限", max_length=20, help_text="如 2h、30m、3d（自然日）、5wd（工作日）、4wh（工作小时）"
+    )
     reminder_leads = models.CharField(
         "到期前提醒", max_length=100, blank=True, help_text="逗号分隔，如 1wd,2h：到期前 1 个工作日和 2 小时各提醒一次"
     )
@@ -146,9 +146,13 @@ class DeadlinePolicy(models.Model):
     def frozen(self):
         """What a deadline keeps of its policy, so later edits do not move existing deadlines."""
         return {
-            "policy": self.name, "duration": self.duration, "reminder_leads": self.reminder_leads,
-            "escalate_after": self.escalate_after, "channels": self.channels, "source": self.source,
-        }  # fmt: skip
+            "policy": self.name,
+            "duration": self.duration,
+            "reminder_leads": self.reminder_leads,
+            "escalate_after": self.escalate_after,
+            "channels": self.channels,
+            "source": self.source,
+        }
 
 
 class Deadline(models.Model):
@@ -162,7 +166,9 @@ class Deadline(models.Model):
     kind = models.CharField("类型", max_length=20, choices=DeadlineKind.choices)
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="deadlines")
     ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.PROTECT, related_name="deadlines")
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="责任单位")
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="责任单位"
+    )
     policy = models.ForeignKey(DeadlinePolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     rule = models.JSONField("规则快照", default=dict)
     explicit = models.BooleanField("转办时指定", default=False)
@@ -269,6 +275,9 @@ class ExtensionRequest(models.Model):
             models.UniqueConstraint(fields=["ticket"], condition=Q(state="pending"), name="one_pending_extension"),
         ]
 
+    def __str__(self):
+        return f"延期申请 · {self.get_state_display()}"
+
 
 class Notification(models.Model):
     """One message to one person on one channel; it is its own delivery record."""
@@ -291,7 +300,9 @@ class Notification(models.Model):
     link = models.CharField("链接", max_length=300, blank=True)
     incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    step = models.ForeignKey(DeadlineStep, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    step = models.ForeignKey(
+        DeadlineStep, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -312,3 +323,6 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "channel", "read_at"], name="notice_inbox"),
             models.Index(fields=["status"], condition=Q(status="pending"), name="notice_pending"),
         ]
+
+    def __str__(self):
+        return self.title

@@ -98,11 +98,18 @@ def notify(
             inbox = channel == Notification.Channel.INBOX
             rows.append(
                 Notification(
-                    recipient=user, channel=channel, title=shown_title, body=shown_body, link=link, incident=incident,
-                    ticket=ticket, step=step, created_at=now,
+                    recipient=user,
+                    channel=channel,
+                    title=shown_title,
+                    body=shown_body,
+                    link=link,
+                    incident=incident,
+                    ticket=ticket,
+                    step=step,
+                    created_at=now,
                     status=Notification.Status.SENT if inbox else Notification.Status.PENDING,
                     sent_at=now if inbox else None,
-                )  # fmt: skip
+                )
             )
     created = Notification.objects.bulk_create(rows)
     pending = [n.pk for n in created if n.status == Notification.Status.PENDING and n.pk]
@@ -116,7 +123,9 @@ def _send(notification):
     if notification.channel == Notification.Channel.EMAIL:
         if not user.email:
             return Notification.Status.SKIPPED
-        send_mail(notification.title, f"{notification.body}\n\n{absolute(notification.link)}".strip(), None, [user.email])
+        send_mail(
+            notification.title, f"{notification.body}\n\n{absolute(notification.link)}".strip(), None, [user.email]
+        )
         return Notification.Status.SENT
     if notification.channel == Notification.Channel.SMS:
         phone = phone_of(user)

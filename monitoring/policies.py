@@ -1,6 +1,6 @@
 """Which deadline policy applies: the most specific active policy for the incident's grade and case type."""
 
-from .models import CaseType, DeadlinePolicy, DeadlineKind, Scope
+from .models import CaseType, DeadlineKind, DeadlinePolicy, Scope
 
 
 def case_type_of(incident):

@@ -5,7 +5,13 @@ from .workcalendar import parse_duration
 
 # How each duration unit reads after a number. 自然日, not 天: 天 alone is ambiguous (docs/rules.md §3.3).
 UNIT_WORDS = {"m": "分钟", "h": "小时", "d": "个自然日", "wd": "个工作日", "wh": "个工作小时"}
-UNIT_CHOICES = [("m", "分钟"), ("h", "小时"), ("d", "个自然日（含周末和节假日）"), ("wd", "个工作日"), ("wh", "个工作小时")]
+UNIT_CHOICES = [
+    ("m", "分钟"),
+    ("h", "小时"),
+    ("d", "个自然日（含周末和节假日）"),
+    ("wd", "个工作日"),
+    ("wh", "个工作小时"),
+]
 CHANNEL_CHOICES = [("inbox", "站内消息"), ("email", "电子邮件"), ("sms", "手机短信")]
 
 

@@ -16,9 +16,7 @@ def _members(unit_ids, role):
 
 def duty_officers():
     return list(
-        User.objects.filter(
-            is_active=True, memberships__role=Role.DUTY_OFFICER, memberships__is_active=True
-        ).distinct()
+        User.objects.filter(is_active=True, memberships__role=Role.DUTY_OFFICER, memberships__is_active=True).distinct()
     )
 
 
@@ -57,9 +55,12 @@ def county_leaders():
     approve what the grade reserves for the county (GradeSetting: Approver.COUNTY)."""
     return list(
         User.objects.filter(
-            is_active=True, memberships__role=Role.LEADER, memberships__is_active=True,
-            memberships__unit__parent__isnull=True, memberships__unit__is_active=True,
-        ).distinct()  # fmt: skip
+            is_active=True,
+            memberships__role=Role.LEADER,
+            memberships__is_active=True,
+            memberships__unit__parent__isnull=True,
+            memberships__unit__is_active=True,
+        ).distinct()
     )
 
 

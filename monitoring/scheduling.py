@@ -49,9 +49,14 @@ def create_deadline(
 ):
     explicit = due_at is not None  # given at dispatch, by an approved extension or promised in a 书面说明
     if explicit:  # an explicit deadline beats the policy (000 三.2)
-        rule = {"policy": name or ("指定时限" if replaces is None else "延期后时限"), "duration": "", "reminder_leads": "",
-                "escalate_after": "", "channels": "inbox,sms",
-                "source": source or "000 三.2：有明确时间要求的，按规定时间落实"}  # fmt: skip
+        rule = {
+            "policy": name or ("指定时限" if replaces is None else "延期后时限"),
+            "duration": "",
+            "reminder_leads": "",
+            "escalate_after": "",
+            "channels": "inbox,sms",
+            "source": source or "000 三.2：有明确时间要求的，按规定时间落实",
+        }
         if policy is not None:
             rule |= {k: policy.frozen()[k] for k in ("reminder_leads", "escalate_after", "channels")}
         confirmed = True
@@ -60,12 +65,19 @@ def create_deadline(
         due = calendar.add(started_at, policy.duration)
         due_at, confirmed = due.at, due.confirmed
     deadline = Deadline.objects.create(
-        kind=kind, incident=incident, ticket=ticket, unit=ticket.unit if ticket else None, policy=policy, rule=rule,
+        kind=kind,
+        incident=incident,
+        ticket=ticket,
+        unit=ticket.unit if ticket else None,
+        policy=policy,
+        rule=rule,
         explicit=explicit,
-        started_at=started_at, due_at=due_at,
+        started_at=started_at,
+        due_at=due_at,
         original_due_at=replaces.original_due_at if replaces else due_at,
-        calendar_confirmed=confirmed, replaces=replaces,
-    )  # fmt: skip
+        calendar_confirmed=confirmed,
+        replaces=replaces,
+    )
     build_steps(deadline, calendar)
     return deadline
 
@@ -83,9 +95,14 @@ def schedule(incident, ticket, events, *, calendar=None):
         explicit_due = ticket.due_at if (ticket is not None and kind in HANDLING_KINDS) else None
         created.append(
             create_deadline(
-                kind=kind, incident=incident, ticket=ticket, started_at=events[policy.start_event],
-                calendar=calendar, policy=policy, due_at=explicit_due,
-            )  # fmt: skip
+                kind=kind,
+                incident=incident,
+                ticket=ticket,
+                started_at=events[policy.start_event],
+                calendar=calendar,
+                policy=policy,
+                due_at=explicit_due,
+            )
         )
     return created
 
@@ -172,15 +189,22 @@ def on_explanation_filed(ticket, feedback):
         kind=DeadlineKind.REPORT, explicit=True, replaces__isnull=True
     )
     meet(
-        Deadline.objects.filter(answered, ticket=ticket, state=Deadline.State.PENDING, due_at__gte=at)
-        .exclude(reply_drafts__isnull=False),
+        Deadline.objects.filter(answered, ticket=ticket, state=Deadline.State.PENDING, due_at__gte=at).exclude(
+            reply_drafts__isnull=False
+        ),
         at,
     )
     return create_deadline(
-        kind=DeadlineKind.FOLLOW_UP, incident=ticket.incident, ticket=ticket, started_at=at,
-        calendar=WorkCalendar.load(), policy=policy_for_kind(ticket.incident, ticket, DeadlineKind.FEEDBACK),
-        due_at=feedback.promised_at, name="书面说明承诺时限", source="000 三.2：一时难以落实的，要形成书面材料及时反馈",
-    )  # fmt: skip
+        kind=DeadlineKind.FOLLOW_UP,
+        incident=ticket.incident,
+        ticket=ticket,
+        started_at=at,
+        calendar=WorkCalendar.load(),
+        policy=policy_for_kind(ticket.incident, ticket, DeadlineKind.FEEDBACK),
+        due_at=feedback.promised_at,
+        name="书面说明承诺时限",
+        source="000 三.2：一时难以落实的，要形成书面材料及时反馈",
+    )
 
 
 def on_ticket_ended(ticket):
@@ -194,14 +218,20 @@ def on_tickets_ended(incident):
 def on_instruction(ticket, due_at):
     """A leader's instruction with a time limit, on the lead ticket sent back for rework."""
     return create_deadline(
-        kind=DeadlineKind.INSTRUCTION, incident=ticket.incident, ticket=ticket, started_at=timezone.now(),
-        calendar=WorkCalendar.load(), due_at=due_at,
+        kind=DeadlineKind.INSTRUCTION,
+        incident=ticket.incident,
+        ticket=ticket,
+        started_at=timezone.now(),
+        calendar=WorkCalendar.load(),
+        due_at=due_at,
     )
 
 
 def on_reply_redrafted(ticket, at):
     """The unit's revised reply draft answers the instructions given when its earlier drafts were sent back."""
-    meet(Deadline.objects.filter(ticket=ticket, kind=DeadlineKind.INSTRUCTION, reply_drafts__isnull=False).distinct(), at)
+    meet(
+        Deadline.objects.filter(ticket=ticket, kind=DeadlineKind.INSTRUCTION, reply_drafts__isnull=False).distinct(), at
+    )
 
 
 def on_leader_reported(incident, at):
@@ -236,12 +266,27 @@ def recompute_open_deadlines(incident, *, actor=None, ip=None):
             continue
         cancel(Deadline.objects.filter(pk=d.pk), outcome="regraded")
         new = create_deadline(
-            kind=d.kind, incident=incident, ticket=d.ticket, started_at=d.started_at, calendar=calendar, policy=new_policy
+            kind=d.kind,
+            incident=incident,
+            ticket=d.ticket,
+            started_at=d.started_at,
+            calendar=calendar,
+            policy=new_policy,
         )
         audit.record(
-            actor, "deadline_recomputed", new, before={"due_at": d.due_at, "policy": d.rule.get("policy")},
-            after={"due_at": new.due_at, "policy": new.rule.get("policy"), "grade": incident.grade,
-                   "is_historical": incident.is_historical}, ip=ip, incident=incident, ticket=d.ticket,
-        )  # fmt: skip
+            actor,
+            "deadline_recomputed",
+            new,
+            before={"due_at": d.due_at, "policy": d.rule.get("policy")},
+            after={
+                "due_at": new.due_at,
+                "policy": new.rule.get("policy"),
+                "grade": incident.grade,
+                "is_historical": incident.is_historical,
+            },
+            ip=ip,
+            incident=incident,
+            ticket=d.ticket,
+        )
         recomputed.append(new)
     return recomputed

@@ -43,7 +43,9 @@ def extendable_deadline(ticket):
 def request_extension(actor, ticket, *, requested_due_at, reason, ip=None):
     """延期申请 (002 第八条): written, by the unit, within the filing window after the claim."""
     pk = getattr(ticket, "pk", ticket)
-    ticket = visible_tickets(actor).select_for_update(of=("self",)).select_related("incident", "unit").filter(pk=pk).first()
+    ticket = (
+        visible_tickets(actor).select_for_update(of=("self",)).select_related("incident", "unit").filter(pk=pk).first()
+    )
     if ticket is None:
         raise NotFound("转办单不存在或无权查看。")
     if ticket.unit_id not in access_for(actor).liaison_unit_ids:
@@ -57,33 +59,46 @@ def request_extension(actor, ticket, *, requested_due_at, reason, ip=None):
     window_end = extension_window_end(ticket)
     if window_end is None or now > window_end:
         when = f"（已于 {timezone.localtime(window_end):%Y-%m-%d %H:%M} 截止）" if window_end else ""
-        raise InvalidInput(f"延期申请须在认领后 3 个工作日内提出{when}。", {"requested_due_at": ["已超过延期申请期限。"]})
+        raise InvalidInput(
+            f"延期申请须在认领后 3 个工作日内提出{when}。", {"requested_due_at": ["已超过延期申请期限。"]}
+        )
     deadline = extendable_deadline(ticket)
     if deadline is None:
         raise InvalidInput("该转办单没有可延期的办理时限。")
     if requested_due_at is None or requested_due_at <= deadline.due_at:
-        raise InvalidInput(
-            "申请延至的时间须晚于当前时限。", {"requested_due_at": ["申请延至的时间须晚于当前时限。"]}
-        )
+        raise InvalidInput("申请延至的时间须晚于当前时限。", {"requested_due_at": ["申请延至的时间须晚于当前时限。"]})
     if ExtensionRequest.objects.filter(ticket=ticket, state=ExtensionRequest.State.PENDING).exists():
         raise Conflict("该转办单已有待审批的延期申请。")
     try:
         with transaction.atomic():
             request = ExtensionRequest.objects.create(
-                ticket=ticket, deadline=deadline, requested_by=actor, requested_at=now,
-                requested_due_at=requested_due_at, reason=reason,
-            )  # fmt: skip
+                ticket=ticket,
+                deadline=deadline,
+                requested_by=actor,
+                requested_at=now,
+                requested_due_at=requested_due_at,
+                reason=reason,
+            )
     except IntegrityError:
         raise Conflict("该转办单已有待审批的延期申请。") from None
     audit.record(
-        actor, "extension_requested", request,
+        actor,
+        "extension_requested",
+        request,
         after={"deadline": deadline.get_kind_display(), "from": deadline.due_at, "to": requested_due_at},
-        reason=reason, ip=ip, incident=ticket.incident, ticket=ticket,
-    )  # fmt: skip
+        reason=reason,
+        ip=ip,
+        incident=ticket.incident,
+        ticket=ticket,
+    )
     notify(
-        recipients.duty_officers(), title=f"【延期申请】{ticket.unit.name}：{ticket.incident.title}",
-        body=reason, link=reverse("ticket_detail", args=[ticket.pk]), incident=ticket.incident, ticket=ticket,
-    )  # fmt: skip
+        recipients.duty_officers(),
+        title=f"【延期申请】{ticket.unit.name}：{ticket.incident.title}",
+        body=reason,
+        link=reverse("ticket_detail", args=[ticket.pk]),
+        incident=ticket.incident,
+        ticket=ticket,
+    )
     return request
 
 
@@ -115,21 +130,37 @@ def approve_extension(actor, request, *, note="", due_at=None, ip=None):
         raise InvalidInput("批准的时限须晚于现在。", {"due_at": ["批准的时限须晚于现在。"]})
     cancel(Deadline.objects.filter(pk=old.pk), outcome="extended", new_state=Deadline.State.EXTENDED)
     new = create_deadline(
-        kind=old.kind, incident=old.incident, ticket=old.ticket, started_at=old.started_at,
-        calendar=WorkCalendar.load(), policy=old.policy, due_at=new_due, replaces=old,
-    )  # fmt: skip
+        kind=old.kind,
+        incident=old.incident,
+        ticket=old.ticket,
+        started_at=old.started_at,
+        calendar=WorkCalendar.load(),
+        policy=old.policy,
+        due_at=new_due,
+        replaces=old,
+    )
     request.state, request.decided_by, request.decided_at = ExtensionRequest.State.APPROVED, actor, timezone.now()
     request.decision_note = note
     request.save()
     audit.record(
-        actor, "extension_approved", request, before={"due_at": old.due_at},
-        after={"due_at": new.due_at, "original_due_at": new.original_due_at}, reason=note, ip=ip,
-        incident=old.incident, ticket=old.ticket,
-    )  # fmt: skip
+        actor,
+        "extension_approved",
+        request,
+        before={"due_at": old.due_at},
+        after={"due_at": new.due_at, "original_due_at": new.original_due_at},
+        reason=note,
+        ip=ip,
+        incident=old.incident,
+        ticket=old.ticket,
+    )
     notify(
-        [request.requested_by], title=f"【延期已批准】延至{timezone.localtime(new_due):%m月%d日 %H:%M}：{old.incident.title}",
-        body=note, link=reverse("ticket_detail", args=[old.ticket_id]), incident=old.incident, ticket=old.ticket,
-    )  # fmt: skip
+        [request.requested_by],
+        title=f"【延期已批准】延至{timezone.localtime(new_due):%m月%d日 %H:%M}：{old.incident.title}",
+        body=note,
+        link=reverse("ticket_detail", args=[old.ticket_id]),
+        incident=old.incident,
+        ticket=old.ticket,
+    )
     return new
 
 
@@ -145,9 +176,13 @@ def reject_extension(actor, request, *, note, ip=None):
     ticket = request.ticket
     audit.record(actor, "extension_rejected", request, reason=note, ip=ip, incident=ticket.incident, ticket=ticket)
     notify(
-        [request.requested_by], title=f"【延期未批准】{ticket.incident.title}", body=note,
-        link=reverse("ticket_detail", args=[ticket.pk]), incident=ticket.incident, ticket=ticket,
-    )  # fmt: skip
+        [request.requested_by],
+        title=f"【延期未批准】{ticket.incident.title}",
+        body=note,
+        link=reverse("ticket_detail", args=[ticket.pk]),
+        incident=ticket.incident,
+        ticket=ticket,
+    )
     return request
 
 

@@ -29,7 +29,9 @@ def calendar_years(today):
     """Every year known to the calendar, plus this year and next, newest first, with day counts."""
     counts = {
         row["y"]: row
-        for row in CalendarDay.objects.annotate(y=ExtractYear("date")).values("y").annotate(
+        for row in CalendarDay.objects.annotate(y=ExtractYear("date"))
+        .values("y")
+        .annotate(
             holidays=Count("pk", filter=Q(kind=CalendarDay.Kind.HOLIDAY)),
             workdays=Count("pk", filter=Q(kind=CalendarDay.Kind.WORKDAY)),
         )
@@ -69,8 +71,12 @@ def _ranges(dates):
     """Consecutive dates as 'MM月DD日–MM月DD日' spans (weekends in between bridge a span)."""
     spans = []
     for day in dates:
-        if spans and (day - spans[-1][1]).days <= 3 and all(
-            (spans[-1][1] + datetime.timedelta(days=i)).weekday() >= 5 for i in range(1, (day - spans[-1][1]).days)
+        if (
+            spans
+            and (day - spans[-1][1]).days <= 3
+            and all(
+                (spans[-1][1] + datetime.timedelta(days=i)).weekday() >= 5 for i in range(1, (day - spans[-1][1]).days)
+            )
         ):
             spans[-1][1] = day
         else:
@@ -89,8 +95,10 @@ def arrangement_of_year(days):
         group["off" if day.kind == CalendarDay.Kind.HOLIDAY else "work"].append(day.date)
     return [
         {
-            "name": name, "off": _ranges(g["off"]), "off_count": len(g["off"]),
+            "name": name,
+            "off": _ranges(g["off"]),
+            "off_count": len(g["off"]),
             "work": "、".join(f"{d.month}月{d.day}日（周{WEEKDAYS[d.weekday()]}）" for d in g["work"]),
-        }  # fmt: skip
+        }
         for name, g in groups.items()
     ]

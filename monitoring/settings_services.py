@@ -18,9 +18,18 @@ from .policy_text import CHANNEL_CHOICES
 from .workcalendar import parse_duration
 
 POLICY_FIELDS = (
-    "name", "grade", "case_type", "scope", "start_event", "duration", "reminder_leads", "escalate_after",
-    "channels", "is_active", "source",
-)  # fmt: skip
+    "name",
+    "grade",
+    "case_type",
+    "scope",
+    "start_event",
+    "duration",
+    "reminder_leads",
+    "escalate_after",
+    "channels",
+    "is_active",
+    "source",
+)
 
 
 def _require_admin(actor):
@@ -43,9 +52,11 @@ def _policy_errors(values):
     if not values["name"]:
         errors["name"] = ["请填写名称。"]
     choices = {
-        "grade": [""] + list(Grade.values), "case_type": CaseType.values, "scope": Scope.values,
+        "grade": [""] + list(Grade.values),
+        "case_type": CaseType.values,
+        "scope": Scope.values,
         "start_event": StartEvent.values,
-    }  # fmt: skip
+    }
     for field, allowed in choices.items():
         if values[field] not in allowed:
             errors[field] = ["请从列表中选择。"]
@@ -197,7 +208,5 @@ def update_work_hours(actor, *, morning_start, morning_end, afternoon_start, aft
         setattr(row, field, value)
     row.save()
     hhmm = {f: f"{v:%H:%M}" for f, v in changed.items()}
-    audit.record(
-        actor, "setting_change", row, before={f: f"{before[f]:%H:%M}" for f in changed}, after=hhmm, ip=ip
-    )
+    audit.record(actor, "setting_change", row, before={f: f"{before[f]:%H:%M}" for f in changed}, after=hhmm, ip=ip)
     return row

@@ -43,9 +43,11 @@ def policy_edit(request, pk):
             messages.success(request, f"已保存“{policy.name}”。新产生的时限按修改后的规则计算，已有时限不变。")
             return redirect(f"{reverse('settings_policies')}#policy-{policy.pk}")
     context = {
-        "policy": policy, "form": form, "kind_label": policy.get_kind_display(),
+        "policy": policy,
+        "form": form,
+        "kind_label": policy.get_kind_display(),
         "current": policy_text.limit_words(policy),
-    }  # fmt: skip
+    }
     return render(request, "monitoring/settings/policy_form.html", context, status=400 if form.errors else 200)
 
 
@@ -62,13 +64,16 @@ def calendar(request, day_form=None, hours_form=None):
     selected = next((row for row in years if row.year == year), None)
     days = settings_selectors.days_of_year(year)
     context = {
-        "year": year, "years": years, "selected": selected, "days": days,
+        "year": year,
+        "years": years,
+        "selected": selected,
+        "days": days,
         "arrangement": settings_selectors.arrangement_of_year(days),
         "recent_years": [row for row in years if row.year >= today.year - 2],
         "older_years": [row for row in years if row.year < today.year - 2],
         "day_form": day_form or CalendarDayForm(initial={"kind": CalendarDay.Kind.HOLIDAY}),
         "hours_form": hours_form or WorkHoursForm(initial=_hours(WorkSettings.current())),
-    }  # fmt: skip
+    }
     return render(request, "monitoring/settings/calendar.html", context, status=400 if day_form or hours_form else 200)
 
 

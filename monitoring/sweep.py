@@ -97,9 +97,11 @@ def _record_failure(step, exc):
     attempts = step.attempts + 1
     state = DeadlineStep.State.FAILED if attempts >= MAX_ATTEMPTS else DeadlineStep.State.PENDING
     DeadlineStep.objects.filter(pk=step.pk).update(
-        attempts=attempts, last_attempt_at=timezone.now(), error=fit(f"{type(exc).__name__}: {exc}", ERROR_MAX),
+        attempts=attempts,
+        last_attempt_at=timezone.now(),
+        error=fit(f"{type(exc).__name__}: {exc}", ERROR_MAX),
         state=state,
-    )  # fmt: skip
+    )
     deadline = step.deadline
     outcome = f"failed {attempts}/{MAX_ATTEMPTS}"
     return Fired(step.pk, deadline.pk, deadline.kind, step.step, step.fire_at, outcome, _label(deadline))
@@ -174,13 +176,23 @@ def _remind(step, deadline, now):
     head = f"【到期提醒】{deadline.get_kind_display()}将于{_when(deadline.due_at)}到期："
     # sensitive_head: who may not open a confidential incident reads the kind and time, not its title (issue 11 §1).
     notify(
-        _owners(deadline), title=_title(head, deadline, with_unit=False), link=_link(deadline),
-        incident=deadline.incident, ticket=deadline.ticket, step=step, channels="inbox", sensitive_head=head,
-    )  # fmt: skip
+        _owners(deadline),
+        title=_title(head, deadline, with_unit=False),
+        link=_link(deadline),
+        incident=deadline.incident,
+        ticket=deadline.ticket,
+        step=step,
+        channels="inbox",
+        sensitive_head=head,
+    )
     audit.record(
-        None, "deadline_reminder", deadline, after={"kind": deadline.kind, "due_at": deadline.due_at, "step": step.step},
-        incident=deadline.incident, ticket=deadline.ticket,
-    )  # fmt: skip
+        None,
+        "deadline_reminder",
+        deadline,
+        after={"kind": deadline.kind, "due_at": deadline.due_at, "step": step.step},
+        incident=deadline.incident,
+        ticket=deadline.ticket,
+    )
     return "notified"
 
 
@@ -195,14 +207,22 @@ def _breach(step, deadline, now):
         # 逾期未认领 (002 第六条): the office and the unit's leader are told; the office may designate.
         from incidents.models import Ticket
 
-        Ticket.objects.filter(pk=deadline.ticket_id, claimed_at__isnull=True).update(overdue_unclaimed_at=deadline.due_at)
+        Ticket.objects.filter(pk=deadline.ticket_id, claimed_at__isnull=True).update(
+            overdue_unclaimed_at=deadline.due_at
+        )
         people += recipients.leaders(deadline.unit)
         after["overdue_unclaimed"] = True
     head = f"【督办】{deadline.get_kind_display()}已于{_when(deadline.due_at)}逾期："
     notify(
-        people, title=_title(head, deadline), link=_link(deadline), incident=deadline.incident, ticket=deadline.ticket,
-        step=step, channels=deadline.rule.get("channels", "inbox"), sensitive_head=head.rstrip("：") + _owner_tail(deadline),
-    )  # fmt: skip
+        people,
+        title=_title(head, deadline),
+        link=_link(deadline),
+        incident=deadline.incident,
+        ticket=deadline.ticket,
+        step=step,
+        channels=deadline.rule.get("channels", "inbox"),
+        sensitive_head=head.rstrip("：") + _owner_tail(deadline),
+    )
     audit.record(None, "deadline_breached", deadline, after=after, incident=deadline.incident, ticket=deadline.ticket)
     return "notified"
 
@@ -215,14 +235,23 @@ def _escalate(step, deadline):
     people = recipients.leaders(deadline.unit) if deadline.unit else recipients.office_leaders()
     head = f"【逾期升级】{deadline.get_kind_display()}逾期未办结，请督促："
     notify(
-        people + recipients.duty_officers(), title=_title(head, deadline), link=_link(deadline),
-        incident=deadline.incident, ticket=deadline.ticket, step=step, channels=deadline.rule.get("channels", "inbox"),
+        people + recipients.duty_officers(),
+        title=_title(head, deadline),
+        link=_link(deadline),
+        incident=deadline.incident,
+        ticket=deadline.ticket,
+        step=step,
+        channels=deadline.rule.get("channels", "inbox"),
         sensitive_head=head.rstrip("：") + _owner_tail(deadline),
-    )  # fmt: skip
+    )
     audit.record(
-        None, "deadline_escalated", deadline, after={"kind": deadline.kind, "due_at": deadline.due_at},
-        incident=deadline.incident, ticket=deadline.ticket,
-    )  # fmt: skip
+        None,
+        "deadline_escalated",
+        deadline,
+        after={"kind": deadline.kind, "due_at": deadline.due_at},
+        incident=deadline.incident,
+        ticket=deadline.ticket,
+    )
     return "notified"
 
 
@@ -247,7 +276,13 @@ def requeue_failed_steps(actor, steps, *, ip=None):
         step.state, step.attempts = DeadlineStep.State.PENDING, 0
         step.save(update_fields=["state", "attempts"])
         audit.record(
-            actor, "deadline_step_requeued", step, before=before, after=audit.snapshot(step, STEP_FIELDS) | {"step": step.step},
-            ip=ip, incident=step.deadline.incident, ticket=step.deadline.ticket,
-        )  # fmt: skip
+            actor,
+            "deadline_step_requeued",
+            step,
+            before=before,
+            after=audit.snapshot(step, STEP_FIELDS) | {"step": step.step},
+            ip=ip,
+            incident=step.deadline.incident,
+            ticket=step.deadline.ticket,
+        )
     return requeued

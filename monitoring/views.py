@@ -17,9 +17,7 @@ def inbox(request):
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     page = Paginator(qs.order_by("-created_at", "-id"), 30).get_page(request.GET.get("page"))
-    return render(
-        request, "monitoring/inbox.html", {"page": page, "filters": {"unread": "1" if unread_only else ""}}
-    )
+    return render(request, "monitoring/inbox.html", {"page": page, "filters": {"unread": "1" if unread_only else ""}})
 
 
 @login_required

@@ -66,7 +66,9 @@ class WorkCalendar:
         for day, kind in CalendarDay.objects.values_list("date", "kind"):
             (holidays if kind == CalendarDay.Kind.HOLIDAY else workdays).add(day)
         confirmed = set(CalendarYear.objects.filter(confirmed=True).values_list("year", flat=True))
-        return cls(holidays=holidays, workdays=workdays, confirmed_years=confirmed, periods=WorkSettings.current().periods)
+        return cls(
+            holidays=holidays, workdays=workdays, confirmed_years=confirmed, periods=WorkSettings.current().periods
+        )
 
     # --- days ---------------------------------------------------------------------------------
 

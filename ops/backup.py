@@ -78,7 +78,9 @@ def _load_database(source):
     if connection.vendor == "postgresql":
         args, env, name = _pg_args("pg_restore")
         connection.close()  # our own session must not hold locks on the tables being replaced
-        _run([*args, "--clean", "--if-exists", "--no-owner", "--single-transaction", "--dbname", name, str(source)], env)
+        _run(
+            [*args, "--clean", "--if-exists", "--no-owner", "--single-transaction", "--dbname", name, str(source)], env
+        )
     else:
         connection.ensure_connection()
         with sqlite3.connect(source) as backup:
@@ -107,9 +109,11 @@ def create_backup(root=None, *, now=None):
                 for child in sorted(media.iterdir()):
                     tar.add(child, arcname=child.name)
         manifest = {
-            "created_at": now.isoformat(), "engine": connection.vendor, "last_audit_id": last_audit_id,
+            "created_at": now.isoformat(),
+            "engine": connection.vendor,
+            "last_audit_id": last_audit_id,
             "files": {p.name: _sha256(p) for p in sorted(partial.iterdir())},
-        }  # fmt: skip
+        }
         (partial / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
         partial.rename(final)
     except BaseException:
@@ -147,7 +151,9 @@ def restore_backup(directory):
         with connection.cursor() as cursor:  # PostgreSQL: the id sequence continues after the carried rows
             for sql in connection.ops.sequence_reset_sql(no_style(), [AuditEvent]):
                 cursor.execute(sql)
-        audit.record(None, "backup_restored", None, after={"directory": str(directory), "created_at": manifest["created_at"]})
+        audit.record(
+            None, "backup_restored", None, after={"directory": str(directory), "created_at": manifest["created_at"]}
+        )
     _restore_media(directory / MEDIA_TAR)
     return manifest
 

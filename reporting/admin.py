@@ -48,7 +48,9 @@ class ReportVersionInline(admin.TabularInline):
 
     @admin.display(description="文档")
     def document(self, obj):
-        return format_html('<a href="{}">下载 .docx</a>', reverse("report_version_download", args=[obj.report_id, obj.number]))
+        return format_html(
+            '<a href="{}">下载 .docx</a>', reverse("report_version_download", args=[obj.report_id, obj.number])
+        )
 
     @admin.display(description="编制人")
     def author(self, obj):

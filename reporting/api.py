@@ -52,7 +52,9 @@ def _latest_number():
 
 @extend_schema_view(
     list=extend_schema(summary="报告列表（默认新的在前）", responses={200: ReportSerializer(many=True), **READ_ERRORS}),
-    retrieve=extend_schema(summary="报告详情（含各版本及下载地址）", responses={200: ReportDetailSerializer, **READ_ERRORS}),
+    retrieve=extend_schema(
+        summary="报告详情（含各版本及下载地址）", responses={200: ReportDetailSerializer, **READ_ERRORS}
+    ),
 )
 class ReportViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
     """报告（日报、专报、督报、风险提示函、周报、月报、季度通报）。办公室可见全部（含草稿）；领导可见已签发的日报和
@@ -84,10 +86,16 @@ class ReportViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="下载报告某一版本的 .docx",
         parameters=[OpenApiParameter("number", OpenApiTypes.INT, OpenApiParameter.PATH, description="版本号")],
-        responses={(200, DOCX_CONTENT_TYPE): OpenApiTypes.BINARY, **READ_ERRORS}, filters=False,
-    )  # fmt: skip
-    @action(detail=True, methods=["get"], url_path=r"versions/(?P<number>[0-9]+)/download",
-            url_name="version-download", filter_backends=[])  # fmt: skip
+        responses={(200, DOCX_CONTENT_TYPE): OpenApiTypes.BINARY, **READ_ERRORS},
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"versions/(?P<number>[0-9]+)/download",
+        url_name="version-download",
+        filter_backends=[],
+    )
     def download(self, request, pk, number):
         try:
             version = selectors.report_version(request.user, pk, number, ip=client_ip(request))
@@ -108,7 +116,7 @@ class DailySubmissionViewSet(ApiView, viewsets.GenericViewSet):
         summary="某日各每日报送单位的报送情况",
         parameters=[OpenApiParameter("date", OpenApiTypes.DATE, description="报送日期（默认今天）")],
         responses={200: DailySubmissionStatusSerializer(many=True), **READ_ERRORS},
-    )  # fmt: skip
+    )
     def list(self, request):
         query = SubmissionDateSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -120,7 +128,7 @@ class DailySubmissionViewSet(ApiView, viewsets.GenericViewSet):
         summary="报送本单位今日收集的舆情信息（当日再次报送即更新，返回 200）",
         request=DailySubmissionCreateSerializer,
         responses={201: DailySubmissionSerializer, 200: DailySubmissionSerializer, **errors(400, 401, 403, 429)},
-    )  # fmt: skip
+    )
     def create(self, request):
         data = self.input(DailySubmissionCreateSerializer)
         updating = DailySubmission.objects.filter(unit_id=data["unit"], date=timezone.localdate()).exists()
@@ -146,7 +154,7 @@ class AssessmentView(ApiView, APIView):
             OpenApiParameter("end", OpenApiTypes.DATE, required=True, description="截止日期（含），期间最长三年"),
         ],
         responses={200: AssessmentSerializer, **errors(400, 401, 403, 429)},
-    )  # fmt: skip
+    )
     def get(self, request):
         access = access_for(request.user)
         if not may_view_assessment(access):
@@ -155,6 +163,10 @@ class AssessmentView(ApiView, APIView):
         if not form.is_valid():
             raise serializers.ValidationError(_form_errors(form))
         rows, weighting = visible_assessment(access, *form.period)
-        data = {"start": form.cleaned_data["start"], "end": form.cleaned_data["end"], "weighting": weighting.name,
-                "results": rows}  # fmt: skip
+        data = {
+            "start": form.cleaned_data["start"],
+            "end": form.cleaned_data["end"],
+            "weighting": weighting.name,
+            "results": rows,
+        }
         return Response(AssessmentSerializer(data).data)

@@ -76,7 +76,8 @@ def _decided_deadlines(start, end, now):
     yet late or on time; a cancelled one or one replaced by an approved extension counts through its
     successor only."""
     return (
-        county_deadlines().filter(due_at__gte=start, due_at__lt=end)
+        county_deadlines()
+        .filter(due_at__gte=start, due_at__lt=end)
         .filter(Q(met_at__isnull=False) | Q(due_at__lte=now))
         .exclude(state__in=(Deadline.State.CANCELLED, Deadline.State.EXTENDED))
     )
@@ -182,9 +183,8 @@ def assess_units(
         decided.filter(unit_id__in=ids), "unit_id", {"claim": (DeadlineKind.CLAIM,), "feedback": HANDLING_KINDS}
     )
     lead_unit = Subquery(
-        county_tickets().filter(
-            incident_id=OuterRef("incident_id"), role=TicketRole.LEAD, dispatched_at__lte=OuterRef("due_at")
-        )
+        county_tickets()
+        .filter(incident_id=OuterRef("incident_id"), role=TicketRole.LEAD, dispatched_at__lte=OuterRef("due_at"))
         .order_by("-dispatched_at", "-id")
         .values("unit_id")[:1]
     )
@@ -201,11 +201,14 @@ def assess_units(
     )
     supervisions = _counts(
         Report.objects.filter(
-            kind=Report.Kind.SUPERVISION, unit_id__in=ids, status=Report.Status.ISSUED,
-            issued_at__gte=period_start, issued_at__lt=period_end,
+            kind=Report.Kind.SUPERVISION,
+            unit_id__in=ids,
+            status=Report.Status.ISSUED,
+            issued_at__gte=period_start,
+            issued_at__lt=period_end,
         ),
         "unit_id",
-    )  # fmt: skip
+    )
     criticisms = _counts(
         Criticism.objects.filter(unit_id__in=ids, recorded_at__gte=period_start, recorded_at__lt=period_end), "unit_id"
     )
@@ -232,7 +235,13 @@ def quarter_ranking(today=None, *, unit_ids=None, n=5):
     top = rows[:n]
     bottom = [r for r in reversed(rows[n:])][:n]
     label = quarter_label(start)
-    return {"label": label, "top": top, "bottom": bottom, "start": start.date(), "end": (end - timedelta(days=1)).date()}
+    return {
+        "label": label,
+        "top": top,
+        "bottom": bottom,
+        "start": start.date(),
+        "end": (end - timedelta(days=1)).date(),
+    }
 
 
 def quarter_label(start):

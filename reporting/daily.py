@@ -80,9 +80,9 @@ def _local(instant, fmt="%m月%d日%H:%M"):
 
 def _notable(new):
     graded = list(
-        new.filter(grade__in=NOTABLE_GRADES).select_related("subject_unit").order_by("grade", "-views", "id")[
-            :NOTABLE_LIMIT
-        ]
+        new.filter(grade__in=NOTABLE_GRADES)
+        .select_related("subject_unit")
+        .order_by("grade", "-views", "id")[:NOTABLE_LIMIT]
     )
     most_viewed = list(
         new.exclude(grade__in=NOTABLE_GRADES).select_related("subject_unit").order_by("-views", "id")[:TOP_BY_VIEWS]
@@ -127,10 +127,14 @@ def _submission_rows(day):
             rows.append({"unit": unit.name, "state": "未报送", "submitted_at": "", "items": 0})
         else:
             lines = [line for line in s.content.splitlines() if line.strip() and line.strip() != "无"]
-            rows.append({
-                "unit": unit.name, "state": "逾期报送" if s.is_late else "按时报送",
-                "submitted_at": _local(s.submitted_at, "%H:%M"), "items": len(lines),
-            })  # fmt: skip
+            rows.append(
+                {
+                    "unit": unit.name,
+                    "state": "逾期报送" if s.is_late else "按时报送",
+                    "submitted_at": _local(s.submitted_at, "%H:%M"),
+                    "items": len(lines),
+                }
+            )
     return rows
 
 
@@ -150,7 +154,9 @@ def compile_daily_content(period_start, period_end):
     by_platform = list(
         new.values("links__platform").annotate(n=Count("id", distinct=True)).order_by("-n", "links__platform")
     )
-    platforms = [{"platform": p["links__platform"], "n": p["n"]} for p in by_platform if p["links__platform"] is not None]
+    platforms = [
+        {"platform": p["links__platform"], "n": p["n"]} for p in by_platform if p["links__platform"] is not None
+    ]
     no_link = next((p["n"] for p in by_platform if p["links__platform"] is None), 0)
     # The 日报 goes to every leader on the list (004 三(二)), cleared or not: a confidential item of note is counted,
     # never described; whoever is cleared reads it on its incident page (issue 11 §1).
@@ -164,7 +170,8 @@ def compile_daily_content(period_start, period_end):
         county_tickets().filter(status__in=TICKET_OPEN_STATES).values_list("status").annotate(n=Count("id"))
     )
     overdue = list(
-        county_deadlines().filter(state=Deadline.State.BREACHED, met_at__isnull=True)
+        county_deadlines()
+        .filter(state=Deadline.State.BREACHED, met_at__isnull=True)
         .values("unit_id", "unit__name")
         .annotate(deadlines=Count("id"), items=Count("incident", distinct=True))
         .order_by("-deadlines", "unit__name")
@@ -176,7 +183,10 @@ def compile_daily_content(period_start, period_end):
     platform_rows = [[p["platform"] or "未注明", p["n"]] for p in platforms]
     if no_link:
         platform_rows.append(["无来源链接", no_link])
-    open_rows = [[IncidentStatus(s).label, n] for s, n in sorted(open_incidents.items(), key=lambda kv: INCIDENT_OPEN_STATES.index(kv[0]))]
+    open_rows = [
+        [IncidentStatus(s).label, n]
+        for s, n in sorted(open_incidents.items(), key=lambda kv: INCIDENT_OPEN_STATES.index(kv[0]))
+    ]
     overdue_rows = [[o["unit__name"] or "办公室（舆情整体）", o["items"], o["deadlines"]] for o in overdue]
     submission_rows = [[s["unit"], s["state"], s["submitted_at"] or "—", s["items"]] for s in submissions]
 
@@ -202,40 +212,67 @@ def compile_daily_content(period_start, period_end):
     )
     overdue_text = (
         "以下单位存在逾期未办结事项，请督促办理：" + "、".join(f"{r[0]}{r[1]}条" for r in overdue_rows) + "。"
-        if overdue_rows else "截至统计时，无逾期未办结事项。"
-    )  # fmt: skip
+        if overdue_rows
+        else "截至统计时，无逾期未办结事项。"
+    )
     counts = {state: sum(1 for s in submissions if s["state"] == state) for state in ("按时报送", "逾期报送", "未报送")}
     submission_text = (
         f"应报送单位{len(submissions)}个：按时报送{counts['按时报送']}个，逾期报送{counts['逾期报送']}个，"
         f"未报送{counts['未报送']}个"
-        + ("（" + "、".join(s["unit"] for s in submissions if s["state"] == "未报送") + "）" if counts["未报送"] else "")
+        + (
+            "（" + "、".join(s["unit"] for s in submissions if s["state"] == "未报送") + "）"
+            if counts["未报送"]
+            else ""
+        )
         + "。"
     )
-    return printable_content({
-        "title": f"舆情日报（{day.year}年{day.month}月{day.day}日）",
-        "subtitle": f"统计时段：{_local(period_start)}至{_local(period_end)}",
-        "sections": [
-            documents.section("overview", "一、总体情况", overview, documents.table(["等级", "条数"], grade_rows)),
-            documents.section("sources", "二、来源平台", "按来源平台统计（一条舆情可有多个来源）。",
-                              documents.table(["平台", "条数"], platform_rows)),
-            documents.section("notable", "三、重点舆情", notable_text),
-            documents.section("handling", "四、处置情况", handling, documents.table(["舆情状态", "条数"], open_rows)),
-            documents.section("overdue", "五、逾期未办结", overdue_text,
-                              documents.table(["责任单位", "逾期舆情（条）", "逾期时限（项）"], overdue_rows)),
-            documents.section("submissions", "六、单位报送情况", submission_text,
-                              documents.table(["单位", "报送情况", "报送时间", "报送条数"], submission_rows)),
-        ],  # fmt: skip
-        "figures": {
-            "period_start": period_start.isoformat(), "period_end": period_end.isoformat(), "date": day.isoformat(),
-            "total": total, "by_grade": {g or "none": by_grade.get(g, 0) for g in [*GRADE_ORDER, ""]},
-            "by_status": by_status, "without_ticket": without_ticket,
-            "by_platform": {name: n for name, n in platform_rows},
-            "notable_ids": [item.pk for item in notable], "notable_sensitive": sensitive,
-            "open_incidents": open_incidents, "open_tickets": open_tickets,
-            "overdue_by_unit": [{"unit": r[0], "items": r[1], "deadlines": r[2]} for r in overdue_rows],
-            "submissions": submissions,
-        },  # fmt: skip
-    })
+    return printable_content(
+        {
+            "title": f"舆情日报（{day.year}年{day.month}月{day.day}日）",
+            "subtitle": f"统计时段：{_local(period_start)}至{_local(period_end)}",
+            "sections": [
+                documents.section("overview", "一、总体情况", overview, documents.table(["等级", "条数"], grade_rows)),
+                documents.section(
+                    "sources",
+                    "二、来源平台",
+                    "按来源平台统计（一条舆情可有多个来源）。",
+                    documents.table(["平台", "条数"], platform_rows),
+                ),
+                documents.section("notable", "三、重点舆情", notable_text),
+                documents.section(
+                    "handling", "四、处置情况", handling, documents.table(["舆情状态", "条数"], open_rows)
+                ),
+                documents.section(
+                    "overdue",
+                    "五、逾期未办结",
+                    overdue_text,
+                    documents.table(["责任单位", "逾期舆情（条）", "逾期时限（项）"], overdue_rows),
+                ),
+                documents.section(
+                    "submissions",
+                    "六、单位报送情况",
+                    submission_text,
+                    documents.table(["单位", "报送情况", "报送时间", "报送条数"], submission_rows),
+                ),
+            ],
+            "figures": {
+                "period_start": period_start.isoformat(),
+                "period_end": period_end.isoformat(),
+                "date": day.isoformat(),
+                "total": total,
+                "by_grade": {g or "none": by_grade.get(g, 0) for g in [*GRADE_ORDER, ""]},
+                "by_status": by_status,
+                "without_ticket": without_ticket,
+                "by_platform": {name: n for name, n in platform_rows},
+                "notable_ids": [item.pk for item in notable],
+                "notable_sensitive": sensitive,
+                "open_incidents": open_incidents,
+                "open_tickets": open_tickets,
+                "overdue_by_unit": [{"unit": r[0], "items": r[1], "deadlines": r[2]} for r in overdue_rows],
+                "submissions": submissions,
+            },
+        }
+    )
 
 
 def sms_text(report):
@@ -268,14 +305,20 @@ def _create(day, cutoff, actor):
     content = compile_daily_content(period_start, period_end)
     with transaction.atomic():  # a savepoint: a concurrent twin makes this raise IntegrityError, cleanly
         report = Report.objects.create(
-            kind=Report.Kind.DAILY, title=content["title"], period_start=period_start, period_end=period_end,
-            content=content, created_by=actor,
-        )  # fmt: skip
+            kind=Report.Kind.DAILY,
+            title=content["title"],
+            period_start=period_start,
+            period_end=period_end,
+            content=content,
+            created_by=actor,
+        )
     save_version(report, data=documents.render_docx(content), content=content, actor=actor, note="自动汇总生成")
     audit.record(
-        actor, "report_generated", report,
+        actor,
+        "report_generated",
+        report,
         after={"kind": report.kind, "title": report.title, "period_start": period_start, "period_end": period_end},
-    )  # fmt: skip
+    )
     return report
 
 
@@ -304,7 +347,9 @@ def generate_daily_report(report_date, *, actor=None, now=None) -> Report:
         if existing is not None:
             return _regenerate(existing, actor)
         if now < cutoff:
-            raise InvalidInput(f"{report_date:%Y-%m-%d} 的日报汇总时间（{settings.daily_time:%H:%M}）未到，暂不能生成。")
+            raise InvalidInput(
+                f"{report_date:%Y-%m-%d} 的日报汇总时间（{settings.daily_time:%H:%M}）未到，暂不能生成。"
+            )
         return _create(report_date, cutoff, actor)
 
 

@@ -27,6 +27,7 @@ def seed_reporting(units, users):
     police = units["police"]
     if not DailySubmission.objects.filter(unit=police).exists():
         services.submit_daily_items(
-            users["police"], unit=police,
+            users["police"],
+            unit=police,
             content="县城主干道红绿灯故障致拥堵 https://bbs.example.cn/thread/11",
-        )  # fmt: skip
+        )

@@ -50,15 +50,19 @@ def closing(now=None):
 
 
 def _is_wide(content):
-    return any(len((s.get("table") or {}).get("headers", [])) > PORTRAIT_MAX_COLUMNS for s in content.get("sections", []))
+    return any(
+        len((s.get("table") or {}).get("headers", [])) > PORTRAIT_MAX_COLUMNS for s in content.get("sections", [])
+    )
 
 
 def render_docx(content):
     """The report's document as .docx bytes, through the shared government-document writer."""
     doc = docx_writer.new_document(
-        content.get("title", ""), content.get("subtitle", ""), landscape=_is_wide(content),
+        content.get("title", ""),
+        content.get("subtitle", ""),
+        landscape=_is_wide(content),
         classification=content.get("classification", ""),
-    )  # fmt: skip
+    )
     for part in content.get("sections", []):
         docx_writer.add_heading(doc, part["heading"])
         for text in paragraphs(part.get("text")):

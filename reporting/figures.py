@@ -20,6 +20,8 @@ def grade_label(grade):
 def items_reported(period_start, period_end) -> QuerySet:
     """Items reported in [period_start, period_end); merged duplicates are counted once, under the item
     they joined."""
-    return county_incidents().filter(reported_at__gte=period_start, reported_at__lt=period_end).exclude(
-        status=IncidentStatus.MERGED
+    return (
+        county_incidents()
+        .filter(reported_at__gte=period_start, reported_at__lt=period_end)
+        .exclude(status=IncidentStatus.MERGED)
     )

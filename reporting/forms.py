@@ -10,17 +10,22 @@ class ReportEditForm(forms.Form):
         super().__init__(*args, **kwargs)
         for part in report.content.get("sections", []):
             self.fields[part["key"]] = forms.CharField(
-                label=part["heading"], required=False, initial=part.get("text", ""),
+                label=part["heading"],
+                required=False,
+                initial=part.get("text", ""),
                 widget=forms.Textarea(attrs={"rows": 6 if part["key"] in ("notable", "facts") else 3}),
-            )  # fmt: skip
+            )
 
     def texts(self):
         return dict(self.cleaned_data)
 
 
 class SupervisionForm(forms.Form):
-    reason = forms.CharField(label="督办原因", widget=forms.Textarea(attrs={"rows": 4}),
-                             help_text="如：逾期未认领/未反馈、反馈内容不实、处置不力等")  # fmt: skip
+    reason = forms.CharField(
+        label="督办原因",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="如：逾期未认领/未反馈、反馈内容不实、处置不力等",
+    )
     due_at = forms.DateTimeField(label="办理时限", widget=DateTimeInput())
 
 
@@ -32,9 +37,10 @@ class RiskNoticeForm(forms.Form):
 class DailySubmissionForm(forms.Form):
     unit = forms.TypedChoiceField(label="报送单位", coerce=int)
     content = forms.CharField(
-        label="报送内容", widget=forms.Textarea(attrs={"rows": 8}),
+        label="报送内容",
+        widget=forms.Textarea(attrs={"rows": 8}),
         help_text="每行一条“标题+链接地址”，如：某校食堂问题 https://weibo.com/…；当天无舆情请填“无”。",
-    )  # fmt: skip
+    )
     incidents = forms.ModelMultipleChoiceField(
         label="关联已报送的舆情（可选）", required=False, queryset=None, widget=forms.CheckboxSelectMultiple
     )

@@ -14,10 +14,10 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from incidents.models import Grade, Incident, Ticket, TicketRole
+from incidents.models import Grade, Ticket, TicketRole
 from incidents.selectors import county_incidents, county_tickets, visible_incidents, visible_tickets
-from monitoring.selectors import county_deadlines, visible_deadlines
 from monitoring.models import Deadline, DeadlineKind
+from monitoring.selectors import county_deadlines, visible_deadlines
 
 from .safe_output import spreadsheet_value
 
@@ -37,24 +37,48 @@ class Column:
 
 
 INCIDENT_COLUMNS = [
-    Column("舆情编号", 18), Column("标题", 40), Column("等级", 12), Column("类别", 12), Column("状态", 10),
-    Column("属地/涉事单位", 14), Column("主办单位", 14), Column("协办单位", 20),
-    Column("原帖发布时间", 17, True), Column("发现时间", 17, True), Column("报送时间", 17, True),
-    Column("研判时间", 17, True), Column("销号时间", 17, True),
-    Column("浏览量", 9), Column("评论量", 9), Column("转发量", 9), Column("历史遗留问题", 8),
-]  # fmt: skip
+    Column("舆情编号", 18),
+    Column("标题", 40),
+    Column("等级", 12),
+    Column("类别", 12),
+    Column("状态", 10),
+    Column("属地/涉事单位", 14),
+    Column("主办单位", 14),
+    Column("协办单位", 20),
+    Column("原帖发布时间", 17, True),
+    Column("发现时间", 17, True),
+    Column("报送时间", 17, True),
+    Column("研判时间", 17, True),
+    Column("销号时间", 17, True),
+    Column("浏览量", 9),
+    Column("评论量", 9),
+    Column("转发量", 9),
+    Column("历史遗留问题", 8),
+]
 
 TICKET_COLUMNS = [
-    Column("舆情编号", 18), Column("舆情标题", 36), Column("等级", 12), Column("责任单位", 14), Column("承办类型", 8),
-    Column("状态", 10), Column("转办时间", 17, True), Column("认领时间", 17, True), Column("指定认领", 8),
-    Column("退回时间", 17, True), Column("反馈时间", 17, True), Column("销号时间", 17, True),
+    Column("舆情编号", 18),
+    Column("舆情标题", 36),
+    Column("等级", 12),
+    Column("责任单位", 14),
+    Column("承办类型", 8),
+    Column("状态", 10),
+    Column("转办时间", 17, True),
+    Column("认领时间", 17, True),
+    Column("指定认领", 8),
+    Column("退回时间", 17, True),
+    Column("反馈时间", 17, True),
+    Column("销号时间", 17, True),
     *[
         col
         for kind in TICKET_DEADLINE_KINDS
-        for col in (Column(f"{kind.label}·到期", 17, True), Column(f"{kind.label}·完成", 17, True),
-                    Column(f"{kind.label}·结果", 10))
+        for col in (
+            Column(f"{kind.label}·到期", 17, True),
+            Column(f"{kind.label}·完成", 17, True),
+            Column(f"{kind.label}·结果", 10),
+        )
     ],
-]  # fmt: skip
+]
 
 
 def _local(value):
@@ -135,11 +159,24 @@ def incident_row(incident):
     lead = ", ".join(t.unit.name for t in tickets if t.role == TicketRole.LEAD)
     assist = ", ".join(t.unit.name for t in tickets if t.role == TicketRole.ASSIST)
     return [
-        incident.number, incident.title, grade_label(incident.grade), incident.get_category_display(),
-        incident.get_status_display(), incident.subject_unit.name if incident.subject_unit else "", lead, assist,
-        incident.posted_at, incident.first_seen_at, incident.reported_at, incident.graded_at, incident.closed_at,
-        incident.views, incident.comments, incident.reposts, "是" if incident.is_historical else "",
-    ]  # fmt: skip
+        incident.number,
+        incident.title,
+        grade_label(incident.grade),
+        incident.get_category_display(),
+        incident.get_status_display(),
+        incident.subject_unit.name if incident.subject_unit else "",
+        lead,
+        assist,
+        incident.posted_at,
+        incident.first_seen_at,
+        incident.reported_at,
+        incident.graded_at,
+        incident.closed_at,
+        incident.views,
+        incident.comments,
+        incident.reposts,
+        "是" if incident.is_historical else "",
+    ]
 
 
 def ticket_row(ticket, now):
@@ -147,10 +184,19 @@ def ticket_row(ticket, now):
     for deadline in ticket.ledger_deadlines:  # ordered by id: a replacement (extension) comes last
         latest[deadline.kind] = deadline
     values = [
-        ticket.incident.number, ticket.incident.title, grade_label(ticket.incident.grade), ticket.unit.name,
-        ticket.get_role_display(), ticket.get_status_display(), ticket.dispatched_at, ticket.claimed_at,
-        "是" if ticket.designated else "", ticket.returned_at, ticket.feedback_at, ticket.closed_at,
-    ]  # fmt: skip
+        ticket.incident.number,
+        ticket.incident.title,
+        grade_label(ticket.incident.grade),
+        ticket.unit.name,
+        ticket.get_role_display(),
+        ticket.get_status_display(),
+        ticket.dispatched_at,
+        ticket.claimed_at,
+        "是" if ticket.designated else "",
+        ticket.returned_at,
+        ticket.feedback_at,
+        ticket.closed_at,
+    ]
     for kind in TICKET_DEADLINE_KINDS:
         d = latest.get(kind)
         values += [d.due_at if d else None, d.met_at if d else None, deadline_outcome(d, now)]

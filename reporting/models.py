@@ -17,25 +17,35 @@ class ReportSettings(models.Model):
 
     17:00 comes from `000` 二.1 / plan #5 ("17时前"); `004` gives no hour, so it is a setting (docs/rules.md §3.4)."""
 
-    daily_time = models.TimeField("日报汇总时间", default=datetime.time(17, 0), help_text="北京时间；覆盖上一次汇总至本次")
+    daily_time = models.TimeField(
+        "日报汇总时间", default=datetime.time(17, 0), help_text="北京时间；覆盖上一次汇总至本次"
+    )
     submission_time = models.TimeField(
         "单位每日报送截止", default=datetime.time(17, 0), help_text="收集单位每日报送舆情信息的截止时间（`000` 二.1）"
     )
     issuer = models.CharField(
-        "落款单位", max_length=100, blank=True,
+        "落款单位",
+        max_length=100,
+        blank=True,
         help_text="督报、风险提示函等文书的落款；留空时取单位树中第一个舆情办公室的名称",
-    )  # fmt: skip
+    )
     weekly_weekday = models.PositiveSmallIntegerField(
         "周报生成日", default=0, help_text="0=周一 … 6=周日；覆盖上一自然周（plan #19e 每周一报上周）"
     )
     distribution = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name="报送领导名单", blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="报送领导名单",
+        blank=True,
+        related_name="+",
         help_text="日报、周报、月报、季度通报签发后通知的领导",
-    )  # fmt: skip
+    )
     collecting_units = models.ManyToManyField(
-        Unit, verbose_name="每日报送单位", blank=True, related_name="+",
+        Unit,
+        verbose_name="每日报送单位",
+        blank=True,
+        related_name="+",
         help_text="须每日17时前报送收集舆情的单位（区政府应急办、区网宣办、公安网安等）",
-    )  # fmt: skip
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -92,14 +102,22 @@ class Report(models.Model):
     due_at = models.DateTimeField("办理时限", null=True, blank=True, help_text="督报、风险提示函要求的反馈时限")
     recipients = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="报送对象", blank=True, related_name="+")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="编制人", null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name="编制人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     created_at = models.DateTimeField("生成时间", default=timezone.now)
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="签发人", null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name="签发人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     issued_at = models.DateTimeField("签发时间", null=True, blank=True)
 
     class Meta:
@@ -149,6 +167,9 @@ class ReportVersion(models.Model):
         ordering = ["report", "-number"]
         constraints = [models.UniqueConstraint(fields=["report", "number"], name="uniq_report_version")]
 
+    def __str__(self):
+        return f"{self.report} · 第 {self.number} 版"
+
 
 class DailySubmission(models.Model):
     """A collecting unit's items for one day (`000` 二.1: "每日下午17时前将收集到的舆情信息报区委办公室")."""
@@ -167,6 +188,9 @@ class DailySubmission(models.Model):
         ordering = ["-date", "unit"]
         constraints = [models.UniqueConstraint(fields=["unit", "date"], name="one_submission_per_unit_day")]
         indexes = [models.Index(fields=["date", "unit"], name="submission_date_unit")]
+
+    def __str__(self):
+        return f"{self.unit} · {self.date}"
 
 
 class RiskTopic(models.Model):
@@ -246,3 +270,6 @@ class Criticism(models.Model):
         verbose_name_plural = "通报批评"
         ordering = ["-recorded_at"]
         indexes = [models.Index(fields=["unit", "recorded_at"], name="criticism_unit_at")]
+
+    def __str__(self):
+        return f"{self.unit} · {self.get_cause_display()}"

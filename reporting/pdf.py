@@ -34,9 +34,13 @@ def soffice_binary():
 
 def _run(cmd, *, timeout, cwd):
     process = subprocess.Popen(
-        cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        cmd,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
         env={**os.environ, "HOME": cwd},  # LibreOffice also writes under $HOME; keep it in the temp dir
-    )  # fmt: skip
+    )
     try:
         _, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -86,8 +90,18 @@ def convert_to_pdf(data: bytes, *, extension="docx", timeout=None) -> bytes:
         source = Path(tmp) / f"document.{extension}"
         source.write_bytes(data)
         profile = (Path(tmp) / "lo-profile").as_uri()
-        cmd = [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--nologo",
-               "--convert-to", "pdf", "--outdir", tmp, str(source)]  # fmt: skip
+        cmd = [
+            soffice,
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--norestore",
+            "--nologo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            tmp,
+            str(source),
+        ]
         code, stderr = _run(cmd, timeout=timeout, cwd=tmp)
         target = Path(tmp) / "document.pdf"
         if not target.exists():
@@ -101,7 +115,18 @@ def pdf_to_png_pages(pdf: bytes, out_prefix: Path, *, first=1, last=2, dpi=60, t
     with tempfile.TemporaryDirectory(prefix="yuqing-png-") as tmp:
         source = Path(tmp) / "document.pdf"
         source.write_bytes(pdf)
-        cmd = ["pdftoppm", "-png", "-r", str(dpi), "-f", str(first), "-l", str(last), str(source), str(Path(tmp) / "page")]
+        cmd = [
+            "pdftoppm",
+            "-png",
+            "-r",
+            str(dpi),
+            "-f",
+            str(first),
+            "-l",
+            str(last),
+            str(source),
+            str(Path(tmp) / "page"),
+        ]
         code, stderr = _run(cmd, timeout=timeout, cwd=tmp)
         pages = sorted(Path(tmp).glob("page-*.png"))
         if not pages:

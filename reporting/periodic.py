@@ -129,11 +129,14 @@ def _by_category(items, now):
     """{category: {total, closed, open, dismissed, overdue}}: two grouped queries."""
     table = {value: dict.fromkeys(("total", "closed", "open", "dismissed", "overdue"), 0) for value in Category.values}
     for row in items.values("category", "status").annotate(n=Count("pk")).order_by():
-        counts = table.setdefault(row["category"], dict.fromkeys(("total", "closed", "open", "dismissed", "overdue"), 0))
+        counts = table.setdefault(
+            row["category"], dict.fromkeys(("total", "closed", "open", "dismissed", "overdue"), 0)
+        )
         counts["total"] += row["n"]
         counts[_handling_of(row["status"])] += row["n"]
-    late = county_deadlines().filter(incident=OuterRef("pk"), state__in=("pending", "breached"), met_at__isnull=True,
-                                     due_at__lte=now)  # fmt: skip
+    late = county_deadlines().filter(
+        incident=OuterRef("pk"), state__in=("pending", "breached"), met_at__isnull=True, due_at__lte=now
+    )
     for row in items.filter(Exists(late)).values("category").annotate(n=Count("pk")).order_by():
         table[row["category"]]["overdue"] = row["n"]
     return table
@@ -141,9 +144,10 @@ def _by_category(items, now):
 
 def _notable(items):
     lead = Prefetch(
-        "tickets", queryset=county_tickets().filter(role=TicketRole.LEAD).select_related("unit").order_by("-id"),
+        "tickets",
+        queryset=county_tickets().filter(role=TicketRole.LEAD).select_related("unit").order_by("-id"),
         to_attr="lead_tickets",
-    )  # fmt: skip
+    )
     return list(
         items.filter(grade__in=NOTABLE_GRADES).prefetch_related(lead).order_by("grade", "-views", "id")[:NOTABLE_LIMIT]
     )
@@ -203,7 +207,9 @@ def compile_periodic_content(kind, start, end, *, now=None):
     category_rows = format_each(counted, _category_row, _category_fallback, report=kind_label)
     notable_rows = format_each(notable, _notable_row, _notable_fallback, report=kind_label)
     notable_text = (
-        f"本期较大及以上舆情{len(notable) + sensitive}条，办理情况如下。" if notable or sensitive else "本期无较大及以上舆情。"
+        f"本期较大及以上舆情{len(notable) + sensitive}条，办理情况如下。"
+        if notable or sensitive
+        else "本期无较大及以上舆情。"
     ) + (f"其中{sensitive_items(sensitive)}，不列入下表。" if sensitive else "")
     received = [s for s in scores if s.tickets_received or s.claim.total or s.feedback.total]
     unit_rows = [
@@ -211,33 +217,54 @@ def compile_periodic_content(kind, start, end, *, now=None):
         for s in sorted(received, key=lambda s: (-s.tickets_received, s.unit_name))
     ]
     sections = [
-        documents.section("overview", "一、总体情况", overview,
-                          documents.table(["等级", "条数"], [[grade_label(g), by_grade.get(g, 0)] for g in GRADES]
-                                          + [["合计", total]])),
-        documents.section("categories", "二、分类统计及办理情况", classified,
-                          documents.table(["类别", "条数", "已办结", "在办", "不予处置", "逾期"], category_rows)),
-        documents.section("notable", "三、重点舆情办理情况", notable_text,
-                          documents.table(["编号", "标题", "等级", "主办单位", "状态"], notable_rows)),
-        documents.section("units", "四、各单位办理情况",
-                          f"本期共有{len(received)}个单位承办转办事项。" if received else "本期无转办事项。",
-                          documents.table(["单位", "接收转办", "按时认领", "按时反馈", "按时回应", "申请延期", "退回"],
-                                          unit_rows)),
-    ]  # fmt: skip
+        documents.section(
+            "overview",
+            "一、总体情况",
+            overview,
+            documents.table(
+                ["等级", "条数"], [[grade_label(g), by_grade.get(g, 0)] for g in GRADES] + [["合计", total]]
+            ),
+        ),
+        documents.section(
+            "categories",
+            "二、分类统计及办理情况",
+            classified,
+            documents.table(["类别", "条数", "已办结", "在办", "不予处置", "逾期"], category_rows),
+        ),
+        documents.section(
+            "notable",
+            "三、重点舆情办理情况",
+            notable_text,
+            documents.table(["编号", "标题", "等级", "主办单位", "状态"], notable_rows),
+        ),
+        documents.section(
+            "units",
+            "四、各单位办理情况",
+            f"本期共有{len(received)}个单位承办转办事项。" if received else "本期无转办事项。",
+            documents.table(["单位", "接收转办", "按时认领", "按时反馈", "按时回应", "申请延期", "退回"], unit_rows),
+        ),
+    ]
     figures = {
-        "period_start": start.isoformat(), "period_end": end.isoformat(), "total": total,
-        "previous_total": previous_total, "by_grade": {g or "none": by_grade.get(g, 0) for g in GRADES},
-        "by_category": {k: v for k, v in categories.items() if v["total"]}, "notable_ids": [i.pk for i in notable],
+        "period_start": start.isoformat(),
+        "period_end": end.isoformat(),
+        "total": total,
+        "previous_total": previous_total,
+        "by_grade": {g or "none": by_grade.get(g, 0) for g in GRADES},
+        "by_category": {k: v for k, v in categories.items() if v["total"]},
+        "notable_ids": [i.pk for i in notable],
         "notable_sensitive": sensitive,
         "units": {s.unit_name: s.tickets_received for s in received},
-    }  # fmt: skip
+    }
     if kind == Report.Kind.QUARTERLY:
         sections += _quarterly_sections(start, end, scores, figures)
-    return printable_content({
-        "title": title_of(kind, start, end),
-        "subtitle": f"{kind_label} · 统计期间：{_date(start)}至{_date(end - datetime.timedelta(seconds=1))}",
-        "sections": sections,
-        "figures": figures,
-    })
+    return printable_content(
+        {
+            "title": title_of(kind, start, end),
+            "subtitle": f"{kind_label} · 统计期间：{_date(start)}至{_date(end - datetime.timedelta(seconds=1))}",
+            "sections": sections,
+            "figures": figures,
+        }
+    )
 
 
 def _quarterly_sections(start, end, scores, figures):
@@ -248,15 +275,32 @@ def _quarterly_sections(start, end, scores, figures):
         .order_by("recorded_at", "id")
     )
     score_rows = [
-        [s.rank, s.unit_name, s.score_text, s.tickets_received, s.claim.short, s.feedback.short, s.reply.short,
-         s.extensions, s.returns, s.designated_claims, s.supervisions, s.criticisms]
+        [
+            s.rank,
+            s.unit_name,
+            s.score_text,
+            s.tickets_received,
+            s.claim.short,
+            s.feedback.short,
+            s.reply.short,
+            s.extensions,
+            s.returns,
+            s.designated_claims,
+            s.supervisions,
+            s.criticisms,
+        ]
         for s in scores
-    ]  # fmt: skip
+    ]
     criticism_rows = [
-        [c.unit.name, c.get_cause_display(), c.ticket.incident.number if c.ticket_id else "—", c.reason,
-         timezone.localtime(c.recorded_at).strftime("%Y-%m-%d")]
+        [
+            c.unit.name,
+            c.get_cause_display(),
+            c.ticket.incident.number if c.ticket_id else "—",
+            c.reason,
+            timezone.localtime(c.recorded_at).strftime("%Y-%m-%d"),
+        ]
         for c in criticisms
-    ]  # fmt: skip
+    ]
     figures["assessment"] = [
         {"unit": s.unit_name, "rank": s.rank, "score": str(s.score), "tickets": s.tickets_received} for s in scores
     ]
@@ -264,18 +308,39 @@ def _quarterly_sections(start, end, scores, figures):
     best = "、".join(s.unit_name for s in scores if s.rank == 1) if scores else ""
     return [
         documents.section(
-            "assessment", "五、单位考核情况",
-            "根据网络政务舆情认领、处置、回应情况，对各单位考核如下（按得分排名）。" + (f"本季度得分最高：{best}。" if best else ""),
-            documents.table(["排名", "单位", "得分", "转办", "按时认领", "按时反馈", "按时回应", "延期", "退回",
-                             "指定认领", "督报", "批评"], score_rows),
+            "assessment",
+            "五、单位考核情况",
+            "根据网络政务舆情认领、处置、回应情况，对各单位考核如下（按得分排名）。"
+            + (f"本季度得分最高：{best}。" if best else ""),
+            documents.table(
+                [
+                    "排名",
+                    "单位",
+                    "得分",
+                    "转办",
+                    "按时认领",
+                    "按时反馈",
+                    "按时回应",
+                    "延期",
+                    "退回",
+                    "指定认领",
+                    "督报",
+                    "批评",
+                ],
+                score_rows,
+            ),
         ),
         documents.section(
-            "criticisms", "六、通报批评",
-            (f"本季度对反馈不及时或虚假反馈的{len(criticisms)}起情形给予通报批评。" if criticisms
-             else "本季度无通报批评。"),
+            "criticisms",
+            "六、通报批评",
+            (
+                f"本季度对反馈不及时或虚假反馈的{len(criticisms)}起情形给予通报批评。"
+                if criticisms
+                else "本季度无通报批评。"
+            ),
             documents.table(["单位", "原因", "舆情编号", "说明", "日期"], criticism_rows),
         ),
-    ]  # fmt: skip
+    ]
 
 
 # --- generating ----------------------------------------------------------------------------------
@@ -289,13 +354,20 @@ def _require_office(actor):
 def _create(kind, start, end, actor, content):
     with transaction.atomic():  # a savepoint: a concurrent twin makes this raise IntegrityError, cleanly
         report = Report.objects.create(
-            kind=kind, title=content["title"], period_start=start, period_end=end, content=content, created_by=actor,
-        )  # fmt: skip
+            kind=kind,
+            title=content["title"],
+            period_start=start,
+            period_end=end,
+            content=content,
+            created_by=actor,
+        )
     save_version(report, data=documents.render_docx(content), content=content, actor=actor, note="自动汇总生成")
     audit.record(
-        actor, "report_generated", report,
+        actor,
+        "report_generated",
+        report,
         after={"kind": kind, "title": report.title, "period_start": start, "period_end": end},
-    )  # fmt: skip
+    )
     return report
 
 
@@ -351,4 +423,3 @@ def compile_due_periodic(now=None):
         except Exception:
             logger.exception("%s（%s起）生成失败，下次定时任务将重试", Report.Kind(kind).label, first_day)
     return created
-

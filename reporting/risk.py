@@ -47,8 +47,15 @@ def screen_risk_topics(now=None):
     if not topics:
         return []
     earliest = min(window_start(t, now) for t in topics)
-    counts = county_incidents().filter(reported_at__gte=earliest, reported_at__lte=now).aggregate(
-        **{f"t{t.pk}": Count("pk", filter=keyword_filter(t) & Q(reported_at__gte=window_start(t, now))) for t in topics}
+    counts = (
+        county_incidents()
+        .filter(reported_at__gte=earliest, reported_at__lte=now)
+        .aggregate(
+            **{
+                f"t{t.pk}": Count("pk", filter=keyword_filter(t) & Q(reported_at__gte=window_start(t, now)))
+                for t in topics
+            }
+        )
     )
     return [TopicScreening(t, counts[f"t{t.pk}"]) for t in topics]
 
@@ -58,7 +65,9 @@ def flagged_risk_topics(now=None):
 
 
 def matching_incidents(topic, now):
-    return county_incidents().filter(keyword_filter(topic), reported_at__gte=window_start(topic, now), reported_at__lte=now)
+    return county_incidents().filter(
+        keyword_filter(topic), reported_at__gte=window_start(topic, now), reported_at__lte=now
+    )
 
 
 def compile_risk_notice_content(topic, *, now, requirements="", due_at=None):
@@ -69,7 +78,8 @@ def compile_risk_notice_content(topic, *, now, requirements="", due_at=None):
     sensitive = sum(1 for i in recent if i.is_confidential)
     rows = [
         [i.number, i.title, timezone.localtime(i.reported_at).strftime("%m-%d %H:%M")]
-        for i in recent if not i.is_confidential
+        for i in recent
+        if not i.is_confidential
     ]
     situation = (
         f"近{topic.window_days}日，监测发现与「{topic.name}」相关的网络信息{total}条"
@@ -85,10 +95,17 @@ def compile_risk_notice_content(topic, *, now, requirements="", due_at=None):
         "title": "网络风险提示函",
         "subtitle": f"主送：{topic.unit.name}",
         "sections": [
-            documents.section("situation", "一、风险情况", situation, documents.table(["编号", "标题", "发现时间"], rows)),
+            documents.section(
+                "situation", "一、风险情况", situation, documents.table(["编号", "标题", "发现时间"], rows)
+            ),
             documents.section("measures", "二、防范措施", topic.measures.strip() or "（见工作要求）"),
             documents.section("requirements", "三、工作要求", asks),
         ],
         "closing": documents.closing(),
-        "figures": {"topic": topic.pk, "matches": total, "window_days": topic.window_days, "threshold": topic.threshold},
+        "figures": {
+            "topic": topic.pk,
+            "matches": total,
+            "window_days": topic.window_days,
+            "threshold": topic.threshold,
+        },
     }

@@ -38,9 +38,22 @@ class ReportSerializer(serializers.ModelSerializer):
     class Meta:
         model = Report
         fields = [
-            "id", "kind", "title", "status", "period_start", "period_end", "incident", "ticket", "unit", "unit_name",
-            "due_at", "created_at", "issued_at", "latest_version", "download_url",
-        ]  # fmt: skip
+            "id",
+            "kind",
+            "title",
+            "status",
+            "period_start",
+            "period_end",
+            "incident",
+            "ticket",
+            "unit",
+            "unit_name",
+            "due_at",
+            "created_at",
+            "issued_at",
+            "latest_version",
+            "download_url",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.URLField(allow_null=True))
@@ -96,14 +109,19 @@ class SubmissionDateSerializer(serializers.Serializer):
 
 
 class DailySubmissionCreateSerializer(serializers.Serializer):
-    unit = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="报送单位 id（本人任联络员的每日报送单位）")
+    unit = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="报送单位 id（本人任联络员的每日报送单位）"
+    )
     content = serializers.CharField(
         allow_blank=True, max_length=20000, help_text="每行一条「标题+链接地址」；当天无舆情填「无」"
     )
     incidents = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, default=list, max_length=200,
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        default=list,
+        max_length=200,
         help_text="关联的舆情 id（须本人可见）",
-    )  # fmt: skip
+    )
 
 
 # --- the unit assessment ---------------------------------------------------------------------------

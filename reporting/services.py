@@ -55,9 +55,12 @@ def _unit_people(unit):
 
 def _notify_issued(report, people):
     notify(
-        people, title=f"【{report.get_kind_display()}】{report.title}", link=report_link(report),
-        incident=report.incident, ticket=report.ticket,
-    )  # fmt: skip
+        people,
+        title=f"【{report.get_kind_display()}】{report.title}",
+        link=report_link(report),
+        incident=report.incident,
+        ticket=report.ticket,
+    )
 
 
 # --- editing and issuing ---------------------------------------------------------------------------
@@ -84,9 +87,15 @@ def edit_report(actor, report, *, texts, ip=None):
         report, data=documents.render_docx(report.content), content=report.content, actor=actor, note="编辑修改"
     )
     audit.record(
-        actor, "report_edited", report, before={k: current[k] for k in changed}, after={k: texts[k] for k in changed}
-        | {"version": version.number}, ip=ip, incident=report.incident, ticket=report.ticket,
-    )  # fmt: skip
+        actor,
+        "report_edited",
+        report,
+        before={k: current[k] for k in changed},
+        after={k: texts[k] for k in changed} | {"version": version.number},
+        ip=ip,
+        incident=report.incident,
+        ticket=report.ticket,
+    )
     return version
 
 
@@ -114,16 +123,24 @@ def issue_report(actor, report, *, ip=None):
     if report.kind == Report.Kind.DAILY:
         # 004 三(二): the 日报 goes to the leaders "以手机短信形式", besides the inbox; the SMS is the title and link.
         notify(
-            people, title=daily.sms_text(report), link=report_link(report), channels="inbox,sms",
+            people,
+            title=daily.sms_text(report),
+            link=report_link(report),
+            channels="inbox,sms",
             body="\n".join(s.get("text", "") for s in report.content.get("sections", [])[:1]),
-        )  # fmt: skip
+        )
     else:
         _notify_issued(report, people)
     audit.record(
-        actor, "report_issued", report, before={"status": Report.Status.DRAFT},
-        after={"status": report.status, "recipients": [p.pk for p in people]}, ip=ip, incident=report.incident,
+        actor,
+        "report_issued",
+        report,
+        before={"status": Report.Status.DRAFT},
+        after={"status": report.status, "recipients": [p.pk for p in people]},
+        ip=ip,
+        incident=report.incident,
         ticket=report.ticket,
-    )  # fmt: skip
+    )
     if report.kind == Report.Kind.SPECIAL and report.incident_id:
         _special_report_reached_leaders(actor, report, people, ip)
     return report
@@ -135,10 +152,14 @@ def _special_report_reached_leaders(actor, report, people, ip):
     shows in the incident's history of reports."""
     names = "、".join(p.get_full_name() or p.get_username() for p in people)
     services.record_leader_report(
-        actor, report.incident_id, channel=LeaderReport.Channel.SYSTEM,
+        actor,
+        report.incident_id,
+        channel=LeaderReport.Channel.SYSTEM,
         reported_to=names if len(names) <= 200 else names[:199] + "…",
-        note=f"签发{report.get_kind_display()}：{report.title}", reported_at=report.issued_at, ip=ip,
-    )  # fmt: skip
+        note=f"签发{report.get_kind_display()}：{report.title}",
+        reported_at=report.issued_at,
+        ip=ip,
+    )
 
 
 # --- 舆情专报 -------------------------------------------------------------------------------------
@@ -162,15 +183,23 @@ def create_special_report(actor, incident, *, ip=None):
     content = special.compile_special_content(incident, tickets, links, sequence=sequence)
     lead = special.lead_ticket_of(tickets)
     report = Report.objects.create(
-        kind=Report.Kind.SPECIAL, title=f"{content['title']}：{incident.title}"[:200], incident=incident,
-        unit=lead.unit if lead else incident.subject_unit, content=content, created_by=actor,
-    )  # fmt: skip
+        kind=Report.Kind.SPECIAL,
+        title=f"{content['title']}：{incident.title}"[:200],
+        incident=incident,
+        unit=lead.unit if lead else incident.subject_unit,
+        content=content,
+        created_by=actor,
+    )
     report.recipients.set(special.required_recipients(incident, lead))
     save_version(report, data=documents.render_docx(content), content=content, actor=actor, note="按模板生成")
     audit.record(
-        actor, "special_report_created", report, after={"title": report.title, "grade": incident.grade},
-        ip=ip, incident=incident,
-    )  # fmt: skip
+        actor,
+        "special_report_created",
+        report,
+        after={"title": report.title, "grade": incident.grade},
+        ip=ip,
+        incident=incident,
+    )
     return report
 
 
@@ -203,22 +232,40 @@ def issue_supervision_notice(actor, ticket, *, reason, due_at, ip=None):
     sequence = supervision_count(ticket) + 1
     content = supervision.compile_supervision_content(ticket, reason=reason, due_at=due_at, sequence=sequence)
     report = Report.objects.create(
-        kind=Report.Kind.SUPERVISION, title=f"舆情督报（第{sequence}次）：{ticket.incident.title}"[:200],
-        incident=ticket.incident, ticket=ticket, unit=ticket.unit, content=content, due_at=due_at,
-        status=Report.Status.ISSUED, created_by=actor, issued_by=actor, issued_at=now,
-    )  # fmt: skip
+        kind=Report.Kind.SUPERVISION,
+        title=f"舆情督报（第{sequence}次）：{ticket.incident.title}"[:200],
+        incident=ticket.incident,
+        ticket=ticket,
+        unit=ticket.unit,
+        content=content,
+        due_at=due_at,
+        status=Report.Status.ISSUED,
+        created_by=actor,
+        issued_by=actor,
+        issued_at=now,
+    )
     people = _unit_people(ticket.unit)
     report.recipients.set(people)
     save_version(report, data=documents.render_docx(content), content=content, actor=actor, note="签发")
     deadline = create_deadline(
-        kind=DeadlineKind.SUPERVISION, incident=ticket.incident, ticket=ticket, started_at=now,
-        calendar=WorkCalendar.load(), due_at=due_at,
-    )  # fmt: skip
+        kind=DeadlineKind.SUPERVISION,
+        incident=ticket.incident,
+        ticket=ticket,
+        started_at=now,
+        calendar=WorkCalendar.load(),
+        due_at=due_at,
+    )
     _notify_issued(report, people)
     audit.record(
-        actor, "supervision_issued", report, after={"unit": ticket.unit.name, "count": sequence, "due_at": due_at,
-        "deadline": deadline.pk}, reason=reason, ip=ip, incident=ticket.incident, ticket=ticket,
-    )  # fmt: skip
+        actor,
+        "supervision_issued",
+        report,
+        after={"unit": ticket.unit.name, "count": sequence, "due_at": due_at, "deadline": deadline.pk},
+        reason=reason,
+        ip=ip,
+        incident=ticket.incident,
+        ticket=ticket,
+    )
     return report
 
 
@@ -238,18 +285,33 @@ def issue_risk_notice(actor, topic, *, requirements="", due_at=None, ip=None):
     due_at = _future_due(due_at, now, required=False)
     content = risk.compile_risk_notice_content(topic, now=now, requirements=requirements, due_at=due_at)
     report = Report.objects.create(
-        kind=Report.Kind.RISK_NOTICE, title=f"网络风险提示函：{topic.name}"[:200], unit=topic.unit, risk_topic=topic,
-        content=content, due_at=due_at, status=Report.Status.ISSUED, created_by=actor, issued_by=actor, issued_at=now,
-    )  # fmt: skip
+        kind=Report.Kind.RISK_NOTICE,
+        title=f"网络风险提示函：{topic.name}"[:200],
+        unit=topic.unit,
+        risk_topic=topic,
+        content=content,
+        due_at=due_at,
+        status=Report.Status.ISSUED,
+        created_by=actor,
+        issued_by=actor,
+        issued_at=now,
+    )
     people = _unit_people(topic.unit)
     report.recipients.set(people)
     save_version(report, data=documents.render_docx(content), content=content, actor=actor, note="签发")
     _notify_issued(report, people)
     audit.record(
-        actor, "risk_notice_issued", report,
-        after={"topic": topic.name, "unit": topic.unit.name, "matches": content["figures"]["matches"], "due_at": due_at},
+        actor,
+        "risk_notice_issued",
+        report,
+        after={
+            "topic": topic.name,
+            "unit": topic.unit.name,
+            "matches": content["figures"]["matches"],
+            "due_at": due_at,
+        },
         ip=ip,
-    )  # fmt: skip
+    )
     return report
 
 
@@ -260,7 +322,9 @@ def collecting_units_for(actor):
     """The collecting units this person submits for (liaison of the unit)."""
     access = access_for(actor)
     return list(
-        ReportSettings.current().collecting_units.filter(pk__in=access.liaison_unit_ids, is_active=True).order_by("path")
+        ReportSettings.current()
+        .collecting_units.filter(pk__in=access.liaison_unit_ids, is_active=True)
+        .order_by("path")
     )
 
 
@@ -295,17 +359,29 @@ def _save_submission(actor, unit, day, now, content, linked, ip):
         )
         submission.incidents.set(linked)
         audit.record(
-            actor, "daily_submission", submission,
-            after={"unit": unit.name, "date": day, "is_late": submission.is_late, "content": content,
-                   "incidents": [i.pk for i in linked]}, ip=ip,
-        )  # fmt: skip
+            actor,
+            "daily_submission",
+            submission,
+            after={
+                "unit": unit.name,
+                "date": day,
+                "is_late": submission.is_late,
+                "content": content,
+                "incidents": [i.pk for i in linked],
+            },
+            ip=ip,
+        )
         return submission
     before = {"content": existing.content, "incidents": sorted(existing.incidents.values_list("pk", flat=True))}
     existing.content, existing.submitted_by = content, actor
     existing.save(update_fields=["content", "submitted_by"])
     existing.incidents.set(linked)
     audit.record(
-        actor, "daily_submission_updated", existing, before=before,
-        after={"content": content, "incidents": [i.pk for i in linked], "updated_at": now}, ip=ip,
-    )  # fmt: skip
+        actor,
+        "daily_submission_updated",
+        existing,
+        before=before,
+        after={"content": content, "incidents": [i.pk for i in linked], "updated_at": now},
+        ip=ip,
+    )
     return existing

@@ -20,11 +20,16 @@ def _when(instant):
 def county_leaders():
     """Leaders of the top unit (the county): 县委书记, 县长, 宣传部部长 … are all on a 专报 (`004` 三(三))."""
     return list(
-        get_user_model().objects.filter(
-            is_active=True, memberships__role=Role.LEADER, memberships__is_active=True,
-            memberships__unit__parent__isnull=True, memberships__unit__is_active=True,
-        ).distinct()
-    )  # fmt: skip
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            memberships__role=Role.LEADER,
+            memberships__is_active=True,
+            memberships__unit__parent__isnull=True,
+            memberships__unit__is_active=True,
+        )
+        .distinct()
+    )
 
 
 def required_recipients(incident, lead_ticket=None):
@@ -63,10 +68,13 @@ def compile_special_content(incident, tickets, links, *, sequence=1):
         + "\n\n（请结合舆情走势补充可能引发的次生风险、炒作风险和线下聚集风险。）"
     )
     handling_lines = [
-        f"{t.unit.name}（{t.get_role_display()}）：{t.get_status_display()}，转办于{_when(t.dispatched_at)}" for t in tickets
+        f"{t.unit.name}（{t.get_role_display()}）：{t.get_status_display()}，转办于{_when(t.dispatched_at)}"
+        for t in tickets
     ]
     handling = (
-        "当前处置情况：" + IncidentStatus(incident.status).label + "。"
+        "当前处置情况："
+        + IncidentStatus(incident.status).label
+        + "。"
         + ("\n\n" + "\n\n".join(handling_lines) if handling_lines else "\n\n尚未转办。")
         + "\n\n建议：责任单位迅速核实情况，按时限发布权威信息，回应社会关切；宣传、网信部门加强舆情监测和正面引导。"
     )
@@ -78,13 +86,20 @@ def compile_special_content(incident, tickets, links, *, sequence=1):
         "subtitle": incident.title,
         "sections": [
             documents.section("facts", "一、事件概况", facts),
-            documents.section("spread", "二、传播态势", spread, documents.table(["平台", "链接", "发现时间"], link_rows)),
+            documents.section(
+                "spread", "二、传播态势", spread, documents.table(["平台", "链接", "发现时间"], link_rows)
+            ),
             documents.section("risks", "三、风险研判", risks),
             documents.section("proposals", "四、处置建议", handling),
         ],
         "figures": {
-            "incident": incident.pk, "grade": incident.grade, "views": incident.views, "comments": incident.comments,
-            "reposts": incident.reposts, "site_count": incident.site_count, "links": len(link_rows),
+            "incident": incident.pk,
+            "grade": incident.grade,
+            "views": incident.views,
+            "comments": incident.comments,
+            "reposts": incident.reposts,
+            "site_count": incident.site_count,
+            "links": len(link_rows),
             "sequence": sequence,
         },
     }

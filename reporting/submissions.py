@@ -16,7 +16,9 @@ def parse_items(content):
     """The submission's lines as (title, url) pairs; [] for "无". InvalidInput names every bad line."""
     lines = [line.strip() for line in (content or "").replace("\r\n", "\n").split("\n") if line.strip()]
     if not lines:
-        raise InvalidInput("请填写报送内容：每行一条“标题+链接地址”，当天无舆情请填“无”。", {"content": ["请填写报送内容。"]})
+        raise InvalidInput(
+            "请填写报送内容：每行一条“标题+链接地址”，当天无舆情请填“无”。", {"content": ["请填写报送内容。"]}
+        )
     if lines == [NOTHING]:
         return []
     items, bad = [], []
@@ -27,7 +29,9 @@ def parse_items(content):
         else:
             items.append((match["title"].strip(), match["url"]))
     if bad:
-        message = f"第{'、'.join(map(str, bad))}行格式不对：每行应为“标题+链接地址”（链接以 http:// 或 https:// 开头）。"
+        message = (
+            f"第{'、'.join(map(str, bad))}行格式不对：每行应为“标题+链接地址”（链接以 http:// 或 https:// 开头）。"
+        )
         raise InvalidInput(message, {"content": [message]})
     return items
 

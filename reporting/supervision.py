@@ -24,7 +24,9 @@ def compile_supervision_content(ticket, *, reason, due_at, sequence):
         f"{ticket.get_role_display()}，当前状态：{ticket.get_status_display()}。"
     )
     if overdue:
-        facts += "已逾期：" + "；".join(f"{d.get_kind_display()}（应于{_when(d.due_at)}前完成）" for d in overdue) + "。"
+        facts += (
+            "已逾期：" + "；".join(f"{d.get_kind_display()}（应于{_when(d.due_at)}前完成）" for d in overdue) + "。"
+        )
     requirement = (
         f"请{ticket.unit.name}高度重视，于{_when(due_at)}前核实情况、解决问题并回应关切，"
         "并将办理情况通过平台反馈办公室。逾期未落实的，将按规定通报并追责。"
@@ -39,6 +41,11 @@ def compile_supervision_content(ticket, *, reason, due_at, sequence):
             documents.section("requirement", "三、办理要求", requirement),
         ],
         "closing": documents.closing(),
-        "figures": {"ticket": ticket.pk, "unit": ticket.unit.name, "sequence": sequence, "due_at": due_at.isoformat(),
-                    "overdue_deadlines": len(overdue)},  # fmt: skip
+        "figures": {
+            "ticket": ticket.pk,
+            "unit": ticket.unit.name,
+            "sequence": sequence,
+            "due_at": due_at.isoformat(),
+            "overdue_deadlines": len(overdue),
+        },
     }

@@ -12,7 +12,6 @@ from .models import ReportVersion
 from .pdf import ConversionError, convert_to_pdf
 from .selectors import report_version
 
-
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -21,9 +20,11 @@ def version_file_response(version):
     extension = version.file.name.rsplit(".", 1)[-1]
     content_type = DOCX_CONTENT_TYPE if extension == "docx" else None  # not left to the host's mime.types
     return FileResponse(
-        version.file.open("rb"), as_attachment=True, filename=f"{version.report.title}-v{version.number}.{extension}",
+        version.file.open("rb"),
+        as_attachment=True,
+        filename=f"{version.report.title}-v{version.number}.{extension}",
         content_type=content_type,
-    )  # fmt: skip
+    )
 
 
 @login_required

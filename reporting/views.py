@@ -42,10 +42,12 @@ def report_list(request):
     qs = selectors.report_list(request.user, kind=kind or None, status=status or None)
     context = {
         "page": Paginator(qs, 25).get_page(request.GET.get("page")),
-        "kinds": Report.Kind.choices, "statuses": Report.Status.choices,
+        "kinds": Report.Kind.choices,
+        "statuses": Report.Status.choices,
         "filters": {"kind": kind, "status": status},
-        "access": access_for(request.user), "can_submit": bool(services.collecting_units_for(request.user)),
-    }  # fmt: skip
+        "access": access_for(request.user),
+        "can_submit": bool(services.collecting_units_for(request.user)),
+    }
     return render(request, "reporting/report_list.html", context)
 
 
@@ -53,10 +55,12 @@ def _detail_context(request, report, edit_form=None):
     access = access_for(request.user)
     can_change = access.is_office and report.status == Report.Status.DRAFT
     return {
-        "report": report, "access": access, "can_change": can_change,
+        "report": report,
+        "access": access,
+        "can_change": can_change,
         "edit_form": edit_form or (ReportEditForm(report=report) if can_change else None),
         "can_regenerate": can_change and report.kind == Report.Kind.DAILY,
-    }  # fmt: skip
+    }
 
 
 @login_required
@@ -136,9 +140,12 @@ def supervision_create(request, ticket_pk):
     if request.method == "POST" and form.is_valid():
         try:
             report = services.issue_supervision_notice(
-                request.user, ticket, reason=form.cleaned_data["reason"], due_at=form.cleaned_data["due_at"],
+                request.user,
+                ticket,
+                reason=form.cleaned_data["reason"],
+                due_at=form.cleaned_data["due_at"],
                 ip=client_ip(request),
-            )  # fmt: skip
+            )
         except DomainError as exc:
             add_domain_errors(form, exc)
         else:
@@ -163,9 +170,12 @@ def risk_notice_create(request, topic_pk):
     if form.is_valid():
         try:
             report = services.issue_risk_notice(
-                request.user, topic_pk, requirements=form.cleaned_data["requirements"],
-                due_at=form.cleaned_data["due_at"], ip=client_ip(request),
-            )  # fmt: skip
+                request.user,
+                topic_pk,
+                requirements=form.cleaned_data["requirements"],
+                due_at=form.cleaned_data["due_at"],
+                ip=client_ip(request),
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -196,18 +206,26 @@ def submission_submit(request):
     existing = {r.unit.pk: r.submission for r in submissions.submission_status(today) if r.submission}
     initial = {}
     if request.method != "POST" and units[0].pk in existing:
-        initial = {"unit": units[0].pk, "content": existing[units[0].pk].content,
-                   "incidents": list(existing[units[0].pk].incidents.all())}  # fmt: skip
+        initial = {
+            "unit": units[0].pk,
+            "content": existing[units[0].pk].content,
+            "incidents": list(existing[units[0].pk].incidents.all()),
+        }
     form = DailySubmissionForm(
-        request.POST or None, units=units, initial=initial,
+        request.POST or None,
+        units=units,
+        initial=initial,
         incidents=recent.order_by("-reported_at"),
-    )  # fmt: skip
+    )
     if request.method == "POST" and form.is_valid():
         try:
             submission = services.submit_daily_items(
-                request.user, unit=form.cleaned_data["unit"], content=form.cleaned_data["content"],
-                incidents=form.cleaned_data["incidents"], ip=client_ip(request),
-            )  # fmt: skip
+                request.user,
+                unit=form.cleaned_data["unit"],
+                content=form.cleaned_data["content"],
+                incidents=form.cleaned_data["incidents"],
+                ip=client_ip(request),
+            )
         except DomainError as exc:
             add_domain_errors(form, exc)
         else:

@@ -90,7 +90,11 @@ class Supervisor:
             # Its own session: the program and whatever it forks (the worker's pool) form one process group
             # that can be swept as a whole, and a Ctrl-C on the console reaches only the supervisor.
             program.process = subprocess.Popen(
-                program.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                program.argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
                 preexec_fn=die_with_parent,
             )
         program.started_at = time.monotonic()

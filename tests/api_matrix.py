@@ -119,8 +119,9 @@ def drafted(world, scenario):
     for name in world.scenarios if scenario == "-" else [scenario]:
         claimed(world, name)
         s = world.scenarios[name]
-        s.draft = reply_services.draft_reply(s.lead_liaison, s.lead.pk, kind="initial", channel="政务微博",
-                                             content="已关注，正在核实")  # fmt: skip
+        s.draft = reply_services.draft_reply(
+            s.lead_liaison, s.lead.pk, kind="initial", channel="政务微博", content="已关注，正在核实"
+        )
 
 
 def collecting(world, scenario):
@@ -136,141 +137,372 @@ def submission_body(world, scenario, role):
 # --- The matrix --------------------------------------------------------------------------------------
 
 NOT_VISIBLE = "404 404 404 404 404 404 401"  # the confidential column of every object endpoint
-INCIDENT_READ = {"edu": "200 200 404 200 200 404 401", "police": "200 404 200 404 200 404 401",
-                 "confidential": NOT_VISIBLE}  # fmt: skip
-OFFICE_ONLY = {"edu": "200 403 404 403 403 404 401", "police": "200 404 403 404 403 404 401",
-               "confidential": NOT_VISIBLE}  # fmt: skip
-OFFICE_OR_LEAD_LEADER = {"edu": "200 403 404 200 200 404 401", "police": "200 404 403 404 200 404 401",
-                         "confidential": NOT_VISIBLE}  # fmt: skip
+INCIDENT_READ = {
+    "edu": "200 200 404 200 200 404 401",
+    "police": "200 404 200 404 200 404 401",
+    "confidential": NOT_VISIBLE,
+}
+OFFICE_ONLY = {
+    "edu": "200 403 404 403 403 404 401",
+    "police": "200 404 403 404 403 404 401",
+    "confidential": NOT_VISIBLE,
+}
+OFFICE_OR_LEAD_LEADER = {
+    "edu": "200 403 404 200 200 404 401",
+    "police": "200 404 403 404 200 404 401",
+    "confidential": NOT_VISIBLE,
+}
 # 一般 (Ⅳ) replies are approved by a leader overseeing the drafting unit (a county leader oversees all); the office
 # sees the draft but may not decide it (会商审定 is for 重大/特别重大).
-UNIT_LEADER_ONLY = {"edu": "403 403 404 200 200 404 401", "police": "403 404 403 404 200 404 401",
-                    "confidential": NOT_VISIBLE}  # fmt: skip
-UNIT_LIAISON_ONLY = {"edu": "403 200 404 403 403 404 401", "police": "403 404 200 404 403 404 401",
-                     "confidential": NOT_VISIBLE}  # fmt: skip
+UNIT_LEADER_ONLY = {
+    "edu": "403 403 404 200 200 404 401",
+    "police": "403 404 403 404 200 404 401",
+    "confidential": NOT_VISIBLE,
+}
+UNIT_LIAISON_ONLY = {
+    "edu": "403 200 404 403 403 404 401",
+    "police": "403 404 200 404 403 404 401",
+    "confidential": NOT_VISIBLE,
+}
 BOTH = {"edu", "police"}
 
 ENDPOINTS = [
-    Endpoint("api-token", "POST", "/api/auth/token/", {"-": "200 200 200 200 200 200 400"},
-             body=lambda world, scenario, role: world.credentials(role)),
+    Endpoint(
+        "api-token",
+        "POST",
+        "/api/auth/token/",
+        {"-": "200 200 200 200 200 200 400"},
+        body=lambda world, scenario, role: world.credentials(role),
+    ),
     # Revokes the caller's own token (issue 11 §2): anyone holding one may.
     Endpoint("api-token", "DELETE", "/api/auth/token/", {"-": "204 204 204 204 204 204 401"}),
     Endpoint("api-schema", "GET", "/api/schema/", {"-": "200 200 200 200 200 200 200"}),
     Endpoint("api-docs", "GET", "/api/docs/", {"-": "200 200 200 200 200 200 200"}),
     Endpoint("api-unit-list", "GET", "/api/units/", {"-": "200 200 200 200 200 200 401"}),
-    Endpoint("api-incident-list", "GET", "/api/incidents/", {"-": "200 200 200 200 200 200 401"},
-             visible={"duty": BOTH, "edu_liaison": {"edu"}, "police_liaison": {"police"}, "edu_leader": {"edu"},
-                      "county_leader": BOTH, "admin": set()}),
-    Endpoint("api-incident-list", "POST", "/api/incidents/", {"-": "201 201 201 403 403 403 401"},
-             body={"title": "网传某地停水", "external_id": None}),
+    Endpoint(
+        "api-incident-list",
+        "GET",
+        "/api/incidents/",
+        {"-": "200 200 200 200 200 200 401"},
+        visible={
+            "duty": BOTH,
+            "edu_liaison": {"edu"},
+            "police_liaison": {"police"},
+            "edu_leader": {"edu"},
+            "county_leader": BOTH,
+            "admin": set(),
+        },
+    ),
+    Endpoint(
+        "api-incident-list",
+        "POST",
+        "/api/incidents/",
+        {"-": "201 201 201 403 403 403 401"},
+        body={"title": "网传某地停水", "external_id": None},
+    ),
     Endpoint("api-incident-detail", "GET", "/api/incidents/{id}/", INCIDENT_READ),
     Endpoint("api-incident-audit", "GET", "/api/incidents/{id}/audit/", INCIDENT_READ),
     # From 已转办 a grade is a regrade; the office may, nobody else.
-    Endpoint("api-incident-grade", "POST", "/api/incidents/{id}/grade/", OFFICE_ONLY,
-             body={"grade": "II", "reason": "传播扩大"}),
-    Endpoint("api-incident-dispatch", "POST", "/api/incidents/{id}/dispatch/", OFFICE_ONLY,
-             body=lambda world, scenario, role: {"tickets": [{"unit": world.org.town.pk, "role": "assist"}],
-                                           "instructions": "协助核实"}),
+    Endpoint(
+        "api-incident-grade",
+        "POST",
+        "/api/incidents/{id}/grade/",
+        OFFICE_ONLY,
+        body={"grade": "II", "reason": "传播扩大"},
+    ),
+    Endpoint(
+        "api-incident-dispatch",
+        "POST",
+        "/api/incidents/{id}/dispatch/",
+        OFFICE_ONLY,
+        body=lambda world, scenario, role: {
+            "tickets": [{"unit": world.org.town.pk, "role": "assist"}],
+            "instructions": "协助核实",
+        },
+    ),
     # Dismissing a dispatched incident is an illegal transition: 409 for the office, 403 for other roles.
-    Endpoint("api-incident-dismiss", "POST", "/api/incidents/{id}/dismiss/",
-             {**OFFICE_ONLY, "edu": "409 403 404 403 403 404 401", "police": "409 404 403 404 403 404 401"},
-             body={"reason": "不实信息"}),
-    Endpoint("api-incident-merge", "POST", "/api/incidents/{id}/merge/", OFFICE_ONLY,
-             body=lambda world, scenario, role: {"into": world.merge_target.pk, "reason": "重复"}),
+    Endpoint(
+        "api-incident-dismiss",
+        "POST",
+        "/api/incidents/{id}/dismiss/",
+        {**OFFICE_ONLY, "edu": "409 403 404 403 403 404 401", "police": "409 404 403 404 403 404 401"},
+        body={"reason": "不实信息"},
+    ),
+    Endpoint(
+        "api-incident-merge",
+        "POST",
+        "/api/incidents/{id}/merge/",
+        OFFICE_ONLY,
+        body=lambda world, scenario, role: {"into": world.merge_target.pk, "reason": "重复"},
+    ),
     # 一般 (Ⅳ) incidents are closed by the office; the lead unit's leaders may act on it but not close it.
-    Endpoint("api-incident-close", "POST", "/api/incidents/{id}/close/", OFFICE_ONLY,
-             body={"opinion": "同意销号"}, prepare=under_review),
-    Endpoint("api-incident-send-back", "POST", "/api/incidents/{id}/send-back/", OFFICE_OR_LEAD_LEADER,
-             body={"reason": "核查不充分"}, prepare=under_review),
-    Endpoint("api-incident-reopen", "POST", "/api/incidents/{id}/reopen/", OFFICE_ONLY,
-             body={"reason": "舆情反复"}, prepare=closed),
+    Endpoint(
+        "api-incident-close",
+        "POST",
+        "/api/incidents/{id}/close/",
+        OFFICE_ONLY,
+        body={"opinion": "同意销号"},
+        prepare=under_review,
+    ),
+    Endpoint(
+        "api-incident-send-back",
+        "POST",
+        "/api/incidents/{id}/send-back/",
+        OFFICE_OR_LEAD_LEADER,
+        body={"reason": "核查不充分"},
+        prepare=under_review,
+    ),
+    Endpoint(
+        "api-incident-reopen",
+        "POST",
+        "/api/incidents/{id}/reopen/",
+        OFFICE_ONLY,
+        body={"reason": "舆情反复"},
+        prepare=closed,
+    ),
     # Issue 10 §2: the deadlines of the incident as a whole can be met by whoever owns them. 报告领导 by the office or
     # the lead unit's liaison; the office's own publication and the 历史遗留 flag by the office only.
     Endpoint("api-incident-leader-reports", "GET", "/api/incidents/{id}/leader-reports/", INCIDENT_READ),
-    Endpoint("api-incident-leader-reports", "POST", "/api/incidents/{id}/leader-reports/",
-             {**OFFICE_ONLY, "edu": "201 201 404 403 403 404 401", "police": "201 404 201 404 403 404 401"},
-             body={"channel": "phone", "reported_to": "县委书记、县长", "note": "电话报告"}),
+    Endpoint(
+        "api-incident-leader-reports",
+        "POST",
+        "/api/incidents/{id}/leader-reports/",
+        {**OFFICE_ONLY, "edu": "201 201 404 403 403 404 401", "police": "201 404 201 404 403 404 401"},
+        body={"channel": "phone", "reported_to": "县委书记、县长", "note": "电话报告"},
+    ),
     Endpoint("api-incident-replies", "GET", "/api/incidents/{id}/replies/", INCIDENT_READ),
-    Endpoint("api-incident-replies", "POST", "/api/incidents/{id}/replies/",
-             {**OFFICE_ONLY, "edu": "201 403 404 403 403 404 401", "police": "201 404 403 404 403 404 401"},
-             body={"kind": "initial", "channel": "新闻通稿（政府门户网站）", "content": "已关注，正在核实"}),
-    Endpoint("api-incident-historical", "POST", "/api/incidents/{id}/historical/", OFFICE_ONLY,
-             body={"is_historical": True, "reason": "涉及多年前的拆迁安置"}),
+    Endpoint(
+        "api-incident-replies",
+        "POST",
+        "/api/incidents/{id}/replies/",
+        {**OFFICE_ONLY, "edu": "201 403 404 403 403 404 401", "police": "201 404 403 404 403 404 401"},
+        body={"kind": "initial", "channel": "新闻通稿（政府门户网站）", "content": "已关注，正在核实"},
+    ),
+    Endpoint(
+        "api-incident-historical",
+        "POST",
+        "/api/incidents/{id}/historical/",
+        OFFICE_ONLY,
+        body={"is_historical": True, "reason": "涉及多年前的拆迁安置"},
+    ),
     # The scenario incidents are not confidential (or not visible): the office gets 400, not a grant.
-    Endpoint("api-incident-grant-access", "POST", "/api/incidents/{id}/grant-access/",
-             {**OFFICE_ONLY, "edu": "400 403 404 403 403 404 401", "police": "400 404 403 404 403 404 401"},
-             body=lambda world, scenario, role: {"user": world.org.edu_liaison.pk}),
-    Endpoint("api-incident-revoke-access", "POST", "/api/incidents/{id}/revoke-access/",
-             {**OFFICE_ONLY, "edu": "400 403 404 403 403 404 401", "police": "400 404 403 404 403 404 401"},
-             body=lambda world, scenario, role: {"user": world.org.edu_liaison.pk}),
-    Endpoint("api-ticket-list", "GET", "/api/tickets/", {"-": "200 200 200 200 200 200 401"},
-             visible={"duty": BOTH, "edu_liaison": {"edu"}, "police_liaison": {"police"}, "edu_leader": {"edu"},
-                      "county_leader": BOTH, "admin": set()}),
+    Endpoint(
+        "api-incident-grant-access",
+        "POST",
+        "/api/incidents/{id}/grant-access/",
+        {**OFFICE_ONLY, "edu": "400 403 404 403 403 404 401", "police": "400 404 403 404 403 404 401"},
+        body=lambda world, scenario, role: {"user": world.org.edu_liaison.pk},
+    ),
+    Endpoint(
+        "api-incident-revoke-access",
+        "POST",
+        "/api/incidents/{id}/revoke-access/",
+        {**OFFICE_ONLY, "edu": "400 403 404 403 403 404 401", "police": "400 404 403 404 403 404 401"},
+        body=lambda world, scenario, role: {"user": world.org.edu_liaison.pk},
+    ),
+    Endpoint(
+        "api-ticket-list",
+        "GET",
+        "/api/tickets/",
+        {"-": "200 200 200 200 200 200 401"},
+        visible={
+            "duty": BOTH,
+            "edu_liaison": {"edu"},
+            "police_liaison": {"police"},
+            "edu_leader": {"edu"},
+            "county_leader": BOTH,
+            "admin": set(),
+        },
+    ),
     Endpoint("api-ticket-detail", "GET", "/api/tickets/{id}/", INCIDENT_READ),
     Endpoint("api-ticket-claim", "POST", "/api/tickets/{id}/claim/", UNIT_LIAISON_ONLY),
-    Endpoint("api-ticket-return", "POST", "/api/tickets/{id}/return/", UNIT_LIAISON_ONLY,
-             body={"reason": "不属于本单位职责"}),
-    Endpoint("api-ticket-feedback", "POST", "/api/tickets/{id}/feedback/",
-             {**UNIT_LIAISON_ONLY, "edu": "403 201 404 403 403 404 401", "police": "403 404 201 404 403 404 401"},
-             body={"kind": "report", "content": "核查情况属实，已处理"}, prepare=claimed),
-    Endpoint("api-ticket-assign", "POST", "/api/tickets/{id}/assign/", OFFICE_ONLY,
-             body=lambda world, scenario, role: {"assignee": world.scenarios[scenario].assignee.pk, "reason": "逾期未认领"}),
+    Endpoint(
+        "api-ticket-return", "POST", "/api/tickets/{id}/return/", UNIT_LIAISON_ONLY, body={"reason": "不属于本单位职责"}
+    ),
+    Endpoint(
+        "api-ticket-feedback",
+        "POST",
+        "/api/tickets/{id}/feedback/",
+        {**UNIT_LIAISON_ONLY, "edu": "403 201 404 403 403 404 401", "police": "403 404 201 404 403 404 401"},
+        body={"kind": "report", "content": "核查情况属实，已处理"},
+        prepare=claimed,
+    ),
+    Endpoint(
+        "api-ticket-assign",
+        "POST",
+        "/api/tickets/{id}/assign/",
+        OFFICE_ONLY,
+        body=lambda world, scenario, role: {"assignee": world.scenarios[scenario].assignee.pk, "reason": "逾期未认领"},
+    ),
     # The deadline engine: extension requests (filed by the unit's liaison, decided by the office) and deadlines.
-    Endpoint("api-ticket-extension-requests", "GET", "/api/tickets/{id}/extension-requests/", INCIDENT_READ,
-             prepare=extension_requested),
-    Endpoint("api-ticket-extension-requests", "POST", "/api/tickets/{id}/extension-requests/",
-             {**UNIT_LIAISON_ONLY, "edu": "403 201 404 403 403 404 401", "police": "403 404 201 404 403 404 401"},
-             body=extension_body, prepare=claimed),
+    Endpoint(
+        "api-ticket-extension-requests",
+        "GET",
+        "/api/tickets/{id}/extension-requests/",
+        INCIDENT_READ,
+        prepare=extension_requested,
+    ),
+    Endpoint(
+        "api-ticket-extension-requests",
+        "POST",
+        "/api/tickets/{id}/extension-requests/",
+        {**UNIT_LIAISON_ONLY, "edu": "403 201 404 403 403 404 401", "police": "403 404 201 404 403 404 401"},
+        body=extension_body,
+        prepare=claimed,
+    ),
     # Reply drafts (issue 5): the unit's liaison drafts, the approver the grade requires decides.
-    Endpoint("api-ticket-reply-drafts", "POST", "/api/tickets/{id}/reply-drafts/",
-             {**UNIT_LIAISON_ONLY, "edu": "403 201 404 403 403 404 401", "police": "403 404 201 404 403 404 401"},
-             body={"kind": "initial", "channel": "政务微博", "content": "已关注，正在核实"}, prepare=claimed),
-    Endpoint("api-reply-draft-list", "GET", "/api/reply-drafts/", {"-": "200 200 200 200 200 200 401"},
-             prepare=drafted,
-             visible={"duty": BOTH, "edu_liaison": {"edu"}, "police_liaison": {"police"}, "edu_leader": {"edu"},
-                      "county_leader": BOTH, "admin": set()}),
+    Endpoint(
+        "api-ticket-reply-drafts",
+        "POST",
+        "/api/tickets/{id}/reply-drafts/",
+        {**UNIT_LIAISON_ONLY, "edu": "403 201 404 403 403 404 401", "police": "403 404 201 404 403 404 401"},
+        body={"kind": "initial", "channel": "政务微博", "content": "已关注，正在核实"},
+        prepare=claimed,
+    ),
+    Endpoint(
+        "api-reply-draft-list",
+        "GET",
+        "/api/reply-drafts/",
+        {"-": "200 200 200 200 200 200 401"},
+        prepare=drafted,
+        visible={
+            "duty": BOTH,
+            "edu_liaison": {"edu"},
+            "police_liaison": {"police"},
+            "edu_leader": {"edu"},
+            "county_leader": BOTH,
+            "admin": set(),
+        },
+    ),
     Endpoint("api-reply-draft-detail", "GET", "/api/reply-drafts/{id}/", INCIDENT_READ, prepare=drafted),
-    Endpoint("api-reply-draft-approve", "POST", "/api/reply-drafts/{id}/approve/", UNIT_LEADER_ONLY,
-             body={"note": "同意发布"}, prepare=drafted),
-    Endpoint("api-reply-draft-send-back", "POST", "/api/reply-drafts/{id}/send-back/", UNIT_LEADER_ONLY,
-             body=lambda *_: {"instruction": "请补充已采取的措施", "due_at": (timezone.now() + timedelta(days=1)).isoformat()},
-             prepare=drafted),
-    Endpoint("api-extension-request-list", "GET", "/api/extension-requests/", {"-": "200 200 200 200 200 200 401"},
-             prepare=extension_requested,
-             visible={"duty": BOTH, "edu_liaison": {"edu"}, "police_liaison": {"police"}, "edu_leader": {"edu"},
-                      "county_leader": BOTH, "admin": set()}),
-    Endpoint("api-extension-request-detail", "GET", "/api/extension-requests/{id}/", INCIDENT_READ,
-             prepare=extension_requested),
-    Endpoint("api-extension-request-approve", "POST", "/api/extension-requests/{id}/approve/", OFFICE_ONLY,
-             body={"note": "同意延期"}, prepare=extension_requested),
-    Endpoint("api-extension-request-reject", "POST", "/api/extension-requests/{id}/reject/", OFFICE_ONLY,
-             body={"note": "理由不充分"}, prepare=extension_requested),
-    Endpoint("api-deadline-list", "GET", "/api/deadlines/", {"-": "200 200 200 200 200 200 401"},
-             visible={"duty": BOTH, "edu_liaison": {"edu"}, "police_liaison": {"police"}, "edu_leader": {"edu"},
-                      "county_leader": BOTH, "admin": set()}),
+    Endpoint(
+        "api-reply-draft-approve",
+        "POST",
+        "/api/reply-drafts/{id}/approve/",
+        UNIT_LEADER_ONLY,
+        body={"note": "同意发布"},
+        prepare=drafted,
+    ),
+    Endpoint(
+        "api-reply-draft-send-back",
+        "POST",
+        "/api/reply-drafts/{id}/send-back/",
+        UNIT_LEADER_ONLY,
+        body=lambda *_: {
+            "instruction": "请补充已采取的措施",
+            "due_at": (timezone.now() + timedelta(days=1)).isoformat(),
+        },
+        prepare=drafted,
+    ),
+    Endpoint(
+        "api-extension-request-list",
+        "GET",
+        "/api/extension-requests/",
+        {"-": "200 200 200 200 200 200 401"},
+        prepare=extension_requested,
+        visible={
+            "duty": BOTH,
+            "edu_liaison": {"edu"},
+            "police_liaison": {"police"},
+            "edu_leader": {"edu"},
+            "county_leader": BOTH,
+            "admin": set(),
+        },
+    ),
+    Endpoint(
+        "api-extension-request-detail",
+        "GET",
+        "/api/extension-requests/{id}/",
+        INCIDENT_READ,
+        prepare=extension_requested,
+    ),
+    Endpoint(
+        "api-extension-request-approve",
+        "POST",
+        "/api/extension-requests/{id}/approve/",
+        OFFICE_ONLY,
+        body={"note": "同意延期"},
+        prepare=extension_requested,
+    ),
+    Endpoint(
+        "api-extension-request-reject",
+        "POST",
+        "/api/extension-requests/{id}/reject/",
+        OFFICE_ONLY,
+        body={"note": "理由不充分"},
+        prepare=extension_requested,
+    ),
+    Endpoint(
+        "api-deadline-list",
+        "GET",
+        "/api/deadlines/",
+        {"-": "200 200 200 200 200 200 401"},
+        visible={
+            "duty": BOTH,
+            "edu_liaison": {"edu"},
+            "police_liaison": {"police"},
+            "edu_leader": {"edu"},
+            "county_leader": BOTH,
+            "admin": set(),
+        },
+    ),
     Endpoint("api-deadline-detail", "GET", "/api/deadlines/{id}/", INCIDENT_READ),
     # Reports: only what reporting.selectors.visible_reports allows; the rest is 404, the download included.
-    Endpoint("api-report-list", "GET", "/api/reports/", {"-": "200 200 200 200 200 200 401"}, prepare=supervised,
-             visible={"duty": BOTH, "edu_liaison": {"edu"}, "police_liaison": {"police"}, "edu_leader": {"edu"},
-                      "county_leader": BOTH, "admin": set()}),
+    Endpoint(
+        "api-report-list",
+        "GET",
+        "/api/reports/",
+        {"-": "200 200 200 200 200 200 401"},
+        prepare=supervised,
+        visible={
+            "duty": BOTH,
+            "edu_liaison": {"edu"},
+            "police_liaison": {"police"},
+            "edu_leader": {"edu"},
+            "county_leader": BOTH,
+            "admin": set(),
+        },
+    ),
     Endpoint("api-report-detail", "GET", "/api/reports/{id}/", INCIDENT_READ, prepare=supervised),
-    Endpoint("api-report-version-download", "GET", "/api/reports/{id}/versions/1/download/", INCIDENT_READ,
-             prepare=supervised),
+    Endpoint(
+        "api-report-version-download",
+        "GET",
+        "/api/reports/{id}/versions/1/download/",
+        INCIDENT_READ,
+        prepare=supervised,
+    ),
     # Only a collecting unit's own liaison submits; linking an incident the liaison may not see is a 400.
-    Endpoint("api-daily-submission-list", "POST", "/api/daily-submissions/",
-             {"edu": "403 201 403 403 403 403 401", "police": "403 403 201 403 403 403 401",
-              "confidential": "403 400 403 403 403 403 401"},
-             body=submission_body, prepare=collecting),
-    Endpoint("api-daily-submission-list", "GET", "/api/daily-submissions/", {"-": "200 200 200 200 200 200 401"},
-             prepare=collecting),
+    Endpoint(
+        "api-daily-submission-list",
+        "POST",
+        "/api/daily-submissions/",
+        {
+            "edu": "403 201 403 403 403 403 401",
+            "police": "403 403 201 403 403 403 401",
+            "confidential": "403 400 403 403 403 403 401",
+        },
+        body=submission_body,
+        prepare=collecting,
+    ),
+    Endpoint(
+        "api-daily-submission-list",
+        "GET",
+        "/api/daily-submissions/",
+        {"-": "200 200 200 200 200 200 401"},
+        prepare=collecting,
+    ),
     # The browser's rule: the office and leaders (a unit leader sees its units' rows); liaisons and the admin 403.
-    Endpoint("api-assessment", "GET", "/api/assessment/?start=2026-10-01&end=2026-12-31",
-             {"-": "200 403 403 200 200 403 401"}),
+    Endpoint(
+        "api-assessment",
+        "GET",
+        "/api/assessment/?start=2026-10-01&end=2026-12-31",
+        {"-": "200 403 403 200 200 403 401"},
+    ),
     *[
         Endpoint("api-not-found", method, "/api/no-such-thing/", {"-": "404 404 404 404 404 404 404"})
         for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
     ],
-]  # fmt: skip
+]
 
 
 def build_world(org, make_incident):
@@ -283,10 +515,14 @@ def build_world(org, make_incident):
         assignments = [(lead_unit, TicketRole.LEAD)] + ([(assist[0], TicketRole.ASSIST)] if assist else [])
         tickets = services.dispatch_incident(reporter, incident, assignments=assignments)
         return SimpleNamespace(
-            incident=incident, lead=tickets[0], assist=tickets[1] if assist else None, office=reporter,
-            lead_liaison=lead_liaison, assist_liaison=assist[1] if assist else None,
+            incident=incident,
+            lead=tickets[0],
+            assist=tickets[1] if assist else None,
+            office=reporter,
+            lead_liaison=lead_liaison,
+            assist_liaison=assist[1] if assist else None,
             deadline=Deadline.objects.get(ticket=tickets[0], kind=DeadlineKind.CLAIM),
-        )  # fmt: skip
+        )
 
     edu = scenario(org.duty, org.edu, org.edu_liaison, (org.health, org.health_liaison))
     edu.assignee = org.edu_liaison2
@@ -303,8 +539,15 @@ def build_world(org, make_incident):
     confidential.assignee = org.edu_liaison2
     merge_target = make_incident(title="合并目标", grade="IV")
 
-    users = {"duty": org.duty, "edu_liaison": org.edu_liaison, "police_liaison": org.police_liaison,
-             "edu_leader": org.edu_leader, "county_leader": org.leader, "admin": org.admin, "anonymous": None}  # fmt: skip
+    users = {
+        "duty": org.duty,
+        "edu_liaison": org.edu_liaison,
+        "police_liaison": org.police_liaison,
+        "edu_leader": org.edu_leader,
+        "county_leader": org.leader,
+        "admin": org.admin,
+        "anonymous": None,
+    }
 
     def credentials(role):
         user = users[role]
@@ -313,9 +556,12 @@ def build_world(org, make_incident):
         return {"username": user.get_username(), "password": "pw-123456"}
 
     return SimpleNamespace(
-        org=org, users=users, merge_target=merge_target, credentials=credentials,
+        org=org,
+        users=users,
+        merge_target=merge_target,
+        credentials=credentials,
         scenarios={"edu": edu, "police": police, "confidential": confidential},
-    )  # fmt: skip
+    )
 
 
 def with_pending_extension(world):
@@ -357,9 +603,13 @@ def with_reports(world):
 def object_id(world, path, scenario):
     """The id a matrix path's {id} (or a list's row) stands for in a scenario."""
     s = world.scenarios[scenario]
-    for prefix, attribute in (("/api/tickets/", "lead"), ("/api/deadlines/", "deadline"),
-                              ("/api/extension-requests/", "extension"),
-                              ("/api/reports/", "report"), ("/api/reply-drafts/", "draft")):  # fmt: skip
+    for prefix, attribute in (
+        ("/api/tickets/", "lead"),
+        ("/api/deadlines/", "deadline"),
+        ("/api/extension-requests/", "extension"),
+        ("/api/reports/", "report"),
+        ("/api/reply-drafts/", "draft"),
+    ):
         if path.startswith(prefix):
             return getattr(s, attribute).pk
     return s.incident.pk

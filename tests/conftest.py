@@ -16,7 +16,11 @@ def pytest_runtest_teardown(item, nextitem):
     result = yield
     marker = item.get_closest_marker("django_db")
     # After the last test the session's test database is already gone (nextitem is None): nothing to seed.
-    if nextitem is not None and marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+    if (
+        nextitem is not None
+        and marker is not None
+        and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    ):
         from .seeding import seed_like_migrate
 
         with item.config.stash[blocking_manager_key].unblock():
@@ -39,7 +43,12 @@ def org(db):
     police = UnitFactory(code="police", name="公安局", parent=county)
     town = UnitFactory(code="town", name="城关镇", kind=Unit.Kind.TOWN, parent=county)
     return SimpleNamespace(
-        county=county, office=office, edu=edu, health=health, police=police, town=town,
+        county=county,
+        office=office,
+        edu=edu,
+        health=health,
+        police=police,
+        town=town,
         duty=person("duty", office, Role.DUTY_OFFICER),
         edu_liaison=person("edu_l", edu, Role.LIAISON),
         edu_liaison2=person("edu_l2", edu, Role.LIAISON),
@@ -48,7 +57,7 @@ def org(db):
         edu_leader=person("edu_leader", edu, Role.LEADER),
         leader=person("leader", county, Role.LEADER),
         admin=person("admin", office, Role.ADMIN, is_staff=True, is_superuser=True),
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture

@@ -30,11 +30,20 @@ def claim_policy():
 
 def policy_post(policy, **overrides):
     data = {
-        "name": policy.name, "grade": policy.grade, "case_type": policy.case_type, "scope": policy.scope,
-        "start_event": policy.start_event, "duration_amount": "2", "duration_unit": "h", "reminder_leads": "30m",
-        "escalate_amount": "2", "escalate_unit": "h", "channels": ["inbox", "sms"], "is_active": "on",
+        "name": policy.name,
+        "grade": policy.grade,
+        "case_type": policy.case_type,
+        "scope": policy.scope,
+        "start_event": policy.start_event,
+        "duration_amount": "2",
+        "duration_unit": "h",
+        "reminder_leads": "30m",
+        "escalate_amount": "2",
+        "escalate_unit": "h",
+        "channels": ["inbox", "sms"],
+        "is_active": "on",
         "source": policy.source,
-    }  # fmt: skip
+    }
     return data | overrides
 
 
@@ -51,7 +60,10 @@ def test_only_admins_open_or_change_the_settings(client, org, clock, who):
     assert client.post("/settings/calendar/confirm/", {"year": "2027"}).status_code == 403
     assert client.post("/settings/calendar/days/", {"date": "2027-01-01", "kind": "holiday"}).status_code == 403
     assert claim_policy().duration == "2h"
-    assert not CalendarYear.objects.filter(year=2027).exists() and not CalendarDay.objects.filter(date=date(2027, 1, 1)).exists()
+    assert (
+        not CalendarYear.objects.filter(year=2027).exists()
+        and not CalendarDay.objects.filter(date=date(2027, 1, 1)).exists()
+    )
     assert "时限规则" not in client.get("/tickets/").content.decode()
 
 
@@ -76,13 +88,18 @@ def test_admin_edits_a_policy_audited_and_the_next_dispatch_uses_it(client, org,
     client.force_login(org.admin)
     form_page = client.get(f"/settings/policies/{policy.pk}/").content.decode()
     assert 'name="duration_amount"' in form_page and "转办后 2 小时" in form_page
-    response = client.post(f"/settings/policies/{policy.pk}/", policy_post(policy, duration_amount="3", reminder_leads="1h, 30m"))
+    response = client.post(
+        f"/settings/policies/{policy.pk}/", policy_post(policy, duration_amount="3", reminder_leads="1h, 30m")
+    )
     assert response.status_code == 302
     assert "转办后 3 小时" in client.get(response.url).content.decode()
     policy.refresh_from_db()
     assert (policy.duration, policy.reminder_leads) == ("3h", "1h,30m")
     event = AuditEvent.objects.get(action="setting_change", object_type="deadlinepolicy")
-    assert event.before == {"duration": "2h", "reminder_leads": "30m"} and event.after == {"duration": "3h", "reminder_leads": "1h,30m"}
+    assert event.before == {"duration": "2h", "reminder_leads": "30m"} and event.after == {
+        "duration": "3h",
+        "reminder_leads": "1h,30m",
+    }
     assert event.actor_id == org.admin.pk
 
     incident = make_incident(grade="IV")
@@ -172,7 +189,10 @@ def test_removing_a_day_and_syncing_it_back_from_the_package(client, org, clock)
     page = client.post("/settings/calendar/sync/", {"year": "2026"}, follow=True).content.decode()
     assert "新增 1 个日期" in page
     assert CalendarDay.objects.filter(date=date(2026, 10, 1), kind="holiday").exists()
-    assert list(AuditEvent.objects.values_list("action", flat=True).order_by("id")) == ["setting_delete", "setting_change"]
+    assert list(AuditEvent.objects.values_list("action", flat=True).order_by("id")) == [
+        "setting_delete",
+        "setting_change",
+    ]
 
 
 def test_admin_sets_office_hours_and_working_hour_limits_follow(client, org, clock):

@@ -87,7 +87,6 @@ def test_a_forged_forwarded_for_header_does_not_reset_the_count(org, strict_thro
     settings.TRUST_X_FORWARDED_FOR = False
     address = fresh_address()
     codes = [
-        client_from(address).get("/api/incidents/", HTTP_X_FORWARDED_FOR=fresh_address()).status_code
-        for _ in range(6)
+        client_from(address).get("/api/incidents/", HTTP_X_FORWARDED_FOR=fresh_address()).status_code for _ in range(6)
     ]
     assert codes[-1] == 429

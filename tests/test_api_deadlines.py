@@ -56,7 +56,9 @@ def test_each_role_sees_its_deadlines_in_due_order(api_as, org, case):  # noqa: 
     assert len(edu) == 3
     assert ids(api_as(org.edu_liaison).get("/api/deadlines/")) == edu
     assert ids(api_as(org.edu_leader).get("/api/deadlines/")) == edu
-    assert ids(api_as(org.health_liaison).get("/api/deadlines/")) == in_due_order(Deadline.objects.filter(ticket=assist))
+    assert ids(api_as(org.health_liaison).get("/api/deadlines/")) == in_due_order(
+        Deadline.objects.filter(ticket=assist)
+    )
     assert ids(api_as(org.police_liaison).get("/api/deadlines/")) == []
     assert ids(api_as(org.admin).get("/api/deadlines/")) == []
 
@@ -66,9 +68,15 @@ def test_filters_narrow_the_list(api_as, org, case):  # noqa: F811
     office = api_as(org.duty)
     claims = in_due_order(Deadline.objects.filter(kind="claim"))
     assert ids(office.get("/api/deadlines/", {"kind": "claim"})) == claims  # same due time: the id breaks the tie
-    assert ids(office.get("/api/deadlines/", {"state": "met"})) == in_due_order(Deadline.objects.filter(ticket=lead, kind="claim"))
-    assert ids(office.get("/api/deadlines/", {"unit": org.health.pk})) == in_due_order(Deadline.objects.filter(ticket=assist))
-    assert ids(office.get("/api/deadlines/", {"ticket": lead.pk, "kind": "report"})) == [Deadline.objects.get(kind="report").pk]
+    assert ids(office.get("/api/deadlines/", {"state": "met"})) == in_due_order(
+        Deadline.objects.filter(ticket=lead, kind="claim")
+    )
+    assert ids(office.get("/api/deadlines/", {"unit": org.health.pk})) == in_due_order(
+        Deadline.objects.filter(ticket=assist)
+    )
+    assert ids(office.get("/api/deadlines/", {"ticket": lead.pk, "kind": "report"})) == [
+        Deadline.objects.get(kind="report").pk
+    ]
     assert len(ids(office.get("/api/deadlines/", {"incident": incident.pk}))) == 6
     assert ids(office.get("/api/deadlines/", {"incident": incident.pk + 1000})) == []
     # The due range: claims and leader report fall due Monday 11-23, feedback (3 days) Thursday 11-26, the report
@@ -84,9 +92,15 @@ def test_filters_narrow_the_list(api_as, org, case):  # noqa: F811
 
 @pytest.mark.parametrize(
     "params",
-    [{"state": "late"}, {"kind": "whatever"}, {"unit": "999999"}, {"ticket": "abc"}, {"due_after": "not-a-date"},
-     {"due_before": "1000-01-01T00:00:00Z"}],
-)  # fmt: skip
+    [
+        {"state": "late"},
+        {"kind": "whatever"},
+        {"unit": "999999"},
+        {"ticket": "abc"},
+        {"due_after": "not-a-date"},
+        {"due_before": "1000-01-01T00:00:00Z"},
+    ],
+)
 def test_bad_filters_are_400_in_chinese(api_as, org, params):  # noqa: F811
     response = api_as(org.duty).get("/api/deadlines/", params)
     assert response.status_code == 400
@@ -101,7 +115,12 @@ def test_a_deadline_says_what_it_is_and_where_it_came_from(api_as, org, case):  
     assert body["kind"] == "report" and body["kind_label"] == "核实调查报告时限"
     assert body["state"] == "pending" and body["state_label"] == "未到期"
     assert body["policy_name"] == "核实调查报告" and body["explicit"] is False and body["calendar_confirmed"] is True
-    assert (body["incident"], body["ticket"], body["unit"], body["unit_name"]) == (incident.pk, lead.pk, org.edu.pk, "教育局")
+    assert (body["incident"], body["ticket"], body["unit"], body["unit_name"]) == (
+        incident.pk,
+        lead.pk,
+        org.edu.pk,
+        "教育局",
+    )
     assert datetime.fromisoformat(body["started_at"]) == at(2026, 11, 23, 10, 30)
     assert datetime.fromisoformat(body["due_at"]) == datetime.fromisoformat(body["original_due_at"]) == report.due_at
     assert body["met_at"] is None and body["breached_at"] is None and body["replaces"] is None
@@ -113,7 +132,9 @@ def test_a_deadline_says_what_it_is_and_where_it_came_from(api_as, org, case):  
 
 def test_a_deadline_given_at_dispatch_is_marked_explicit(api_as, org, make_incident):  # noqa: F811
     incident = make_incident(grade="IV")
-    services.dispatch_incident(org.duty, incident, assignments=[(org.edu, TicketRole.LEAD)], due_at=at(2030, 1, 7, 17, 0))
+    services.dispatch_incident(
+        org.duty, incident, assignments=[(org.edu, TicketRole.LEAD)], due_at=at(2030, 1, 7, 17, 0)
+    )
     (row,) = api_as(org.edu_liaison).get("/api/deadlines/", {"kind": "feedback"}).json()["results"]
     assert row["explicit"] is True and row["policy_name"] == "指定时限"
     assert datetime.fromisoformat(row["due_at"]) == at(2030, 1, 7, 17, 0)

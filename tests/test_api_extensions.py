@@ -42,7 +42,7 @@ def report_deadline(ticket):
     return Deadline.objects.get(ticket=ticket, kind="report", state="pending")
 
 
-def file_request(api_as, org, lead, when=at(2026, 11, 26, 9, 0), **body):  # noqa: F811
+def file_request(api_as, org, lead, when=at(2026, 11, 26, 9, 0), **body):  # noqa: F811, B008 (a fixed instant)
     body = {"requested_due_at": at(2026, 12, 11, 17, 30).isoformat(), "reason": "涉及多部门，需补充调查", **body}
     with time_machine.travel(when, tick=False):
         return api_as(org.edu_liaison).post(f"/api/tickets/{lead.pk}/extension-requests/", body, format="json")
@@ -70,7 +70,9 @@ def test_approval_moves_the_deadline_and_keeps_the_original_on_record(api_as, or
     old = report_deadline(lead)
     request_id = file_request(api_as, org, lead).json()["id"]
     with time_machine.travel(at(2026, 11, 26, 15, 0), tick=False):
-        response = api_as(org.duty).post(f"/api/extension-requests/{request_id}/approve/", {"note": "同意"}, format="json")
+        response = api_as(org.duty).post(
+            f"/api/extension-requests/{request_id}/approve/", {"note": "同意"}, format="json"
+        )
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["state"] == "approved" and body["decision_note"] == "同意" and body["decided_by"] == org.duty.pk
@@ -91,9 +93,10 @@ def test_the_office_may_grant_a_different_due_time(api_as, org, lead):  # noqa: 
     request_id = file_request(api_as, org, lead).json()["id"]
     with time_machine.travel(at(2026, 11, 26, 15, 0), tick=False):
         response = api_as(org.duty).post(
-            f"/api/extension-requests/{request_id}/approve/", {"due_at": at(2026, 12, 4, 17, 30).isoformat()},
+            f"/api/extension-requests/{request_id}/approve/",
+            {"due_at": at(2026, 12, 4, 17, 30).isoformat()},
             format="json",
-        )  # fmt: skip
+        )
     assert response.status_code == 200
     assert report_deadline(lead).due_at == at(2026, 12, 4, 17, 30)
 
@@ -103,9 +106,10 @@ def test_an_approval_in_the_past_is_refused_and_changes_nothing(api_as, org, lea
     request_id = file_request(api_as, org, lead).json()["id"]
     with time_machine.travel(at(2026, 11, 26, 15, 0), tick=False):
         response = api_as(org.duty).post(
-            f"/api/extension-requests/{request_id}/approve/", {"due_at": at(2026, 11, 26, 8, 0).isoformat()},
+            f"/api/extension-requests/{request_id}/approve/",
+            {"due_at": at(2026, 11, 26, 8, 0).isoformat()},
             format="json",
-        )  # fmt: skip
+        )
     assert response.status_code == 400
     assert response.json()["errors"] == {"due_at": ["批准的时限须晚于现在。"]}
     assert ExtensionRequest.objects.get().state == "pending"
@@ -139,9 +143,12 @@ def test_a_request_after_the_filing_window_is_refused_and_nothing_is_written(api
 
 @pytest.mark.parametrize(
     "body, field",
-    [({"reason": ""}, "reason"), ({"requested_due_at": "下周五"}, "requested_due_at"),
-     ({"requested_due_at": at(2026, 11, 24, 9, 0).isoformat()}, "requested_due_at")],  # before the current deadline
-)  # fmt: skip
+    [
+        ({"reason": ""}, "reason"),
+        ({"requested_due_at": "下周五"}, "requested_due_at"),
+        ({"requested_due_at": at(2026, 11, 24, 9, 0).isoformat()}, "requested_due_at"),
+    ],  # before the current deadline
+)
 def test_bad_requests_are_field_errors(api_as, org, lead, body, field):  # noqa: F811
     response = file_request(api_as, org, lead, **body)
     assert response.status_code == 400

@@ -17,8 +17,12 @@ def duty_api(api_as, org):  # noqa: F811
 
 
 def test_monitoring_platform_push_is_idempotent(duty_api):
-    item = {"title": "网传某校食堂问题", "external_id": "weibo:12345", "views": 1200,
-            "links": [{"platform": "微博", "url": "https://weibo.com/12345"}]}  # fmt: skip
+    item = {
+        "title": "网传某校食堂问题",
+        "external_id": "weibo:12345",
+        "views": 1200,
+        "links": [{"platform": "微博", "url": "https://weibo.com/12345"}],
+    }
     first = duty_api.post("/api/incidents/", item, format="json")
     again = duty_api.post("/api/incidents/", {**item, "title": "标题改了也是同一条"}, format="json")
     assert first.status_code == 201
@@ -57,20 +61,29 @@ def test_pushes_without_external_id_are_separate_incidents(duty_api):
 
 def test_the_whole_workflow_through_the_api(api_as, org):  # noqa: F811
     duty, edu, health = api_as(org.duty), api_as(org.edu_liaison), api_as(org.health_liaison)
-    incident = duty.post("/api/incidents/", {"title": "网传某校食堂问题", "category": "livelihood"}, format="json").json()
+    incident = duty.post(
+        "/api/incidents/", {"title": "网传某校食堂问题", "category": "livelihood"}, format="json"
+    ).json()
     url = f"/api/incidents/{incident['id']}"
     assert duty.post(f"{url}/grade/", {"grade": "IV", "reason": "本地关注"}, format="json").json()["grade"] == "IV"
     due = (timezone.now() + timedelta(days=3)).isoformat()
-    dispatched = duty.post(f"{url}/dispatch/", {
-        "tickets": [{"unit": org.edu.pk, "role": "lead"}, {"unit": org.health.pk, "role": "assist"}],
-        "due_at": due, "instructions": "请核实并回应",
-    }, format="json")  # fmt: skip
+    dispatched = duty.post(
+        f"{url}/dispatch/",
+        {
+            "tickets": [{"unit": org.edu.pk, "role": "lead"}, {"unit": org.health.pk, "role": "assist"}],
+            "due_at": due,
+            "instructions": "请核实并回应",
+        },
+        format="json",
+    )
     assert dispatched.status_code == 200 and dispatched.json()["status"] == "dispatched"
 
     lead = edu.get("/api/tickets/").json()["results"][0]
     assert lead["role"] == "lead" and lead["incident"] == incident["id"]
     assert edu.post(f"/api/tickets/{lead['id']}/claim/").json()["status"] == "claimed"
-    report = edu.post(f"/api/tickets/{lead['id']}/feedback/", {"kind": "report", "content": "已核实处理"}, format="json")
+    report = edu.post(
+        f"/api/tickets/{lead['id']}/feedback/", {"kind": "report", "content": "已核实处理"}, format="json"
+    )
     assert report.status_code == 201
     assist = health.get("/api/tickets/").json()["results"][0]
     health.post(f"/api/tickets/{assist['id']}/claim/")
@@ -113,7 +126,12 @@ def test_lists_filter_order_and_page(duty_api, org, make_incident):
 
 @pytest.mark.parametrize(
     "params",
-    [{"status": "nonsense"}, {"unit": "999999"}, {"reported_after": "not-a-date"}, {"reported_before": "1000-01-01T00:00:00Z"}],
+    [
+        {"status": "nonsense"},
+        {"unit": "999999"},
+        {"reported_after": "not-a-date"},
+        {"reported_before": "1000-01-01T00:00:00Z"},
+    ],
 )
 def test_bad_filters_are_400_in_chinese(duty_api, params):
     response = duty_api.get("/api/incidents/", params)

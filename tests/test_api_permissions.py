@@ -25,8 +25,9 @@ def _call(world, endpoint, scenario, role):
         url = url.replace("{id}", str(_object_id(world, endpoint, scenario)))
     body = endpoint.body(world, scenario, role) if callable(endpoint.body) else endpoint.body
     client = token_client(world.users[role])
-    return client.generic(endpoint.method, url, data=None if body is None else _json(body),
-                          content_type="application/json")  # fmt: skip
+    return client.generic(
+        endpoint.method, url, data=None if body is None else _json(body), content_type="application/json"
+    )
 
 
 def _json(body):
@@ -53,15 +54,18 @@ def test_permission_matrix(world, endpoint):
                 transaction.set_rollback(True)
             cell = f"{endpoint.method} {endpoint.path} [{scenario}] as {role}"
             if response.status_code != int(expected):
-                failures.append(f"{cell}: expected {expected}, got {response.status_code} {response.content.decode()[:200]}")
+                failures.append(
+                    f"{cell}: expected {expected}, got {response.status_code} {response.content.decode()[:200]}"
+                )
                 continue
             if response.status_code >= 400:
                 detail = response.json().get("detail", "")
                 if not any("\u4e00" <= ch <= "\u9fff" for ch in detail):
                     failures.append(f"{cell}: detail is not Chinese: {detail!r}")
             if role in endpoint.visible and endpoint.visible[role] != _listed_scenarios(world, endpoint, response):
-                failures.append(f"{cell}: lists {_listed_scenarios(world, endpoint, response)}, "
-                                f"expected {endpoint.visible[role]}")  # fmt: skip
+                failures.append(
+                    f"{cell}: lists {_listed_scenarios(world, endpoint, response)}, expected {endpoint.visible[role]}"
+                )
     assert not failures, "\n".join(failures)
 
 

@@ -76,10 +76,15 @@ def reports(org):
     for user in (org.edu_liaison, org.edu_liaison2, org.edu_leader):  # granted by the dispatch, revoked by the office
         incident_services.revoke_confidential_access(duty2, secret, user=user)
     return {
-        "issued_daily": issued_daily, "draft_daily": draft_daily, "edu": supervise(org.duty, edu_ticket),
-        "police": supervise(org.duty, police_ticket), "confidential": supervise(duty2, secret_ticket),
-        "duty2": duty2, "edu_incident": edu_incident, "police_incident": police_incident,
-    }  # fmt: skip
+        "issued_daily": issued_daily,
+        "draft_daily": draft_daily,
+        "edu": supervise(org.duty, edu_ticket),
+        "police": supervise(org.duty, police_ticket),
+        "confidential": supervise(duty2, secret_ticket),
+        "duty2": duty2,
+        "edu_incident": edu_incident,
+        "police_incident": police_incident,
+    }
 
 
 # --- who sees which report -------------------------------------------------------------------------
@@ -131,8 +136,13 @@ def test_filters_and_newest_first(api_as, org, reports):  # noqa: F811
     assert ids(office.get("/api/reports/", {"ordering": "created_at"}))[-1] == later.pk
     # A filter never widens what a role sees.
     assert ids(api_as(org.edu_liaison).get("/api/reports/", {"unit": org.police.pk})) == []
-    for bad in ({"kind": "secret"}, {"status": "x"}, {"created_after": "yesterday"}, {"incident": "abc"},
-                {"created_after": "9999-01-01T00:00:00Z"}):  # fmt: skip
+    for bad in (
+        {"kind": "secret"},
+        {"status": "x"},
+        {"created_after": "yesterday"},
+        {"incident": "abc"},
+        {"created_after": "9999-01-01T00:00:00Z"},
+    ):
         response = office.get("/api/reports/", bad)
         assert response.status_code == 400, bad
         chinese(response)
@@ -177,9 +187,16 @@ def test_download_is_the_docx_of_that_version(api_as, org, reports):  # noqa: F8
 def _many_reports(org, ticket, n):
     for i in range(n):
         report = Report.objects.create(
-            kind=Report.Kind.SUPERVISION, title=f"督报{i}", status=Report.Status.ISSUED, unit=org.edu,
-            incident=ticket.incident, ticket=ticket, created_by=org.duty, issued_by=org.duty, issued_at=NOW,
-        )  # fmt: skip
+            kind=Report.Kind.SUPERVISION,
+            title=f"督报{i}",
+            status=Report.Status.ISSUED,
+            unit=org.edu,
+            incident=ticket.incident,
+            ticket=ticket,
+            created_by=org.duty,
+            issued_by=org.duty,
+            issued_at=NOW,
+        )
         report.recipients.set([org.edu_liaison])
         save_version(report, data=b"docx", content={})
 
@@ -224,7 +241,12 @@ def test_a_submission_is_created_then_updated_the_same_day(api_as, collecting, m
     assert first.status_code == 201, first.content
     body = first.json()
     assert (body["unit"], body["date"], body["content"], body["is_late"], body["incidents"]) == (
-        org.edu.pk, "2026-11-25", "无", False, [])
+        org.edu.pk,
+        "2026-11-25",
+        "无",
+        False,
+        [],
+    )
     again = submit(client, org.edu, "某校食堂问题 https://weibo.com/1", NOW.replace(hour=18), incidents=[incident.pk])
     assert again.status_code == 200, again.content
     assert again.json()["id"] == body["id"] and again.json()["incidents"] == [incident.pk]
@@ -253,8 +275,12 @@ def test_bad_submissions_are_refused_and_change_nothing(api_as, collecting, make
         response = client.post("/api/daily-submissions/", data, format="json")
         assert response.status_code == code, (data, response.content)
         assert message in chinese(response), data
-    assert api_as(org.duty).post("/api/daily-submissions/", {"unit": org.edu.pk, "content": "无"},
-                                 format="json").status_code == 403  # fmt: skip
+    assert (
+        api_as(org.duty)
+        .post("/api/daily-submissions/", {"unit": org.edu.pk, "content": "无"}, format="json")
+        .status_code
+        == 403
+    )
     assert DailySubmission.objects.count() == 0
 
 
@@ -306,8 +332,13 @@ def test_the_assessment_follows_the_pages_rule(api_as, org):  # noqa: F811
         assert response.status_code == 403
         chinese(response)
     assert api_as(None).get("/api/assessment/", period).status_code == 401
-    for bad in ({}, {"start": "2026-10-01"}, {"start": "2026-12-31", "end": "2026-10-01"},
-                {"start": "2020-01-01", "end": "2026-12-31"}, {"start": "9999-12-30", "end": "9999-12-31"}):  # fmt: skip
+    for bad in (
+        {},
+        {"start": "2026-10-01"},
+        {"start": "2026-12-31", "end": "2026-10-01"},
+        {"start": "2020-01-01", "end": "2026-12-31"},
+        {"start": "9999-12-30", "end": "9999-12-31"},
+    ):
         response = api_as(org.duty).get("/api/assessment/", bad)
         assert response.status_code == 400, bad
         chinese(response)

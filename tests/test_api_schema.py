@@ -4,9 +4,9 @@ invalid input. Zero server errors and zero answers that the schema does not desc
 import hashlib
 
 import pytest
+import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -24,9 +24,12 @@ from .api_matrix import build_world, with_pending_extension, with_reply_draft, w
 from .api_support import relaxed_throttles  # noqa: F401
 
 CHECKS = [
-    not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
     response_headers_conformance,
-]  # fmt: skip
+]
 
 
 @pytest.fixture
@@ -81,10 +84,17 @@ def _aim_at_real_objects(case, world):
 @pytest.mark.parametrize("role", ["duty", "edu_liaison", "edu_leader", "anonymous"])
 @schema.parametrize()
 @settings(
-    max_examples=15, deadline=None, derandomize=True, database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much,
-                           HealthCheck.data_too_large],
-)  # fmt: skip
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.data_too_large,
+    ],
+)
 def test_api_conforms_to_its_schema(case, role, world):
     _aim_at_real_objects(case, world)
     user = world.users[role]
@@ -97,37 +107,91 @@ def test_api_conforms_to_its_schema(case, role, world):
 def test_the_schema_is_served_and_describes_every_contract_path(client, relaxed_throttles):  # noqa: F811
     paths = client.get("/api/schema/", {"format": "json"}).json()["paths"]
     for path in (
-        "/api/auth/token/", "/api/incidents/", "/api/incidents/{id}/", "/api/incidents/{id}/audit/",
-        "/api/incidents/{id}/grade/", "/api/incidents/{id}/dispatch/", "/api/incidents/{id}/dismiss/",
-        "/api/incidents/{id}/merge/", "/api/incidents/{id}/close/", "/api/incidents/{id}/reopen/",
-        "/api/incidents/{id}/send-back/", "/api/tickets/", "/api/tickets/{id}/", "/api/tickets/{id}/claim/",
-        "/api/tickets/{id}/return/", "/api/tickets/{id}/feedback/", "/api/tickets/{id}/assign/", "/api/units/",
-        "/api/tickets/{id}/extension-requests/", "/api/extension-requests/", "/api/extension-requests/{id}/",
-        "/api/extension-requests/{id}/approve/", "/api/extension-requests/{id}/reject/", "/api/deadlines/",
-        "/api/deadlines/{id}/", "/api/reports/", "/api/reports/{id}/", "/api/reports/{id}/versions/{number}/download/",
-        "/api/daily-submissions/", "/api/assessment/", "/api/tickets/{id}/reply-drafts/", "/api/reply-drafts/",
-        "/api/reply-drafts/{id}/", "/api/reply-drafts/{id}/approve/", "/api/reply-drafts/{id}/send-back/",
-    ):  # fmt: skip
+        "/api/auth/token/",
+        "/api/incidents/",
+        "/api/incidents/{id}/",
+        "/api/incidents/{id}/audit/",
+        "/api/incidents/{id}/grade/",
+        "/api/incidents/{id}/dispatch/",
+        "/api/incidents/{id}/dismiss/",
+        "/api/incidents/{id}/merge/",
+        "/api/incidents/{id}/close/",
+        "/api/incidents/{id}/reopen/",
+        "/api/incidents/{id}/send-back/",
+        "/api/tickets/",
+        "/api/tickets/{id}/",
+        "/api/tickets/{id}/claim/",
+        "/api/tickets/{id}/return/",
+        "/api/tickets/{id}/feedback/",
+        "/api/tickets/{id}/assign/",
+        "/api/units/",
+        "/api/tickets/{id}/extension-requests/",
+        "/api/extension-requests/",
+        "/api/extension-requests/{id}/",
+        "/api/extension-requests/{id}/approve/",
+        "/api/extension-requests/{id}/reject/",
+        "/api/deadlines/",
+        "/api/deadlines/{id}/",
+        "/api/reports/",
+        "/api/reports/{id}/",
+        "/api/reports/{id}/versions/{number}/download/",
+        "/api/daily-submissions/",
+        "/api/assessment/",
+        "/api/tickets/{id}/reply-drafts/",
+        "/api/reply-drafts/",
+        "/api/reply-drafts/{id}/",
+        "/api/reply-drafts/{id}/approve/",
+        "/api/reply-drafts/{id}/send-back/",
+    ):
         assert path in paths, path
     grade = paths["/api/incidents/{id}/grade/"]["post"]["responses"]
     assert {"200", "400", "401", "403", "404", "409"} <= set(grade)
     for decision in ("approve", "reject"):
-        assert {"200", "400", "401", "403", "404", "409"} <= set(paths[f"/api/extension-requests/{{id}}/{decision}/"]["post"]["responses"])
+        assert {"200", "400", "401", "403", "404", "409"} <= set(
+            paths[f"/api/extension-requests/{{id}}/{decision}/"]["post"]["responses"]
+        )
     filing = paths["/api/tickets/{id}/extension-requests/"]
-    assert {"201", "400", "401", "403", "404", "409"} <= set(filing["post"]["responses"]) and "200" in filing["get"]["responses"]
+    assert {"201", "400", "401", "403", "404", "409"} <= set(filing["post"]["responses"]) and "200" in filing["get"][
+        "responses"
+    ]
     deadline_filters = {p["name"] for p in paths["/api/deadlines/"]["get"]["parameters"]}
-    assert {"state", "kind", "unit", "incident", "ticket", "due_after", "due_before", "page", "ordering"} <= deadline_filters
+    assert {
+        "state",
+        "kind",
+        "unit",
+        "incident",
+        "ticket",
+        "due_after",
+        "due_before",
+        "page",
+        "ordering",
+    } <= deadline_filters
     report_filters = {p["name"] for p in paths["/api/reports/"]["get"]["parameters"]}
-    assert {"kind", "status", "incident", "unit", "created_after", "created_before", "page", "ordering"} <= report_filters
+    assert {
+        "kind",
+        "status",
+        "incident",
+        "unit",
+        "created_after",
+        "created_before",
+        "page",
+        "ordering",
+    } <= report_filters
     download = paths["/api/reports/{id}/versions/{number}/download/"]["get"]["responses"]
-    assert set(download["200"]["content"]) == {"application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+    assert set(download["200"]["content"]) == {
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    }
     assert {"401", "404"} <= set(download)
     submitting = paths["/api/daily-submissions/"]["post"]["responses"]
     assert {"200", "201", "400", "401", "403"} <= set(submitting)
     assert {"200", "400", "401", "403"} <= set(paths["/api/assessment/"]["get"]["responses"])
     for decision in ("approve", "send-back"):
-        assert {"200", "400", "401", "403", "404", "409"} <= set(paths[f"/api/reply-drafts/{{id}}/{decision}/"]["post"]["responses"])
-    assert {"201", "400", "401", "403", "404", "409"} <= set(paths["/api/tickets/{id}/reply-drafts/"]["post"]["responses"])
+        assert {"200", "400", "401", "403", "404", "409"} <= set(
+            paths[f"/api/reply-drafts/{{id}}/{decision}/"]["post"]["responses"]
+        )
+    assert {"201", "400", "401", "403", "404", "409"} <= set(
+        paths["/api/tickets/{id}/reply-drafts/"]["post"]["responses"]
+    )
 
 
 def test_the_docs_page_uses_local_assets_only(client, relaxed_throttles):  # noqa: F811

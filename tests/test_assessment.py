@@ -55,9 +55,13 @@ def quarter(org, make_incident):
         services.publish_reply(org.duty, a, kind="result", channel="政务微博", content="处置结果")
         Criticism.objects.create(unit=org.health, cause=Criticism.Cause.LATE, reason="反馈不及时", recorded_by=org.duty)
         Report.objects.create(
-            kind=Report.Kind.SUPERVISION, title="督报", unit=org.police, ticket=b_police,
-            status=Report.Status.ISSUED, issued_at=timezone.now(),
-        )  # fmt: skip
+            kind=Report.Kind.SUPERVISION,
+            title="督报",
+            unit=org.police,
+            ticket=b_police,
+            status=Report.Status.ISSUED,
+            issued_at=timezone.now(),
+        )
         # A draft 督报 was never sent: it does not count.
         Report.objects.create(kind=Report.Kind.SUPERVISION, title="草稿", unit=org.police, ticket=b_police)
     return org
@@ -94,8 +98,11 @@ def test_each_unit_gets_its_counts_score_and_rank(quarter):
 
     assert rows["城关镇"].tickets_received == 0 and rows["城关镇"].score == Decimal("100.00")
     assert [(r.unit_name, r.rank) for r in assess_units(Q4_START, Q4_END, now=at(20, 9))] == [
-        ("城关镇", 1), ("教育局", 2), ("公安局", 3), ("卫健委", 4),
-    ]  # fmt: skip
+        ("城关镇", 1),
+        ("教育局", 2),
+        ("公安局", 3),
+        ("卫健委", 4),
+    ]
 
 
 def test_a_pending_deadline_is_neither_late_nor_on_time(quarter):
@@ -113,17 +120,26 @@ def test_outside_the_period_nothing_counts(quarter):
 
 def test_the_admins_weighting_changes_the_score(quarter):
     AssessmentWeighting.objects.create(
-        name="2026 办法", claim_on_time=Decimal("50"), feedback_on_time=Decimal("30"), reply_on_time=Decimal("20"),
-        per_criticism=Decimal("10"), valid_from=dt.date(2026, 1, 1),
-    )  # fmt: skip
+        name="2026 办法",
+        claim_on_time=Decimal("50"),
+        feedback_on_time=Decimal("30"),
+        reply_on_time=Decimal("20"),
+        per_criticism=Decimal("10"),
+        valid_from=dt.date(2026, 1, 1),
+    )
     health = by_unit(assess_units(Q4_START, Q4_END, now=at(20, 9)))["卫健委"]
     assert health.score == Decimal("9.00")  # 20 − 1 return − 10 通报批评
 
 
 def test_score_is_floored_at_zero(quarter):
     for _ in range(30):
-        Criticism.objects.create(unit=quarter.health, cause=Criticism.Cause.FALSE, reason="虚假反馈", recorded_by=quarter.duty,
-                                 recorded_at=at(14, 9))  # fmt: skip
+        Criticism.objects.create(
+            unit=quarter.health,
+            cause=Criticism.Cause.FALSE,
+            reason="虚假反馈",
+            recorded_by=quarter.duty,
+            recorded_at=at(14, 9),
+        )
     assert by_unit(assess_units(Q4_START, Q4_END, now=at(20, 9)))["卫健委"].score == Decimal("0.00")
 
 
@@ -138,9 +154,10 @@ def test_query_count_does_not_grow_with_units(org, make_incident, units, django_
     with time_machine.travel(at(13, 9), tick=False):
         incident = make_incident(grade="IV")
         services.dispatch_incident(
-            org.duty, incident,
+            org.duty,
+            incident,
             assignments=[(extra[0], TicketRole.LEAD)] + [(u, TicketRole.ASSIST) for u in extra[1:]],
-        )  # fmt: skip
+        )
     weighting = AssessmentWeighting.current()
     with django_assert_max_num_queries(7):
         rows = assess_units(Q4_START, Q4_END, weighting=weighting, now=at(20, 9))
@@ -155,9 +172,14 @@ def test_admin_records_a_criticism_on_the_audit_trail(org, client):
     client.force_login(org.admin)
     response = client.post(
         "/admin/reporting/criticism/add/",
-        {"unit": org.health.pk, "cause": "false", "reason": "虚假反馈", "recorded_at_0": "2026-11-25",
-         "recorded_at_1": "10:00:00"},
-    )  # fmt: skip
+        {
+            "unit": org.health.pk,
+            "cause": "false",
+            "reason": "虚假反馈",
+            "recorded_at_0": "2026-11-25",
+            "recorded_at_1": "10:00:00",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     criticism = Criticism.objects.get()
     assert criticism.recorded_by == org.admin and criticism.unit == org.health

@@ -42,10 +42,19 @@ def test_admin_setting_change_is_audited(client, org):
     setting = GradeSetting.objects.get(grade="III")
     response = client.post(
         f"/admin/incidents/gradesetting/{setting.pk}/change/",
-        {"grade": "III", "label": "较大", "colour": "#f9a825", "close_approver": "leader", "reply_approver": "leader", "min_views": "800",
-         "min_comments": "", "min_sites": "", "min_media_level": ""},
+        {
+            "grade": "III",
+            "label": "较大",
+            "colour": "#f9a825",
+            "close_approver": "leader",
+            "reply_approver": "leader",
+            "min_views": "800",
+            "min_comments": "",
+            "min_sites": "",
+            "min_media_level": "",
+        },
         REMOTE_ADDR="10.0.0.9",
-    )  # fmt: skip
+    )
     assert response.status_code == 302
     change = AuditEvent.objects.get(action="setting_change")
     assert change.before == {"close_approver": "office", "min_views": None}

@@ -40,7 +40,8 @@ def test_a_forged_header_does_not_reach_the_audit_trail(org, settings):
 def test_behind_one_proxy_the_client_it_saw_is_audited(org, settings):
     settings.TRUSTED_PROXY_COUNT = 1
     Client(REMOTE_ADDR="172.18.0.2").post(
-        "/accounts/login/", {"username": "duty", "password": "guess"},
+        "/accounts/login/",
+        {"username": "duty", "password": "guess"},
         HTTP_X_FORWARDED_FOR="10.9.9.9, 198.51.100.7",
-    )  # fmt: skip
+    )
     assert AuditEvent.objects.get(action="login_failed").ip == "198.51.100.7"

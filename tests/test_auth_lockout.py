@@ -86,9 +86,9 @@ def test_an_administrator_unlocks_in_the_admin(client, org):
     client.force_login(org.admin)
     attempts = AccessAttempt.objects.filter(username="duty")
     response = client.post(
-        "/admin/axes/accessattempt/", {"action": "delete_selected", "_selected_action": [a.pk for a in attempts],
-                                       "post": "yes"},
-    )  # fmt: skip
+        "/admin/axes/accessattempt/",
+        {"action": "delete_selected", "_selected_action": [a.pk for a in attempts], "post": "yes"},
+    )
     assert response.status_code == 302
     assert form_login(address, "duty", PASSWORD).status_code == 302
 

@@ -12,9 +12,8 @@ from accounts.models import PasswordState
 from incidents import demo
 from incidents.models import AuditEvent, Role
 
-from .factories import person
-
 from .api_support import PASSWORD
+from .factories import person
 
 GOOD = "Yuqing-2026-ok"
 

@@ -3,8 +3,6 @@ NUL bytes, impossible dates (2026-02-30), out-of-range numbers, offsets and page
 non-numeric ids — is fired at the pages and at the API: the pages answer with a form error or a 4xx page, the API
 with a 4xx and its JSON error body, and nothing is changed."""
 
-import json
-
 import pytest
 from django.test import Client
 
@@ -35,22 +33,51 @@ def browser(user):
 # --- the pages ----------------------------------------------------------------------------------------------
 
 PAGE_GETS = [
-    "/incidents/?since=2026-02-30", "/incidents/?since=%00", "/incidents/?q=%00", "/incidents/?status=%00",
-    "/incidents/?page=abc", f"/incidents/?page={HUGE}", "/incidents/?page=-1", "/incidents/?page=%00",
-    "/tickets/?unit=abc", f"/tickets/?unit={HUGE}", "/tickets/?unit=%C2%B2", "/tickets/?status=%00",
-    "/desk/?page=abc", f"/desk/?page={HUGE}", "/desk/?grade=%00", "/desk/?queue=%00&sort=%00",
-    "/desk/suggest/?views=abc&comments=%00", f"/desk/suggest/?views={HUGE}", "/desk/duplicates/?title=%00&url=%00",
-    "/reports/?kind=%00&status=%00&page=zz", "/reports/submissions/?date=2026-02-30", "/reports/submissions/?date=%00",
-    "/reports/ledger/?start=2026-02-30&end=2026-03-01", "/reports/ledger/?start=2026-01-01&end=2026-03-01&unit=abc",
-    f"/reports/ledger/?start=2026-01-01&end=2026-03-01&unit={HUGE}", "/reports/ledger/?start=%00",
-    "/reports/assessment/?start=2026-02-30&end=2026-03-01", "/reports/assessment/?start=0001-01-01&end=9999-12-31",
-    "/settings/calendar/?year=abc", f"/settings/calendar/?year={HUGE}",
-    "/inbox/?page=zzz", f"/inbox/?page={HUGE}", "/inbox/?unread=%00",
-    f"/incidents/{HUGE}/", f"/tickets/{HUGE}/", f"/attachments/{HUGE}/", f"/reports/{HUGE}/",
-    f"/reports/1/versions/{HUGE}/download/", "/incidents/%00/", "/incidents/abc/",
-    "/admin/incidents/incident/?q=%00", "/admin/incidents/incident/abc/change/",
-    f"/admin/incidents/incident/{HUGE}/change/", "/admin/incidents/incident/?id__exact=abc",
-]  # fmt: skip
+    "/incidents/?since=2026-02-30",
+    "/incidents/?since=%00",
+    "/incidents/?q=%00",
+    "/incidents/?status=%00",
+    "/incidents/?page=abc",
+    f"/incidents/?page={HUGE}",
+    "/incidents/?page=-1",
+    "/incidents/?page=%00",
+    "/tickets/?unit=abc",
+    f"/tickets/?unit={HUGE}",
+    "/tickets/?unit=%C2%B2",
+    "/tickets/?status=%00",
+    "/desk/?page=abc",
+    f"/desk/?page={HUGE}",
+    "/desk/?grade=%00",
+    "/desk/?queue=%00&sort=%00",
+    "/desk/suggest/?views=abc&comments=%00",
+    f"/desk/suggest/?views={HUGE}",
+    "/desk/duplicates/?title=%00&url=%00",
+    "/reports/?kind=%00&status=%00&page=zz",
+    "/reports/submissions/?date=2026-02-30",
+    "/reports/submissions/?date=%00",
+    "/reports/ledger/?start=2026-02-30&end=2026-03-01",
+    "/reports/ledger/?start=2026-01-01&end=2026-03-01&unit=abc",
+    f"/reports/ledger/?start=2026-01-01&end=2026-03-01&unit={HUGE}",
+    "/reports/ledger/?start=%00",
+    "/reports/assessment/?start=2026-02-30&end=2026-03-01",
+    "/reports/assessment/?start=0001-01-01&end=9999-12-31",
+    "/settings/calendar/?year=abc",
+    f"/settings/calendar/?year={HUGE}",
+    "/inbox/?page=zzz",
+    f"/inbox/?page={HUGE}",
+    "/inbox/?unread=%00",
+    f"/incidents/{HUGE}/",
+    f"/tickets/{HUGE}/",
+    f"/attachments/{HUGE}/",
+    f"/reports/{HUGE}/",
+    f"/reports/1/versions/{HUGE}/download/",
+    "/incidents/%00/",
+    "/incidents/abc/",
+    "/admin/incidents/incident/?q=%00",
+    "/admin/incidents/incident/abc/change/",
+    f"/admin/incidents/incident/{HUGE}/change/",
+    "/admin/incidents/incident/?id__exact=abc",
+]
 
 
 @pytest.mark.parametrize("url", PAGE_GETS)
@@ -80,19 +107,34 @@ def page_posts(incident, ticket):
         (f"/incidents/{incident.pk}/grade/", {"grade-grade": "\x00", "grade-reason": "x"}),
         (f"/tickets/{ticket.pk}/assign/", {"assign-assignee": "abc"}),
         (f"/tickets/{ticket.pk}/assign/", {"assign-assignee": HUGE}),
-        (f"/tickets/{ticket.pk}/extension/", {"extension-requested_due_at": "0001-01-01T00:00", "extension-reason": "x"}),
-        (f"/tickets/{ticket.pk}/extension/", {"extension-requested_due_at": "9999-12-31T23:59", "extension-reason": "x"}),
-        (f"/tickets/{ticket.pk}/feedback/", {"feedback-kind": "written_explanation", "feedback-content": "x",
-                                             "feedback-promised_at": "2026-02-30T10:00"}),
-        ("/signoff/", {"draft": "abc"}), ("/signoff/", {"draft": HUGE}), ("/signoff/", {"incident": "abc"}),
-        ("/signoff/", {"incident": HUGE}), ("/signoff/", {"incident": "\x00"}),
+        (
+            f"/tickets/{ticket.pk}/extension/",
+            {"extension-requested_due_at": "0001-01-01T00:00", "extension-reason": "x"},
+        ),
+        (
+            f"/tickets/{ticket.pk}/extension/",
+            {"extension-requested_due_at": "9999-12-31T23:59", "extension-reason": "x"},
+        ),
+        (
+            f"/tickets/{ticket.pk}/feedback/",
+            {
+                "feedback-kind": "written_explanation",
+                "feedback-content": "x",
+                "feedback-promised_at": "2026-02-30T10:00",
+            },
+        ),
+        ("/signoff/", {"draft": "abc"}),
+        ("/signoff/", {"draft": HUGE}),
+        ("/signoff/", {"incident": "abc"}),
+        ("/signoff/", {"incident": HUGE}),
+        ("/signoff/", {"incident": "\x00"}),
         ("/inbox/read/", {"ids": ["²", HUGE, "abc", "\x00"]}),
         ("/reports/supervision/new/999/", {"x": "\x00"}),
         (f"/reports/special/new/{HUGE}/", {}),
         ("/settings/calendar/days/", {"date": "2026-02-30", "kind": "holiday", "year": HUGE}),
         ("/settings/calendar/hours/", {"morning_start": "25:99", "year": "abc"}),
         ("/settings/calendar/confirm/", {"year": "\x00"}),
-    ]  # fmt: skip
+    ]
 
 
 @pytest.mark.parametrize("user", ["duty", "edu_liaison", "leader", "admin"])
@@ -107,18 +149,39 @@ def test_a_page_given_bad_form_input_answers_without_a_server_error(user, org, w
 # --- the API ------------------------------------------------------------------------------------------------
 
 API_GETS = [
-    "/api/incidents/?reported_after=2026-02-30", "/api/incidents/?reported_after=0001-01-01T00:00:00",
-    "/api/incidents/?page=abc", f"/api/incidents/?page={HUGE}", "/api/incidents/?page=-1", "/api/incidents/?page=0",
-    "/api/incidents/?page_size=abc", f"/api/incidents/?page_size={HUGE}", "/api/incidents/?offset=-5&limit=abc",
-    "/api/incidents/?q=%00", "/api/incidents/?status=%00", "/api/incidents/?unit=abc", f"/api/incidents/?unit={HUGE}",
-    "/api/incidents/?ordering=%00", "/api/incidents/?ordering=-nonexistent__field",
-    f"/api/incidents/{HUGE}/", "/api/incidents/abc/", "/api/incidents/%00/", f"/api/incidents/{HUGE}/audit/",
-    f"/api/tickets/?incident={HUGE}", "/api/tickets/?incident=abc", "/api/tickets/?unit=%C2%B2",
-    "/api/tickets/?due_before=2026-13-01", f"/api/deadlines/?ticket={HUGE}", "/api/deadlines/?due_after=%00",
-    f"/api/units/?parent={HUGE}", "/api/reports/?page=abc", "/api/daily-submissions/?date=2026-02-30",
-    "/api/assessment/?start=2026-02-30&end=2026-03-01", "/api/assessment/?start=%00",
-    f"/api/reports/{HUGE}/", "/api/reports/abc/",
-]  # fmt: skip
+    "/api/incidents/?reported_after=2026-02-30",
+    "/api/incidents/?reported_after=0001-01-01T00:00:00",
+    "/api/incidents/?page=abc",
+    f"/api/incidents/?page={HUGE}",
+    "/api/incidents/?page=-1",
+    "/api/incidents/?page=0",
+    "/api/incidents/?page_size=abc",
+    f"/api/incidents/?page_size={HUGE}",
+    "/api/incidents/?offset=-5&limit=abc",
+    "/api/incidents/?q=%00",
+    "/api/incidents/?status=%00",
+    "/api/incidents/?unit=abc",
+    f"/api/incidents/?unit={HUGE}",
+    "/api/incidents/?ordering=%00",
+    "/api/incidents/?ordering=-nonexistent__field",
+    f"/api/incidents/{HUGE}/",
+    "/api/incidents/abc/",
+    "/api/incidents/%00/",
+    f"/api/incidents/{HUGE}/audit/",
+    f"/api/tickets/?incident={HUGE}",
+    "/api/tickets/?incident=abc",
+    "/api/tickets/?unit=%C2%B2",
+    "/api/tickets/?due_before=2026-13-01",
+    f"/api/deadlines/?ticket={HUGE}",
+    "/api/deadlines/?due_after=%00",
+    f"/api/units/?parent={HUGE}",
+    "/api/reports/?page=abc",
+    "/api/daily-submissions/?date=2026-02-30",
+    "/api/assessment/?start=2026-02-30&end=2026-03-01",
+    "/api/assessment/?start=%00",
+    f"/api/reports/{HUGE}/",
+    "/api/reports/abc/",
+]
 
 
 def assert_json_client_error(response, what):
@@ -154,10 +217,12 @@ def api_posts(incident, ticket):
         (f"/api/tickets/{ticket.pk}/assign/", {"assignee": int(HUGE)}),
         (f"/api/tickets/{ticket.pk}/assign/", {"assignee": "abc"}),
         (f"/api/tickets/{ticket.pk}/extension-requests/", {"requested_due_at": "9999-12-31T23:59:59", "reason": "x"}),
-        (f"/api/tickets/{ticket.pk}/feedback/", {"kind": "written_explanation", "content": "x",
-                                                 "promised_at": "2026-02-30T10:00:00"}),
+        (
+            f"/api/tickets/{ticket.pk}/feedback/",
+            {"kind": "written_explanation", "content": "x", "promised_at": "2026-02-30T10:00:00"},
+        ),
         (f"/api/tickets/{HUGE}/claim/", {}),
-    ]  # fmt: skip
+    ]
 
 
 def test_the_api_given_bad_json_input_answers_a_json_4xx_and_changes_nothing(api_as, org, world):  # noqa: F811

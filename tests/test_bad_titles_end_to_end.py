@@ -45,9 +45,14 @@ def _report_with_stored_title(org, title):
     and the API refuse it), so it is put into the row directly, as data stored before the rule would be."""
     typed = title if first_control_character(title) is None else "待替换的标题"
     incident = services.report_incident(
-        org.duty, title=typed, summary="家长群截图流传，多名学生腹痛就医。", views=32000, comments=800, reposts=260,
+        org.duty,
+        title=typed,
+        summary="家长群截图流传，多名学生腹痛就医。",
+        views=32000,
+        comments=800,
+        reposts=260,
         links=[{"platform": "微博", "url": "https://weibo.com/1234567/abc"}],
-    )  # fmt: skip
+    )
     Incident.objects.filter(pk=incident.pk).update(title=title)
     services.grade_incident(org.duty, incident, grade="II", reason="点击量过万，家长聚集")
     incident.refresh_from_db()
@@ -118,7 +123,9 @@ def test_a_bad_title_goes_through_every_step_every_notice_and_every_document(
     assert _inbox({"step__deadline": claim, "step__step": "escalate"}) == {"edu_leader", "duty"}
     assert _inbox({"step__deadline": claim_assist, "step__step": "breach"}) == {"health_l", "duty", "leader"}
     assert _inbox({"step__deadline": claim_assist, "step__step": "escalate"}) == {"leader", "duty"}
-    breach_sms = Notification.objects.get(step__deadline=claim, step__step="breach", channel="sms", recipient=org.edu_leader)
+    breach_sms = Notification.objects.get(
+        step__deadline=claim, step__step="breach", channel="sms", recipient=org.edu_leader
+    )
     assert breach_sms.status == "sent"
     for notice in Notification.objects.filter(step__deadline__in=[claim, claim_assist]):
         assert head in notice.title and notice.title.startswith(("【督办】", "【逾期升级】")), notice.title
@@ -128,10 +135,17 @@ def test_a_bad_title_goes_through_every_step_every_notice_and_every_document(
         services.claim_ticket(org.edu_liaison, lead)
         current = monitoring_services.extendable_deadline(lead)
         monitoring_services.request_extension(
-            org.edu_liaison, lead, requested_due_at=current.due_at + timedelta(days=2), reason="需调取监控，核查时间较长"
+            org.edu_liaison,
+            lead,
+            requested_due_at=current.due_at + timedelta(days=2),
+            reason="需调取监控，核查时间较长",
         )
         reply_services.draft_reply(
-            org.edu_liaison, lead, kind="initial", channel="县教育局官方微博", content="我局已关注网民反映的情况，正在核查。"
+            org.edu_liaison,
+            lead,
+            kind="initial",
+            channel="县教育局官方微博",
+            content="我局已关注网民反映的情况，正在核查。",
         )
     assert ExtensionRequest.objects.filter(ticket=lead, state="pending").exists()
     assert ReplyDraft.objects.filter(ticket=lead).exists()

@@ -115,7 +115,9 @@ def test_the_incident_page_offers_the_close_form_only_to_the_approver_the_grade_
     offered = {}
     for user in (org.edu_leader, org.leader, org.duty):
         client.force_login(user)
-        offered[user.username] = 'data-action="close"' in client.get(reverse("incident_detail", args=[incident.pk])).content.decode()
+        offered[user.username] = (
+            'data-action="close"' in client.get(reverse("incident_detail", args=[incident.pk])).content.decode()
+        )
     assert offered == {"edu_leader": False, "leader": True, "duty": False}
 
 
@@ -146,7 +148,7 @@ def test_the_close_out_card_shows_the_report_it_asks_to_approve(client, org, clo
 
 
 def test_the_leader_who_sent_it_back_sees_the_resubmission_first(client, org, close_out):
-    older = close_out("II", title="较早的重大事项", when=MONDAY)
+    close_out("II", title="较早的重大事项", when=MONDAY)  # an older close-out, listed after the resubmission
     resubmitted = close_out("II", title="被退回的重大事项", when=MONDAY + timedelta(hours=1))
     other_leader = person("leader2", org.county, Role.LEADER)
     assert signoff_titles(client, org.leader) == ["较早的重大事项", "被退回的重大事项"]

@@ -50,7 +50,11 @@ def test_dispatch_grants_the_receiving_units_liaisons_and_leaders_audited(org, s
         assert not sees(user, secret)
     granted = AuditEvent.objects.filter(action="confidential_granted", incident=secret)
     assert {e.after["user_id"] for e in granted} == {
-        org.edu_liaison.pk, org.edu_liaison2.pk, org.edu_leader.pk, org.health_liaison.pk, org.leader.pk
+        org.edu_liaison.pk,
+        org.edu_liaison2.pk,
+        org.edu_leader.pk,
+        org.health_liaison.pk,
+        org.leader.pk,
     }
     assert all(e.actor_id == secret.reporter.pk and e.reason.startswith("转办") for e in granted)
 

@@ -113,7 +113,9 @@ def test_the_daily_report_counts_it_and_never_carries_its_title_page_docx_or_sms
 
 def test_the_weekly_report_lists_it_only_as_the_count_line(org, secret):
     start = MONDAY.replace(hour=0, minute=0)
-    content = compile_periodic_content(Report.Kind.WEEKLY, start, start + timedelta(days=7), now=start + timedelta(days=8))
+    content = compile_periodic_content(
+        Report.Kind.WEEKLY, start, start + timedelta(days=7), now=start + timedelta(days=8)
+    )
     notable = next(s for s in content["sections"] if s["key"] == "notable")
     assert "敏感舆情 1 条（详见系统）" in notable["text"]
     assert SECRET not in str(content)

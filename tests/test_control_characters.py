@@ -5,7 +5,6 @@ carriage return are ordinary typing and stay."""
 import importlib
 import pkgutil
 
-import pytest
 from django import forms
 from django.contrib import admin
 from django.test import RequestFactory
@@ -39,10 +38,19 @@ def test_the_rule_covers_c0_del_and_c1_but_not_tab_newline_or_ordinary_text():
 
 def intake(**fields):
     return {
-        "title": "网传某校食堂问题", "summary": "家长群截图流传", "category": "livelihood", "first_seen_at": "2026-11-20T09:00",
-        "views": 1200, "comments": 150, "reposts": 20, "site_count": 1, "media_level": "local",
-        "platform": "本地论坛", "url": "https://bbs.example.cn/t/1", **fields,
-    }  # fmt: skip
+        "title": "网传某校食堂问题",
+        "summary": "家长群截图流传",
+        "category": "livelihood",
+        "first_seen_at": "2026-11-20T09:00",
+        "views": 1200,
+        "comments": 150,
+        "reposts": 20,
+        "site_count": 1,
+        "media_level": "local",
+        "platform": "本地论坛",
+        "url": "https://bbs.example.cn/t/1",
+        **fields,
+    }
 
 
 def test_the_intake_page_refuses_a_control_character_in_the_title_and_saves_nothing(client, org):
@@ -82,9 +90,15 @@ def test_a_settings_page_refuses_a_control_character_and_keeps_the_policy(client
     name = policy.name
     client.force_login(org.admin)
     data = {
-        "name": "认领\x0b时限", "scope": policy.scope, "start_event": policy.start_event, "duration_amount": 2,
-        "duration_unit": "h", "channels": ["inbox"], "is_active": "on", "source": "002 第八条",
-    }  # fmt: skip
+        "name": "认领\x0b时限",
+        "scope": policy.scope,
+        "start_event": policy.start_event,
+        "duration_amount": 2,
+        "duration_unit": "h",
+        "channels": ["inbox"],
+        "is_active": "on",
+        "source": "002 第八条",
+    }
     response = client.post(reverse("settings_policy_edit", args=[policy.pk]), data)
     assert response.status_code == 400
     assert VT_MESSAGE in response.content.decode()
@@ -125,10 +139,12 @@ def _subclasses(cls):
 def _text_fields(form_class):
     # An IP address or a UUID is not free text: its own format check refuses anything else.
     return {
-        name: f for name, f in form_class.base_fields.items()
-        if isinstance(f, forms.CharField) and not isinstance(f, (forms.GenericIPAddressField, forms.UUIDField))
+        name: f
+        for name, f in form_class.base_fields.items()
+        if isinstance(f, forms.CharField)
+        and not isinstance(f, (forms.GenericIPAddressField, forms.UUIDField))
         and not f.disabled
-    }  # fmt: skip
+    }
 
 
 def _refuses(field, value):
@@ -202,9 +218,10 @@ def test_the_api_refuses_a_control_character_in_a_ticket_action(api_as, org, dis
 
 def test_the_api_names_the_top_level_field_of_a_nested_control_character(api_as, org, make_incident):  # noqa: F811
     response = api_as(org.duty).post(
-        "/api/incidents/", {"title": "网传某校食堂问题", "links": [{"platform": "微博", "url": "https://weibo.com/\x7f"}]},
+        "/api/incidents/",
+        {"title": "网传某校食堂问题", "links": [{"platform": "微博", "url": "https://weibo.com/\x7f"}]},
         format="json",
-    )  # fmt: skip
+    )
     assert response.status_code == 400
     assert response.json()["errors"] == {"links": ["不能包含不可见的控制字符（如 U+007F）。"]}
     assert not Incident.objects.exists()
@@ -212,7 +229,9 @@ def test_the_api_names_the_top_level_field_of_a_nested_control_character(api_as,
 
 def test_the_api_keeps_newlines_and_tabs(api_as, org):  # noqa: F811
     summary = "网民称：\n1. 饭菜变质\t（图）\r\n2. 学校未回应"
-    response = api_as(org.duty).post("/api/incidents/", {"title": "网传某校食堂问题", "summary": summary}, format="json")
+    response = api_as(org.duty).post(
+        "/api/incidents/", {"title": "网传某校食堂问题", "summary": summary}, format="json"
+    )
     assert response.status_code == 201
     assert Incident.objects.get().summary == summary
 

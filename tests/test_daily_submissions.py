@@ -35,7 +35,9 @@ def submit(user, unit, content, when, **kwargs):
 
 def test_on_time_late_and_missing(collecting):
     org = collecting
-    on_time = submit(org.edu_liaison, org.edu, "某校食堂问题 https://weibo.com/1\n校车超载https://douyin.com/2", at(16, 59))
+    on_time = submit(
+        org.edu_liaison, org.edu, "某校食堂问题 https://weibo.com/1\n校车超载https://douyin.com/2", at(16, 59)
+    )
     late = submit(org.health_liaison, org.health, "无", at(17, 1))
     assert (on_time.is_late, late.is_late) == (False, True)
     assert on_time.date.isoformat() == "2026-11-24" and on_time.submitted_by == org.edu_liaison
@@ -84,7 +86,10 @@ def test_bad_input_is_refused_and_changes_nothing(collecting, make_incident):
 
 def test_parse_items_reads_title_and_link_lines():
     assert parse_items("无") == []
-    assert parse_items("网传某事 http://a.cn/x \n\n另一条https://b.cn") == [("网传某事", "http://a.cn/x"), ("另一条", "https://b.cn")]
+    assert parse_items("网传某事 http://a.cn/x \n\n另一条https://b.cn") == [
+        ("网传某事", "http://a.cn/x"),
+        ("另一条", "https://b.cn"),
+    ]
     with pytest.raises(InvalidInput):
         parse_items("https://only.link")
 

@@ -34,9 +34,11 @@ def walk(org, make_incident):
         with time_machine.travel(when, tick=False):
             incident = make_incident(grade=grade, is_historical=historical)
             lead, assist = services.dispatch_incident(
-                org.duty, incident, assignments=[(org.edu, TicketRole.LEAD), (org.health, TicketRole.ASSIST)],
+                org.duty,
+                incident,
+                assignments=[(org.edu, TicketRole.LEAD), (org.health, TicketRole.ASSIST)],
                 due_at=due_at,
-            )  # fmt: skip
+            )
         return incident, lead, assist
 
     return run
@@ -109,7 +111,9 @@ def test_report_meets_deadlines_and_starts_the_reply_clock(org, walk):
         # docs/rules.md §9.27: the unit cannot publish on its own; its draft is published when its leader approves it.
         with pytest.raises(NotPermitted):
             services.publish_reply(org.edu_liaison, incident, kind="result", channel="政民互动平台", content="经核实……")
-        draft = reply_services.draft_reply(org.edu_liaison, lead, kind="result", channel="政民互动平台", content="经核实……")
+        draft = reply_services.draft_reply(
+            org.edu_liaison, lead, kind="result", channel="政民互动平台", content="经核实……"
+        )
         assert deadlines.get(kind="reply").state == "pending"
         reply_services.approve_reply(org.edu_leader, draft)
     assert deadlines.get(kind="reply").state == "met"

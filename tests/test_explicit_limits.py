@@ -37,9 +37,11 @@ def walk(org, make_incident):
         with time_machine.travel(MONDAY, tick=False):
             incident = make_incident(grade="IV")
             lead, assist = services.dispatch_incident(
-                org.duty, incident, assignments=[(org.edu, TicketRole.LEAD), (org.health, TicketRole.ASSIST)],
+                org.duty,
+                incident,
+                assignments=[(org.edu, TicketRole.LEAD), (org.health, TicketRole.ASSIST)],
                 due_at=due_at,
-            )  # fmt: skip
+            )
         with time_machine.travel(claim_at, tick=False):
             services.claim_ticket(org.edu_liaison, lead)
             services.claim_ticket(org.health_liaison, assist)
@@ -89,9 +91,12 @@ def test_dispatch_preview_shows_the_explicit_limit_for_the_report(org, make_inci
 def explain(user, ticket, when, promised):
     with time_machine.travel(when, tick=False):
         return services.submit_feedback(
-            user, ticket, kind=Feedback.Kind.WRITTEN_EXPLANATION, content="涉及多部门，一时难以落实，预计下周完成",
+            user,
+            ticket,
+            kind=Feedback.Kind.WRITTEN_EXPLANATION,
+            content="涉及多部门，一时难以落实，预计下周完成",
             promised_at=promised,
-        )  # fmt: skip
+        )
 
 
 def test_an_explanation_in_time_meets_the_feedback_deadline_and_starts_a_follow_up(org, walk):
@@ -166,12 +171,14 @@ def test_an_explanation_needs_a_promised_date_in_the_future(org, walk, client):
         api.force_authenticate(org.health_liaison)
         api_past = api.post(
             f"/api/tickets/{assist.pk}/feedback/",
-            {"kind": "explanation", "content": "难以落实", "promised_at": "2026-11-24T09:00:00+08:00"}, format="json",
-        )  # fmt: skip
+            {"kind": "explanation", "content": "难以落实", "promised_at": "2026-11-24T09:00:00+08:00"},
+            format="json",
+        )
         api_ok = api.post(
             f"/api/tickets/{assist.pk}/feedback/",
-            {"kind": "explanation", "content": "难以落实", "promised_at": "2026-12-03T17:00:00+08:00"}, format="json",
-        )  # fmt: skip
+            {"kind": "explanation", "content": "难以落实", "promised_at": "2026-12-03T17:00:00+08:00"},
+            format="json",
+        )
     assert "承诺落实时间" in missing.value.message and "晚于现在" in past.value.message
     assert form.status_code == 400 and "书面说明须填写承诺落实时间" in form.content.decode()
     assert api_past.status_code == 400 and "promised_at" in api_past.json()["errors"]

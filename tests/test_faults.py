@@ -28,10 +28,11 @@ SH = ZoneInfo("Asia/Shanghai")
 ROOT = Path(__file__).resolve().parent.parent
 DEAD_REDIS = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0",
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
-}  # fmt: skip
+}
 
 
 @pytest.fixture
@@ -46,7 +47,9 @@ def media(settings, tmp_path):
 def test_with_redis_down_the_token_endpoint_and_the_api_still_answer(client, org, settings, caplog):
     settings.CACHES = DEAD_REDIS  # nothing listens on port 1
     with caplog.at_level(logging.WARNING, logger="incidents.throttling"):
-        response = client.post("/api/auth/token/", {"username": "duty", "password": "pw-123456"}, content_type="application/json")
+        response = client.post(
+            "/api/auth/token/", {"username": "duty", "password": "pw-123456"}, content_type="application/json"
+        )
         assert response.status_code == 200, response.content
         token = response.json()["token"]
         listed = client.get("/api/incidents/", HTTP_AUTHORIZATION=f"Token {token}")
@@ -132,7 +135,9 @@ def weekly(org, media):
     return generate_periodic_report("weekly", dt.date(2026, 11, 9), now=dt.datetime(2026, 11, 16, 9, tzinfo=SH))
 
 
-def test_a_hung_libreoffice_is_killed_with_its_helpers_and_the_user_is_told(weekly, org, client, settings, hung_soffice):
+def test_a_hung_libreoffice_is_killed_with_its_helpers_and_the_user_is_told(
+    weekly, org, client, settings, hung_soffice
+):
     settings.PDF_TIMEOUT = 1
     client.force_login(org.duty)
     started = time.monotonic()
@@ -147,7 +152,9 @@ def test_a_hung_libreoffice_is_killed_with_its_helpers_and_the_user_is_told(week
     assert gone(helper)  # the whole process group, not just soffice itself
 
 
-def test_conversions_beyond_the_limit_are_refused_instead_of_holding_a_worker(weekly, org, client, settings, monkeypatch):
+def test_conversions_beyond_the_limit_are_refused_instead_of_holding_a_worker(
+    weekly, org, client, settings, monkeypatch
+):
     settings.PDF_MAX_CONCURRENT, settings.PDF_SLOT_WAIT = 1, 0
     monkeypatch.setattr(pdf, "_run", lambda *a, **k: pytest.fail("converted beyond the limit"))
     client.force_login(org.duty)

@@ -53,7 +53,8 @@ def test_formula_text_is_written_as_text_and_read_back_unchanged(hostile_ledger)
         assert cell.quotePrefix, title
     units = [book[TICKET_SHEET].cell(row=row, column=4) for row in (2, 3)]
     assert [(u.value, u.data_type, u.quotePrefix) for u in units] == [
-        ("\t=1+1公安局", "s", True), ("\r@SUM(1)教育局", "s", True)
+        ("\t=1+1公安局", "s", True),
+        ("\r@SUM(1)教育局", "s", True),
     ]
     ordinary = titles["网传某校食堂问题"]
     assert (ordinary.data_type, ordinary.quotePrefix) == ("s", False)

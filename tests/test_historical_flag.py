@@ -38,9 +38,11 @@ def claimed(org, make_incident):
         with time_machine.travel(MONDAY, tick=False):
             incident = make_incident(grade="IV")
             lead, assist = services.dispatch_incident(
-                org.duty, incident, assignments=[(org.edu, TicketRole.LEAD), (org.health, TicketRole.ASSIST)],
+                org.duty,
+                incident,
+                assignments=[(org.edu, TicketRole.LEAD), (org.health, TicketRole.ASSIST)],
                 due_at=due_at,
-            )  # fmt: skip
+            )
             services.claim_ticket(org.edu_liaison, lead)
         return incident, lead, assist
 

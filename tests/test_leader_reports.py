@@ -38,13 +38,18 @@ def test_office_records_a_phone_report_on_the_incident_page_and_the_deadline_is_
     incident = graded("IV")
     client.force_login(org.duty)
     page = client.get(reverse("incident_detail", args=[incident.pk])).content.decode()
-    assert 'data-action="leader_report"' in page and "002 第八条" in page  # the action, and the deadline it meets with its clause
+    assert (
+        'data-action="leader_report"' in page and "002 第八条" in page
+    )  # the action, and the deadline it meets with its clause
     with time_machine.travel(GRADED + timedelta(minutes=50), tick=False):
         response = client.post(
             reverse("incident_action", args=[incident.pk, "leader_report"]),
-            {"leader_report-channel": "phone", "leader_report-reported_to": "教育局局长、分管副局长",
-             "leader_report-note": "电话报告概况及处置建议"},
-        )  # fmt: skip
+            {
+                "leader_report-channel": "phone",
+                "leader_report-reported_to": "教育局局长、分管副局长",
+                "leader_report-note": "电话报告概况及处置建议",
+            },
+        )
         page = client.get(reverse("incident_detail", args=[incident.pk])).content.decode()
     assert response.status_code == 302
     assert "教育局局长、分管副局长" in page and "电话" in page  # the history of reports
@@ -73,10 +78,15 @@ def test_a_report_time_in_the_future_or_before_discovery_is_refused_on_the_form(
     with time_machine.travel(GRADED + timedelta(minutes=10), tick=False):
         future = client.post(
             reverse("incident_action", args=[incident.pk, "leader_report"]),
-            {"leader_report-channel": "paper", "leader_report-reported_to": "县委书记",
-             "leader_report-reported_at": "2026-11-23T12:00"},
-        )  # fmt: skip
-        empty = client.post(reverse("incident_action", args=[incident.pk, "leader_report"]), {"leader_report-channel": "sms"})
+            {
+                "leader_report-channel": "paper",
+                "leader_report-reported_to": "县委书记",
+                "leader_report-reported_at": "2026-11-23T12:00",
+            },
+        )
+        empty = client.post(
+            reverse("incident_action", args=[incident.pk, "leader_report"]), {"leader_report-channel": "sms"}
+        )
         with pytest.raises(InvalidInput):
             services.record_leader_report(
                 org.duty, incident, channel="phone", reported_to="县长", reported_at=GRADED - timedelta(days=2)
@@ -102,7 +112,9 @@ def test_a_unit_leader_may_not_record_it_and_sees_no_form(org, graded, make_inci
     with pytest.raises(NotPermitted):
         services.record_leader_report(org.edu_leader, incident, channel="phone", reported_to="局长")
     client.force_login(org.edu_leader)
-    assert 'data-action="leader_report"' not in client.get(reverse("incident_detail", args=[incident.pk])).content.decode()
+    assert (
+        'data-action="leader_report"' not in client.get(reverse("incident_detail", args=[incident.pk])).content.decode()
+    )
 
 
 def test_issuing_a_special_report_to_the_leaders_meets_the_deadline(org, graded):

@@ -72,10 +72,12 @@ def test_a_200_character_title_breaches_and_escalates_with_notices_that_fit(org,
     incident, lead, assist = long_dispatch
     fired = run_timed_checks(MONDAY + timedelta(hours=5))
     assert fired and not [f for f in fired if f.outcome.startswith("failed")]
-    breach = Notification.objects.filter(step__deadline__ticket=lead, step__step="breach", recipient=org.duty,
-                                         channel="inbox").get()
-    escalation = Notification.objects.filter(step__deadline__ticket=lead, step__step="escalate", recipient=org.edu_leader,
-                                              channel="inbox")
+    breach = Notification.objects.filter(
+        step__deadline__ticket=lead, step__step="breach", recipient=org.duty, channel="inbox"
+    ).get()
+    escalation = Notification.objects.filter(
+        step__deadline__ticket=lead, step__step="escalate", recipient=org.edu_leader, channel="inbox"
+    )
     assert escalation.exists()
     for title in [breach.title, escalation.first().title]:
         assert len(title) <= TITLE_MAX
@@ -107,7 +109,11 @@ def test_a_200_character_title_drafts_a_reply_whose_notice_fits(org, long_dispat
         services.claim_ticket(org.edu_liaison, lead)
         services.submit_feedback(org.edu_liaison, lead, kind=Feedback.Kind.REPORT, content="核实调查报告")
         reply_services.draft_reply(
-            org.edu_liaison, lead, kind="initial", channel="政民互动平台网络新闻发言人版块", content="我局已关注，正在核实。"
+            org.edu_liaison,
+            lead,
+            kind="initial",
+            channel="政民互动平台网络新闻发言人版块",
+            content="我局已关注，正在核实。",
         )
     notice = Notification.objects.get(recipient=org.edu_leader, title__startswith="回应稿待审定")
     assert len(notice.title) == TITLE_MAX and notice.title.endswith("…")
@@ -121,8 +127,13 @@ def test_sms_and_email_carry_an_absolute_link_and_the_inbox_the_relative_one(
     org.edu_leader.save()
     Membership.objects.filter(user=org.edu_leader).update(phone="13800000000")
     with django_capture_on_commit_callbacks(execute=True):
-        notify([org.edu_leader], title="【督办】认领时限已逾期：测试", body="请尽快认领。", link="/tickets/7/",
-               channels="inbox,email,sms")  # fmt: skip
+        notify(
+            [org.edu_leader],
+            title="【督办】认领时限已逾期：测试",
+            body="请尽快认领。",
+            link="/tickets/7/",
+            channels="inbox,email,sms",
+        )
     inbox = Notification.objects.get(recipient=org.edu_leader, channel="inbox")
     assert inbox.link == "/tickets/7/"
     assert sms == [("13800000000", "【督办】认领时限已逾期：测试 https://yq.example.gov.cn/tickets/7/")]

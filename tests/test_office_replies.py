@@ -37,9 +37,13 @@ def test_press_release_on_the_incident_page_meets_the_reply_deadline(org, report
     with time_machine.travel(START + timedelta(days=2), tick=False):
         response = client.post(
             reverse("incident_action", args=[incident.pk, "reply"]),
-            {"reply-kind": "result", "reply-channel": "新闻通稿（县政府门户网站）",
-             "reply-url": "https://www.example.gov.cn/xwfb/1.html", "reply-content": "经核实，相关情况如下……"},
-        )  # fmt: skip
+            {
+                "reply-kind": "result",
+                "reply-channel": "新闻通稿（县政府门户网站）",
+                "reply-url": "https://www.example.gov.cn/xwfb/1.html",
+                "reply-content": "经核实，相关情况如下……",
+            },
+        )
         page = client.get(reverse("incident_detail", args=[incident.pk])).content.decode()
     assert response.status_code == 302
     reply_deadline.refresh_from_db()
@@ -57,7 +61,9 @@ def test_press_conference_meets_the_48_hour_response_deadline(org, make_incident
         incident = make_incident(grade="III")
     response = Deadline.objects.get(incident=incident, kind="response")
     with time_machine.travel(START + timedelta(hours=30), tick=False):
-        services.publish_reply(org.duty, incident, kind="initial", channel="新闻发布会", content="县政府召开新闻发布会通报……")
+        services.publish_reply(
+            org.duty, incident, kind="initial", channel="新闻发布会", content="县政府召开新闻发布会通报……"
+        )
     response.refresh_from_db()
     assert response.state == "met" and response.on_time
 
@@ -68,14 +74,22 @@ def test_a_bad_link_or_a_future_time_is_refused_and_nothing_is_published(org, re
     with time_machine.travel(START + timedelta(days=2), tick=False):
         bad_link = client.post(
             reverse("incident_action", args=[incident.pk, "reply"]),
-            {"reply-kind": "result", "reply-channel": "政务微博", "reply-url": "javascript:alert(1)",
-             "reply-content": "回应"},
-        )  # fmt: skip
+            {
+                "reply-kind": "result",
+                "reply-channel": "政务微博",
+                "reply-url": "javascript:alert(1)",
+                "reply-content": "回应",
+            },
+        )
         future = client.post(
             reverse("incident_action", args=[incident.pk, "reply"]),
-            {"reply-kind": "result", "reply-channel": "政务微博", "reply-content": "回应",
-             "reply-published_at": "2026-12-30T10:00"},
-        )  # fmt: skip
+            {
+                "reply-kind": "result",
+                "reply-channel": "政务微博",
+                "reply-content": "回应",
+                "reply-published_at": "2026-12-30T10:00",
+            },
+        )
     assert bad_link.status_code == 400 and "请填写有效的链接" in bad_link.content.decode()
     assert future.status_code == 400 and "发布时间不能晚于现在" in future.content.decode()
     assert not Reply.objects.exists()

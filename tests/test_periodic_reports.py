@@ -74,7 +74,14 @@ def test_weekly_report_is_classified_and_compared_with_handling(week):
         assert heading in text
     assert "共收集舆情信息3条，较上期（1条）增加2条" in text
     grades = dict((row[0], row[1]) for row in table_after(doc, "一、总体情况")[1:])
-    assert grades == {"Ⅰ级 特别重大": "0", "Ⅱ级 重大": "0", "Ⅲ级 较大": "1", "Ⅳ级 一般": "1", "待研判": "1", "合计": "3"}
+    assert grades == {
+        "Ⅰ级 特别重大": "0",
+        "Ⅱ级 重大": "0",
+        "Ⅲ级 较大": "1",
+        "Ⅳ级 一般": "1",
+        "待研判": "1",
+        "合计": "3",
+    }
     categories = {row[0]: row[1:] for row in table_after(doc, "二、分类统计及办理情况")[1:]}
     # 类别: 条数, 已办结, 在办, 不予处置, 逾期 (both claim limits passed unmet by 10-19)
     assert categories == {"民生诉求": ["2", "0", "1", "1", "1"], "干部作风": ["1", "0", "1", "0", "1"]}
@@ -121,7 +128,9 @@ def test_only_the_office_generates(org):
 
 def test_quarterly_notice_carries_the_assessment_and_the_criticisms(week):
     with time_machine.travel(at(2026, 11, 2), tick=False):
-        Criticism.objects.create(unit=week.police, cause=Criticism.Cause.LATE, reason="反馈不及时", recorded_by=week.duty)
+        Criticism.objects.create(
+            unit=week.police, cause=Criticism.Cause.LATE, reason="反馈不及时", recorded_by=week.duty
+        )
     report = generate_periodic_report("quarterly", dt.date(2026, 10, 1), now=at(2027, 1, 4))
     assert report.title == "2026年第四季度网络舆情办理情况通报"
     doc = docx_of(report)
@@ -169,7 +178,11 @@ def test_beat_fires_on_monday_morning_once(org):
 
 def test_beat_respects_the_configured_weekday_and_time_zone(org):
     ReportSettings.objects.update_or_create(pk=1, defaults={"weekly_weekday": 2})  # Wednesday
-    for kind, start in (("weekly", at(2026, 11, 9, 0)), ("monthly", at(2026, 10, 1, 0)), ("quarterly", at(2026, 7, 1, 0))):
+    for kind, start in (
+        ("weekly", at(2026, 11, 9, 0)),
+        ("monthly", at(2026, 10, 1, 0)),
+        ("quarterly", at(2026, 7, 1, 0)),
+    ):
         Report.objects.create(kind=kind, title="已有", period_start=start)
     assert run_at(at(2026, 11, 23, 9)) == []  # Monday: not this week's day
     assert run_at(dt.datetime(2026, 11, 24, 23, 59, tzinfo=dt.UTC)) == []  # Wednesday 07:59 in Beijing
@@ -184,8 +197,9 @@ def test_beat_catches_up_after_downtime_once(org):
     # Down from Friday 10-30 until Tuesday 11-03: November 1 and Monday 11-02 passed unseen.
     created = run_at(at(2026, 11, 3, 10))
     assert sorted((r.kind, r.period_start.astimezone(SH).date()) for r in created) == [
-        ("monthly", dt.date(2026, 10, 1)), ("weekly", dt.date(2026, 10, 26)),
-    ]  # fmt: skip
+        ("monthly", dt.date(2026, 10, 1)),
+        ("weekly", dt.date(2026, 10, 26)),
+    ]
     assert run_at(at(2026, 11, 3, 11)) == []
     assert periods("monthly") == [dt.date(2026, 9, 1), dt.date(2026, 10, 1)]
 

@@ -18,7 +18,11 @@ from .factories import person
 
 SH = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=SH)
-DRAFT = {"kind": "initial", "channel": "政民互动平台网络新闻发言人版块", "content": "我局已关注网民反映的问题，正在核实。"}
+DRAFT = {
+    "kind": "initial",
+    "channel": "政民互动平台网络新闻发言人版块",
+    "content": "我局已关注网民反映的问题，正在核实。",
+}
 
 
 @pytest.fixture
@@ -53,7 +57,10 @@ def test_liaison_drafts_and_the_unit_leader_approves_publishing_it_in_time(org, 
     reply = Reply.objects.get()
     assert draft.state == "approved" and draft.reply == reply and draft.decided_by == org.edu_leader
     assert (reply.content, reply.channel, reply.url, reply.kind) == (
-        DRAFT["content"], DRAFT["channel"], "https://bbs.example.cn/t/9", "initial"
+        DRAFT["content"],
+        DRAFT["channel"],
+        "https://bbs.example.cn/t/9",
+        "initial",
     )
     reply_deadline.refresh_from_db()
     assert reply_deadline.state == "met" and reply_deadline.met_at == MONDAY + timedelta(hours=2)
@@ -80,7 +87,10 @@ def test_a_high_attention_draft_is_approved_by_the_office_or_a_county_leader_not
     reply_services.approve_reply(org.duty, first)  # 会商审定 by the office
     second = reply_services.draft_reply(org.edu_liaison, ticket, **{**DRAFT, "kind": "result"})
     reply_services.approve_reply(org.leader, second)  # or a county-level leader
-    assert list(Reply.objects.values_list("kind", "published_by")) == [("initial", org.duty.pk), ("result", org.leader.pk)]
+    assert list(Reply.objects.values_list("kind", "published_by")) == [
+        ("initial", org.duty.pk),
+        ("result", org.leader.pk),
+    ]
 
 
 def test_the_office_may_not_approve_a_general_reply_and_the_admin_can_move_the_split(org, handling):
@@ -107,7 +117,10 @@ def test_send_back_with_an_instruction_tracks_its_deadline_and_the_redraft_meets
     instruction = Deadline.objects.get(kind="instruction")
     assert draft.instruction_deadline == instruction
     assert (instruction.incident, instruction.ticket, instruction.due_at, instruction.state) == (
-        ticket.incident, ticket, due, "pending"
+        ticket.incident,
+        ticket,
+        due,
+        "pending",
     )
     told = Notification.objects.filter(title__startswith="回应稿被退回修改")
     assert {n.recipient for n in told} == {org.edu_liaison, org.edu_liaison2}
@@ -219,8 +232,12 @@ def test_the_liaison_drafts_on_the_ticket_page_and_the_leader_decides_on_the_sig
         client.force_login(org.edu_liaison)
         page = client.get(url).content.decode()
         assert 'data-action="reply-draft"' in page and "暂无回应稿。" in page
-        bad = {"reply-draft-kind": "initial", "reply-draft-channel": "政务微博", "reply-draft-url": "not a link",
-               "reply-draft-content": "我局已关注并正在核实。"}  # fmt: skip
+        bad = {
+            "reply-draft-kind": "initial",
+            "reply-draft-channel": "政务微博",
+            "reply-draft-url": "not a link",
+            "reply-draft-content": "我局已关注并正在核实。",
+        }
         response = client.post(action, bad)
         page = response.content.decode()
         assert response.status_code == 400 and "请填写有效的链接（以 http:// 或 https:// 开头）。" in page
@@ -243,21 +260,30 @@ def test_the_liaison_drafts_on_the_ticket_page_and_the_leader_decides_on_the_sig
         assert "Ⅳ级 一般" in section and "2026-11-23 10:00" in section and ticket.incident.number in section
         response = client.post(reverse("signoff"), {"draft": draft.pk, f"r{draft.pk}-decision": "send_back"})
         assert response.status_code == 400 and "退回修改须填写批示。" in response.content.decode()
-        response = client.post(reverse("signoff"), {
-            "draft": draft.pk, f"r{draft.pk}-decision": "send_back", f"r{draft.pk}-instruction": "请写明整改时限",
-            f"r{draft.pk}-due_at": "2026-11-24T17:00",
-        })  # fmt: skip
+        response = client.post(
+            reverse("signoff"),
+            {
+                "draft": draft.pk,
+                f"r{draft.pk}-decision": "send_back",
+                f"r{draft.pk}-instruction": "请写明整改时限",
+                f"r{draft.pk}-due_at": "2026-11-24T17:00",
+            },
+        )
         assert response.status_code == 302
         assert "某校食堂饭菜变质" not in client.get(reverse("signoff")).content.decode().split("回应稿待审定")[1]
 
         client.force_login(org.edu_liaison)
         page = client.get(url).content.decode()
         assert "已退回修改" in page and "请写明整改时限" in page and "批示办理时限 2026-11-24 17:00" in page
-        client.post(action, {**bad, "reply-draft-url": "", "reply-draft-content": "我局已完成整改，11月30日前公布结果。"})
+        client.post(
+            action, {**bad, "reply-draft-url": "", "reply-draft-content": "我局已完成整改，11月30日前公布结果。"}
+        )
         revised = ReplyDraft.objects.get(state="pending")
 
         client.force_login(org.edu_leader)
-        response = client.post(reverse("signoff"), {"draft": revised.pk, f"r{revised.pk}-decision": "approve"}, follow=True)
+        response = client.post(
+            reverse("signoff"), {"draft": revised.pk, f"r{revised.pk}-decision": "approve"}, follow=True
+        )
         assert "已审定并发布回应：某校食堂饭菜变质" in response.content.decode()
     assert Reply.objects.get().content == "我局已完成整改，11月30日前公布结果。"
     assert Deadline.objects.get(kind="instruction").state == "met"
@@ -275,8 +301,11 @@ def test_the_api_drafts_and_decides_like_the_pages(org, handling, relaxed_thrott
     refused = token_client(org.edu_leader).post(f"/api/reply-drafts/{draft_id}/approve/", {}, format="json")
     assert refused.status_code == 403 and "会商审定" in refused.json()["detail"]
     office = token_client(org.duty)
-    response = office.post(f"/api/reply-drafts/{draft_id}/send-back/", {"instruction": "请统一口径",
-                           "due_at": "2030-01-10T17:00:00+08:00"}, format="json")  # fmt: skip
+    response = office.post(
+        f"/api/reply-drafts/{draft_id}/send-back/",
+        {"instruction": "请统一口径", "due_at": "2030-01-10T17:00:00+08:00"},
+        format="json",
+    )
     body = response.json()
     assert response.status_code == 200 and body["state"] == "sent_back" and body["decision_note"] == "请统一口径"
     assert body["instruction_due_at"] == "2030-01-10T17:00:00+08:00"

@@ -48,15 +48,22 @@ def tuesday(org):
         compile_due_daily_reports()
     items = {
         "before": report_at(org, at(MON, 16, 59), "周一截止前", "IV"),
-        "major": report_at(org, at(MON, 17, 0), "重大事项", "II", platform="抖音", views=90000,
-                           summary="网传某地发生群体性事件，引发大量转发。"),
+        "major": report_at(
+            org,
+            at(MON, 17, 0),
+            "重大事项",
+            "II",
+            platform="抖音",
+            views=90000,
+            summary="网传某地发生群体性事件，引发大量转发。",
+        ),
         "big": report_at(org, at(TUE, 9, 0), "较大事项", "III"),
         "general": report_at(org, at(TUE, 10, 0), "一般事项", "IV", views=20),
         "ungraded": report_at(org, at(TUE, 11, 0), "未研判事项"),
         "positive": report_at(org, at(TUE, 12, 0), "正面宣传报道", views=50000),
         "dupe": report_at(org, at(TUE, 13, 0), "重复信息", "IV"),
         "after": report_at(org, at(TUE, 17, 0), "截止后", "I"),
-    }  # fmt: skip
+    }
     with time_machine.travel(at(TUE, 12, 30), tick=False):
         incident_services.dismiss_incident(org.duty, items["positive"], reason="正面宣传，无需处置")
         incident_services.dispatch_incident(org.duty, items["big"], assignments=[(org.edu, TicketRole.LEAD)])
@@ -105,12 +112,24 @@ def test_figures_and_docx_equal_the_database(org, tuesday):
 
     doc = docx_of(report)
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
-    assert headings == ["一、总体情况", "二、来源平台", "三、重点舆情", "四、处置情况", "五、逾期未办结", "六、单位报送情况"]
+    assert headings == [
+        "一、总体情况",
+        "二、来源平台",
+        "三、重点舆情",
+        "四、处置情况",
+        "五、逾期未办结",
+        "六、单位报送情况",
+    ]
     assert doc.paragraphs[0].text == "舆情日报（2026年11月24日）"
     grade_table = dict(table_after(doc, "一、总体情况")[1:])
     assert grade_table == {
-        "Ⅰ级 特别重大": "0", "Ⅱ级 重大": "1", "Ⅲ级 较大": "1", "Ⅳ级 一般": "1", "待研判": "2", "合计": "5",
-    }  # fmt: skip
+        "Ⅰ级 特别重大": "0",
+        "Ⅱ级 重大": "1",
+        "Ⅲ级 较大": "1",
+        "Ⅳ级 一般": "1",
+        "待研判": "2",
+        "合计": "5",
+    }
     assert dict(table_after(doc, "二、来源平台")[1:]) == {"微博": "4", "抖音": "1"}
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "重大事项" in text and "网传某地发生群体性事件" in text and "正面宣传报道" in text
@@ -254,7 +273,9 @@ def test_office_edits_sections_then_issues_to_the_distribution_list(org, tuesday
     doc = docx_of(report)
     assert "重大事项已按要求处置，请领导阅示。" in [p.text for p in doc.paragraphs]
     assert report.content["figures"]["total"] == 5  # the figures are not the office's to edit
-    actions = list(AuditEvent.objects.filter(object_type="report", object_id=str(report.pk)).values_list("action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(object_type="report", object_id=str(report.pk)).values_list("action", flat=True)
+    )
     assert actions == ["report_generated", "report_edited", "report_issued"]
 
 
@@ -282,7 +303,11 @@ def test_daily_submissions_appear_in_the_roll_up(org, tuesday):
     with time_machine.travel(at(TUE, 17, 0), tick=False):
         report = compile_due_daily_reports()
     rows = {r[0]: r[1:] for r in table_after(docx_of(report), "六、单位报送情况")[1:]}
-    assert rows == {"教育局": ["按时报送", "16:00", "1"], "卫健委": ["未报送", "—", "0"], "公安局": ["未报送", "—", "0"]}
+    assert rows == {
+        "教育局": ["按时报送", "16:00", "1"],
+        "卫健委": ["未报送", "—", "0"],
+        "公安局": ["未报送", "—", "0"],
+    }
     assert "未报送2个（卫健委、公安局）" in report.content["sections"][5]["text"]
     assert DailySubmission.objects.count() == 1
 
@@ -292,8 +317,13 @@ def test_compiling_costs_the_same_queries_for_many_items(org):
 
     def count_queries(n_items, day):
         for i in range(n_items):
-            report_at(org, at(day, 9, 0) + timedelta(minutes=i), f"事项{day}-{i}", ["II", "III", "IV"][i % 3],
-                      platform=f"平台{i % 4}")  # fmt: skip
+            report_at(
+                org,
+                at(day, 9, 0) + timedelta(minutes=i),
+                f"事项{day}-{i}",
+                ["II", "III", "IV"][i % 3],
+                platform=f"平台{i % 4}",
+            )
         with CaptureQueriesContext(connection) as queries:
             content = compile_daily_content(at(day, 0, 0), at(day, 23, 0))
         assert content["figures"]["total"] == n_items
@@ -305,7 +335,9 @@ def test_compiling_costs_the_same_queries_for_many_items(org):
 def test_beat_schedule_and_task_are_wired(settings):
     from yuqing.celery import app
 
-    entry = next(e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "reporting.tasks.compile_due_daily_reports")
+    entry = next(
+        e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"] == "reporting.tasks.compile_due_daily_reports"
+    )
     assert str(entry["schedule"]._orig_minute) == "*"  # every minute, the job itself decides
     app.loader.import_default_modules()
     assert "reporting.tasks.compile_due_daily_reports" in app.tasks

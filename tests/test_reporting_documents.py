@@ -39,10 +39,17 @@ def docx_text(report):
 @pytest.fixture
 def major(org, make_incident):
     incident = make_incident(
-        "网传某镇化工厂泄漏", grade="II", summary="多名网民称闻到刺鼻气味。", views=120000, comments=3400, reposts=800,
-        site_count=12, media_level="provincial", subject_unit=org.town,
+        "网传某镇化工厂泄漏",
+        grade="II",
+        summary="多名网民称闻到刺鼻气味。",
+        views=120000,
+        comments=3400,
+        reposts=800,
+        site_count=12,
+        media_level="provincial",
+        subject_unit=org.town,
         links=[{"platform": "微博", "url": "https://weibo.com/x"}, {"platform": "抖音", "url": "https://douyin.com/y"}],
-    )  # fmt: skip
+    )
     lead, _ = incident_services.dispatch_incident(
         org.duty, incident, assignments=[(org.edu, TicketRole.LEAD), (org.health, TicketRole.ASSIST)]
     )
@@ -68,7 +75,9 @@ def test_special_report_from_the_template_to_the_leaders_the_grade_requires(org,
 
     services.edit_report(org.duty, report, texts={"proposals": "建议县应急局牵头，今日内发布权威通报。"})
     services.issue_report(org.duty, report)
-    notified = set(Notification.objects.filter(title__contains="舆情专报").values_list("recipient__username", flat=True))
+    notified = set(
+        Notification.objects.filter(title__contains="舆情专报").values_list("recipient__username", flat=True)
+    )
     assert notified == {"leader", "edu_leader"}
     assert "建议县应急局牵头，今日内发布权威通报。" in docx_text(report)[2]
 
@@ -143,8 +152,9 @@ def test_supervision_notice_refuses_bad_input_and_changes_nothing(org, major, ma
 
 @pytest.fixture
 def school_topic(org, make_incident):
-    topic = RiskTopic.objects.create(name="校园安全", keywords="食堂，校车", unit=org.edu, threshold=2, window_days=7,
-                                     measures="加强食品安全检查。")  # fmt: skip
+    topic = RiskTopic.objects.create(
+        name="校园安全", keywords="食堂，校车", unit=org.edu, threshold=2, window_days=7, measures="加强食品安全检查。"
+    )
     RiskTopic.objects.create(name="征地拆迁", keywords="拆迁", unit=org.town, threshold=1)
     RiskTopic.objects.create(name="停用的", keywords="食堂", unit=org.edu, threshold=1, is_active=False)
     with time_machine.travel(NOW - timedelta(days=8), tick=False):
@@ -171,7 +181,9 @@ def test_risk_notice_goes_to_the_topics_unit(org, school_topic):
     assert headings == ["一、风险情况", "二、防范措施", "三、工作要求"]
     assert "相关的网络信息2条" in text and "加强食品安全检查" in text
     assert sorted(row.cells[1].text for row in doc.tables[0].rows[1:]) == sorted(["校车超载", "某校食堂饭菜变质"])
-    told = set(Notification.objects.filter(title__contains="网络风险提示函").values_list("recipient__username", flat=True))
+    told = set(
+        Notification.objects.filter(title__contains="网络风险提示函").values_list("recipient__username", flat=True)
+    )
     assert told == {"edu_l", "edu_l2", "edu_leader"}
     with pytest.raises(NotPermitted):
         services.issue_risk_notice(org.edu_liaison, school_topic)
@@ -292,8 +304,13 @@ def test_admin_pages_for_reporting_models(org, major, school_topic, client):
     ReportSettings.current().collecting_units.set([org.edu])
     services.submit_daily_items(org.edu_liaison, unit=org.edu, content="无")
     login(client, org.admin)
-    for url in ("/admin/reporting/report/", f"/admin/reporting/report/{report.pk}/change/",
-                "/admin/reporting/reportsettings/", "/admin/reporting/risktopic/add/", "/admin/reporting/dailysubmission/"):  # fmt: skip
+    for url in (
+        "/admin/reporting/report/",
+        f"/admin/reporting/report/{report.pk}/change/",
+        "/admin/reporting/reportsettings/",
+        "/admin/reporting/risktopic/add/",
+        "/admin/reporting/dailysubmission/",
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
     body = client.get(f"/admin/reporting/report/{report.pk}/change/").content.decode()
@@ -325,7 +342,10 @@ def test_notices_look_like_official_documents(org, major):
     second = services.issue_supervision_notice(org.duty, lead, reason="仍未反馈", due_at=NOW + timedelta(days=2))
     assert docx_text(second)[0].paragraphs[-2].text == "示范县网络舆情工作领导小组办公室"  # the admin's 落款
 
-    wide = {"title": "宽表", "sections": [documents.section("t", "一、表", "", documents.table(list("ABCDEFGHIJ"), [range(10)]))]}
+    wide = {
+        "title": "宽表",
+        "sections": [documents.section("t", "一、表", "", documents.table(list("ABCDEFGHIJ"), [range(10)]))],
+    }
     wide_doc = Document(io.BytesIO(documents.render_docx(wide)))
     assert wide_doc.sections[0].orientation == WD_ORIENT.LANDSCAPE
     assert wide_doc.sections[0].page_width > wide_doc.sections[0].page_height
@@ -334,9 +354,8 @@ def test_notices_look_like_official_documents(org, major):
 def test_reading_a_report_on_a_confidential_incident_is_audited_and_hidden_from_the_uncleared(org, client):
     """A 专报 carries the incident's facts: it is no wider than the incident, and each read of it (page or
     download) leaves a confidential_read event, as reading the incident does."""
-    from tests.factories import person
-
     from incidents.models import Role
+    from tests.factories import person
 
     reporter = person("duty_secret", org.office, Role.DUTY_OFFICER)
     secret = incident_services.report_incident(reporter, title="涉密线索", is_confidential=True, views=9000)

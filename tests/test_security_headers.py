@@ -117,9 +117,13 @@ def test_the_production_default_is_behind_login():
     env = os.environ | {"DEBUG": "0", "SECRET_KEY": "x7!" + "k2Qz9Lw4Rb8Tn6Vp3Ys5Ud1Fh0Gj" * 2}
     env.pop("API_DOCS_PUBLIC", None)
     result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=120,
-    )  # fmt: skip
+    )
     assert result.stdout.splitlines()[-1] == "False False", result.stdout + result.stderr
 
 
@@ -132,8 +136,12 @@ def test_gunicorn_names_itself_without_a_version(tmp_path):
     env = os.environ | {"YUQING_VAR_DIR": str(tmp_path)}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "yuqing.wsgi:application", "--bind", f"unix:{sock}", "--workers", "1"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while not sock.exists():

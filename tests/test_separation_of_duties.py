@@ -33,12 +33,22 @@ def membership_post(user, unit, role, **extra):
 def inline_post(user, rows, **fields):
     """The user's admin change page as posted: the user's own fields and the Membership inline rows."""
     data = {
-        "username": user.username, "first_name": user.first_name, "last_name": "", "email": "",
-        "is_active": "on", "is_staff": "on" if user.is_staff else "", "is_superuser": "on" if user.is_superuser else "",
-        "last_login_0": "", "last_login_1": "", "date_joined_0": "2026-01-01", "date_joined_1": "08:00:00",
-        "memberships-TOTAL_FORMS": str(len(rows)), "memberships-INITIAL_FORMS": str(sum(1 for r in rows if r.get("id"))),
-        "memberships-MIN_NUM_FORMS": "0", "memberships-MAX_NUM_FORMS": "1000",
-    }  # fmt: skip
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": "",
+        "email": "",
+        "is_active": "on",
+        "is_staff": "on" if user.is_staff else "",
+        "is_superuser": "on" if user.is_superuser else "",
+        "last_login_0": "",
+        "last_login_1": "",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "08:00:00",
+        "memberships-TOTAL_FORMS": str(len(rows)),
+        "memberships-INITIAL_FORMS": str(sum(1 for r in rows if r.get("id"))),
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+    }
     for i, row in enumerate(rows):
         for key, value in row.items():
             data[f"memberships-{i}-{key}"] = value
@@ -117,21 +127,30 @@ def test_security_admin_grants_a_role_audited_with_before_and_after(client, duti
 
 def test_one_person_never_holds_two_administrator_duties(client, duties):
     client.force_login(duties.security)
-    response = client.post("/admin/incidents/membership/add/", membership_post(duties.auditor, duties.office, Role.ADMIN))
+    response = client.post(
+        "/admin/incidents/membership/add/", membership_post(duties.auditor, duties.office, Role.ADMIN)
+    )
     assert response.status_code == 200
     assert "三员分立：同一人不能同时担任系统管理员、审计管理员。" in response.content.decode()
     # a superuser is the system administrator: they cannot become the auditor either
-    response = client.post("/admin/incidents/membership/add/", membership_post(duties.admin, duties.office, Role.AUDITOR))
+    response = client.post(
+        "/admin/incidents/membership/add/", membership_post(duties.admin, duties.office, Role.AUDITOR)
+    )
     assert "三员分立" in response.content.decode()
-    assert not Membership.objects.filter(user__in=[duties.auditor, duties.admin], role__in=[Role.ADMIN, Role.AUDITOR]).exclude(
-        user=duties.auditor, role=Role.AUDITOR
-    ).exclude(user=duties.admin, role=Role.ADMIN).exists()
+    assert (
+        not Membership.objects.filter(user__in=[duties.auditor, duties.admin], role__in=[Role.ADMIN, Role.AUDITOR])
+        .exclude(user=duties.auditor, role=Role.AUDITOR)
+        .exclude(user=duties.admin, role=Role.ADMIN)
+        .exists()
+    )
     assert not AuditEvent.objects.filter(action="role_change").exists()
 
 
 def test_nobody_changes_their_own_roles(client, duties):
     client.force_login(duties.security)
-    response = client.post("/admin/incidents/membership/add/", membership_post(duties.security, duties.office, Role.DUTY_OFFICER))
+    response = client.post(
+        "/admin/incidents/membership/add/", membership_post(duties.security, duties.office, Role.DUTY_OFFICER)
+    )
     assert response.status_code == 200 and "不能变更本人的角色或权限" in response.content.decode()
     assert not Membership.objects.filter(user=duties.security, role=Role.DUTY_OFFICER).exists()
 
@@ -153,7 +172,9 @@ def test_role_changes_in_the_user_page_inline_are_audited(client, duties):
     # making them an auditor while a superuser (system administrator) flag is posted is refused
     rows[1]["id"] = str(Membership.objects.get(user=user, unit=duties.health).pk)
     rows.append({"unit": str(duties.office.pk), "role": "auditor", "is_active": "on"})
-    response = client.post(f"/admin/auth/user/{user.pk}/change/", inline_post(user, rows, is_staff="on", is_superuser="on"))
+    response = client.post(
+        f"/admin/auth/user/{user.pk}/change/", inline_post(user, rows, is_staff="on", is_superuser="on")
+    )
     assert response.status_code == 200 and "三员分立" in response.content.decode()
     user.refresh_from_db()
     assert not user.is_superuser and not Membership.objects.filter(user=user, role="auditor").exists()

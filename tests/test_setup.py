@@ -25,8 +25,12 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
@@ -47,12 +51,21 @@ def _seed_everything():
 def test_demo_data_loads_once_and_every_login_works(db, client, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     _seed_everything()
-    counts = (Unit.objects.count(), get_user_model().objects.count(), Membership.objects.count(), Incident.objects.count(), AuditEvent.objects.count())
+    counts = (
+        Unit.objects.count(),
+        get_user_model().objects.count(),
+        Membership.objects.count(),
+        Incident.objects.count(),
+        AuditEvent.objects.count(),
+    )
     _seed_everything()
     assert counts == (
-        Unit.objects.count(), get_user_model().objects.count(), Membership.objects.count(),
-        Incident.objects.count(), AuditEvent.objects.count(),
-    )  # fmt: skip
+        Unit.objects.count(),
+        get_user_model().objects.count(),
+        Membership.objects.count(),
+        Incident.objects.count(),
+        AuditEvent.objects.count(),
+    )
     assert Unit.objects.filter(kind="town").count() == 3
     assert Unit.objects.filter(kind="department").count() == 4
     assert Incident.objects.count() == 12
@@ -80,7 +93,9 @@ def test_compose_file_has_the_production_shape():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
     assert set(services) == {"postgres", "redis", "web", "worker", "beat", "backup"}
-    assert "manage.py backup" in services["backup"]["command"][-1] and "sleep 86400" in services["backup"]["command"][-1]
+    assert (
+        "manage.py backup" in services["backup"]["command"][-1] and "sleep 86400" in services["backup"]["command"][-1]
+    )
     assert "backups:/data/backups" in services["backup"]["volumes"] and "backups" in compose["volumes"]
     for name in ("postgres", "redis", "web", "worker"):
         assert "healthcheck" in services[name], name

@@ -12,7 +12,9 @@ from .walks import walk, walk_ticket
 
 
 def incident_call(org, make_incident, incident, action):
-    has_open_lead = incident.tickets.filter(role="lead", status__in=("dispatched", "claimed", "in_progress", "feedback_submitted")).exists()
+    has_open_lead = incident.tickets.filter(
+        role="lead", status__in=("dispatched", "claimed", "in_progress", "feedback_submitted")
+    ).exists()
     merge_target = make_incident(title="目标") if action == "merge" else None
     calls = {
         "grade": lambda: services.grade_incident(org.duty, incident, grade="III", reason="调整"),
@@ -71,7 +73,9 @@ TICKET_ACTIONS = {
     "claim": lambda org, t: services.claim_ticket(org.edu_liaison, t),
     "assign": lambda org, t: services.assign_ticket(org.duty, t, assignee=org.edu_liaison2),
     "return": lambda org, t: services.return_ticket(org.edu_liaison, t, reason="非本单位"),
-    "progress": lambda org, t: services.submit_feedback(org.edu_liaison, t, kind=Feedback.Kind.PROGRESS, content="进展"),
+    "progress": lambda org, t: services.submit_feedback(
+        org.edu_liaison, t, kind=Feedback.Kind.PROGRESS, content="进展"
+    ),
     "submit_feedback": lambda org, t: services.submit_feedback(
         org.edu_liaison, t, kind=Feedback.Kind.REPORT, content="报告"
     ),

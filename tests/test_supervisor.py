@@ -81,7 +81,7 @@ def test_what_a_killed_program_had_forked_is_swept_before_the_restart(tmp_path):
     # Like the worker's pool processes when the worker's main process is killed with -9.
     forking = (
         f"{sys.executable} -c 'import os, time; child = os.fork(); "
-        f"child or print(\"pool child\", os.getpid(), flush=True); time.sleep(60)'"
+        f'child or print("pool child", os.getpid(), flush=True); time.sleep(60)\''
     )
     supervisor = supervise(tmp_path, f"worker={forking}")
     try:

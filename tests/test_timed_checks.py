@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db import connection, connections
 
 from incidents import services
-from incidents.models import AuditEvent, Membership, Role, TicketRole
+from incidents.models import AuditEvent, Membership, TicketRole
 from monitoring.models import Deadline, DeadlineStep, Notification
 from monitoring.sweep import run_timed_checks
 
@@ -153,6 +153,7 @@ def test_two_concurrent_sweeps_fire_nothing_twice(org, dispatched_at_ten):
     assert DeadlineStep.objects.filter(state="fired").count() == due
     inbox = Notification.objects.filter(channel="inbox").values_list("step_id", "recipient_id")
     assert len(inbox) == len(set(inbox))
-    assert AuditEvent.objects.filter(action="deadline_breached").count() == Deadline.objects.filter(
-        state="breached"
-    ).count()
+    assert (
+        AuditEvent.objects.filter(action="deadline_breached").count()
+        == Deadline.objects.filter(state="breached").count()
+    )

@@ -48,9 +48,12 @@ def test_services_refuse_other_units_by_id(org, dispatched):
 def test_co_unit_feedback_and_files_stay_private(client, org, dispatched):
     services.claim_ticket(org.health_liaison, dispatched.assist)
     services.submit_feedback(
-        org.health_liaison, dispatched.assist, kind=Feedback.Kind.FEEDBACK, content="卫健委内部核查细节",
+        org.health_liaison,
+        dispatched.assist,
+        kind=Feedback.Kind.FEEDBACK,
+        content="卫健委内部核查细节",
         files=[SimpleUploadedFile("health.txt", b"secret")],
-    )  # fmt: skip
+    )
     attachment = dispatched.incident.attachments.get()
     client.force_login(org.edu_liaison)
     page = client.get(reverse("incident_detail", args=[dispatched.incident.pk])).content.decode()

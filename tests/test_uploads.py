@@ -22,7 +22,7 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(64)
 GIF = b"GIF89a" + bytes(64)
 WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + bytes(64)
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
-HTML = "\n<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>".encode()
+HTML = b"\n<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(64)
 
 
@@ -74,14 +74,21 @@ def stored_files(media):
 @pytest.mark.parametrize(
     ("name", "content", "stored_as"),
     [
-        ("截图.png", PNG, "截图.png"), ("photo.JPG", JPEG, "photo.jpg"), ("动图.gif", GIF, "动图.gif"),
-        ("a.webp", WEBP, "a.webp"), ("通报.pdf", PDF, "通报.pdf"), ("报告.docx", docx_bytes(), "报告.docx"),
-        ("台账.xlsx", xlsx_bytes(), "台账.xlsx"), ("说明.txt", "情况说明\r\n第二行\t完".encode(), "说明.txt"),
+        ("截图.png", PNG, "截图.png"),
+        ("photo.JPG", JPEG, "photo.jpg"),
+        ("动图.gif", GIF, "动图.gif"),
+        ("a.webp", WEBP, "a.webp"),
+        ("通报.pdf", PDF, "通报.pdf"),
+        ("报告.docx", docx_bytes(), "报告.docx"),
+        ("台账.xlsx", xlsx_bytes(), "台账.xlsx"),
+        ("说明.txt", "情况说明\r\n第二行\t完".encode(), "说明.txt"),
         ("gbk.txt", "国标编码的说明".encode("gb18030"), "gbk.txt"),
         # The name does not decide: a real PNG called .html is stored as the PNG it is.
-        ("截图.html", PNG, "截图.png"), ("no-extension", PDF, "no-extension.pdf"), ("../../etc/x.exe", PNG, "x.png"),
+        ("截图.html", PNG, "截图.png"),
+        ("no-extension", PDF, "no-extension.pdf"),
+        ("../../etc/x.exe", PNG, "x.png"),
     ],
-)  # fmt: skip
+)
 def test_allowed_types_are_recognised_by_content_and_named_after_it(name, content, stored_as):
     file = upload(name, content)
     assert uploads.accepted([file])[0].name == stored_as
@@ -89,7 +96,16 @@ def test_allowed_types_are_recognised_by_content_and_named_after_it(name, conten
 
 @pytest.mark.parametrize(
     "content",
-    [HTML, b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", EXE, MACRO_DOCM, zip_bytes("<Types/>"), b"PK\x03\x04broken zip", b"\x00\x01\x02binary\x00", b""],
+    [
+        HTML,
+        b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>",
+        EXE,
+        MACRO_DOCM,
+        zip_bytes("<Types/>"),
+        b"PK\x03\x04broken zip",
+        b"\x00\x01\x02binary\x00",
+        b"",
+    ],
     ids=["html", "svg", "exe", "docm", "other-zip", "broken-zip", "binary", "empty"],
 )
 def test_other_content_is_refused_whatever_its_name(content):
@@ -116,9 +132,17 @@ def test_the_default_limit_is_20_mb(settings):
 
 
 def intake(**extra):
-    return {"title": "网传某校食堂问题", "category": "livelihood", "first_seen_at": "2026-01-05T09:00", "views": 10,
-            "comments": 1, "reposts": 0,
-            "site_count": 1, "media_level": "local", **extra}  # fmt: skip
+    return {
+        "title": "网传某校食堂问题",
+        "category": "livelihood",
+        "first_seen_at": "2026-01-05T09:00",
+        "views": 10,
+        "comments": 1,
+        "reposts": 0,
+        "site_count": 1,
+        "media_level": "local",
+        **extra,
+    }
 
 
 def test_intake_with_a_screenshot_stores_it_and_it_downloads_as_an_attachment(client, org, media):
@@ -188,7 +212,11 @@ def test_feedback_with_a_report_document_is_kept(client, org, dispatched, media)
     client.force_login(org.edu_liaison)
     response = client.post(
         reverse("ticket_action", args=[dispatched.lead.pk, "feedback"]),
-        {"feedback-kind": "progress", "feedback-content": "见附件", "feedback-attachment": upload("进展", docx_bytes())},
+        {
+            "feedback-kind": "progress",
+            "feedback-content": "见附件",
+            "feedback-attachment": upload("进展", docx_bytes()),
+        },
     )
     assert response.status_code == 302
     assert Feedback.objects.get().attachments.get().name == "进展.docx"

@@ -22,13 +22,21 @@ def test_incident_walk_from_report_to_close_out(client, org, grade, closer):
     response = client.post(
         reverse("incident_create"),
         {
-            "title": "网传某小学食堂饭菜变质", "summary": "家长群截图流传", "category": "livelihood",
-            "subject_unit": org.edu.pk, "first_seen_at": "2026-11-20T09:00", "views": 1200, "comments": 150,
-            "reposts": 20, "site_count": 1, "media_level": "local", "platform": "本地论坛",
+            "title": "网传某小学食堂饭菜变质",
+            "summary": "家长群截图流传",
+            "category": "livelihood",
+            "subject_unit": org.edu.pk,
+            "first_seen_at": "2026-11-20T09:00",
+            "views": 1200,
+            "comments": 150,
+            "reposts": 20,
+            "site_count": 1,
+            "media_level": "local",
+            "platform": "本地论坛",
             "url": "https://bbs.example.cn/t/1",
         },
         REMOTE_ADDR="10.1.2.3",
-    )  # fmt: skip
+    )
     assert response.status_code == 302
     incident = Incident.objects.get()
     assert incident.status == "reported"
@@ -66,7 +74,10 @@ def test_incident_walk_from_report_to_close_out(client, org, grade, closer):
     assert client.post(reverse("ticket_action", args=[lead.pk, "claim"])).status_code == 302
     incident.refresh_from_db()
     assert incident.status == "in_progress"
-    client.post(reverse("ticket_action", args=[lead.pk, "feedback"]), {"feedback-kind": "progress", "feedback-content": "已约谈校长"})
+    client.post(
+        reverse("ticket_action", args=[lead.pk, "feedback"]),
+        {"feedback-kind": "progress", "feedback-content": "已约谈校长"},
+    )
     lead.refresh_from_db()
     assert lead.status == "in_progress"
     response = client.post(
@@ -87,18 +98,31 @@ def test_incident_walk_from_report_to_close_out(client, org, grade, closer):
         assert incident.status == "under_review"
 
     login(client, closer)
-    response = client.post(reverse("incident_action", args=[incident.pk, "close"]), {"close-reason": "处置到位，同意销号"})
+    response = client.post(
+        reverse("incident_action", args=[incident.pk, "close"]), {"close-reason": "处置到位，同意销号"}
+    )
     assert response.status_code == 302
     incident.refresh_from_db()
     assert incident.status == "closed"
     assert set(incident.tickets.values_list("status", flat=True)) == {"closed"}
 
     assert actions(incident) == [
-        "report", "grade", "dispatch", "dispatch", "dispatch",
-        "claim", "start", "submit_feedback",
-        "claim", "progress", "submit_feedback", "submit_for_review",
-        "close", "close", "close",
-    ]  # fmt: skip
+        "report",
+        "grade",
+        "dispatch",
+        "dispatch",
+        "dispatch",
+        "claim",
+        "start",
+        "submit_feedback",
+        "claim",
+        "progress",
+        "submit_feedback",
+        "submit_for_review",
+        "close",
+        "close",
+        "close",
+    ]
     report = AuditEvent.objects.get(incident=incident, action="report")
     assert report.ip == "10.1.2.3" and report.actor == org.duty
     grade_event = AuditEvent.objects.get(incident=incident, action="grade")
@@ -143,7 +167,8 @@ def test_merge_and_reopen(client, org, dispatched, make_incident):
     duplicate = make_incident(title="同一事件的另一帖")
     login(client, "duty")
     response = client.post(
-        reverse("incident_action", args=[duplicate.pk, "merge"]), {"merge-into": dispatched.incident.pk, "merge-reason": "重复"}
+        reverse("incident_action", args=[duplicate.pk, "merge"]),
+        {"merge-into": dispatched.incident.pk, "merge-reason": "重复"},
     )
     assert response.status_code == 302
     duplicate.refresh_from_db()

@@ -132,7 +132,9 @@ def test_intake_helpers_suggest_grade_and_flag_duplicates(client, org, make_inci
     assert 'data-grade="II"' in html and "浏览量 1500 ≥ 1000" in html
     html = client.post(reverse("desk_duplicates"), {"title": "网传某小学食堂饭菜变质了", "url": ""}).content.decode()
     assert "网传某小学食堂饭菜变质" in html and "标题相似度" in html
-    html = client.post(reverse("desk_duplicates"), {"title": "完全无关", "url": "https://bbs.example.cn/t/9"}).content.decode()
+    html = client.post(
+        reverse("desk_duplicates"), {"title": "完全无关", "url": "https://bbs.example.cn/t/9"}
+    ).content.decode()
     assert "同一链接" in html
     # A liaison of another unit is not told about incidents it cannot see.
     client.force_login(org.police_liaison)
@@ -201,7 +203,10 @@ def test_leader_signs_off_or_sends_back_with_a_tracked_instruction(client, org, 
     page = client.get(reverse("signoff")).content.decode()
     assert "重大舆情甲" in page and "重大舆情乙" in page
     (first, _), (second, second_ticket) = incidents
-    client.post(reverse("signoff"), {"incident": first.pk, f"s{first.pk}-decision": "approve", f"s{first.pk}-instruction": "同意"})
+    client.post(
+        reverse("signoff"),
+        {"incident": first.pk, f"s{first.pk}-decision": "approve", f"s{first.pk}-instruction": "同意"},
+    )
     response = client.post(
         reverse("signoff"),
         {"incident": second.pk, f"s{second.pk}-decision": "send_back", f"s{second.pk}-instruction": ""},
@@ -209,9 +214,13 @@ def test_leader_signs_off_or_sends_back_with_a_tracked_instruction(client, org, 
     assert "退回重办须填写批示。" in response.content.decode()
     client.post(
         reverse("signoff"),
-        {"incident": second.pk, f"s{second.pk}-decision": "send_back", f"s{second.pk}-instruction": "请补充整改情况",
-         f"s{second.pk}-due_at": "2030-01-10T17:00"},
-    )  # fmt: skip
+        {
+            "incident": second.pk,
+            f"s{second.pk}-decision": "send_back",
+            f"s{second.pk}-instruction": "请补充整改情况",
+            f"s{second.pk}-due_at": "2030-01-10T17:00",
+        },
+    )
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.status == "closed" and second.status == "in_progress"

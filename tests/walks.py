@@ -46,9 +46,14 @@ def walk(org, make_incident, state):
 def walk_ticket(org, make_incident, state):
     """Return the lead ticket in the given ticket state."""
     incident_state = {
-        "dispatched": "dispatched", "claimed": "in_progress", "returned": "returned", "closed": "closed",
-        "in_progress": "in_progress", "feedback_submitted": "under_review", "cancelled": "dispatched",
-    }[state]  # fmt: skip
+        "dispatched": "dispatched",
+        "claimed": "in_progress",
+        "returned": "returned",
+        "closed": "closed",
+        "in_progress": "in_progress",
+        "feedback_submitted": "under_review",
+        "cancelled": "dispatched",
+    }[state]
     incident, lead = walk(org, make_incident, incident_state)
     if state == "in_progress":
         services.submit_feedback(org.edu_liaison, lead, kind=Feedback.Kind.PROGRESS, content="进展")

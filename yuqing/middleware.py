@@ -17,10 +17,18 @@ NUL_REFUSED = "请求参数不能包含空字符（U+0000），未作任何处�
 PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()"
     for feature in (
-        "accelerometer", "camera", "display-capture", "geolocation", "gyroscope", "magnetometer", "microphone",
-        "midi", "payment", "usb",
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
     )
-)  # fmt: skip
+)
 
 
 def _has_nul(request):

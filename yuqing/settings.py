@@ -205,10 +205,11 @@ if REDIS_URL:
     # than hold a web worker for the default minutes-long connect (issue 11 §5).
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
-    }  # fmt: skip
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -18,10 +18,15 @@ def forward(apps, schema_editor):
         GradeSetting.objects.get_or_create(
             grade=grade,
             defaults=dict(
-                label=label, colour=colour, close_approver=approver, min_views=views, min_comments=comments,
-                min_sites=sites, min_media_level=media,
+                label=label,
+                colour=colour,
+                close_approver=approver,
+                min_views=views,
+                min_comments=comments,
+                min_sites=sites,
+                min_media_level=media,
             ),
-        )  # fmt: skip
+        )
 
 
 class Migration(migrations.Migration):

@@ -7,46 +7,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0003_grade_settings'),
+        ("incidents", "0003_grade_settings"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LeaderReport',
+            name="LeaderReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('system', '系统报送'), ('phone', '电话'), ('sms', '短信'), ('paper', '纸质快报')], max_length=20, verbose_name='方式')),
-                ('reported_to', models.CharField(max_length=200, verbose_name='报告对象')),
-                ('note', models.TextField(blank=True, verbose_name='内容摘要')),
-                ('reported_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='报告时间')),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='leader_reports', to='incidents.incident')),
-                ('reported_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("system", "系统报送"), ("phone", "电话"), ("sms", "短信"), ("paper", "纸质快报")],
+                        max_length=20,
+                        verbose_name="方式",
+                    ),
+                ),
+                ("reported_to", models.CharField(max_length=200, verbose_name="报告对象")),
+                ("note", models.TextField(blank=True, verbose_name="内容摘要")),
+                ("reported_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="报告时间")),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="leader_reports",
+                        to="incidents.incident",
+                    ),
+                ),
+                (
+                    "reported_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '报告领导记录',
-                'verbose_name_plural': '报告领导记录',
-                'ordering': ['reported_at', 'id'],
+                "verbose_name": "报告领导记录",
+                "verbose_name_plural": "报告领导记录",
+                "ordering": ["reported_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Reply',
+            name="Reply",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('initial', '初步回应'), ('progress', '进展通报'), ('result', '处置结果'), ('rebuttal', '辟谣')], max_length=20, verbose_name='类型')),
-                ('channel', models.CharField(help_text='如 政民互动平台网络新闻发言人版块、政务微博、跟帖', max_length=100, verbose_name='发布渠道')),
-                ('url', models.URLField(blank=True, max_length=1000, verbose_name='发布链接')),
-                ('content', models.TextField(verbose_name='回应内容')),
-                ('published_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='发布时间')),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='replies', to='incidents.incident')),
-                ('published_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("initial", "初步回应"),
+                            ("progress", "进展通报"),
+                            ("result", "处置结果"),
+                            ("rebuttal", "辟谣"),
+                        ],
+                        max_length=20,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        help_text="如 政民互动平台网络新闻发言人版块、政务微博、跟帖",
+                        max_length=100,
+                        verbose_name="发布渠道",
+                    ),
+                ),
+                ("url", models.URLField(blank=True, max_length=1000, verbose_name="发布链接")),
+                ("content", models.TextField(verbose_name="回应内容")),
+                ("published_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="发布时间")),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="replies", to="incidents.incident"
+                    ),
+                ),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '回应',
-                'verbose_name_plural': '回应',
-                'ordering': ['published_at', 'id'],
+                "verbose_name": "回应",
+                "verbose_name_plural": "回应",
+                "ordering": ["published_at", "id"],
             },
         ),
     ]

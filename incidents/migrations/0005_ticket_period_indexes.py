@@ -5,23 +5,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0004_replies_and_leader_reports'),
+        ("incidents", "0004_replies_and_leader_reports"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['dispatched_at'], name='ticket_dispatched_at'),
+            model_name="ticket",
+            index=models.Index(fields=["dispatched_at"], name="ticket_dispatched_at"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('returned_at__isnull', False)), fields=['returned_at'], name='ticket_returned_at'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("returned_at__isnull", False)), fields=["returned_at"], name="ticket_returned_at"
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('designated', True)), fields=['claimed_at'], name='ticket_designated_claimed'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("designated", True)), fields=["claimed_at"], name="ticket_designated_claimed"
+            ),
         ),
     ]

@@ -12,43 +12,122 @@ def office_approves_high_attention_replies(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0005_ticket_period_indexes'),
-        ('monitoring', '0007_deadline_due_at_index'),
+        ("incidents", "0005_ticket_period_indexes"),
+        ("monitoring", "0007_deadline_due_at_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='gradesetting',
-            name='reply_approver',
-            field=models.CharField(choices=[('office', '办公室'), ('leader', '领导')], default='leader', help_text='领导：责任单位的领导（或县领导）审定；办公室：办公室会商审定（值班员或县领导）。默认一般/较大由单位领导、重大/特别重大由办公室会商审定（002 第九条）', max_length=10, verbose_name='回应审定'),
+            model_name="gradesetting",
+            name="reply_approver",
+            field=models.CharField(
+                choices=[("office", "办公室"), ("leader", "领导")],
+                default="leader",
+                help_text="领导：责任单位的领导（或县领导）审定；办公室：办公室会商审定（值班员或县领导）。默认一般/较大由单位领导、重大/特别重大由办公室会商审定（002 第九条）",
+                max_length=10,
+                verbose_name="回应审定",
+            ),
         ),
         migrations.CreateModel(
-            name='ReplyDraft',
+            name="ReplyDraft",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('initial', '初步回应'), ('progress', '进展通报'), ('result', '处置结果'), ('rebuttal', '辟谣')], max_length=20, verbose_name='类型')),
-                ('channel', models.CharField(max_length=100, verbose_name='发布渠道')),
-                ('url', models.URLField(blank=True, max_length=1000, verbose_name='发布链接')),
-                ('content', models.TextField(verbose_name='回应内容')),
-                ('drafted_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='拟稿时间')),
-                ('state', models.CharField(choices=[('pending', '待审定'), ('approved', '已审定发布'), ('sent_back', '已退回修改')], default='pending', max_length=20, verbose_name='状态')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='审定时间')),
-                ('decision_note', models.TextField(blank=True, verbose_name='批示/审定意见')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='审定人')),
-                ('drafted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='拟稿人')),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reply_drafts', to='incidents.incident', verbose_name='舆情')),
-                ('instruction_deadline', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reply_drafts', to='monitoring.deadline', verbose_name='批示办理时限')),
-                ('reply', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='draft', to='incidents.reply', verbose_name='发布的回应')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reply_drafts', to='incidents.ticket', verbose_name='转办单')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("initial", "初步回应"),
+                            ("progress", "进展通报"),
+                            ("result", "处置结果"),
+                            ("rebuttal", "辟谣"),
+                        ],
+                        max_length=20,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("channel", models.CharField(max_length=100, verbose_name="发布渠道")),
+                ("url", models.URLField(blank=True, max_length=1000, verbose_name="发布链接")),
+                ("content", models.TextField(verbose_name="回应内容")),
+                ("drafted_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="拟稿时间")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("pending", "待审定"), ("approved", "已审定发布"), ("sent_back", "已退回修改")],
+                        default="pending",
+                        max_length=20,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="审定时间")),
+                ("decision_note", models.TextField(blank=True, verbose_name="批示/审定意见")),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="审定人",
+                    ),
+                ),
+                (
+                    "drafted_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="拟稿人",
+                    ),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reply_drafts",
+                        to="incidents.incident",
+                        verbose_name="舆情",
+                    ),
+                ),
+                (
+                    "instruction_deadline",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reply_drafts",
+                        to="monitoring.deadline",
+                        verbose_name="批示办理时限",
+                    ),
+                ),
+                (
+                    "reply",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="draft",
+                        to="incidents.reply",
+                        verbose_name="发布的回应",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reply_drafts",
+                        to="incidents.ticket",
+                        verbose_name="转办单",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '回应稿',
-                'verbose_name_plural': '回应稿',
-                'ordering': ['-drafted_at', '-id'],
-                'indexes': [models.Index(fields=['state', 'drafted_at'], name='reply_draft_state_drafted')],
+                "verbose_name": "回应稿",
+                "verbose_name_plural": "回应稿",
+                "ordering": ["-drafted_at", "-id"],
+                "indexes": [models.Index(fields=["state", "drafted_at"], name="reply_draft_state_drafted")],
             },
         ),
         migrations.RunPython(office_approves_high_attention_replies, migrations.RunPython.noop),

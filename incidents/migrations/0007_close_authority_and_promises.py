@@ -13,32 +13,49 @@ def county_closes_major(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0006_reply_drafts'),
+        ("incidents", "0006_reply_drafts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='feedback',
-            name='promised_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='承诺落实时间'),
+            model_name="feedback",
+            name="promised_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="承诺落实时间"),
         ),
         migrations.AddField(
-            model_name='incident',
-            name='sent_back_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='退回重办人'),
+            model_name="incident",
+            name="sent_back_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="退回重办人",
+            ),
         ),
         migrations.AlterField(
-            model_name='gradesetting',
-            name='close_approver',
-            field=models.CharField(choices=[('office', '办公室'), ('leader', '单位领导（主办单位或其上级领导）'), ('county', '县领导')], default='office', max_length=10, verbose_name='销号审批'),
+            model_name="gradesetting",
+            name="close_approver",
+            field=models.CharField(
+                choices=[("office", "办公室"), ("leader", "单位领导（主办单位或其上级领导）"), ("county", "县领导")],
+                default="office",
+                max_length=10,
+                verbose_name="销号审批",
+            ),
         ),
         migrations.AlterField(
-            model_name='gradesetting',
-            name='reply_approver',
-            field=models.CharField(choices=[('office', '办公室'), ('leader', '单位领导（主办单位或其上级领导）'), ('county', '县领导')], default='leader', help_text='领导：责任单位的领导（或县领导）审定；办公室：办公室会商审定（值班员或县领导）。默认一般/较大由单位领导、重大/特别重大由办公室会商审定（002 第九条）', max_length=10, verbose_name='回应审定'),
+            model_name="gradesetting",
+            name="reply_approver",
+            field=models.CharField(
+                choices=[("office", "办公室"), ("leader", "单位领导（主办单位或其上级领导）"), ("county", "县领导")],
+                default="leader",
+                help_text="领导：责任单位的领导（或县领导）审定；办公室：办公室会商审定（值班员或县领导）。默认一般/较大由单位领导、重大/特别重大由办公室会商审定（002 第九条）",
+                max_length=10,
+                verbose_name="回应审定",
+            ),
         ),
         migrations.RunPython(county_closes_major, migrations.RunPython.noop),
     ]

@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0007_close_authority_and_promises'),
+        ("incidents", "0007_close_authority_and_promises"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='membership',
-            name='role',
-            field=models.CharField(choices=[('duty_officer', '值班员'), ('liaison', '联络员'), ('leader', '领导'), ('admin', '系统管理员'), ('security_admin', '安全管理员'), ('auditor', '审计管理员')], max_length=20, verbose_name='角色'),
+            model_name="membership",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("duty_officer", "值班员"),
+                    ("liaison", "联络员"),
+                    ("leader", "领导"),
+                    ("admin", "系统管理员"),
+                    ("security_admin", "安全管理员"),
+                    ("auditor", "审计管理员"),
+                ],
+                max_length=20,
+                verbose_name="角色",
+            ),
         ),
     ]

@@ -1,5 +1,4 @@
 from django import template
-
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -17,11 +16,28 @@ def audit_label(event):
 
 
 FIELD_LABELS = {
-    "status": "状态", "grade": "等级", "unit": "单位", "role": "承办类型", "due_at": "时限", "units": "转办单位",
-    "kind": "类型", "merged_into": "合并至", "assignee": "指定认领人", "breached_at": "逾期时间", "to": "延至",
-    "from": "原时限", "original_due_at": "原定时限", "channel": "方式", "reported_to": "报告对象", "by_unit": "单位",
-    "deadline": "时限", "title": "标题", "username": "用户名", "user": "被授权人",
-    "is_historical": "历史遗留问题", "promised_at": "承诺落实时间",
+    "status": "状态",
+    "grade": "等级",
+    "unit": "单位",
+    "role": "承办类型",
+    "due_at": "时限",
+    "units": "转办单位",
+    "kind": "类型",
+    "merged_into": "合并至",
+    "assignee": "指定认领人",
+    "breached_at": "逾期时间",
+    "to": "延至",
+    "from": "原时限",
+    "original_due_at": "原定时限",
+    "channel": "方式",
+    "reported_to": "报告对象",
+    "by_unit": "单位",
+    "deadline": "时限",
+    "title": "标题",
+    "username": "用户名",
+    "user": "被授权人",
+    "is_historical": "历史遗留问题",
+    "promised_at": "承诺落实时间",
 }
 VALUE_LABELS = {
     "status": {**dict(IncidentStatus.choices), **dict(TicketStatus.choices)},

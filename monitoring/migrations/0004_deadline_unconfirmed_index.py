@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0004_replies_and_leader_reports'),
-        ('monitoring', '0003_default_policies'),
+        ("incidents", "0004_replies_and_leader_reports"),
+        ("monitoring", "0003_default_policies"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='deadline',
-            index=models.Index(condition=models.Q(('calendar_confirmed', False)), fields=['state'], name='deadline_unconfirmed'),
+            model_name="deadline",
+            index=models.Index(
+                condition=models.Q(("calendar_confirmed", False)), fields=["state"], name="deadline_unconfirmed"
+            ),
         ),
     ]

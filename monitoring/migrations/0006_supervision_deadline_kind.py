@@ -4,20 +4,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('monitoring', '0005_instruction_deadline_kind'),
+        ("monitoring", "0005_instruction_deadline_kind"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='deadline',
-            name='kind',
-            field=models.CharField(choices=[('claim', '认领时限'), ('leader_report', '报告领导时限'), ('feedback', '办理反馈时限'), ('report', '核实调查报告时限'), ('reply', '回应发布时限'), ('response', '首次回应/发布会时限'), ('extension_window', '延期申请期限'), ('instruction', '批示办理时限'), ('supervision', '督报办理时限')], max_length=20, verbose_name='类型'),
+            model_name="deadline",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("claim", "认领时限"),
+                    ("leader_report", "报告领导时限"),
+                    ("feedback", "办理反馈时限"),
+                    ("report", "核实调查报告时限"),
+                    ("reply", "回应发布时限"),
+                    ("response", "首次回应/发布会时限"),
+                    ("extension_window", "延期申请期限"),
+                    ("instruction", "批示办理时限"),
+                    ("supervision", "督报办理时限"),
+                ],
+                max_length=20,
+                verbose_name="类型",
+            ),
         ),
         migrations.AlterField(
-            model_name='deadlinepolicy',
-            name='kind',
-            field=models.CharField(choices=[('claim', '认领时限'), ('leader_report', '报告领导时限'), ('feedback', '办理反馈时限'), ('report', '核实调查报告时限'), ('reply', '回应发布时限'), ('response', '首次回应/发布会时限'), ('extension_window', '延期申请期限'), ('instruction', '批示办理时限'), ('supervision', '督报办理时限')], max_length=20, verbose_name='时限类型'),
+            model_name="deadlinepolicy",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("claim", "认领时限"),
+                    ("leader_report", "报告领导时限"),
+                    ("feedback", "办理反馈时限"),
+                    ("report", "核实调查报告时限"),
+                    ("reply", "回应发布时限"),
+                    ("response", "首次回应/发布会时限"),
+                    ("extension_window", "延期申请期限"),
+                    ("instruction", "批示办理时限"),
+                    ("supervision", "督报办理时限"),
+                ],
+                max_length=20,
+                verbose_name="时限类型",
+            ),
         ),
     ]

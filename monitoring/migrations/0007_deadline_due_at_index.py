@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0005_ticket_period_indexes'),
-        ('monitoring', '0006_supervision_deadline_kind'),
+        ("incidents", "0005_ticket_period_indexes"),
+        ("monitoring", "0006_supervision_deadline_kind"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='deadline',
-            index=models.Index(fields=['due_at'], name='deadline_due_at'),
+            model_name="deadline",
+            index=models.Index(fields=["due_at"], name="deadline_due_at"),
         ),
     ]

@@ -4,44 +4,78 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('monitoring', '0007_deadline_due_at_index'),
+        ("monitoring", "0007_deadline_due_at_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='deadlinestep',
-            name='attempts',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='尝试次数'),
+            model_name="deadlinestep",
+            name="attempts",
+            field=models.PositiveSmallIntegerField(default=0, verbose_name="尝试次数"),
         ),
         migrations.AddField(
-            model_name='deadlinestep',
-            name='error',
-            field=models.TextField(blank=True, verbose_name='错误信息'),
+            model_name="deadlinestep",
+            name="error",
+            field=models.TextField(blank=True, verbose_name="错误信息"),
         ),
         migrations.AddField(
-            model_name='deadlinestep',
-            name='last_attempt_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='最近尝试时间'),
+            model_name="deadlinestep",
+            name="last_attempt_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="最近尝试时间"),
         ),
         migrations.AlterField(
-            model_name='deadline',
-            name='kind',
-            field=models.CharField(choices=[('claim', '认领时限'), ('leader_report', '报告领导时限'), ('feedback', '办理反馈时限'), ('report', '核实调查报告时限'), ('reply', '回应发布时限'), ('response', '首次回应/发布会时限'), ('extension_window', '延期申请期限'), ('instruction', '批示办理时限'), ('supervision', '督报办理时限'), ('follow_up', '书面说明承诺时限')], max_length=20, verbose_name='类型'),
+            model_name="deadline",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("claim", "认领时限"),
+                    ("leader_report", "报告领导时限"),
+                    ("feedback", "办理反馈时限"),
+                    ("report", "核实调查报告时限"),
+                    ("reply", "回应发布时限"),
+                    ("response", "首次回应/发布会时限"),
+                    ("extension_window", "延期申请期限"),
+                    ("instruction", "批示办理时限"),
+                    ("supervision", "督报办理时限"),
+                    ("follow_up", "书面说明承诺时限"),
+                ],
+                max_length=20,
+                verbose_name="类型",
+            ),
         ),
         migrations.AlterField(
-            model_name='deadlinepolicy',
-            name='kind',
-            field=models.CharField(choices=[('claim', '认领时限'), ('leader_report', '报告领导时限'), ('feedback', '办理反馈时限'), ('report', '核实调查报告时限'), ('reply', '回应发布时限'), ('response', '首次回应/发布会时限'), ('extension_window', '延期申请期限'), ('instruction', '批示办理时限'), ('supervision', '督报办理时限'), ('follow_up', '书面说明承诺时限')], max_length=20, verbose_name='时限类型'),
+            model_name="deadlinepolicy",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("claim", "认领时限"),
+                    ("leader_report", "报告领导时限"),
+                    ("feedback", "办理反馈时限"),
+                    ("report", "核实调查报告时限"),
+                    ("reply", "回应发布时限"),
+                    ("response", "首次回应/发布会时限"),
+                    ("extension_window", "延期申请期限"),
+                    ("instruction", "批示办理时限"),
+                    ("supervision", "督报办理时限"),
+                    ("follow_up", "书面说明承诺时限"),
+                ],
+                max_length=20,
+                verbose_name="时限类型",
+            ),
         ),
         migrations.AlterField(
-            model_name='deadlinestep',
-            name='state',
-            field=models.CharField(choices=[('pending', '待触发'), ('fired', '已触发'), ('cancelled', '已取消'), ('failed', '触发失败')], default='pending', max_length=20, verbose_name='状态'),
+            model_name="deadlinestep",
+            name="state",
+            field=models.CharField(
+                choices=[("pending", "待触发"), ("fired", "已触发"), ("cancelled", "已取消"), ("failed", "触发失败")],
+                default="pending",
+                max_length=20,
+                verbose_name="状态",
+            ),
         ),
         migrations.AddIndex(
-            model_name='deadlinestep',
-            index=models.Index(condition=models.Q(('state', 'failed')), fields=['last_attempt_at'], name='step_failed'),
+            model_name="deadlinestep",
+            index=models.Index(condition=models.Q(("state", "failed")), fields=["last_attempt_at"], name="step_failed"),
         ),
     ]

@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reporting', '0001_documents_and_assessment'),
+        ("reporting", "0001_documents_and_assessment"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reportsettings',
-            name='issuer',
-            field=models.CharField(blank=True, help_text='督报、风险提示函等文书的落款；留空时取单位树中第一个舆情办公室的名称', max_length=100, verbose_name='落款单位'),
+            model_name="reportsettings",
+            name="issuer",
+            field=models.CharField(
+                blank=True,
+                help_text="督报、风险提示函等文书的落款；留空时取单位树中第一个舆情办公室的名称",
+                max_length=100,
+                verbose_name="落款单位",
+            ),
         ),
     ]

@@ -22,7 +22,8 @@ def ticket_reports(context, ticket):
 def incident_reports(context, incident):
     user = context["request"].user
     return {
-        "incident": incident, "reports": list(selectors.special_reports(user, incident)),
+        "incident": incident,
+        "reports": list(selectors.special_reports(user, incident)),
         "can_create": access_for(user).is_office and incident.grade in SPECIAL_GRADES,
         "csrf_token": context.get("csrf_token"),
-    }  # fmt: skip
+    }

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.seeding import seed_like_migrate as _seed_like_migrate
+
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"  # git-ignored; CI keeps it as an artifact
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
@@ -21,9 +23,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
-
-
-from tests.seeding import seed_like_migrate as _seed_like_migrate
 
 
 @pytest.fixture(autouse=True)
@@ -87,9 +86,12 @@ class Session:
     def __init__(self, browser, base_url, viewport):
         self.base_url = base_url
         self.context = browser.new_context(
-            viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", is_mobile=viewport == PHONE,
+            viewport=viewport,
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",
+            is_mobile=viewport == PHONE,
             has_touch=viewport == PHONE,
-        )  # fmt: skip
+        )
         self.context.set_default_timeout(10_000)
         self.page = self.context.new_page()
         # Every page runs under the Content-Security-Policy (issue 11 §4): chromium reports what it refused on

@@ -208,4 +208,3 @@ def test_login_page_and_a_wrong_password(chromium, live_server, org):
         expect(session.page).to_have_url(re.compile(r"/tickets/\?overdue=1$"))  # the bookmark survives the login
     finally:
         session.close()
-

@@ -15,6 +15,7 @@ from incidents import audit
 from incidents.access import ADMIN_DUTIES, duty_conflict, held_duties
 from incidents.models import Membership, Role, Unit
 
+
 class Command(BaseCommand):
     help = "创建系统管理员、安全管理员或审计管理员（三员分立；新装系统没有超级用户时使用）。"
 
@@ -51,8 +52,15 @@ class Command(BaseCommand):
                 user=user, unit=unit_obj, role=role, defaults={"is_active": True, "title": Role(role).label}
             )
             audit.record(
-                None, "role_change", membership,
-                after={"user": username, "unit": unit_obj.name, "role": Role(role).label, "via": "create_administrator"},
-            )  # fmt: skip
+                None,
+                "role_change",
+                membership,
+                after={
+                    "user": username,
+                    "unit": unit_obj.name,
+                    "role": Role(role).label,
+                    "via": "create_administrator",
+                },
+            )
         what = "已创建" if created else "已授予"
         self.stdout.write(f"{what} {username}：{Role(role).label}（{unit_obj.name}）。首次登录须修改初始密码。")

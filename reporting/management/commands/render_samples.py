@@ -52,30 +52,49 @@ class Command(BaseCommand):
         seed_demo()
         now = timezone.now()
         duty_user = Incident.objects.exclude(reported_by=None).first().reported_by
-        samples = [("daily", "docx", documents.render_docx(compile_daily_content(now - datetime.timedelta(hours=24), now)))]
+        samples = [
+            ("daily", "docx", documents.render_docx(compile_daily_content(now - datetime.timedelta(hours=24), now)))
+        ]
 
         major = Incident.objects.filter(grade__in=(Grade.I, Grade.II)).order_by("grade", "id").first()
         tickets = list(major.tickets.select_related("unit").order_by("role", "id"))
-        samples.append(("special", "docx", documents.render_docx(
-            special.compile_special_content(major, tickets, list(major.links.all())))))  # fmt: skip
+        samples.append(
+            (
+                "special",
+                "docx",
+                documents.render_docx(special.compile_special_content(major, tickets, list(major.links.all()))),
+            )
+        )
 
         ticket = Ticket.objects.filter(role=TicketRole.LEAD, claimed_at__isnull=True, status="dispatched").first()
         content = supervision.compile_supervision_content(
-            ticket, reason="转办后超过认领时限仍未认领，请立即认领并核实处置。", due_at=now + datetime.timedelta(days=1), sequence=1
+            ticket,
+            reason="转办后超过认领时限仍未认领，请立即认领并核实处置。",
+            due_at=now + datetime.timedelta(days=1),
+            sequence=1,
         )
         samples.append(("supervision", "docx", documents.render_docx(content)))
 
         topic = RiskTopic.objects.create(
-            name="校园食品安全", keywords="食堂,饭菜,校园", unit=ticket.unit, window_days=30, threshold=1,
+            name="校园食品安全",
+            keywords="食堂,饭菜,校园",
+            unit=ticket.unit,
+            window_days=30,
+            threshold=1,
             measures="加强学校食堂日常检查，及时公开抽检结果。",
-        )  # fmt: skip
+        )
         content = risk.compile_risk_notice_content(
             topic, now=now, requirements="请于3个工作日内组织排查并书面反馈。", due_at=now + datetime.timedelta(days=3)
         )
         samples.append(("risk_notice", "docx", documents.render_docx(content)))
 
-        Criticism.objects.create(unit=ticket.unit, ticket=ticket, cause=Criticism.Cause.LATE,
-                                 reason="转办事项逾期未反馈", recorded_by=duty_user)  # fmt: skip
+        Criticism.objects.create(
+            unit=ticket.unit,
+            ticket=ticket,
+            cause=Criticism.Cause.LATE,
+            reason="转办事项逾期未反馈",
+            recorded_by=duty_user,
+        )
         # The demo county lives in the current period: sample the periods running now.
         today = timezone.localdate(now)
         week = today - datetime.timedelta(days=today.weekday())
