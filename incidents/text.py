@@ -39,11 +39,6 @@ def first_control_character(value):
     return None
 
 
-def strip_control_characters(text):
-    """For data stored before the rule: show and re-submit it without the invisible characters."""
-    return _CONTROL.sub("", text) if isinstance(text, str) else text
-
-
 @deconstructible
 class ControlCharacterValidator:
     code = "control_character"
