@@ -6,13 +6,12 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from incidents.access import access_for
-from incidents.admin import SecurityAdminOnly
-from incidents.errors import DomainError
-from incidents.http import client_ip
-
-from . import services
-from .models import ApiToken, PasswordState
+from accounts import services
+from accounts.models import ApiToken, PasswordState
+from core.errors import DomainError
+from core.http import client_ip
+from org.access import access_for
+from org.admin import SecurityAdminOnly
 
 
 class TokenAdminAccess(SecurityAdminOnly):

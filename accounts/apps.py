@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "身份鉴别"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the login-failure and password-change receivers)
+        from accounts import signals  # noqa: F401  (connects the login-failure and password-change receivers)

@@ -5,7 +5,7 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
-from .models import ApiToken, hash_key
+from accounts.models import ApiToken, hash_key
 
 INVALID = "认证令牌无效。"
 EXPIRED = "认证令牌已过期，请重新获取。"

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from . import policy, services
+from accounts import policy, services
 
 STEP_PAGES = {policy.VERIFY: "otp_verify", policy.CHANGE_PASSWORD: "password_change", policy.ENROL: "otp_setup"}
 STEP_MESSAGES = {

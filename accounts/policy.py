@@ -4,7 +4,7 @@ enrol a TOTP authenticator (OTP_REQUIRED_ROLES). Read by the middleware on every
 from django.conf import settings
 from django_otp import user_has_device
 
-from incidents.access import access_for
+from org.access import access_for
 
 VERIFY, CHANGE_PASSWORD, ENROL = "verify", "change_password", "enrol"
 

@@ -8,11 +8,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from incidents import audit
-from incidents.access import access_for
-from incidents.errors import InvalidInput, NotPermitted
-
-from .models import ApiToken, PasswordState, hash_key
+from accounts.models import ApiToken, PasswordState, hash_key
+from core import audit
+from core.errors import InvalidInput, NotPermitted
+from org.access import access_for
 
 
 def password_state(user):

@@ -6,10 +6,9 @@ from django.contrib.auth.signals import user_login_failed
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from accounts import services
+from core.http import client_ip
 from incidents import services as incident_services
-from incidents.http import client_ip
-
-from . import services
 
 
 @receiver(user_login_failed)

@@ -16,12 +16,11 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from incidents.errors import DomainError
+from accounts import services
+from accounts.forms import OtpTokenForm
+from core.errors import DomainError
+from core.http import client_ip
 from incidents.forms import add_domain_errors
-from incidents.http import client_ip
-
-from . import services
-from .forms import OtpTokenForm
 
 
 def _next_url(request, default="home"):

@@ -140,8 +140,8 @@ def load_set(cursor, *, prefix, n, t0, span, closed, user, now, links):
 def load(args, cutoff, quarter_start):
     from django.db import connection
 
-    from incidents.demo import ensure_units, ensure_users
-    from incidents.models import Unit
+    from demo.incidents import ensure_units, ensure_users
+    from org.models import Unit
 
     units = ensure_units()
     user = ensure_users(units)["duty"].pk

@@ -79,9 +79,9 @@ def main():
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from incidents.demo import ensure_units, ensure_users
+    from deadlines.sweep import due_steps, run_timed_checks
+    from demo.incidents import ensure_units, ensure_users
     from incidents.models import Incident
-    from monitoring.sweep import due_steps, run_timed_checks
 
     call_command("migrate", verbosity=0)
     units = ensure_units()

@@ -1,14 +1,16 @@
 from django.apps import AppConfig
 
-from .text import install_form_validator
-
-# Issue 10 §1: no control character typed into any form reaches the database (see incidents.text). Installed
-# when Django imports this module, before any app's ready(): a form field copies its class's validators when it
-# is created, and the admin's ready() (autodiscover, first in INSTALLED_APPS) already defines the admin's and
-# django.contrib.auth's forms, which ready() here would come too late for.
-install_form_validator()
-
 
 class IncidentsConfig(AppConfig):
     name = "incidents"
     verbose_name = "舆情处置"
+
+    def ready(self):
+        from core import audit
+        from incidents.workflow import INCIDENT, TICKET
+
+        # Imported here: app modules load before models are ready (Django's AppConfig.ready contract).
+        audit.register_labels(
+            incident={t.action: t.label for t in INCIDENT.transitions.values()},
+            ticket={t.action: t.label for t in TICKET.transitions.values()},
+        )

@@ -5,7 +5,7 @@ it through django-guardian); this module answers "may this person open it?" for 
 that would otherwise carry its title to people who may not (GB/T 22239-2019 8.1.4.2 访问控制; docs/rules.md §8:
 "no item content in SMS beyond a title and link", 000 四.3 泄密 → accountability)."""
 
-from .selectors import visible_incidents
+from incidents.selectors import visible_incidents
 
 # What an uncleared reader is shown in place of a confidential item, in a notice or a document (issue 11 §1).
 SENSITIVE_ONE = "敏感舆情 1 条（详见系统）"

@@ -10,9 +10,10 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from monitoring.models import Deadline, DeadlineKind, ExtensionRequest
-from monitoring.policy_text import duration_words
-from monitoring.selectors import (
+from core.http import datetime_param
+from deadlines.models import Deadline, DeadlineKind, ExtensionRequest
+from deadlines.policy_text import duration_words
+from deadlines.selectors import (
     OPEN,
     attach_countdowns,
     open_deadlines_prefetch,
@@ -20,12 +21,11 @@ from monitoring.selectors import (
     visible_deadlines,
     with_countdowns,
 )
-
-from .access import access_for
-from .grading import suggest_grade
-from .http import datetime_param
-from .models import Grade, TicketRole, Unit
-from .selectors import visible_incidents, visible_tickets
+from incidents.grading import suggest_grade
+from incidents.models import Grade, TicketRole
+from incidents.selectors import visible_incidents, visible_tickets
+from org.access import access_for
+from org.models import Unit
 
 QUEUES = {
     "new": "新报送（24小时内）",

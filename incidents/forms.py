@@ -1,8 +1,9 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
-from .models import Feedback, Grade, Incident, LeaderReport, MediaLevel, Reply, Role, TicketRole, Unit
-from .uploads import UPLOAD_HELP, validate_upload
+from incidents.models import Feedback, Grade, Incident, LeaderReport, MediaLevel, Reply, TicketRole
+from incidents.uploads import UPLOAD_HELP, validate_upload
+from org.models import Role, Unit
 
 
 def add_domain_errors(form, exc, *, field_for=None, unmatched_to_form=True):

@@ -4,7 +4,7 @@ a suggestion for the duty officer, never a final grade (docs/rules.md §9.14).""
 
 from dataclasses import dataclass
 
-from .models import Grade, GradeSetting, MediaLevel
+from incidents.models import Grade, GradeSetting, MediaLevel
 
 MEDIA_RANK = {
     MediaLevel.NONE: 0,

@@ -11,10 +11,10 @@ time limit) comes first in the title, before the incident's title, which is the 
 from django.urls import reverse
 from django.utils import timezone
 
-from monitoring import recipients
-from monitoring.models import Deadline, DeadlineKind
-from monitoring.notifications import notify
-from monitoring.scheduling import OPEN_STATES
+from deadlines.models import Deadline, DeadlineKind
+from deadlines.scheduling import OPEN_STATES
+from notifications.notify import notify
+from org import recipients
 
 
 def _short(instant):

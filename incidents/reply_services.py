@@ -10,13 +10,23 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from . import audit
-from .access import access_for
-from .errors import IllegalTransition, InvalidInput, NotFound, NotPermitted
-from .models import Approver, Grade, GradeSetting, Incident, Reply, ReplyDraft
-from .selectors import visible_reply_drafts
-from .services import PUBLICATION_URL_ERROR, _locked_ticket, _publish_reply, _require, _ticket_kinds, publication_url_ok
-from .workflow import LEADER, OFFICE, REPLY_DRAFT, TICKET
+from core import audit
+from core.errors import IllegalTransition, InvalidInput, NotFound, NotPermitted
+from deadlines.scheduling import on_instruction, on_reply_redrafted
+from incidents.models import Approver, Grade, GradeSetting, Incident, Reply, ReplyDraft
+from incidents.selectors import visible_reply_drafts
+from incidents.services import (
+    PUBLICATION_URL_ERROR,
+    _locked_ticket,
+    _publish_reply,
+    _require,
+    _ticket_kinds,
+    publication_url_ok,
+)
+from incidents.workflow import REPLY_DRAFT, TICKET
+from notifications.notify import notify
+from org.access import LEADER, OFFICE, access_for
+from org.recipients import county_leaders, duty_officers, leaders, liaisons
 
 DRAFT_FIELDS = ("state",)
 
@@ -126,10 +136,6 @@ def draft_reply(actor, ticket, *, kind, channel, content, url="", ip=None) -> Re
         incident=incident,
         ticket=ticket,
     )
-    from monitoring.notifications import notify
-    from monitoring.recipients import county_leaders, duty_officers, leaders
-    from monitoring.scheduling import on_reply_redrafted
-
     on_reply_redrafted(ticket, now)
     approver = reply_approver(incident.grade)
     if approver == Approver.OFFICE:
@@ -208,10 +214,6 @@ def send_back_reply(actor, draft, *, instruction, due_at=None, ip=None) -> Reply
     before = audit.snapshot(draft, DRAFT_FIELDS)
     draft.state, draft.decided_by, draft.decided_at = t.target_from(draft.state), actor, now
     draft.decision_note = instruction
-    from monitoring.notifications import notify
-    from monitoring.recipients import liaisons
-    from monitoring.scheduling import on_instruction
-
     if due_at is not None:
         ticket.incident = incident
         draft.instruction_deadline = on_instruction(ticket, due_at)

@@ -5,9 +5,11 @@ from django.db.models import CharField, Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import Cast
 from guardian.utils import get_user_obj_perms_model
 
-from . import audit
-from .access import access_for
-from .models import AuditEvent, Feedback, Incident, LeaderReport, Reply, ReplyDraft, Ticket
+from core import audit
+from core.models import AuditEvent
+from deadlines.models import Deadline
+from incidents.models import Feedback, Incident, LeaderReport, Reply, ReplyDraft, Ticket
+from org.access import access_for
 
 
 def _cleared_for_confidential(user, incident="pk"):
@@ -108,8 +110,6 @@ def ticket_list(user, *, status=None, unit_ids=None, overdue=False):
     if unit_ids:
         qs = qs.filter(unit_id__in=unit_ids)
     if overdue:
-        from monitoring.models import Deadline
-
         breached = Deadline.objects.filter(ticket=OuterRef("pk"), state=Deadline.State.BREACHED, met_at__isnull=True)
         qs = qs.filter(Exists(breached))
     return qs.order_by("-dispatched_at", "-id")

@@ -12,28 +12,41 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 from guardian.utils import get_user_obj_perms_model
 
-from monitoring import recipients as monitoring_recipients
-from monitoring.notifications import notify
-
-from . import audit, notices, uploads, workflow
-from .access import access_for
-from .errors import Conflict, IllegalTransition, InvalidInput, NotFound, NotPermitted
-from .models import (
+from core import audit
+from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound, NotPermitted
+from deadlines.scheduling import (
+    on_case_type_changed,
+    on_feedback_submitted,
+    on_incident_graded,
+    on_incident_regraded,
+    on_instruction,
+    on_leader_reported,
+    on_reply_published,
+    on_ticket_claimed,
+    on_ticket_ended,
+    on_tickets_dispatched,
+    on_tickets_ended,
+)
+from incidents import notices, uploads, workflow
+from incidents.models import (
     Approver,
     Attachment,
     Feedback,
     Grade,
     GradeSetting,
     Incident,
-    Membership,
-    Role,
+    LeaderReport,
+    Reply,
     SourceLink,
     Ticket,
     TicketRole,
-    Unit,
 )
-from .selectors import visible_incidents, visible_tickets
-from .workflow import INCIDENT, LEADER, LIAISON, OFFICE, TICKET
+from incidents.selectors import visible_incidents, visible_tickets
+from incidents.workflow import INCIDENT, TICKET
+from notifications.notify import notify
+from org import recipients as monitoring_recipients
+from org.access import LEADER, LIAISON, OFFICE, access_for
+from org.models import Membership, Role, Unit
 
 INCIDENT_FIELDS = ("status", "grade")
 TICKET_FIELDS = ("status",)
@@ -175,8 +188,6 @@ def grade_incident(actor, incident, *, grade, reason, is_historical=None, ip=Non
     metrics = audit.snapshot(incident, ("views", "comments", "reposts", "site_count", "media_level"))
     after = audit.snapshot(incident, fields) | {"metrics": metrics}
     audit.record(actor, action, incident, before=before, after=after, reason=reason, ip=ip, incident=incident)
-    from monitoring.scheduling import on_incident_graded, on_incident_regraded
-
     if action == "regrade":
         recomputed = on_incident_regraded(incident, actor=actor, ip=ip)
         if flag_changes:
@@ -220,8 +231,6 @@ def _change_historical(actor, incident, is_historical, reason, ip):
         ip=ip,
         incident=incident,
     )
-    from monitoring.scheduling import on_case_type_changed
-
     recomputed = on_case_type_changed(incident, actor=actor, ip=ip)
     _tell_units_case_type(incident, recomputed, reason)
     return incident
@@ -315,8 +324,6 @@ def dispatch_incident(actor, incident, *, assignments, due_at=None, instructions
         ip=ip,
         after_extra={"units": [f"{u.name}（{TicketRole(r).label}）" for u, r in assignments]},
     )
-    from monitoring.scheduling import on_tickets_dispatched
-
     on_tickets_dispatched(incident, tickets, actor=actor, ip=ip)
     _grant_receiving_units(actor, incident, tickets, ip=ip)
     notices.tickets_dispatched(incident, tickets)
@@ -331,8 +338,6 @@ def dismiss_incident(actor, incident, *, reason, ip=None) -> Incident:
     INCIDENT.transition("dismiss", incident.status)
     reason = _require_reason(reason)
     _move_incident(actor, incident, "dismiss", reason=reason, ip=ip)
-    from monitoring.scheduling import on_tickets_ended
-
     on_tickets_ended(incident)
     return incident
 
@@ -363,8 +368,6 @@ def merge_incident(actor, incident, *, into, reason="", ip=None) -> Incident:
     audit.record(
         actor, "merge_received", target, after={"merged": incident.number}, reason=reason, ip=ip, incident=target
     )
-    from monitoring.scheduling import on_tickets_ended
-
     on_tickets_ended(incident)
     return incident
 
@@ -389,8 +392,6 @@ def close_incident(actor, incident, *, opinion="", ip=None) -> Incident:
         _move_ticket(actor, ticket, "close", reason=opinion, ip=ip, closed_at=now)
     incident.closed_at, incident.closed_by = now, actor
     _move_incident(actor, incident, "close", reason=opinion, ip=ip)
-    from monitoring.scheduling import on_tickets_ended
-
     on_tickets_ended(incident)
     return incident
 
@@ -429,8 +430,6 @@ def send_back_incident(actor, incident, *, reason, due_at=None, ip=None) -> Inci
     if lead is not None:
         instruction = None
         if due_at is not None:
-            from monitoring.scheduling import on_instruction
-
             instruction = on_instruction(lead, due_at)
         notices.incident_sent_back(incident, lead, reason, instruction)
     return incident
@@ -512,8 +511,6 @@ def claim_ticket(actor, ticket, *, ip=None) -> Ticket:
     now = timezone.now()
     _move_ticket(actor, ticket, "claim", ip=ip, claimed_at=now, claimed_by=actor)
     _ticket_started(actor, ticket, ip)
-    from monitoring.scheduling import on_ticket_claimed
-
     on_ticket_claimed(ticket, actor=actor, ip=ip)
     return ticket
 
@@ -544,8 +541,6 @@ def assign_ticket(actor, ticket, *, assignee, reason="", ip=None) -> Ticket:
         after_extra={"assignee": assignee.get_full_name() or assignee.get_username(), "designated": True},
     )
     _ticket_started(actor, ticket, ip)
-    from monitoring.scheduling import on_ticket_claimed
-
     on_ticket_claimed(ticket, actor=actor, ip=ip)
     notices.ticket_assigned(ticket, assignee)
     return ticket
@@ -572,8 +567,6 @@ def return_ticket(actor, ticket, *, reason, ip=None) -> Ticket:
     incident = Incident.objects.select_for_update().get(pk=ticket.incident_id)
     if ticket.role == TicketRole.LEAD and INCIDENT.allows("lead_returned", incident.status):
         _move_incident(actor, incident, "lead_returned", reason=reason, ip=ip, after_extra={"unit": ticket.unit.name})
-    from monitoring.scheduling import on_ticket_ended
-
     on_ticket_ended(ticket)
     notices.ticket_returned(ticket, reason)
     return ticket
@@ -626,8 +619,6 @@ def submit_feedback(actor, ticket, *, kind, content, files=(), promised_at=None,
     if final and ticket.role == TicketRole.LEAD:
         incident = Incident.objects.select_for_update().get(pk=ticket.incident_id)
         _move_incident(actor, incident, "submit_for_review", ip=ip, after_extra={"report_id": feedback.pk})
-    from monitoring.scheduling import on_feedback_submitted
-
     on_feedback_submitted(ticket, feedback, actor=actor, ip=ip)
     return feedback
 
@@ -679,8 +670,6 @@ def publish_reply(actor, incident, *, kind, channel, content, url="", published_
 def _publish_reply(actor, incident, *, kind, channel, content, url="", published_at=None, ip=None, after_extra=None):
     """The publication itself, for a caller that has locked the incident and checked the actor: the Reply,
     its audit event, and the reply deadlines met (monitoring.scheduling.on_reply_published)."""
-    from .models import Reply
-
     if incident.status not in workflow.INCIDENT_OPEN_STATES:
         raise IllegalTransition(f"当前状态为「{incident.get_status_display()}」，不能登记回应。")
     if kind not in Reply.Kind.values:
@@ -708,8 +697,6 @@ def _publish_reply(actor, incident, *, kind, channel, content, url="", published
         ip=ip,
         incident=incident,
     )
-    from monitoring.scheduling import on_reply_published
-
     on_reply_published(incident, published_at)
     return reply
 
@@ -724,8 +711,6 @@ def record_leader_report(actor, incident, *, channel, reported_to, note="", repo
     """报告领导: by the system, phone, SMS or paper (docs/rules.md §9.25); fulfils the report-to-leaders deadline
     (002 第八条: within 2 hours; 重大敏感 via the office within 2 hours; 001 #4 第十三条: 30 minutes for a 快报).
     A report made before the incident was seen cannot be: the time must lie between discovery and now."""
-    from .models import LeaderReport
-
     incident = _locked_incident(actor, incident)
     if not _lead_unit_kinds(actor, incident):
         raise NotPermitted("只有办公室或主办单位联络员可以登记报告领导情况。")
@@ -758,8 +743,6 @@ def record_leader_report(actor, incident, *, channel, reported_to, note="", repo
         ip=ip,
         incident=incident,
     )
-    from monitoring.scheduling import on_leader_reported
-
     on_leader_reported(incident, reported_at)
     return report
 

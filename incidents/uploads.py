@@ -22,8 +22,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.utils.deconstruct import deconstructible
 
-from .errors import InvalidInput
-from .text import first_control_character
+from core.errors import InvalidInput
+from core.text import first_control_character
 
 
 @dataclass(frozen=True)

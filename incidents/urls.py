@@ -1,6 +1,6 @@
-from django.urls import include, path
+from django.urls import path
 
-from . import dashboard, desk, views
+from incidents import desk, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -8,13 +8,10 @@ urlpatterns = [
     path("desk/suggest/", desk.suggest, name="desk_suggest"),
     path("desk/duplicates/", desk.duplicates, name="desk_duplicates"),
     path("incidents/<int:pk>/dispatch-preview/", desk.dispatch_preview, name="dispatch_preview"),
-    path("dashboard/", dashboard.dashboard, name="dashboard"),
-    path("signoff/", dashboard.signoff, name="signoff"),
     path("incidents/", views.incident_list, name="incident_list"),
     path("incidents/new/", views.incident_create, name="incident_create"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident_detail"),
     path("incidents/<int:pk>/<slug:action>/", views.incident_action, name="incident_action"),
-    path("settings/", include("monitoring.settings_urls")),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("tickets/", views.ticket_list, name="ticket_list"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket_detail"),

@@ -8,17 +8,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from monitoring import services as monitoring_services
-from monitoring.models import DeadlineKind
-from monitoring.scheduling import REPLY_KINDS
-from monitoring.selectors import attach_countdowns, open_deadlines_prefetch, visible_deadlines, with_countdowns
-from monitoring.services import extension_window_end
-
-from . import reply_services, selectors, services
-from .access import access_for
-from .desk import suggested_units
-from .errors import DomainError
-from .forms import (
+from core.errors import DomainError
+from core.http import client_ip, date_param, int_param
+from deadlines import services as monitoring_services
+from deadlines.models import DeadlineKind
+from deadlines.scheduling import REPLY_KINDS
+from deadlines.selectors import attach_countdowns, open_deadlines_prefetch, visible_deadlines, with_countdowns
+from deadlines.services import extension_window_end
+from incidents import reply_services, selectors, services
+from incidents.desk import suggested_units
+from incidents.forms import (
     AssignForm,
     ClearanceForm,
     DispatchForm,
@@ -36,11 +35,11 @@ from .forms import (
     ReportForm,
     add_domain_errors,
 )
-from .grading import suggest_grade
-from .http import client_ip, date_param, int_param
-from .models import Attachment, Grade, Incident
-from .uploads import content_type_for
-from .workflow import INCIDENT, INCIDENT_OPEN_STATES, LIAISON, TICKET, IncidentStatus, TicketStatus, ticket_is_handling
+from incidents.grading import suggest_grade
+from incidents.models import Attachment, Grade, Incident
+from incidents.uploads import content_type_for
+from incidents.workflow import INCIDENT, INCIDENT_OPEN_STATES, TICKET, IncidentStatus, TicketStatus, ticket_is_handling
+from org.access import LIAISON, access_for
 
 
 @login_required

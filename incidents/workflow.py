@@ -8,12 +8,8 @@ from dataclasses import dataclass
 
 from django.db import models
 
-from .errors import IllegalTransition
-
-OFFICE = "office"  # duty officers of the office (区委办/网信办)
-LIAISON = "liaison"  # liaisons of the ticket's own unit
-LEADER = "leader"  # leaders overseeing the unit
-SYSTEM = "system"  # the application itself, on another transition's behalf
+from core.errors import IllegalTransition
+from org.access import LEADER, LIAISON, OFFICE, SYSTEM
 
 
 class IncidentStatus(models.TextChoices):

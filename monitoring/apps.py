@@ -3,4 +3,4 @@ from django.apps import AppConfig
 
 class MonitoringConfig(AppConfig):
     name = "monitoring"
-    verbose_name = "时限与督办"
+    verbose_name = "舆情监测"

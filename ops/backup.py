@@ -21,8 +21,8 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
-from incidents import audit
-from incidents.models import AuditEvent
+from core import audit
+from core.models import AuditEvent
 from reporting.versions import remove_orphan_files
 
 STAMP = "%Y%m%d-%H%M%S"

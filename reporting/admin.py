@@ -6,9 +6,8 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from incidents.admin import AuditedAdmin
-
-from .models import DailySubmission, Report, ReportSettings, ReportVersion, RiskTopic
+from org.admin import AuditedAdmin
+from reporting.models import DailySubmission, Report, ReportSettings, ReportVersion, RiskTopic
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -87,4 +86,4 @@ class RiskTopicAdmin(AuditedAdmin):
     search_fields = ("name", "keywords")
 
 
-from . import admin_assessment  # noqa: E402,F401  (assessment weighting and 通报批评)
+from reporting import admin_assessment  # noqa: E402,F401  (assessment weighting and 通报批评)

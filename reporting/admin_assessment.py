@@ -3,9 +3,8 @@ docs/rules.md §9.28) and the 通报批评 records counted in it. Both land on t
 
 from django.contrib import admin
 
-from incidents.admin import AuditedAdmin
-
-from .models import AssessmentWeighting, Criticism
+from org.admin import AuditedAdmin
+from reporting.models import AssessmentWeighting, Criticism
 
 
 @admin.register(AssessmentWeighting)

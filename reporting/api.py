@@ -13,17 +13,16 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from incidents.access import access_for
-from incidents.api import READ_ERRORS, ApiView, errors
-from incidents.api_filters import DateTimeFilter, IdFilter
-from incidents.http import client_ip
-from incidents.models import Unit
-
-from . import selectors, services
-from .assessment_views import may_view_assessment, visible_assessment
-from .models import DailySubmission, Report, ReportVersion
-from .period_forms import PeriodForm
-from .serializers import (
+from core.http import client_ip
+from incidents.api.filters import DateTimeFilter, IdFilter
+from incidents.api.views import READ_ERRORS, ApiView, errors
+from org.access import access_for
+from org.models import Unit
+from reporting import selectors, services
+from reporting.assessment_views import may_view_assessment, visible_assessment
+from reporting.models import DailySubmission, Report, ReportVersion
+from reporting.period_forms import PeriodForm
+from reporting.serializers import (
     AssessmentSerializer,
     DailySubmissionCreateSerializer,
     DailySubmissionSerializer,
@@ -32,7 +31,7 @@ from .serializers import (
     ReportSerializer,
     SubmissionDateSerializer,
 )
-from .version_views import DOCX_CONTENT_TYPE, version_file_response
+from reporting.version_views import DOCX_CONTENT_TYPE, version_file_response
 
 REPORT_NOT_FOUND = "报告不存在或无权查看。"
 

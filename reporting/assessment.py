@@ -11,12 +11,12 @@ from decimal import Decimal
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from incidents.models import TicketRole, Unit
+from deadlines.models import Deadline, DeadlineKind, ExtensionRequest
+from deadlines.selectors import county_deadlines
+from incidents.models import TicketRole
 from incidents.selectors import county_tickets
-from monitoring.models import Deadline, DeadlineKind, ExtensionRequest
-from monitoring.selectors import county_deadlines
-
-from .models import AssessmentWeighting, Criticism, Report
+from org.models import Unit
+from reporting.models import AssessmentWeighting, Criticism, Report
 
 # A 书面说明 filed in time meets the feedback deadline it answers (met_at before due_at: on time, 000 三.2
 # "一时难以落实的，要形成书面材料及时反馈"); the date it promised is then the unit's own handling deadline, on time

@@ -9,11 +9,10 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 
-from incidents.access import access_for
-
-from .assessment import assess_units, quarter_label, quarter_of
-from .models import AssessmentWeighting
-from .period_forms import PeriodForm
+from org.access import access_for
+from reporting.assessment import assess_units, quarter_label, quarter_of
+from reporting.models import AssessmentWeighting
+from reporting.period_forms import PeriodForm
 
 
 def quarter_choices(today, count=4):

@@ -13,21 +13,20 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.utils import timezone
 
-from incidents import audit
-from incidents.access import access_for
+from core import audit
+from core.errors import Conflict, InvalidInput, NotPermitted
+from deadlines.models import Deadline
+from deadlines.selectors import county_deadlines
 from incidents.clearance import sensitive_items
-from incidents.errors import Conflict, InvalidInput, NotPermitted
 from incidents.models import Grade, MediaLevel, TicketRole
 from incidents.selectors import county_incidents, county_tickets
 from incidents.workflow import INCIDENT_OPEN_STATES, TICKET_OPEN_STATES, IncidentStatus
-from monitoring.models import Deadline
-from monitoring.selectors import county_deadlines
-
-from . import documents
-from .figures import NOTABLE_GRADES, NOTABLE_LIMIT, grade_label, items_reported
-from .models import DailySubmission, Report, ReportSettings
-from .safe_output import UNAVAILABLE, format_each, plain_title, printable_content
-from .versions import save_version
+from org.access import access_for
+from reporting import documents
+from reporting.figures import NOTABLE_GRADES, NOTABLE_LIMIT, grade_label, items_reported
+from reporting.models import DailySubmission, Report, ReportSettings
+from reporting.safe_output import UNAVAILABLE, format_each, plain_title, printable_content
+from reporting.versions import save_version
 
 # Items of note in the 日报: those of figures.NOTABLE_GRADES plus the most viewed of the rest, whatever became
 # of them — dismissed and positive items too (docs/rules.md §9.19: the 日报 carries items that never become tickets).

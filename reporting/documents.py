@@ -11,9 +11,9 @@ Section text is plain: blank lines separate paragraphs."""
 from django.utils import timezone
 
 from incidents.clearance import CLASSIFICATION
-from incidents.models import Unit
-
-from . import docx_writer
+from org.models import Unit
+from reporting import docx_writer
+from reporting.models import ReportSettings
 
 # Tables wider than this go on a landscape page (the 通报's assessment table, ledgers).
 PORTRAIT_MAX_COLUMNS = 7
@@ -41,8 +41,6 @@ def paragraphs(text):
 def closing(now=None):
     """落款: the issuing office as configured (ReportSettings.issuer), else the first 舆情办公室 in the unit
     tree, and the date."""
-    from .models import ReportSettings
-
     office = ReportSettings.current().issuer.strip() or (
         Unit.objects.filter(is_office=True, is_active=True).order_by("path").values_list("name", flat=True).first()
     )

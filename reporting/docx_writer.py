@@ -11,7 +11,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from .safe_output import printable
+from reporting.safe_output import printable
 
 BODY_FONT = "仿宋"
 HEADING_FONT = "黑体"

@@ -14,12 +14,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from deadlines.models import Deadline, DeadlineKind
+from deadlines.selectors import county_deadlines, visible_deadlines
 from incidents.models import Grade, Ticket, TicketRole
 from incidents.selectors import county_incidents, county_tickets, visible_incidents, visible_tickets
-from monitoring.models import Deadline, DeadlineKind
-from monitoring.selectors import county_deadlines, visible_deadlines
-
-from .safe_output import spreadsheet_value
+from reporting.safe_output import spreadsheet_value
 
 CHUNK = 2000
 TIME_FORMAT = "yyyy-mm-dd hh:mm"

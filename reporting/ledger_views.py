@@ -10,12 +10,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from incidents.access import access_for
-from incidents.models import Unit
-
-from .assessment import quarter_of
-from .ledger import build_ledger
-from .period_forms import LedgerForm
+from org.access import access_for
+from org.models import Unit
+from reporting.assessment import quarter_of
+from reporting.ledger import build_ledger
+from reporting.period_forms import LedgerForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

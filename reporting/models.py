@@ -9,7 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from incidents.models import Incident, Ticket, Unit
+from incidents.models import Incident, Ticket
+from org.models import Unit
 
 
 class ReportSettings(models.Model):

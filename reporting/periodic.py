@@ -13,21 +13,20 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.utils import timezone
 
-from incidents import audit
-from incidents.access import access_for
+from core import audit
+from core.errors import Conflict, InvalidInput, NotPermitted
+from deadlines.selectors import county_deadlines
 from incidents.clearance import sensitive_items
-from incidents.errors import Conflict, InvalidInput, NotPermitted
 from incidents.models import Category, Grade, TicketRole
 from incidents.selectors import county_tickets
 from incidents.workflow import IncidentStatus
-from monitoring.selectors import county_deadlines
-
-from . import documents
-from .assessment import assess_units
-from .figures import NOTABLE_GRADES, NOTABLE_LIMIT, grade_label, items_reported
-from .models import Criticism, Report, ReportSettings
-from .safe_output import UNAVAILABLE, format_each, plain_title, printable_content
-from .versions import save_version
+from org.access import access_for
+from reporting import documents
+from reporting.assessment import assess_units
+from reporting.figures import NOTABLE_GRADES, NOTABLE_LIMIT, grade_label, items_reported
+from reporting.models import Criticism, Report, ReportSettings
+from reporting.safe_output import UNAVAILABLE, format_each, plain_title, printable_content
+from reporting.versions import save_version
 
 KINDS = (Report.Kind.WEEKLY, Report.Kind.MONTHLY, Report.Kind.QUARTERLY)
 # Due on the morning after the period, when the office starts work (the texts give no hour).

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import assessment_views, ledger_views, version_views
+from reporting import assessment_views, ledger_views, version_views
 
 urlpatterns = [
     path("ledger/", ledger_views.ledger, name="ledger"),

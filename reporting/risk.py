@@ -12,9 +12,8 @@ from django.utils import timezone
 
 from incidents.clearance import sensitive_items
 from incidents.selectors import county_incidents
-
-from . import documents
-from .models import RiskTopic
+from reporting import documents
+from reporting.models import RiskTopic
 
 RECENT_ITEMS_IN_NOTICE = 10
 

@@ -7,11 +7,10 @@ Anyone else gets 404, even by id; nobody sees a report on a confidential inciden
 
 from django.db.models import Exists, OuterRef, Q
 
-from incidents.access import access_for
 from incidents.selectors import record_confidential_read, visible_incidents
-
-from .models import Report, ReportVersion
-from .submissions import submission_status
+from org.access import access_for
+from reporting.models import Report, ReportVersion
+from reporting.submissions import submission_status
 
 UNIT_ADDRESSED = (Report.Kind.SUPERVISION, Report.Kind.RISK_NOTICE)
 

@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import DailySubmission, Report, ReportVersion
+from reporting.models import DailySubmission, Report, ReportVersion
 
 MAX_ID = 2**63 - 1  # ids are BigAutoField
 

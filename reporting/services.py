@@ -8,20 +8,20 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import audit, services
-from incidents.access import access_for
-from incidents.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from core import audit
+from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from deadlines.models import DeadlineKind
+from deadlines.scheduling import create_deadline
+from incidents import services
 from incidents.models import LeaderReport
 from incidents.selectors import visible_incidents, visible_tickets
-from monitoring import recipients as monitoring_recipients
-from monitoring.models import DeadlineKind
-from monitoring.notifications import notify
-from monitoring.scheduling import create_deadline
-from monitoring.workcalendar import WorkCalendar
-
-from . import daily, documents, risk, special, submissions, supervision
-from .models import DailySubmission, Report, ReportSettings, RiskTopic
-from .versions import save_version
+from notifications.notify import notify
+from org import recipients as monitoring_recipients
+from org.access import access_for
+from reporting import daily, documents, risk, special, submissions, supervision
+from reporting.models import DailySubmission, Report, ReportSettings, RiskTopic
+from reporting.versions import save_version
+from workcalendar.working_days import WorkCalendar
 
 
 def _require_office(actor, what):

@@ -4,11 +4,11 @@ from the incident in four sections â€” facts, spread, risks, proposed handling â
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from incidents.models import Grade, MediaLevel, Role, TicketRole
+from incidents.models import Grade, MediaLevel, TicketRole
 from incidents.workflow import IncidentStatus
-from monitoring import recipients as monitoring_recipients
-
-from . import documents
+from org import recipients as monitoring_recipients
+from org.models import Role
+from reporting import documents
 
 SPECIAL_GRADES = (Grade.I, Grade.II)
 

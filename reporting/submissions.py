@@ -4,9 +4,8 @@ plan #5): the format rules and the office's view of who has, has not, or late su
 import re
 from dataclasses import dataclass
 
-from incidents.errors import InvalidInput
-
-from .models import DailySubmission, ReportSettings
+from core.errors import InvalidInput
+from reporting.models import DailySubmission, ReportSettings
 
 NOTHING = "无"
 LINE = re.compile(r"^(?P<title>.+?)\s*(?P<url>https?://\S+)$")

@@ -4,10 +4,9 @@ on one ticket by a due time. Notices are counted per ticket (docs/rules.md §9.1
 
 from django.utils import timezone
 
-from monitoring.models import Deadline
-from monitoring.selectors import county_deadlines
-
-from . import documents
+from deadlines.models import Deadline
+from deadlines.selectors import county_deadlines
+from reporting import documents
 
 
 def _when(instant):

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import daily, versions
+from reporting import daily, periodic, versions
 
 
 @shared_task(name="reporting.tasks.compile_due_daily_reports", ignore_result=True)
@@ -10,7 +10,6 @@ def compile_due_daily_reports():
 
 @shared_task(name="reporting.tasks.compile_periodic_reports", ignore_result=True)
 def compile_periodic_reports():
-    from . import periodic
 
     periodic.compile_due_periodic()
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from reporting import views
 
 urlpatterns = [
     path("", views.report_list, name="report_list"),

@@ -6,11 +6,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 
-from incidents.http import client_ip
-
-from .models import ReportVersion
-from .pdf import ConversionError, convert_to_pdf
-from .selectors import report_version
+from core.http import client_ip
+from reporting.models import ReportVersion
+from reporting.pdf import ConversionError, convert_to_pdf
+from reporting.selectors import report_version
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db.models import Max
 
-from .models import ReportVersion
+from reporting.models import ReportVersion
 
 DOCX = "docx"
 REPORTS_DIR = "reports"

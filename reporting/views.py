@@ -10,15 +10,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from incidents.access import access_for
-from incidents.errors import DomainError
+from core.errors import DomainError
+from core.http import client_ip, date_param
 from incidents.forms import add_domain_errors
-from incidents.http import client_ip, date_param
 from incidents.selectors import visible_incidents, visible_tickets
-
-from . import risk, selectors, services, submissions
-from .forms import DailySubmissionForm, ReportEditForm, RiskNoticeForm, SupervisionForm
-from .models import Report
+from org.access import access_for
+from reporting import risk, selectors, services, submissions
+from reporting.daily import generate_daily_report
+from reporting.forms import DailySubmissionForm, ReportEditForm, RiskNoticeForm, SupervisionForm
+from reporting.models import Report
 
 
 def _require_office(request):
@@ -105,8 +105,6 @@ def report_regenerate(request, pk):
     report = _report(request, pk)
     if report.kind != Report.Kind.DAILY:
         raise Http404
-    from .daily import generate_daily_report
-
     try:
         generate_daily_report(timezone.localdate(report.period_end), actor=request.user)
     except DomainError as exc:

@@ -34,10 +34,11 @@ from types import SimpleNamespace
 from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
+from deadlines import services as monitoring_services
+from deadlines.models import Deadline, DeadlineKind
 from incidents import reply_services, services
-from incidents.models import Feedback, Role, TicketRole
-from monitoring import services as monitoring_services
-from monitoring.models import Deadline, DeadlineKind
+from incidents.models import Feedback, TicketRole
+from org.models import Role
 from reporting import services as reporting_services
 from reporting.daily import generate_daily_report
 from reporting.models import ReportSettings

@@ -4,7 +4,8 @@ import pytest
 from pytest_django.plugin import blocking_manager_key
 
 from incidents import services
-from incidents.models import Role, TicketRole, Unit
+from incidents.models import TicketRole
+from org.models import Role, Unit
 
 from .factories import UnitFactory, person
 

@@ -1,7 +1,7 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from incidents.models import Membership, Role, Unit
+from org.models import Membership, Role, Unit
 
 
 class UnitFactory(factory.django.DjangoModelFactory):

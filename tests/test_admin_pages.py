@@ -7,12 +7,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from core.errors import NotPermitted
+from core.models import AuditEvent
+from deadlines.configuration import services as settings_services
+from deadlines.models import Deadline, DeadlinePolicy
 from incidents import services
-from incidents.errors import NotPermitted
-from incidents.models import AuditEvent, TicketRole
-from monitoring import settings_services
-from monitoring.models import CalendarDay, CalendarYear, Deadline, DeadlinePolicy, WorkSettings
-from monitoring.workcalendar import WorkCalendar
+from incidents.models import TicketRole
+from workcalendar.models import CalendarDay, CalendarYear, WorkSettings
+from workcalendar.working_days import WorkCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=SH)  # a Wednesday; 2027's arrangement is not yet in the calendar
@@ -219,6 +221,6 @@ def test_units_people_and_grade_thresholds_stay_in_the_django_admin_in_chinese(c
     for label in ("舆情处置", "单位", "等级设置", "时限与督办"):
         assert label in index
     assert "人员角色" not in index  # people and roles are the security administrator's (三员分立)
-    for url in ("/admin/incidents/unit/", "/admin/incidents/gradesetting/"):
+    for url in ("/admin/org/unit/", "/admin/incidents/gradesetting/"):
         page = client.get(url).content.decode()
         assert "选择" in page and "Select" not in page, url

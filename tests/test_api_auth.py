@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from incidents.models import AuditEvent
+from core.models import AuditEvent
 
 from .api_support import PASSWORD, fresh_address, relaxed_throttles  # noqa: F401
 

@@ -4,9 +4,10 @@ their role, in the API and the pages alike; every read and every grant is in the
 import pytest
 from django.urls import reverse
 
+from core.errors import NotFound, NotPermitted
+from core.models import AuditEvent
 from incidents import selectors, services
-from incidents.errors import NotFound, NotPermitted
-from incidents.models import AuditEvent, TicketRole
+from incidents.models import TicketRole
 from tests.factories import person
 
 from .api_support import api_as, relaxed_throttles  # noqa: F401
@@ -15,7 +16,7 @@ from .api_support import api_as, relaxed_throttles  # noqa: F401
 @pytest.fixture
 def secret(org):
     """A confidential incident reported by a second duty officer, dispatched to 教育局."""
-    from incidents.models import Role
+    from org.models import Role
 
     reporter = person("duty2", org.office, Role.DUTY_OFFICER)
     incident = services.report_incident(reporter, title="涉密线索", is_confidential=True)

@@ -9,9 +9,10 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from deadlines.models import Deadline
 from incidents import services
-from incidents.models import Role, TicketRole
-from monitoring.models import Deadline
+from incidents.models import TicketRole
+from org.models import Role
 
 from .api_support import api_as, relaxed_throttles  # noqa: F401
 from .factories import person
@@ -176,7 +177,7 @@ def _queries(client, url):
 @pytest.mark.parametrize("url", ["/api/deadlines/", "/api/extension-requests/"])
 @pytest.mark.parametrize("role", ["duty", "edu_liaison"])
 def test_list_queries_do_not_grow_with_the_rows(api_as, org, make_incident, url, role):  # noqa: F811
-    from monitoring import services as monitoring_services
+    from deadlines import services as monitoring_services
 
     def add_incidents(n):
         for _ in range(n):

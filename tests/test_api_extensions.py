@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from core.models import AuditEvent
+from deadlines.models import Deadline, ExtensionRequest
 from incidents import services
-from incidents.models import AuditEvent, TicketRole
-from monitoring.models import Deadline, ExtensionRequest
+from incidents.models import TicketRole
 
 from .api_support import api_as, relaxed_throttles  # noqa: F401
 

@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.models import AuditEvent
 from incidents import services
-from incidents.models import AuditEvent, Incident, TicketRole
+from incidents.models import Incident, TicketRole
 
 from .api_support import api_as, relaxed_throttles  # noqa: F401
 

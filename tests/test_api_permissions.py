@@ -4,7 +4,7 @@ import pytest
 from django.db import transaction
 from django.urls import include, path
 
-from incidents import api
+from incidents.api import views as api
 
 from .api_matrix import ENDPOINTS, ROLES, build_world, object_id, uncovered_routes
 from .api_support import relaxed_throttles, token_client  # noqa: F401

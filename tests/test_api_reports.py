@@ -16,7 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from docx import Document
 
 from incidents import services as incident_services
-from incidents.models import Role, TicketRole
+from incidents.models import TicketRole
+from org.models import Role
 from reporting import services
 from reporting.assessment import assess_units
 from reporting.daily import generate_daily_report

@@ -9,9 +9,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from deadlines.services import request_extension
 from incidents import services
 from incidents.models import TicketRole
-from monitoring.services import request_extension
 from reporting.assessment import assess_units, quarter_of
 from reporting.models import AssessmentWeighting, Criticism, Report
 
@@ -167,7 +167,7 @@ def test_query_count_does_not_grow_with_units(org, make_incident, units, django_
 
 
 def test_admin_records_a_criticism_on_the_audit_trail(org, client):
-    from incidents.models import AuditEvent
+    from core.models import AuditEvent
 
     client.force_login(org.admin)
     response = client.post(

@@ -3,7 +3,7 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from incidents.models import AuditEvent
+from core.models import AuditEvent
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ proxies of our own, and then its right-most entry those proxies did not add."""
 import pytest
 from django.test import Client, RequestFactory
 
-from incidents.http import client_ip
-from incidents.models import AuditEvent
+from core.http import client_ip
+from core.models import AuditEvent
 
 
 def request(remote, forwarded=None):

@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from incidents.models import AuditEvent
+from core.models import AuditEvent
 
 from .api_support import PASSWORD, fresh_address, relaxed_throttles  # noqa: F401
 

@@ -9,8 +9,9 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import PasswordState
-from incidents import demo
-from incidents.models import AuditEvent, Role
+from core.models import AuditEvent
+from demo import incidents as demo
+from org.models import Role
 
 from .api_support import PASSWORD
 from .factories import person

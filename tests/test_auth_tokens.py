@@ -8,7 +8,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, hash_key
-from incidents.models import AuditEvent
+from core.models import AuditEvent
 
 from .api_support import PASSWORD, fresh_address, relaxed_throttles  # noqa: F401
 

@@ -9,7 +9,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from incidents.models import AuditEvent
+from core.models import AuditEvent
 
 from .api_support import PASSWORD, fresh_address, relaxed_throttles  # noqa: F401
 

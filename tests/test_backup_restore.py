@@ -11,8 +11,9 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
+from core.models import AuditEvent
 from incidents import services
-from incidents.models import AuditEvent, Incident
+from incidents.models import Incident
 from ops import backup
 
 SH = ZoneInfo("Asia/Shanghai")

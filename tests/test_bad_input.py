@@ -6,8 +6,9 @@ with a 4xx and its JSON error body, and nothing is changed."""
 import pytest
 from django.test import Client
 
+from core.models import AuditEvent
 from incidents import services
-from incidents.models import AuditEvent, Incident, TicketRole
+from incidents.models import Incident, TicketRole
 
 from .api_support import api_as, relaxed_throttles  # noqa: F401
 

@@ -14,13 +14,15 @@ from django.db import models
 from docx import Document
 from openpyxl import load_workbook
 
+from core.text import first_control_character
+from deadlines import services as monitoring_services
+from deadlines.models import Deadline, DeadlineStep, ExtensionRequest
+from deadlines.sweep import run_timed_checks
 from incidents import reply_services, services
-from incidents.models import Incident, Membership, ReplyDraft, TicketRole
-from incidents.text import first_control_character
-from monitoring import services as monitoring_services
-from monitoring.models import Deadline, DeadlineStep, ExtensionRequest, Notification
-from monitoring.notifications import TITLE_MAX
-from monitoring.sweep import run_timed_checks
+from incidents.models import Incident, ReplyDraft, TicketRole
+from notifications.models import Notification
+from notifications.notify import TITLE_MAX
+from org.models import Membership
 from reporting import services as reporting_services
 from reporting.daily import compile_due_daily_reports
 from reporting.forms import ReportEditForm
@@ -84,7 +86,15 @@ def _every_text_fits_its_column():
     """Every row the walk wrote, in every model of the project: no text longer than its column (PostgreSQL would
     have refused it; SQLite stores it silently)."""
     for model in apps.get_models():
-        if model._meta.app_label not in ("incidents", "monitoring", "reporting"):
+        if model._meta.app_label not in (
+            "core",
+            "org",
+            "workcalendar",
+            "incidents",
+            "deadlines",
+            "notifications",
+            "reporting",
+        ):
             continue
         limited = [f for f in model._meta.concrete_fields if isinstance(f, models.CharField) and f.max_length]
         for row in model.objects.values_list("pk", *[f.attname for f in limited]):

@@ -18,10 +18,10 @@ from django.conf import settings
 from django.utils import timezone
 from kombu import Connection
 
+from deadlines.models import DeadlineStep
+from deadlines.tasks import run_timed_checks
 from incidents import services
 from incidents.models import TicketRole
-from monitoring.models import DeadlineStep
-from monitoring.tasks import run_timed_checks
 from yuqing.broker import prune_delivered_messages
 from yuqing.celery import app
 

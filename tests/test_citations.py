@@ -3,10 +3,11 @@
 import importlib
 from pathlib import Path
 
-from django.apps import apps as django_apps
 from django.conf import settings
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 
-from monitoring.models import Deadline, DeadlinePolicy
+from deadlines.models import Deadline, DeadlinePolicy
 
 BASE = Path(settings.BASE_DIR)
 
@@ -27,7 +28,9 @@ def test_the_upgrade_rewrites_the_old_source_on_policies_and_deadline_snapshots(
     incident = make_incident(grade="II")
     deadline = Deadline.objects.get(incident=incident, kind="leader_report")
     assert deadline.rule["source"] == migration.OLD
-    migration.forward(django_apps, None)
+    # The migration runs against the models as they stood then (monitoring's, before issue 12 moved them).
+    state = MigrationLoader(connection).project_state(("monitoring", "0009_policy_source_cites_seeds"))
+    migration.forward(state.apps, None)
     policy.refresh_from_db()
     deadline.refresh_from_db()
     assert policy.source == migration.NEW and deadline.rule["source"] == migration.NEW

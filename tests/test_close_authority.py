@@ -11,10 +11,12 @@ import time_machine
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from core.errors import NotFound, NotPermitted
+from core.models import AuditEvent
 from incidents import reply_services, services
-from incidents.errors import NotFound, NotPermitted
-from incidents.models import Approver, AuditEvent, Feedback, GradeSetting, Role, TicketRole
-from monitoring.models import Notification
+from incidents.models import Approver, Feedback, GradeSetting, TicketRole
+from notifications.models import Notification
+from org.models import Role
 
 from .factories import person
 

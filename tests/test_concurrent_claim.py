@@ -5,9 +5,10 @@ import threading
 import pytest
 from django.db import connection, connections
 
+from core.errors import DomainError
+from core.models import AuditEvent
 from incidents import services
-from incidents.errors import DomainError
-from incidents.models import AuditEvent, Ticket
+from incidents.models import Ticket
 
 pytestmark = [
     pytest.mark.postgres,

@@ -9,11 +9,13 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from core.models import AuditEvent
+from deadlines.models import Deadline, DeadlineKind
+from deadlines.sweep import run_timed_checks
 from incidents import selectors, services
 from incidents.clearance import SENSITIVE_ONE
-from incidents.models import AuditEvent, Role, TicketRole
-from monitoring.models import Deadline, DeadlineKind
-from monitoring.sweep import run_timed_checks
+from incidents.models import TicketRole
+from org.models import Role
 from tests.factories import person
 
 from .api_support import api_as, relaxed_throttles  # noqa: F401

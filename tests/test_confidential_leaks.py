@@ -11,11 +11,12 @@ import time_machine
 from django.urls import reverse
 from docx import Document
 
+from deadlines.sweep import run_timed_checks
 from incidents import selectors, services
 from incidents.clearance import SENSITIVE_ONE
-from incidents.models import Membership, Role, TicketRole
-from monitoring.models import Notification
-from monitoring.sweep import run_timed_checks
+from incidents.models import TicketRole
+from notifications.models import Notification
+from org.models import Membership, Role
 from reporting import services as reporting_services
 from reporting.daily import generate_daily_report, sms_text
 from reporting.models import Report, RiskTopic

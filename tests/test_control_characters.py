@@ -10,17 +10,19 @@ from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import get_resolver, reverse
 
+from core.api.parsers import StrictFormParser, StrictJSONParser
+from core.models import AuditEvent
+from core.text import CONTROL_CHARS, first_control_character
+from deadlines.models import DeadlinePolicy
 from incidents import services
-from incidents.api_parsers import StrictFormParser, StrictJSONParser
-from incidents.models import AuditEvent, Feedback, Incident, Unit
-from incidents.text import CONTROL_CHARS, first_control_character
-from monitoring.models import DeadlinePolicy
+from incidents.models import Feedback, Incident
+from org.models import Unit
 
 from .api_support import api_as, relaxed_throttles  # noqa: F401
 
 VT_MESSAGE = "不能包含不可见的控制字符（如 U+000B）。"
 US_MESSAGE = "不能包含不可见的控制字符（如 U+001F）。"
-PROJECT_APPS = ("incidents", "monitoring", "reporting")
+PROJECT_APPS = ("core", "org", "workcalendar", "incidents", "deadlines", "notifications", "reporting", "accounts")
 
 
 def test_the_rule_covers_c0_del_and_c1_but_not_tab_newline_or_ordinary_text():
@@ -107,7 +109,7 @@ def test_a_settings_page_refuses_a_control_character_and_keeps_the_policy(client
 
 def test_the_django_admin_refuses_a_control_character(client, org):
     client.force_login(org.admin)
-    response = client.post("/admin/incidents/unit/add/", {"name": "新\x1f单位", "code": "new", "kind": "department"})
+    response = client.post("/admin/org/unit/add/", {"name": "新\x1f单位", "code": "new", "kind": "department"})
     assert response.status_code == 200
     assert US_MESSAGE in response.content.decode()
     assert not Unit.objects.filter(code="new").exists()

@@ -5,8 +5,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from incidents.access import access_for
-from incidents.models import AuditEvent, Role
+from core.models import AuditEvent
+from org.access import access_for
+from org.models import Role
 
 STRONG = "Yuqing-Admin-2026!"
 

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from core.errors import InvalidInput, NotPermitted
+from core.models import AuditEvent
 from incidents import services as incident_services
-from incidents.errors import InvalidInput, NotPermitted
-from incidents.models import AuditEvent
 from reporting import services
 from reporting.models import DailySubmission, ReportSettings
 from reporting.submissions import parse_items, submission_status

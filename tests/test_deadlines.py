@@ -7,11 +7,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from core.errors import DomainError, NotPermitted
+from core.models import AuditEvent
+from deadlines import services as monitoring_services
+from deadlines.models import Deadline, DeadlinePolicy, ExtensionRequest
 from incidents import reply_services, services
-from incidents.errors import DomainError, NotPermitted
-from incidents.models import AuditEvent, Feedback, TicketRole
-from monitoring import services as monitoring_services
-from monitoring.models import Deadline, DeadlinePolicy, ExtensionRequest
+from incidents.models import Feedback, TicketRole
 
 SH = ZoneInfo("Asia/Shanghai")
 

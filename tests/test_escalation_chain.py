@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from deadlines.models import Deadline
+from deadlines.sweep import run_timed_checks
 from incidents import services
-from incidents.models import Role, TicketRole
-from monitoring.models import Deadline, Notification
-from monitoring.sweep import run_timed_checks
+from incidents.models import TicketRole
+from notifications.models import Notification
+from org.models import Role
 
 from .factories import person
 

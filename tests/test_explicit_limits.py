@@ -10,11 +10,12 @@ import time_machine
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from core.errors import InvalidInput
+from core.models import AuditEvent
+from deadlines.models import Deadline, DeadlineStep
+from deadlines.sweep import run_timed_checks
 from incidents import services
-from incidents.errors import InvalidInput
-from incidents.models import AuditEvent, Feedback, TicketRole
-from monitoring.models import Deadline, DeadlineStep
-from monitoring.sweep import run_timed_checks
+from incidents.models import Feedback, TicketRole
 from reporting.assessment import assess_units
 
 SH = ZoneInfo("Asia/Shanghai")

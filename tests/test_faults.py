@@ -17,8 +17,9 @@ from django.conf import settings as django_settings
 from django.db import close_old_connections, connection, transaction
 
 from incidents import services
-from incidents.models import Membership, Ticket
-from monitoring.models import Notification
+from incidents.models import Ticket
+from notifications.models import Notification
+from org.models import Membership
 from reporting import pdf, versions
 from reporting.models import ReportVersion
 from reporting.periodic import generate_periodic_report
@@ -46,7 +47,7 @@ def media(settings, tmp_path):
 
 def test_with_redis_down_the_token_endpoint_and_the_api_still_answer(client, org, settings, caplog):
     settings.CACHES = DEAD_REDIS  # nothing listens on port 1
-    with caplog.at_level(logging.WARNING, logger="incidents.throttling"):
+    with caplog.at_level(logging.WARNING, logger="core.api.throttling"):
         response = client.post(
             "/api/auth/token/", {"username": "duty", "password": "pw-123456"}, content_type="application/json"
         )

@@ -11,10 +11,13 @@ import time_machine
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from core.errors import InvalidInput, NotPermitted
+from core.models import AuditEvent
+from deadlines.models import Deadline
 from incidents import services
-from incidents.errors import InvalidInput, NotPermitted
-from incidents.models import AuditEvent, Membership, TicketRole
-from monitoring.models import Deadline, Notification
+from incidents.models import TicketRole
+from notifications.models import Notification
+from org.models import Membership
 
 SH = ZoneInfo("Asia/Shanghai")
 

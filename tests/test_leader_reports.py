@@ -10,11 +10,12 @@ import time_machine
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from core.errors import InvalidInput, NotPermitted
+from core.models import AuditEvent
+from deadlines.models import Deadline, DeadlineStep
+from deadlines.sweep import run_timed_checks
 from incidents import services
-from incidents.errors import InvalidInput, NotPermitted
-from incidents.models import AuditEvent, LeaderReport, TicketRole
-from monitoring.models import Deadline, DeadlineStep
-from monitoring.sweep import run_timed_checks
+from incidents.models import LeaderReport, TicketRole
 from reporting import services as reporting_services
 
 SH = ZoneInfo("Asia/Shanghai")

@@ -11,11 +11,13 @@ import time_machine
 from django.conf import settings as django_settings
 from django.core import mail
 
+from deadlines.models import DeadlineStep
+from deadlines.sweep import run_timed_checks
 from incidents import reply_services, services
-from incidents.models import Feedback, Membership, TicketRole
-from monitoring.models import DeadlineStep, Notification
-from monitoring.notifications import TITLE_MAX, fit, notify
-from monitoring.sweep import run_timed_checks
+from incidents.models import Feedback, TicketRole
+from notifications.models import Notification
+from notifications.notify import TITLE_MAX, fit, notify
+from org.models import Membership
 
 from .api_support import api_as, relaxed_throttles  # noqa: F401
 

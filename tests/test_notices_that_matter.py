@@ -12,10 +12,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from deadlines import services as monitoring_services
+from deadlines.models import DeadlinePolicy
 from incidents import reply_services, services
-from incidents.models import Feedback, Membership, TicketRole
-from monitoring import services as monitoring_services
-from monitoring.models import DeadlinePolicy, Notification
+from incidents.models import Feedback, TicketRole
+from notifications.models import Notification
+from org.models import Membership
 from reporting import services as reporting_services
 from reporting.daily import compile_due_daily_reports
 from reporting.models import ReportSettings

@@ -6,10 +6,11 @@ from zoneinfo import ZoneInfo
 import time_machine
 from django.urls import reverse
 
+from deadlines.sweep import run_timed_checks
 from incidents import services
 from incidents.models import TicketRole
-from monitoring.models import CalendarYear, Notification
-from monitoring.sweep import run_timed_checks
+from notifications.models import Notification
+from workcalendar.models import CalendarYear
 
 SH = ZoneInfo("Asia/Shanghai")
 

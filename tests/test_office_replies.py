@@ -9,9 +9,10 @@ import time_machine
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from core.models import AuditEvent
+from deadlines.models import Deadline, DeadlinePolicy
 from incidents import services
-from incidents.models import AuditEvent, Feedback, Reply, TicketRole
-from monitoring.models import Deadline, DeadlinePolicy
+from incidents.models import Feedback, Reply, TicketRole
 
 SH = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 11, 23, 10, 0, tzinfo=SH)  # a Monday

@@ -9,9 +9,10 @@ import pytest
 import time_machine
 from docx import Document
 
+from core.errors import Conflict, InvalidInput, NotPermitted
+from core.models import AuditEvent
 from incidents import services
-from incidents.errors import Conflict, InvalidInput, NotPermitted
-from incidents.models import AuditEvent, TicketRole
+from incidents.models import TicketRole
 from reporting import periodic
 from reporting.models import Criticism, Report, ReportSettings
 from reporting.periodic import compile_due_periodic, generate_periodic_report

@@ -18,17 +18,17 @@ SKIPPED_DIRS = {".venv", "tests", "migrations", "bench", "node_modules", "var", 
 ALLOWED = {
     # The model layer and the two read/write layers the standards name.
     "incidents/models.py": "the models",
-    "monitoring/models.py": "the models",
+    "deadlines/models.py": "the models",
     "incidents/selectors.py": "reads, applying visibility (visible_*) or named county-wide (county_*)",
-    "monitoring/selectors.py": "reads of the deadline engine, applying visibility (visible_deadlines)",
+    "deadlines/selectors.py": "reads of the deadline engine, applying visibility (visible_deadlines)",
     "incidents/services.py": "writes: permission, change, audit in one transaction",
     "incidents/reply_services.py": "writes (回应稿): the locked incident of a draft the actor already sees",
-    "monitoring/services.py": "writes (延期): the locked deadline of a request the actor already sees",
-    "monitoring/scheduling.py": "the deadline engine's writes, called by services inside their transaction",
-    "monitoring/sweep.py": "the timed checks' writes under row locks; their notices gated per recipient by notify()",
+    "deadlines/services.py": "writes (延期): the locked deadline of a request the actor already sees",
+    "deadlines/scheduling.py": "the deadline engine's writes, called by services inside their transaction",
+    "deadlines/sweep.py": "the timed checks' writes under row locks; their notices gated per recipient by notify()",
     "incidents/notices.py": "notices written by services inside the write; notify() gates each recipient's text",
     # Ops tools, run by an operator on the server, never reachable by a user.
-    "incidents/demo.py": "loads the demo county",
+    "demo/incidents.py": "loads the demo county",
     "reporting/management/commands/render_samples.py": "renders docs/samples from demo data",
 }
 

@@ -8,10 +8,13 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from core.errors import IllegalTransition, InvalidInput, NotFound, NotPermitted
+from core.models import AuditEvent
+from deadlines.models import Deadline
 from incidents import reply_services, services
-from incidents.errors import IllegalTransition, InvalidInput, NotFound, NotPermitted
-from incidents.models import AuditEvent, Feedback, GradeSetting, Reply, ReplyDraft, Role, TicketRole
-from monitoring.models import Deadline, Notification
+from incidents.models import Feedback, GradeSetting, Reply, ReplyDraft, TicketRole
+from notifications.models import Notification
+from org.models import Role
 
 from .api_support import relaxed_throttles, token_client  # noqa: F401
 from .factories import person

@@ -14,11 +14,13 @@ from django.test.utils import CaptureQueriesContext
 from docx import Document
 from docx.table import Table
 
+from core.errors import Conflict, InvalidInput, NotPermitted
+from core.models import AuditEvent
+from deadlines.models import Deadline
+from deadlines.sweep import run_timed_checks
 from incidents import services as incident_services
-from incidents.errors import Conflict, InvalidInput, NotPermitted
-from incidents.models import AuditEvent, Incident, TicketRole
-from monitoring.models import Deadline, Notification
-from monitoring.sweep import run_timed_checks
+from incidents.models import Incident, TicketRole
+from notifications.models import Notification
 from reporting import daily, services
 from reporting.daily import compile_daily_content, compile_due_daily_reports, generate_daily_report
 from reporting.models import DailySubmission, Report, ReportSettings, ReportVersion

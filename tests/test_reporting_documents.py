@@ -9,11 +9,13 @@ import pytest
 import time_machine
 from docx import Document
 
+from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from core.models import AuditEvent
+from deadlines.models import Deadline
+from deadlines.sweep import run_timed_checks
 from incidents import services as incident_services
-from incidents.errors import Conflict, InvalidInput, NotFound, NotPermitted
-from incidents.models import AuditEvent, TicketRole
-from monitoring.models import Deadline, Notification
-from monitoring.sweep import run_timed_checks
+from incidents.models import TicketRole
+from notifications.models import Notification
 from reporting import services
 from reporting.models import Report, ReportSettings, ReportVersion, RiskTopic
 from reporting.risk import flagged_risk_topics, screen_risk_topics
@@ -354,7 +356,7 @@ def test_notices_look_like_official_documents(org, major):
 def test_reading_a_report_on_a_confidential_incident_is_audited_and_hidden_from_the_uncleared(org, client):
     """A 专报 carries the incident's facts: it is no wider than the incident, and each read of it (page or
     download) leaves a confidential_read event, as reading the incident does."""
-    from incidents.models import Role
+    from org.models import Role
     from tests.factories import person
 
     reporter = person("duty_secret", org.office, Role.DUTY_OFFICER)

@@ -10,9 +10,10 @@ from django.db import DatabaseError, connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from incidents import audit
-from incidents.demo import seed_demo
-from incidents.models import AuditEvent, Membership, Role
+from core import audit
+from core.models import AuditEvent
+from demo.incidents import seed_demo
+from org.models import Membership, Role
 
 from .factories import person
 
@@ -67,8 +68,8 @@ def inline_post(user, rows, **fields):
 def test_each_administrator_reaches_only_their_own_admin_pages(client, duties, who, audit_trail, people):
     user = getattr(duties, who)
     client.force_login(user)
-    assert client.get("/admin/incidents/auditevent/").status_code == audit_trail
-    for url in ("/admin/incidents/membership/", "/admin/auth/user/", "/admin/auth/group/"):
+    assert client.get("/admin/core/auditevent/").status_code == audit_trail
+    for url in ("/admin/org/membership/", "/admin/auth/user/", "/admin/auth/group/"):
         assert client.get(url).status_code == people, url
     index = client.get("/admin/").content.decode() if user.is_staff else ""
     assert ("审计记录" in index) == (audit_trail == 200)
@@ -89,12 +90,12 @@ def test_the_auditor_reads_but_cannot_change_or_delete_the_trail(client, duties,
     make_incident()
     event = AuditEvent.objects.first()
     client.force_login(duties.auditor)
-    page = client.get("/admin/incidents/auditevent/").content.decode()
+    page = client.get("/admin/core/auditevent/").content.decode()
     assert "report" in page
-    assert client.get(f"/admin/incidents/auditevent/{event.pk}/change/").status_code == 200  # read-only view
-    assert client.post(f"/admin/incidents/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.get(f"/admin/core/auditevent/{event.pk}/change/").status_code == 200  # read-only view
+    assert client.post(f"/admin/core/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
     response = client.post(
-        "/admin/incidents/auditevent/", {"action": "delete_selected", "_selected_action": [event.pk], "post": "yes"}
+        "/admin/core/auditevent/", {"action": "delete_selected", "_selected_action": [event.pk], "post": "yes"}
     )
     assert AuditEvent.objects.filter(pk=event.pk).exists() and response.status_code in (200, 302)
 
@@ -105,7 +106,7 @@ def test_the_auditor_reads_but_cannot_change_or_delete_the_trail(client, duties,
 def test_security_admin_grants_a_role_audited_with_before_and_after(client, duties):
     client.force_login(duties.security)
     newcomer = person("newcomer", duties.edu, Role.LIAISON)
-    response = client.post("/admin/incidents/membership/add/", membership_post(newcomer, duties.edu, Role.LEADER))
+    response = client.post("/admin/org/membership/add/", membership_post(newcomer, duties.edu, Role.LEADER))
     assert response.status_code == 302
     membership = Membership.objects.get(user=newcomer, role=Role.LEADER)
     event = AuditEvent.objects.get(action="role_change", object_id=str(membership.pk))
@@ -113,13 +114,13 @@ def test_security_admin_grants_a_role_audited_with_before_and_after(client, duti
     assert event.actor_id == duties.security.pk and event.ip == "127.0.0.1"
 
     client.post(
-        f"/admin/incidents/membership/{membership.pk}/change/",
+        f"/admin/org/membership/{membership.pk}/change/",
         membership_post(newcomer, duties.edu, Role.LEADER, is_active=""),
     )
     change = AuditEvent.objects.filter(action="role_change").last()
     assert change.before["is_active"] is True and change.after["is_active"] is False
 
-    client.post(f"/admin/incidents/membership/{membership.pk}/delete/", {"post": "yes"})
+    client.post(f"/admin/org/membership/{membership.pk}/delete/", {"post": "yes"})
     assert not Membership.objects.filter(pk=membership.pk).exists()
     removal = AuditEvent.objects.filter(action="role_change").last()
     assert removal.before["role"] == "leader" and removal.after == {}
@@ -127,15 +128,11 @@ def test_security_admin_grants_a_role_audited_with_before_and_after(client, duti
 
 def test_one_person_never_holds_two_administrator_duties(client, duties):
     client.force_login(duties.security)
-    response = client.post(
-        "/admin/incidents/membership/add/", membership_post(duties.auditor, duties.office, Role.ADMIN)
-    )
+    response = client.post("/admin/org/membership/add/", membership_post(duties.auditor, duties.office, Role.ADMIN))
     assert response.status_code == 200
     assert "三员分立：同一人不能同时担任系统管理员、审计管理员。" in response.content.decode()
     # a superuser is the system administrator: they cannot become the auditor either
-    response = client.post(
-        "/admin/incidents/membership/add/", membership_post(duties.admin, duties.office, Role.AUDITOR)
-    )
+    response = client.post("/admin/org/membership/add/", membership_post(duties.admin, duties.office, Role.AUDITOR))
     assert "三员分立" in response.content.decode()
     assert (
         not Membership.objects.filter(user__in=[duties.auditor, duties.admin], role__in=[Role.ADMIN, Role.AUDITOR])
@@ -149,7 +146,7 @@ def test_one_person_never_holds_two_administrator_duties(client, duties):
 def test_nobody_changes_their_own_roles(client, duties):
     client.force_login(duties.security)
     response = client.post(
-        "/admin/incidents/membership/add/", membership_post(duties.security, duties.office, Role.DUTY_OFFICER)
+        "/admin/org/membership/add/", membership_post(duties.security, duties.office, Role.DUTY_OFFICER)
     )
     assert response.status_code == 200 and "不能变更本人的角色或权限" in response.content.decode()
     assert not Membership.objects.filter(user=duties.security, role=Role.DUTY_OFFICER).exists()

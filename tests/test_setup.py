@@ -8,9 +8,11 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from incidents.demo import DEMO_PASSWORD, LOGINS, seed_demo
-from incidents.models import AuditEvent, Incident, Membership, Unit
-from reporting.demo import seed_reporting
+from core.models import AuditEvent
+from demo.incidents import DEMO_PASSWORD, LOGINS, seed_demo
+from demo.reporting import seed_reporting
+from incidents.models import Incident
+from org.models import Membership, Unit
 from reporting.models import DailySubmission, ReportSettings, RiskTopic
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,10 +3,12 @@ with 409 and change nothing."""
 
 import pytest
 
+from core.errors import DomainError
+from core.models import AuditEvent
 from incidents import reply_services, services
-from incidents.errors import DomainError
-from incidents.models import AuditEvent, Feedback, TicketRole
-from incidents.workflow import INCIDENT, OFFICE, TICKET, IncidentStatus, TicketStatus
+from incidents.models import Feedback, TicketRole
+from incidents.workflow import INCIDENT, TICKET, IncidentStatus, TicketStatus
+from org.access import OFFICE
 
 from .walks import walk, walk_ticket
 

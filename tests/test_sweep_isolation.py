@@ -13,13 +13,15 @@ import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from core.errors import NotPermitted
+from core.models import AuditEvent
+from deadlines.management.commands.run_timed_checks import Command
+from deadlines.models import Deadline, DeadlineStep
+from deadlines.sweep import MAX_ATTEMPTS, requeue_failed_steps, run_timed_checks
 from incidents import services
-from incidents.errors import NotPermitted
-from incidents.models import AuditEvent, TicketRole
-from monitoring import recipients
-from monitoring.management.commands.run_timed_checks import Command
-from monitoring.models import Deadline, DeadlineStep, Notification
-from monitoring.sweep import MAX_ATTEMPTS, requeue_failed_steps, run_timed_checks
+from incidents.models import TicketRole
+from notifications.models import Notification
+from org import recipients
 
 SH = ZoneInfo("Asia/Shanghai")
 DISPATCH = datetime(2026, 11, 23, 10, 0, tzinfo=SH)  # a Monday
@@ -63,7 +65,7 @@ def step(ticket, name, kind="claim"):
 def test_a_failing_step_is_recorded_and_the_rest_of_the_batch_fires(org, dispatched_at_ten, edu_gateway_down, caplog):
     incident, lead, assist = dispatched_at_ten
     due = DeadlineStep.objects.filter(fire_at__lte=LATER).count()
-    with caplog.at_level(logging.ERROR, logger="monitoring.sweep"):
+    with caplog.at_level(logging.ERROR, logger="deadlines.sweep"):
         fired = sweep_at(LATER, batch_size=2)  # small batches: a failed step must not be picked again
     assert len(fired) == due  # every due step tried exactly once, the run ended
 
@@ -126,7 +128,7 @@ def test_admins_see_failed_steps_and_requeue_them(org, dispatched_at_ten, edu_ga
     fail_for_good(lead)
     breach = step(lead, "breach")
     client.force_login(org.admin)
-    page = client.get("/admin/monitoring/deadlinestep/", {"state__exact": "failed"})
+    page = client.get("/admin/deadlines/deadlinestep/", {"state__exact": "failed"})
     assert page.status_code == 200
     text = page.content.decode()
     assert "教育局联络员数据异常" in text and incident.title in text and "触发失败" in text
@@ -134,7 +136,7 @@ def test_admins_see_failed_steps_and_requeue_them(org, dispatched_at_ten, edu_ga
 
     edu_gateway_down.undo()  # the cause is fixed
     response = client.post(
-        "/admin/monitoring/deadlinestep/",
+        "/admin/deadlines/deadlinestep/",
         {"action": "requeue", "_selected_action": [breach.pk, step(assist, "breach").pk]},
         follow=True,
     )

@@ -11,10 +11,13 @@ import time_machine
 from django.core.management import call_command
 from django.db import connection, connections
 
+from core.models import AuditEvent
+from deadlines.models import Deadline, DeadlineStep
+from deadlines.sweep import run_timed_checks
 from incidents import services
-from incidents.models import AuditEvent, Membership, TicketRole
-from monitoring.models import Deadline, DeadlineStep, Notification
-from monitoring.sweep import run_timed_checks
+from incidents.models import TicketRole
+from notifications.models import Notification
+from org.models import Membership
 
 SH = ZoneInfo("Asia/Shanghai")
 DISPATCH = datetime(2026, 11, 23, 10, 0, tzinfo=SH)  # a Monday
@@ -121,10 +124,10 @@ def test_beat_schedule_triggers_the_sweep_in_shanghai_time(settings):
     from yuqing.celery import app
 
     entry = settings.CELERY_BEAT_SCHEDULE["timed-checks-every-minute"]
-    assert entry["task"] == "monitoring.tasks.run_timed_checks"
+    assert entry["task"] == "deadlines.tasks.run_timed_checks"
     assert app.conf.timezone == "Asia/Shanghai" and app.conf.enable_utc is False
     app.loader.import_default_modules()  # what a worker does at start: autodiscover tasks
-    assert "monitoring.tasks.run_timed_checks" in app.tasks
+    assert "deadlines.tasks.run_timed_checks" in app.tasks
 
 
 @pytest.mark.postgres

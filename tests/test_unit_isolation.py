@@ -4,8 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.errors import NotFound
 from incidents import selectors, services
-from incidents.errors import NotFound
 from incidents.models import Feedback
 
 

@@ -11,9 +11,10 @@ from django.urls import reverse
 from docx import Document
 from openpyxl import Workbook
 
+from core.errors import InvalidInput
+from core.models import AuditEvent
 from incidents import services, uploads
-from incidents.errors import InvalidInput
-from incidents.models import Attachment, AuditEvent, Feedback, Incident
+from incidents.models import Attachment, Feedback, Incident
 
 from .api_support import api_as, relaxed_throttles  # noqa: F401
 

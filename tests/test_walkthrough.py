@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from incidents.models import AuditEvent, Incident, Ticket
+from core.models import AuditEvent
+from incidents.models import Incident, Ticket
 
 
 def login(client, username):

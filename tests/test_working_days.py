@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitoring.holidays import sync_from_package
-from monitoring.models import CalendarDay, CalendarYear
-from monitoring.workcalendar import WorkCalendar, parse_duration
+from workcalendar.holidays import sync_from_package
+from workcalendar.models import CalendarDay, CalendarYear
+from workcalendar.working_days import WorkCalendar, parse_duration
 
 SH = ZoneInfo("Asia/Shanghai")
 PERIODS = [(time(8, 30), time(12, 0)), (time(14, 30), time(17, 30))]

@@ -11,10 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from deadlines.models import Deadline, ExtensionRequest
+from deadlines.sweep import run_timed_checks
 from incidents import reply_services, services
 from incidents.models import Feedback, TicketRole
-from monitoring.models import Deadline, ExtensionRequest
-from monitoring.sweep import run_timed_checks
 
 SH = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=SH)

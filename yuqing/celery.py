@@ -2,7 +2,7 @@ import os
 
 from celery import Celery
 
-from .broker import prune_delivered_messages
+from yuqing.broker import prune_delivered_messages
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yuqing.settings")
 

@@ -61,9 +61,17 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    # The project's apps, lowest layer first (docs/ARCHITECTURE.md).
+    "core",
+    "org",
+    "workcalendar",
     "incidents",
-    "monitoring",
+    "deadlines",
+    "notifications",
     "reporting",
+    "cockpit",
+    "monitoring",
+    "demo",
     "ops",  # backup and restore commands
     "accounts",  # after incidents: its admin wraps whatever user admin is registered by then
 ]
@@ -101,7 +109,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "incidents.context_processors.current_roles",
+                "yuqing.context_processors.current_roles",
             ],
         },
     },
@@ -157,7 +165,7 @@ AXES_LOCKOUT_PARAMETERS = [
     item.split("+") if "+" in item else item for item in env_list("LOGIN_LOCKOUT_BY", "username,ip_address")
 ]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "incidents.http.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.http.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_VERBOSE = False
 LOGIN_URL = "login"
@@ -257,7 +265,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Beat only triggers sweeps; every due time lives in the database (see monitoring/).
 CELERY_BEAT_SCHEDULE = {
     "timed-checks-every-minute": {
-        "task": "monitoring.tasks.run_timed_checks",
+        "task": "deadlines.tasks.run_timed_checks",
         "schedule": crontab(minute="*"),
     },
     # State-based: compiles the 日报 once its configured time has passed and it does not exist yet.
@@ -298,8 +306,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Issue 10 §1: every body is refused with a 400 if it holds a control character (incidents.api_parsers).
-    "DEFAULT_PARSER_CLASSES": ["incidents.api_parsers.StrictJSONParser"],
-    "EXCEPTION_HANDLER": "incidents.api_errors.api_exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.StrictJSONParser"],
+    "EXCEPTION_HANDLER": "core.api.errors.api_exception_handler",
     # Per client address, counted in the cache (issue 4): anonymous calls, and attempts at /api/auth/token/.
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_ANON_RATE", "60/min"),

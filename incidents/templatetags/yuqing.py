@@ -2,10 +2,10 @@ from django import template
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from incidents.audit import action_label
+from core.audit import action_label
+from deadlines.models import DeadlineKind
 from incidents.models import Feedback, Grade, TicketRole
 from incidents.workflow import IncidentStatus, TicketStatus
-from monitoring.models import DeadlineKind
 
 register = template.Library()
 

@@ -2,7 +2,7 @@ from django.db import migrations
 
 
 def forward(apps, schema_editor):
-    from monitoring.holidays import sync_from_package
+    from workcalendar.holidays import sync_from_package
 
     sync_from_package(apps.get_model("monitoring", "CalendarDay"), apps.get_model("monitoring", "CalendarYear"))
     WorkSettings = apps.get_model("monitoring", "WorkSettings")

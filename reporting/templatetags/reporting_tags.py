@@ -3,10 +3,9 @@ the incidents app's)."""
 
 from django import template
 
-from incidents.access import access_for
-
-from .. import selectors
-from ..special import SPECIAL_GRADES
+from org.access import access_for
+from reporting import selectors
+from reporting.special import SPECIAL_GRADES
 
 register = template.Library()
 

@@ -9,10 +9,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from incidents import demo
+from deadlines.models import Deadline, DeadlineStep
+from deadlines.sweep import run_timed_checks
+from demo import incidents as demo
 from incidents.models import Incident, TicketRole
-from monitoring.models import Deadline, DeadlineStep, Notification
-from monitoring.sweep import run_timed_checks
+from notifications.models import Notification
 
 from .conftest import PASSWORD, PHONE
 

@@ -8,10 +8,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from deadlines.models import Deadline, DeadlinePolicy, ExtensionRequest
+from deadlines.sweep import run_timed_checks
 from incidents import services
 from incidents.models import Feedback, Incident, TicketRole
-from monitoring.models import Deadline, DeadlinePolicy, ExtensionRequest
-from monitoring.sweep import run_timed_checks
 
 from .conftest import PHONE
 

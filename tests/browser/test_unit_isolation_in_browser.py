@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from deadlines.sweep import run_timed_checks
 from incidents import services
 from incidents.models import Feedback, TicketRole
-from monitoring.sweep import run_timed_checks
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from incidents import audit
-from incidents.access import ADMIN_DUTIES, duty_conflict, held_duties
-from incidents.models import Membership, Role, Unit
+from core import audit
+from org.access import ADMIN_DUTIES, duty_conflict, held_duties
+from org.models import Membership, Role, Unit
 
 
 class Command(BaseCommand):

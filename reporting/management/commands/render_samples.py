@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from incidents.demo import seed_demo
+from demo.incidents import seed_demo
 from incidents.models import Grade, Incident, Ticket, TicketRole
 from reporting import documents, pdf, risk, special, supervision
 from reporting.daily import compile_daily_content

@@ -1,0 +1,47 @@
+"""Which deadline policy applies: the most specific active policy for the incident's grade and case type."""
+
+from deadlines.models import CaseType, DeadlineKind, DeadlinePolicy, Scope
+
+
+def case_type_of(incident):
+    return CaseType.HISTORICAL if incident.is_historical else CaseType.NORMAL
+
+
+def scopes_for(ticket):
+    if ticket is None:
+        return [Scope.INCIDENT]
+    return [Scope.TICKET, Scope.LEAD_TICKET] if ticket.role == "lead" else [Scope.TICKET]
+
+
+def _score(policy, grade, case_type):
+    if policy.grade and policy.grade != grade:
+        return None
+    if policy.case_type and policy.case_type != case_type:
+        return None
+    return (2 if policy.grade else 0) + (1 if policy.case_type else 0)
+
+
+def pick(policies, incident):
+    """One policy per kind: grade match beats any grade, case-type match beats any type."""
+    grade, case_type = incident.grade, case_type_of(incident)
+    best = {}
+    for policy in sorted(policies, key=lambda p: p.pk):
+        score = _score(policy, grade, case_type)
+        if score is None:
+            continue
+        if policy.kind not in best or score > best[policy.kind][0]:
+            best[policy.kind] = (score, policy)
+    return {kind: policy for kind, (_, policy) in best.items()}
+
+
+def policies_for(incident, ticket, start_events):
+    """{kind: policy} for deadlines that start at one of `start_events` for this incident or ticket."""
+    candidates = DeadlinePolicy.objects.filter(
+        is_active=True, start_event__in=start_events, scope__in=scopes_for(ticket)
+    ).exclude(kind=DeadlineKind.EXTENSION_WINDOW)
+    return pick(list(candidates), incident)
+
+
+def policy_for_kind(incident, ticket, kind):
+    candidates = DeadlinePolicy.objects.filter(is_active=True, kind=kind, scope__in=scopes_for(ticket))
+    return pick(list(candidates), incident).get(kind)

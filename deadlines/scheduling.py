@@ -1,0 +1,291 @@
+"""Creating, meeting and cancelling deadlines as the workflow moves. Called by incidents.services
+and monitoring.services inside their transaction, so a deadline exists exactly when its event does.
+
+The policy is frozen onto each deadline when it is created (Deadline.rule); deadlines are only
+recomputed on explicit events: a regrade, an approved extension, a new dispatch after a reopen."""
+
+from django.db.models import Q
+from django.utils import timezone
+
+from core import audit
+from deadlines.models import Deadline, DeadlineKind, DeadlineStep, StartEvent
+from deadlines.policies import policies_for, policy_for_kind
+from workcalendar.working_days import WorkCalendar
+
+OPEN_STATES = (Deadline.State.PENDING, Deadline.State.BREACHED)
+
+# Which deadline kinds an event fulfils.
+# A 舆情督报's time limit is answered by the unit's next feedback or report on the ticket.
+FEEDBACK_KINDS = (DeadlineKind.FEEDBACK, DeadlineKind.SUPERVISION)
+REPORT_KINDS = (DeadlineKind.FEEDBACK, DeadlineKind.REPORT, DeadlineKind.INSTRUCTION, DeadlineKind.SUPERVISION)
+REPLY_KINDS = (DeadlineKind.REPLY, DeadlineKind.RESPONSE)
+# A ticket's handling deadlines: an explicit time limit given at dispatch governs all of them (000 三.2).
+HANDLING_KINDS = (DeadlineKind.FEEDBACK, DeadlineKind.REPORT)
+
+
+def _split(spec):
+    return [s.strip() for s in (spec or "").split(",") if s.strip()]
+
+
+def build_steps(deadline, calendar):
+    """Reminders before the due time, the breach at it, the leader escalation after it."""
+    rule = deadline.rule
+    steps = []
+    for lead in _split(rule.get("reminder_leads")):
+        fire_at = calendar.subtract(deadline.due_at, lead).at
+        if fire_at > deadline.started_at:
+            steps.append(DeadlineStep(deadline=deadline, step=f"reminder:{lead}", fire_at=fire_at))
+    steps.append(DeadlineStep(deadline=deadline, step="breach", fire_at=deadline.due_at))
+    if rule.get("escalate_after"):
+        fire_at = calendar.add(deadline.due_at, rule["escalate_after"]).at
+        steps.append(DeadlineStep(deadline=deadline, step="escalate", fire_at=fire_at))
+    DeadlineStep.objects.bulk_create(steps)
+    return steps
+
+
+def create_deadline(
+    *, kind, incident, ticket, started_at, calendar, policy=None, due_at=None, replaces=None, name=None, source=None
+):
+    explicit = due_at is not None  # given at dispatch, by an approved extension or promised in a 书面说明
+    if explicit:  # an explicit deadline beats the policy (000 三.2)
+        rule = {
+            "policy": name or ("指定时限" if replaces is None else "延期后时限"),
+            "duration": "",
+            "reminder_leads": "",
+            "escalate_after": "",
+            "channels": "inbox,sms",
+            "source": source or "000 三.2：有明确时间要求的，按规定时间落实",
+        }
+        if policy is not None:
+            rule |= {k: policy.frozen()[k] for k in ("reminder_leads", "escalate_after", "channels")}
+        confirmed = True
+    else:
+        rule = policy.frozen()
+        due = calendar.add(started_at, policy.duration)
+        due_at, confirmed = due.at, due.confirmed
+    deadline = Deadline.objects.create(
+        kind=kind,
+        incident=incident,
+        ticket=ticket,
+        unit=ticket.unit if ticket else None,
+        policy=policy,
+        rule=rule,
+        explicit=explicit,
+        started_at=started_at,
+        due_at=due_at,
+        original_due_at=replaces.original_due_at if replaces else due_at,
+        calendar_confirmed=confirmed,
+        replaces=replaces,
+    )
+    build_steps(deadline, calendar)
+    return deadline
+
+
+def schedule(incident, ticket, events, *, calendar=None):
+    """Create the deadlines whose policies start at one of `events` (a dict event → start instant).
+
+    A time limit given at dispatch (Ticket.due_at) governs every handling deadline of the ticket, the lead
+    unit's 核实调查报告 (started at the claim) as well as the feedback: "有明确时间要求的，必须按照规定时间落实到位"
+    (000 三.2; order explicit > 历史遗留 15 WD > grade default, docs/rules.md §3.4). Otherwise the lead unit's
+    default 5-working-day report could fall due before the office's own, later limit."""
+    calendar = calendar or WorkCalendar.load()
+    created = []
+    for kind, policy in policies_for(incident, ticket, list(events)).items():
+        explicit_due = ticket.due_at if (ticket is not None and kind in HANDLING_KINDS) else None
+        created.append(
+            create_deadline(
+                kind=kind,
+                incident=incident,
+                ticket=ticket,
+                started_at=events[policy.start_event],
+                calendar=calendar,
+                policy=policy,
+                due_at=explicit_due,
+            )
+        )
+    return created
+
+
+def _open(qs):
+    return qs.filter(state__in=OPEN_STATES, met_at__isnull=True)
+
+
+def meet(qs, at):
+    """Mark open deadlines fulfilled at `at`. A deadline already breached stays breached (it was
+    late), but its pending escalation is cancelled."""
+    deadlines = list(_open(qs))
+    for d in deadlines:
+        d.met_at = at
+        if d.state == Deadline.State.PENDING:
+            d.state = Deadline.State.MET if at <= d.due_at else Deadline.State.BREACHED
+            if d.state == Deadline.State.BREACHED:
+                d.breached_at = d.due_at
+        d.save(update_fields=["met_at", "state", "breached_at"])
+    DeadlineStep.objects.filter(deadline__in=deadlines, state=DeadlineStep.State.PENDING).update(
+        state=DeadlineStep.State.CANCELLED, outcome="met"
+    )
+    return deadlines
+
+
+def cancel(qs, *, outcome="cancelled", new_state=Deadline.State.CANCELLED):
+    deadlines = list(_open(qs))
+    ids = [d.pk for d in deadlines]
+    Deadline.objects.filter(pk__in=ids).update(state=new_state)
+    DeadlineStep.objects.filter(deadline_id__in=ids, state=DeadlineStep.State.PENDING).update(
+        state=DeadlineStep.State.CANCELLED, outcome=outcome
+    )
+    return deadlines
+
+
+# --- workflow hooks ----------------------------------------------------------------------------
+
+
+def on_incident_graded(incident, *, actor=None, ip=None):
+    schedule(incident, None, {StartEvent.GRADING: incident.graded_at, StartEvent.DISCOVERY: incident.first_seen_at})
+
+
+def on_tickets_dispatched(incident, tickets, *, actor=None, ip=None):
+    calendar = WorkCalendar.load()
+    for ticket in tickets:
+        schedule(incident, ticket, {StartEvent.DISPATCH: ticket.dispatched_at}, calendar=calendar)
+
+
+def on_ticket_claimed(ticket, *, actor=None, ip=None):
+    meet(Deadline.objects.filter(ticket=ticket, kind=DeadlineKind.CLAIM), ticket.claimed_at)
+    schedule(ticket.incident, ticket, {StartEvent.CLAIM: ticket.claimed_at})
+
+
+def on_feedback_submitted(ticket, feedback, *, actor=None, ip=None):
+    """The unit's report or feedback meets the ticket's handling deadlines, the date a 书面说明 promised
+    included; a 书面说明 meets the deadlines it answers and starts its follow-up (on_explanation_filed)."""
+    if feedback.kind == "report":
+        # An instruction on a reply draft is answered by a revised draft (on_reply_redrafted), not by the report.
+        report_kinds = Deadline.objects.filter(
+            ticket=ticket, kind__in=REPORT_KINDS + (DeadlineKind.FOLLOW_UP,), reply_drafts__isnull=True
+        )
+        meet(report_kinds, feedback.submitted_at)
+        schedule(ticket.incident, None, {StartEvent.REPORT: feedback.submitted_at})
+    elif feedback.kind == "feedback":
+        meet(
+            Deadline.objects.filter(ticket=ticket, kind__in=FEEDBACK_KINDS + (DeadlineKind.FOLLOW_UP,)),
+            feedback.submitted_at,
+        )
+    elif feedback.kind == "explanation":
+        on_explanation_filed(ticket, feedback)
+
+
+def on_explanation_filed(ticket, feedback):
+    """书面说明: "一时难以落实的，要形成书面材料及时反馈" (000 三.2). Filed before a deadline of 000 三.2 it meets
+    it: the feedback limit (3 days, or the limit given at dispatch), a 督报's limit, which the unit's next
+    feedback answers, and a leader's 批示 limit on the ticket (000 三.2 names "领导批示" with a time limit; a
+    批示 on a reply draft is answered by the revised draft only). The lead unit's 核实调查报告 is met too only when its due time is the limit given at
+    dispatch (then it is 000 三.2's limit, see schedule()); the default 5/15-working-day report is 002 第八条's,
+    and that article's own remedy for needing more time is the written extension request within 3 working days,
+    not an explanation, so it stays open. A deadline already past is not met: the explanation came too late.
+    The promised date becomes a FOLLOW_UP deadline, met by the unit's later report or feedback."""
+    at = feedback.submitted_at
+    answered = Q(kind__in=FEEDBACK_KINDS + (DeadlineKind.INSTRUCTION,)) | Q(
+        kind=DeadlineKind.REPORT, explicit=True, replaces__isnull=True
+    )
+    meet(
+        Deadline.objects.filter(answered, ticket=ticket, state=Deadline.State.PENDING, due_at__gte=at).exclude(
+            reply_drafts__isnull=False
+        ),
+        at,
+    )
+    return create_deadline(
+        kind=DeadlineKind.FOLLOW_UP,
+        incident=ticket.incident,
+        ticket=ticket,
+        started_at=at,
+        calendar=WorkCalendar.load(),
+        policy=policy_for_kind(ticket.incident, ticket, DeadlineKind.FEEDBACK),
+        due_at=feedback.promised_at,
+        name="书面说明承诺时限",
+        source="000 三.2：一时难以落实的，要形成书面材料及时反馈",
+    )
+
+
+def on_ticket_ended(ticket):
+    cancel(Deadline.objects.filter(ticket=ticket))
+
+
+def on_tickets_ended(incident):
+    cancel(Deadline.objects.filter(incident=incident))
+
+
+def on_instruction(ticket, due_at):
+    """A leader's instruction with a time limit, on the lead ticket sent back for rework."""
+    return create_deadline(
+        kind=DeadlineKind.INSTRUCTION,
+        incident=ticket.incident,
+        ticket=ticket,
+        started_at=timezone.now(),
+        calendar=WorkCalendar.load(),
+        due_at=due_at,
+    )
+
+
+def on_reply_redrafted(ticket, at):
+    """The unit's revised reply draft answers the instructions given when its earlier drafts were sent back."""
+    meet(
+        Deadline.objects.filter(ticket=ticket, kind=DeadlineKind.INSTRUCTION, reply_drafts__isnull=False).distinct(), at
+    )
+
+
+def on_leader_reported(incident, at):
+    meet(Deadline.objects.filter(incident=incident, ticket__isnull=True, kind=DeadlineKind.LEADER_REPORT), at)
+
+
+def on_reply_published(incident, at):
+    meet(Deadline.objects.filter(incident=incident, ticket__isnull=True, kind__in=REPLY_KINDS), at)
+
+
+def on_incident_regraded(incident, *, actor=None, ip=None):
+    """A regrade recomputes the leader-report, claim, handling and reply deadlines that depend on the
+    grade (docs/rules.md §9.13), from their original start. Explicit deadlines stay."""
+    return recompute_open_deadlines(incident, actor=actor, ip=ip)
+
+
+def on_case_type_changed(incident, *, actor=None, ip=None):
+    """历史遗留问题 set or cleared: the deadlines whose policy depends on the case type (the 核实调查报告,
+    15 instead of 5 working days from the claim, 002 第八条) are recomputed from their original start, as
+    for a regrade. A limit given at dispatch stays: it comes first (000 三.2; docs/rules.md §3.4)."""
+    return recompute_open_deadlines(incident, actor=actor, ip=ip)
+
+
+def recompute_open_deadlines(incident, *, actor=None, ip=None):
+    """Replace each open policy deadline whose policy no longer applies (grade or case type changed) by one
+    from the policy that does, from the same start; each replacement is audited. Returns the new deadlines."""
+    calendar = WorkCalendar.load()
+    recomputed = []
+    for d in _open(Deadline.objects.filter(incident=incident, explicit=False).select_related("ticket", "policy")):
+        new_policy = policy_for_kind(incident, d.ticket, d.kind)
+        if new_policy is None or new_policy.pk == d.policy_id:
+            continue
+        cancel(Deadline.objects.filter(pk=d.pk), outcome="regraded")
+        new = create_deadline(
+            kind=d.kind,
+            incident=incident,
+            ticket=d.ticket,
+            started_at=d.started_at,
+            calendar=calendar,
+            policy=new_policy,
+        )
+        audit.record(
+            actor,
+            "deadline_recomputed",
+            new,
+            before={"due_at": d.due_at, "policy": d.rule.get("policy")},
+            after={
+                "due_at": new.due_at,
+                "policy": new.rule.get("policy"),
+                "grade": incident.grade,
+                "is_historical": incident.is_historical,
+            },
+            ip=ip,
+            incident=incident,
+            ticket=d.ticket,
+        )
+        recomputed.append(new)
+    return recomputed

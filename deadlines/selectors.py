@@ -1,0 +1,158 @@
+"""Reads of the deadline engine: open deadlines with their countdowns, dispatch previews, timeliness."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Prefetch, Q
+from django.utils import timezone
+
+from deadlines.models import Deadline, DeadlineKind, ExtensionRequest, StartEvent
+from deadlines.policies import policies_for
+from deadlines.scheduling import HANDLING_KINDS
+from incidents.models import Ticket
+from incidents.selectors import visible_incidents, visible_tickets
+from org.access import access_for
+from workcalendar.working_days import WorkCalendar, parse_duration
+
+OPEN = Q(state__in=(Deadline.State.PENDING, Deadline.State.BREACHED), met_at__isnull=True)
+
+
+def visible_deadlines(user):
+    """The office and county-wide leaders see every deadline, incident-level ones included; everyone else
+    the deadlines of the tickets they see. Confidential incidents only for those cleared, as everywhere."""
+    if access_for(user).sees_everything:
+        return Deadline.objects.filter(incident__in=visible_incidents(user))
+    return Deadline.objects.filter(ticket__in=visible_tickets(user))
+
+
+def county_deadlines():
+    """Every deadline, for county-wide figures compiled with no reader (日报, 通报, 考核, 督报): counts and units
+    only; see incidents.selectors.county_incidents() for how a confidential incident may be shown."""
+    return Deadline.objects.all()
+
+
+def visible_extension_requests(user):
+    """Extension requests of the tickets the user sees (the same rule the decision services apply)."""
+    return ExtensionRequest.objects.filter(ticket__in=visible_tickets(user))
+
+
+@dataclass
+class Countdown:
+    text: str
+    css: str  # "breached" (red), "soon" (amber, within the reminder lead time), "ok"
+    seconds: int  # clock seconds to the due time (negative when past), for the live countdown
+    clock_based: bool = True  # False when the text counts working time, which the browser cannot tick
+
+
+def _fmt(seconds):
+    seconds = abs(int(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days}天{hours}小时"
+    if hours:
+        return f"{hours}小时{minutes}分"
+    return f"{minutes}分钟"
+
+
+def countdown(deadline, now, calendar):
+    clock = int((deadline.due_at - now).total_seconds())
+    if clock <= 0:
+        return Countdown(f"已逾期 {_fmt(-clock)}", "breached", clock)
+    unit = ""
+    if deadline.rule.get("duration"):
+        unit = parse_duration(deadline.rule["duration"])[1]
+    if unit in ("wd", "wh"):
+        text = f"剩余工作时间 {_fmt(calendar.working_seconds_between(now, deadline.due_at))}"
+    else:
+        text = f"剩余 {_fmt(clock)}"
+    leads = [s.strip() for s in (deadline.rule.get("reminder_leads") or "").split(",") if s.strip()]
+    soon_from = min((calendar.subtract(deadline.due_at, lead).at for lead in leads), default=None)
+    css = "soon" if soon_from is not None and now >= soon_from else "ok"
+    return Countdown(text, css, clock, unit not in ("wd", "wh"))
+
+
+def with_countdowns(deadlines, now=None, calendar=None):
+    now = now or timezone.now()
+    calendar = calendar or WorkCalendar.load()
+    for d in deadlines:
+        d.countdown = countdown(d, now, calendar)
+    return deadlines
+
+
+def open_deadlines_prefetch(to_attr="open_deadlines"):
+    return Prefetch("deadlines", queryset=Deadline.objects.filter(OPEN).order_by("due_at"), to_attr=to_attr)
+
+
+def attach_countdowns(objects, attr="open_deadlines", now=None):
+    """Countdowns for prefetched open deadlines of tickets or incidents; one calendar load in all."""
+    calendar = WorkCalendar.load()
+    now = now or timezone.now()
+    for obj in objects:
+        with_countdowns(getattr(obj, attr, []), now, calendar)
+        obj.next_deadline = getattr(obj, attr)[0] if getattr(obj, attr) else None
+    return objects
+
+
+def preview_dispatch(incident, assignments, due_at=None, at=None):
+    """The deadlines a dispatch would create, computed but not saved, so the officer sees them first."""
+    at = at or timezone.now()
+    calendar = WorkCalendar.load()
+    rows = []
+    for unit, role in assignments:
+        ticket = Ticket(incident=incident, unit=unit, role=role, due_at=due_at, dispatched_at=at)
+        for kind, policy in policies_for(incident, ticket, [StartEvent.DISPATCH]).items():
+            if kind == DeadlineKind.FEEDBACK and due_at:
+                rows.append((unit, role, DeadlineKind(kind).label, due_at, True, "转办时指定"))
+                continue
+            due = calendar.add(at, policy.duration)
+            rows.append((unit, role, DeadlineKind(kind).label, due.at, due.confirmed, policy.duration))
+        for kind, policy in policies_for(incident, ticket, [StartEvent.CLAIM]).items():
+            if kind in HANDLING_KINDS and due_at:  # the limit given at dispatch governs the report too (000 三.2)
+                rows.append((unit, role, DeadlineKind(kind).label, due_at, True, "转办时指定"))
+                continue
+            rows.append((unit, role, DeadlineKind(kind).label, None, True, f"认领后 {policy.duration}"))
+    return rows
+
+
+def timeliness_by_unit(since, until, unit_ids=None):
+    """Per unit: deadlines due in the period, how many met on time, for claim and handling kinds."""
+    # Only deadlines that are decided: met, or past due. A pending one is not yet late or on time.
+    now = timezone.now()
+    qs = (
+        Deadline.objects.filter(due_at__gte=since, due_at__lt=until, unit__isnull=False)
+        .filter(Q(met_at__isnull=False) | Q(due_at__lte=now))
+        .exclude(state__in=(Deadline.State.CANCELLED, Deadline.State.EXTENDED))
+    )
+    if unit_ids is not None:
+        qs = qs.filter(unit_id__in=unit_ids)
+    rows = (
+        qs.values("unit_id", "unit__name")
+        .annotate(
+            claim_total=Count("pk", filter=Q(kind=DeadlineKind.CLAIM)),
+            claim_on_time=Count("pk", filter=Q(kind=DeadlineKind.CLAIM, met_at__lte=F("due_at"))),
+            handling_total=Count("pk", filter=Q(kind__in=(DeadlineKind.FEEDBACK, DeadlineKind.REPORT))),
+            handling_on_time=Count(
+                "pk", filter=Q(kind__in=(DeadlineKind.FEEDBACK, DeadlineKind.REPORT), met_at__lte=F("due_at"))
+            ),
+            breached=Count("pk", filter=Q(state=Deadline.State.BREACHED)),
+        )
+        .order_by("unit__name")
+    )
+    result = []
+    for r in rows:
+        r["claim_rate"] = round(100 * r["claim_on_time"] / r["claim_total"]) if r["claim_total"] else None
+        r["handling_rate"] = round(100 * r["handling_on_time"] / r["handling_total"]) if r["handling_total"] else None
+        result.append(r)
+    result.sort(key=lambda r: (-(r["claim_rate"] or 0) - (r["handling_rate"] or 0), r["unit__name"]))
+    return result
+
+
+def overdue_by_unit(user):
+    """Open breached deadlines per unit, among the tickets the user may see."""
+    return list(
+        Deadline.objects.filter(OPEN, state=Deadline.State.BREACHED, ticket__in=visible_tickets(user))
+        .values("unit_id", "unit__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "unit__name")
+    )

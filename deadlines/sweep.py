@@ -1,0 +1,286 @@
+"""The timed checks. Each run asks the database for the steps due now, by index, never loops over
+open incidents. A step is locked (skip locked, so two workers split the work), re-checked, fired and
+marked in its own savepoint with its audit row; notices go out after commit. A step missed while the
+worker was down fires on the next run, once, with the breach time it really had.
+
+A step that raises is isolated: only its savepoint is rolled back, the error and the attempt are kept
+on the step and logged, and the rest of the batch fires. It is not picked again in the same run, is
+retried by the next runs, and after MAX_ATTEMPTS it is marked failed for the admins, who can put it
+back in the queue (requeue_failed_steps, the admin's 重新触发)."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from core import audit
+from core.errors import NotPermitted
+from deadlines.models import Deadline, DeadlineKind, DeadlineStep
+from incidents.models import Ticket
+from notifications.notify import TITLE_MAX, fit, notify
+from org import recipients
+from org.access import access_for
+
+logger = logging.getLogger(__name__)
+BATCH_SIZE = 200
+MAX_ATTEMPTS = 3  # over three runs, about three minutes apart under beat; then it waits for an admin
+ERROR_MAX = 2000
+
+
+@dataclass
+class Fired:
+    step_id: int
+    deadline_id: int
+    kind: str
+    step: str
+    fire_at: datetime
+    outcome: str
+    label: str
+
+    def __str__(self):
+        return f"{timezone.localtime(self.fire_at):%Y-%m-%d %H:%M} {self.step:<14} {self.outcome:<14} {self.label}"
+
+
+def due_steps(now, *, tried_before=None):
+    """Pending steps due at `now`. With `tried_before` (the run's start), a step that failed during this
+    run is left out, so a failing step cannot keep a run busy; the next run retries it."""
+    qs = DeadlineStep.objects.filter(state=DeadlineStep.State.PENDING, fire_at__lte=now)
+    if tried_before is not None:
+        qs = qs.filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lt=tried_before))
+    return qs.select_related("deadline__incident", "deadline__ticket", "deadline__unit").order_by("fire_at", "id")
+
+
+def _label(deadline):
+    owner = deadline.unit.name if deadline.unit else "办公室"
+    return f"{deadline.incident.title}｜{owner}｜{deadline.get_kind_display()}"
+
+
+def run_timed_checks(now=None, *, dry_run=False, batch_size=BATCH_SIZE):
+    """Fire every step due at `now` (default: the current time). Returns what it tried: fired steps, and
+    those left for a later run (outcome "failed n/3", or "waiting_breach" for an escalation whose breach
+    has not fired yet)."""
+    started = timezone.now()
+    now = now or started
+    if dry_run:
+        return [
+            Fired(s.pk, s.deadline_id, s.deadline.kind, s.step, s.fire_at, "would fire", _label(s.deadline))
+            for s in due_steps(now)[:10000]
+        ]
+    fired = []
+    while True:
+        with transaction.atomic():
+            batch = list(
+                due_steps(now, tried_before=started).select_for_update(skip_locked=True, of=("self",))[:batch_size]
+            )
+            for step in batch:
+                fired.append(_fire_isolated(step, now))
+        if len(batch) < batch_size:
+            return fired
+
+
+def _fire_isolated(step, now):
+    """One savepoint per step: whatever one row does (a title too long for a column, a bad recipient …)
+    rolls back that step alone, never the batch, and never stops the checks for everyone."""
+    try:
+        with transaction.atomic():
+            return _fire(step, now)
+    except Exception as exc:
+        logger.exception("timed check step %s (%s of deadline %s) failed", step.pk, step.step, step.deadline_id)
+        return _record_failure(step, exc)
+
+
+def _record_failure(step, exc):
+    attempts = step.attempts + 1
+    state = DeadlineStep.State.FAILED if attempts >= MAX_ATTEMPTS else DeadlineStep.State.PENDING
+    DeadlineStep.objects.filter(pk=step.pk).update(
+        attempts=attempts,
+        last_attempt_at=timezone.now(),
+        error=fit(f"{type(exc).__name__}: {exc}", ERROR_MAX),
+        state=state,
+    )
+    deadline = step.deadline
+    outcome = f"failed {attempts}/{MAX_ATTEMPTS}"
+    return Fired(step.pk, deadline.pk, deadline.kind, step.step, step.fire_at, outcome, _label(deadline))
+
+
+def _fire(step, now):
+    # Re-read the deadline under its row lock: it may have been met, or breached by an earlier step
+    # of this same batch, since the steps were selected.
+    deadline = (
+        Deadline.objects.select_for_update(of=("self",))
+        .select_related("incident", "ticket", "unit")
+        .get(pk=step.deadline_id)
+    )
+    if step.step == "escalate" and _breach_not_fired(deadline):
+        # Its breach failed and waits for a retry (or an admin's 重新触发): escalating now would find the
+        # deadline not breached and drop the escalation for good. Try again on the next run.
+        DeadlineStep.objects.filter(pk=step.pk).update(last_attempt_at=timezone.now())
+        return Fired(step.pk, deadline.pk, deadline.kind, step.step, step.fire_at, "waiting_breach", _label(deadline))
+    if step.step == "breach":
+        outcome = _breach(step, deadline, now)
+    elif step.step == "escalate":
+        outcome = _escalate(step, deadline)
+    else:
+        outcome = _remind(step, deadline, now)
+    step.state, step.fired_at, step.outcome, step.error = DeadlineStep.State.FIRED, now, outcome, ""
+    step.save(update_fields=["state", "fired_at", "outcome", "error"])
+    return Fired(step.pk, deadline.pk, deadline.kind, step.step, step.fire_at, outcome, _label(deadline))
+
+
+def _breach_not_fired(deadline):
+    if deadline.state != Deadline.State.PENDING or deadline.met_at is not None:
+        return False  # breached (the usual case, no query), or met/cancelled: the step decides below
+    return deadline.steps.filter(
+        step="breach", state__in=[DeadlineStep.State.PENDING, DeadlineStep.State.FAILED]
+    ).exists()
+
+
+def _link(deadline):
+    if deadline.ticket_id:
+        return reverse("ticket_detail", args=[deadline.ticket_id])
+    return reverse("incident_detail", args=[deadline.incident_id])
+
+
+def _owners(deadline):
+    """Whoever must act: the unit's liaisons for a ticket, the office for the incident as a whole."""
+    if deadline.unit:
+        return recipients.liaisons(deadline.unit)
+    return recipients.duty_officers()
+
+
+def _when(instant):
+    return f"{timezone.localtime(instant):%m月%d日 %H:%M}"
+
+
+def _title(head, deadline, *, with_unit=True):
+    """head + the incident's title + （unit）: the incident's title is what gets cut, so the notice still
+    says what happened and whose it is however long the title someone typed."""
+    tail = f"（{deadline.unit.name}）" if with_unit and deadline.unit else ""
+    return head + fit(deadline.incident.title, TITLE_MAX - len(head) - len(tail)) + tail
+
+
+def _owner_tail(deadline):
+    """（unit） for a notice's head: whose deadline it is may be told to anyone the notice reaches."""
+    return f"（{deadline.unit.name}）" if deadline.unit else ""
+
+
+def _remind(step, deadline, now):
+    if not deadline.is_open:
+        return "skipped_met"
+    if now >= deadline.due_at:
+        return "skipped_stale"  # the reminder was missed and the deadline has passed: the breach speaks
+    head = f"【到期提醒】{deadline.get_kind_display()}将于{_when(deadline.due_at)}到期："
+    # sensitive_head: who may not open a confidential incident reads the kind and time, not its title (issue 11 §1).
+    notify(
+        _owners(deadline),
+        title=_title(head, deadline, with_unit=False),
+        link=_link(deadline),
+        incident=deadline.incident,
+        ticket=deadline.ticket,
+        step=step,
+        channels="inbox",
+        sensitive_head=head,
+    )
+    audit.record(
+        None,
+        "deadline_reminder",
+        deadline,
+        after={"kind": deadline.kind, "due_at": deadline.due_at, "step": step.step},
+        incident=deadline.incident,
+        ticket=deadline.ticket,
+    )
+    return "notified"
+
+
+def _breach(step, deadline, now):
+    if deadline.state != Deadline.State.PENDING or deadline.met_at is not None:
+        return "skipped_met"
+    deadline.state, deadline.breached_at = Deadline.State.BREACHED, deadline.due_at
+    deadline.save(update_fields=["state", "breached_at"])
+    people = list(_owners(deadline)) + recipients.duty_officers()
+    after = {"kind": deadline.kind, "due_at": deadline.due_at, "breached_at": deadline.breached_at}
+    if deadline.kind == DeadlineKind.CLAIM and deadline.ticket_id:
+        # 逾期未认领 (002 第六条): the office and the unit's leader are told; the office may designate.
+        Ticket.objects.filter(pk=deadline.ticket_id, claimed_at__isnull=True).update(
+            overdue_unclaimed_at=deadline.due_at
+        )
+        people += recipients.leaders(deadline.unit)
+        after["overdue_unclaimed"] = True
+    head = f"【督办】{deadline.get_kind_display()}已于{_when(deadline.due_at)}逾期："
+    notify(
+        people,
+        title=_title(head, deadline),
+        link=_link(deadline),
+        incident=deadline.incident,
+        ticket=deadline.ticket,
+        step=step,
+        channels=deadline.rule.get("channels", "inbox"),
+        sensitive_head=head.rstrip("：") + _owner_tail(deadline),
+    )
+    audit.record(None, "deadline_breached", deadline, after=after, incident=deadline.incident, ticket=deadline.ticket)
+    return "notified"
+
+
+def _escalate(step, deadline):
+    if not deadline.is_open or deadline.state != Deadline.State.BREACHED:
+        return "skipped_met"
+    # Up the chain of whoever owns the deadline: a unit's to that unit's leaders, the office's own
+    # (报告领导, 回应发布 …, unit None) to the office's leaders, not the subject unit's (004 一(五)).
+    people = recipients.leaders(deadline.unit) if deadline.unit else recipients.office_leaders()
+    head = f"【逾期升级】{deadline.get_kind_display()}逾期未办结，请督促："
+    notify(
+        people + recipients.duty_officers(),
+        title=_title(head, deadline),
+        link=_link(deadline),
+        incident=deadline.incident,
+        ticket=deadline.ticket,
+        step=step,
+        channels=deadline.rule.get("channels", "inbox"),
+        sensitive_head=head.rstrip("：") + _owner_tail(deadline),
+    )
+    audit.record(
+        None,
+        "deadline_escalated",
+        deadline,
+        after={"kind": deadline.kind, "due_at": deadline.due_at},
+        incident=deadline.incident,
+        ticket=deadline.ticket,
+    )
+    return "notified"
+
+
+STEP_FIELDS = ["state", "attempts", "last_attempt_at", "error"]
+
+
+@transaction.atomic
+def requeue_failed_steps(actor, steps, *, ip=None):
+    """重新触发: an admin puts failed steps back in the queue once the cause is fixed; each fires on the next
+    run with MAX_ATTEMPTS fresh attempts (a deadline is never lost, only delayed). Steps that are not
+    failed are left as they are. Returns the steps re-queued."""
+    if not access_for(actor).is_admin:
+        raise NotPermitted("只有管理员可以重新触发失败的督办步骤。")
+    ids = [getattr(s, "pk", s) for s in steps]
+    requeued = list(
+        DeadlineStep.objects.select_for_update(of=("self",))
+        .select_related("deadline__incident", "deadline__ticket")
+        .filter(pk__in=ids, state=DeadlineStep.State.FAILED)
+    )
+    for step in requeued:
+        before = audit.snapshot(step, STEP_FIELDS)
+        step.state, step.attempts = DeadlineStep.State.PENDING, 0
+        step.save(update_fields=["state", "attempts"])
+        audit.record(
+            actor,
+            "deadline_step_requeued",
+            step,
+            before=before,
+            after=audit.snapshot(step, STEP_FIELDS) | {"step": step.step},
+            ip=ip,
+            incident=step.deadline.incident,
+            ticket=step.deadline.ticket,
+        )
+    return requeued

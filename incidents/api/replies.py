@@ -1,0 +1,71 @@
+"""Reply drafts over the API (issue 5): listed and read like their ticket, decided by the approver the grade
+requires. Thin like incidents.api: reads through incidents.selectors, writes through incidents.reply_services.
+Drafting is an action of the ticket (TicketViewSet.reply_drafts)."""
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from incidents import reply_services, selectors
+from incidents.api.filters import ReplyDraftFilter
+from incidents.api.serializers import (
+    REPLY_DRAFT_RELATED,
+    ReplyApproveSerializer,
+    ReplyDraftSerializer,
+    ReplySendBackSerializer,
+)
+from incidents.api.views import ACTION_ERRORS, READ_ERRORS, ApiView, VisibleObjectMixin
+from incidents.models import ReplyDraft
+
+
+def _decision(request_serializer, summary):
+    return extend_schema(
+        request=request_serializer,
+        responses={200: ReplyDraftSerializer, **ACTION_ERRORS},
+        summary=summary,
+        filters=False,
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="回应稿列表", responses={200: ReplyDraftSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(summary="回应稿详情", responses={200: ReplyDraftSerializer, **READ_ERRORS}),
+)
+class ReplyDraftViewSet(
+    VisibleObjectMixin, ApiView, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """回应稿（回应待审定）。可见范围同转办单：联络员只见本单位的，领导见其分管单位的，办公室见全部。
+    一般/较大舆情由单位领导审定，重大/特别重大由办公室会商审定或县领导审定（按等级设置，可由管理员调整）。"""
+
+    queryset = ReplyDraft.objects.none()  # for the schema's id type; requests use get_queryset()
+    serializer_class = ReplyDraftSerializer
+    filterset_class = ReplyDraftFilter
+    ordering_fields = ["drafted_at", "decided_at", "id"]
+    ordering = ["-drafted_at", "-id"]
+
+    def get_queryset(self):
+        return selectors.visible_reply_drafts(self.request.user).select_related(*REPLY_DRAFT_RELATED)
+
+    not_found_detail = "回应稿不存在或无权查看。"
+
+    def _done(self):
+        return Response(ReplyDraftSerializer(self.get_object()).data)
+
+    @_decision(ReplyApproveSerializer, "审定并发布回应（记入回应时限）")
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk):
+        self.get_object()
+        data = self.input(ReplyApproveSerializer)
+        reply_services.approve_reply(request.user, int(pk), note=data["note"], ip=self.ip)
+        return self._done()
+
+    @_decision(ReplySendBackSerializer, "退回修改并下达批示（可设办理时限，纳入督办）")
+    @action(detail=True, methods=["post"], url_path="send-back", url_name="send-back")
+    def send_back(self, request, pk):
+        self.get_object()
+        data = self.input(ReplySendBackSerializer)
+        reply_services.send_back_reply(
+            request.user, int(pk), instruction=data["instruction"], due_at=data["due_at"], ip=self.ip
+        )
+        return self._done()

@@ -1,1 +1,0 @@
-from . import admin_engine  # noqa: F401  (deadline engine pages)

@@ -1,0 +1,166 @@
+"""One interface for every notice, with channel backends: in-app inbox (always), email (Django's
+mail), SMS (a pluggable gateway). Rows are written inside the caller's transaction; delivery of
+email and SMS happens after commit, so a rolled-back change never sends anything.
+
+Every notice fits its row by construction (fit()): whatever a user typed into a title, writing the
+notice never fails and so never stops the timed checks or the service that sends it. The inbox keeps
+the relative link; email and SMS carry it absolute (SITE_URL), since they are read outside the site."""
+
+import logging
+import re
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from incidents.clearance import SENSITIVE_ONE, cleared_user_ids
+from notifications.models import Notification
+from notifications.sms import gateway
+from org.recipients import phone_of
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+TITLE_MAX = Notification._meta.get_field("title").max_length
+LINK_MAX = Notification._meta.get_field("link").max_length
+ELLIPSIS = "…"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def fit(text, limit):
+    """`text` cut to at most `limit` characters, ending in "…" when cut. Python strings index by
+    character, so a cut never splits one."""
+    text = text or ""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - len(ELLIPSIS), 0)] + ELLIPSIS
+
+
+def one_line(text):
+    """A title is one line: control characters (a line break, U+000B …) read as one space; an email
+    subject may not contain them at all."""
+    return _CONTROL.sub(" ", text or "").strip()
+
+
+def _fit_link(link):
+    # A cut path leads nowhere: drop the query string first, and the link only if the path alone is too long.
+    if len(link) <= LINK_MAX:
+        return link
+    path = link.split("?", 1)[0]
+    if len(path) <= LINK_MAX:
+        return path
+    logger.warning("notice link longer than %s characters dropped: %s", LINK_MAX, link[:LINK_MAX])
+    return ""
+
+
+def absolute(link):
+    """The link as read outside the site (email, SMS): SITE_URL joined to the site's relative path."""
+    if not link or "://" in link:
+        return link
+    return settings.SITE_URL.rstrip("/") + "/" + link.lstrip("/")
+
+
+def parse_channels(spec):
+    channels = [c.strip() for c in (spec or "").split(",") if c.strip() in Notification.Channel.values]
+    return list(dict.fromkeys([Notification.Channel.INBOX, *channels]))
+
+
+def sensitive_title(title, head=None):
+    """The title an uncleared reader gets for a confidential incident: the notice's kind and timing (`head`, or
+    the title's leading 【…】 tag, else what comes before its first "：") and SENSITIVE_ONE, nothing of the item."""
+    if head is None:
+        title = one_line(title)
+        head = title[: title.index("】") + 1] if title.startswith("【") and "】" in title else title.split("：", 1)[0]
+    head = head.rstrip("：:｜ ")
+    return f"{head}：{SENSITIVE_ONE}" if head else SENSITIVE_ONE
+
+
+def notify(
+    recipients, *, title, body="", link="", incident=None, ticket=None, step=None, channels="inbox", sensitive_head=None
+):
+    """Queue one notice per recipient and channel; returns the rows. Deduplicates recipients. The title
+    and link are fitted to their columns (see fit()).
+
+    A notice about a confidential incident carries its title and body only to the recipients who may open the
+    incident (incidents.clearance); the others get sensitive_title() and the link, so the inbox and the SMS of
+    someone not cleared say only that there is one (issue 11 §1; docs/rules.md §8)."""
+    now = timezone.now()
+    title, link = fit(one_line(title), TITLE_MAX), _fit_link(link or "")
+    people = list({user.pk: user for user in recipients}.values())
+    cleared = cleared_user_ids(people, incident)
+    hidden_title = fit(one_line(sensitive_title(title, sensitive_head)), TITLE_MAX)
+    hidden_body = f"{SENSITIVE_ONE}：该舆情限制知悉，请登录系统查看；无权查看的请联系办公室。"
+    rows = []
+    for user in people:
+        shown_title, shown_body = (title, body) if user.pk in cleared else (hidden_title, hidden_body)
+        for channel in parse_channels(channels):
+            inbox = channel == Notification.Channel.INBOX
+            rows.append(
+                Notification(
+                    recipient=user,
+                    channel=channel,
+                    title=shown_title,
+                    body=shown_body,
+                    link=link,
+                    incident=incident,
+                    ticket=ticket,
+                    step=step,
+                    created_at=now,
+                    status=Notification.Status.SENT if inbox else Notification.Status.PENDING,
+                    sent_at=now if inbox else None,
+                )
+            )
+    created = Notification.objects.bulk_create(rows)
+    pending = [n.pk for n in created if n.status == Notification.Status.PENDING and n.pk]
+    if pending:
+        transaction.on_commit(lambda: deliver(pending))
+    return created
+
+
+def _send(notification):
+    user = notification.recipient
+    if notification.channel == Notification.Channel.EMAIL:
+        if not user.email:
+            return Notification.Status.SKIPPED
+        send_mail(
+            notification.title, f"{notification.body}\n\n{absolute(notification.link)}".strip(), None, [user.email]
+        )
+        return Notification.Status.SENT
+    if notification.channel == Notification.Channel.SMS:
+        phone = phone_of(user)
+        if not phone:
+            return Notification.Status.SKIPPED
+        gateway().send(phone, f"{notification.title} {absolute(notification.link)}".strip())
+        return Notification.Status.SENT
+    return Notification.Status.SENT
+
+
+def deliver(ids=None):
+    """Send pending email/SMS notices (all of them, or those in `ids`). Each row is locked while it is
+    sent, so two workers never send the same notice."""
+    qs = Notification.objects.filter(status=Notification.Status.PENDING, attempts__lt=MAX_ATTEMPTS)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    delivered = 0
+    for pk in list(qs.values_list("pk", flat=True)[:1000]):
+        with transaction.atomic():
+            n = (
+                Notification.objects.select_for_update(skip_locked=True)
+                .select_related("recipient")
+                .filter(pk=pk, status=Notification.Status.PENDING)
+                .first()
+            )
+            if n is None:
+                continue
+            n.attempts += 1
+            try:
+                n.status = _send(n)
+                n.sent_at = timezone.now() if n.status == Notification.Status.SENT else None
+                n.error = ""
+                delivered += n.status == Notification.Status.SENT
+            except Exception as exc:  # a gateway failure must not lose the notice: retried next sweep
+                logger.exception("delivery of notification %s failed", n.pk)
+                n.error = str(exc)[:1000]
+                n.status = Notification.Status.PENDING if n.attempts < MAX_ATTEMPTS else Notification.Status.FAILED
+            n.save(update_fields=["status", "sent_at", "error", "attempts"])
+    return delivered

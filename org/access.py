@@ -1,0 +1,130 @@
+"""Who a user is in the workflow: their roles and the units they act for or oversee.
+
+Computed once per user object and cached on it, so one request costs one query."""
+
+from dataclasses import dataclass, field
+
+from org.models import Membership, Role, Unit
+
+# The actor kinds the workflow's transitions name (incidents/workflow.py): who acts towards a ticket.
+OFFICE = "office"  # duty officers of the office (区委办/网信办)
+LIAISON = "liaison"  # liaisons of the ticket's own unit
+LEADER = "leader"  # leaders overseeing the unit
+SYSTEM = "system"  # the application itself, on another transition's behalf
+
+
+@dataclass
+class Access:
+    user_id: int | None
+    roles: set = field(default_factory=set)
+    liaison_unit_ids: set = field(default_factory=set)
+    leader_unit_ids: set = field(default_factory=set)  # the leader's units and everything under them
+    units: list = field(default_factory=list)
+
+    @property
+    def is_office(self):
+        return Role.DUTY_OFFICER in self.roles
+
+    @property
+    def is_admin(self):
+        return Role.ADMIN in self.roles
+
+    @property
+    def is_security_admin(self):
+        return Role.SECURITY_ADMIN in self.roles
+
+    @property
+    def is_auditor(self):
+        return Role.AUDITOR in self.roles
+
+    @property
+    def is_leader(self):
+        return Role.LEADER in self.roles
+
+    @property
+    def is_liaison(self):
+        return Role.LIAISON in self.roles
+
+    oversees_all: bool = False  # a leader of a top unit (the county): oversees every unit
+
+    @property
+    def sees_everything(self):
+        return self.is_office or self.oversees_all
+
+    @property
+    def visible_unit_ids(self):
+        return self.liaison_unit_ids | self.leader_unit_ids
+
+    def kinds_for_unit(self, unit_id):
+        """The actor kinds (workflow.OFFICE/LIAISON/LEADER) this user holds towards a unit's ticket."""
+        kinds = set()
+        if self.is_office:
+            kinds.add(OFFICE)
+        if unit_id in self.liaison_unit_ids:
+            kinds.add(LIAISON)
+        if unit_id in self.leader_unit_ids:
+            kinds.add(LEADER)
+        return kinds
+
+
+def access_for(user) -> Access:
+    cached = getattr(user, "_yuqing_access", None)
+    if cached is not None:
+        return cached
+    if not user or not user.is_authenticated:
+        return Access(user_id=None)
+    access = Access(user_id=user.pk)
+    memberships = list(
+        Membership.objects.filter(user=user, is_active=True, unit__is_active=True).select_related("unit")
+    )
+    leader_paths = []
+    for m in memberships:
+        access.roles.add(m.role)
+        access.units.append(m.unit)
+        if m.role == Role.LIAISON:
+            access.liaison_unit_ids.add(m.unit_id)
+        elif m.role == Role.LEADER:
+            leader_paths.append(m.unit.path)
+            access.oversees_all |= m.unit.parent_id is None
+    if user.is_superuser:
+        access.roles.add(Role.ADMIN)
+    if leader_paths:
+        from django.db.models import Q
+
+        q = Q()
+        for path in leader_paths:
+            q |= Q(path__startswith=path)
+        access.leader_unit_ids = set(Unit.objects.filter(q).values_list("pk", flat=True))
+    user._yuqing_access = access
+    return access
+
+
+# 三员分立: the three administrator duties (GB/T 22239-2019 8.1.4.2 c "实现管理用户的权限分离"). A Django
+# superuser counts as the system administrator (access_for above), never as either of the other two.
+ADMIN_DUTIES = (Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR)
+
+
+def held_duties(user, *, exclude_pks=()):
+    """The administrator duties a user holds through active memberships (those in `exclude_pks` left out,
+    as when they are being edited) and the user object's superuser flag."""
+    duties = set()
+    if user is not None and user.pk is not None:
+        rows = Membership.objects.filter(user=user, is_active=True, role__in=ADMIN_DUTIES)
+        duties = set(rows.exclude(pk__in=[pk for pk in exclude_pks if pk]).values_list("role", flat=True))
+    if user is not None and user.is_superuser:
+        duties.add(Role.ADMIN)
+    return duties
+
+
+def duty_conflict(duties):
+    """Why a set of roles breaks 三员分立 (zh-hans), or "" if it does not: one person holds at most one
+    of the three administrator duties."""
+    held = sorted(set(duties) & set(ADMIN_DUTIES), key=ADMIN_DUTIES.index)
+    if len(held) < 2:
+        return ""
+    return f"三员分立：同一人不能同时担任{'、'.join(Role(d).label for d in held)}。"
+
+
+def forget_access(user):
+    if hasattr(user, "_yuqing_access"):
+        del user._yuqing_access
