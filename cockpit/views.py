@@ -14,7 +14,7 @@ from django.utils import timezone
 from core.errors import DomainError
 from core.http import client_ip, int_param
 from deadlines.selectors import overdue_by_unit, timeliness_by_unit
-from incidents import reply_services, services
+from incidents import services
 from incidents.forms import ReplyDecisionForm, SignoffForm, add_domain_errors
 from incidents.models import Approver, Feedback, Grade, GradeSetting, Ticket, TicketRole
 from incidents.selectors import visible_incidents, visible_reply_drafts
@@ -78,7 +78,7 @@ def dashboard(request):
 
 
 def _close_approvers():
-    """{grade: who closes it} for every grade (services._close_approver's rule, in one query)."""
+    """{grade: who closes it} for every grade (services.signoff._close_approver's rule, in one query)."""
     configured = dict(GradeSetting.objects.values_list("grade", "close_approver"))
     default = {Grade.I: Approver.COUNTY, Grade.II: Approver.COUNTY}
     return {g: configured.get(g) or default.get(g, Approver.OFFICE) for g in Grade.values}
@@ -127,12 +127,12 @@ def _attach_reports(incidents):
 
 
 def _reply_draft_queue(user):
-    """Pending reply drafts this user may approve (reply_services.approve_reply's rule): a leader those of the
+    """Pending reply drafts this user may approve (services.approve_reply's rule): a leader those of the
     units they oversee at the grades a leader approves; the office and county leaders those of the office's grades;
     county leaders those of the grades reserved for the county."""
     access = access_for(user)
     grades = {}
-    for grade, approver in reply_services.reply_approvers().items():
+    for grade, approver in services.reply_approvers().items():
         grades.setdefault(approver, []).append(grade)
     may = Q(pk__in=[])
     if access.leader_unit_ids:
@@ -156,10 +156,10 @@ def _decide_reply_draft(request):
         data, ip = form.cleaned_data, client_ip(request)
         try:
             if data["decision"] == "approve":
-                reply_services.approve_reply(request.user, draft, note=data["instruction"], ip=ip)
+                services.approve_reply(request.user, draft, note=data["instruction"], ip=ip)
                 messages.success(request, f"已审定并发布回应：{draft.incident.title}")
             else:
-                reply_services.send_back_reply(
+                services.send_back_reply(
                     request.user, draft, instruction=data["instruction"], due_at=data.get("due_at"), ip=ip
                 )
                 messages.success(request, f"已退回修改并下达批示：{draft.incident.title}")

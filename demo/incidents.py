@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from incidents import reply_services, services
+from incidents import services
 from incidents.models import Feedback, Incident, TicketRole
 from org.models import Membership, Role, Unit
 
@@ -201,7 +201,7 @@ def seed_incidents(units, users):  # noqa: C901 (one branch per action; split in
         services.submit_feedback(lead_liaison, lead_ticket, kind=Feedback.Kind.PROGRESS, content="已安排专人核实。")
         if target == "in_progress":
             # A first reply drafted for the unit leader's sign-off (待审签 shows it).
-            reply_services.draft_reply(
+            services.draft_reply(
                 lead_liaison,
                 lead_ticket,
                 kind="initial",

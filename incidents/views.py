@@ -15,7 +15,7 @@ from deadlines.models import DeadlineKind
 from deadlines.scheduling import REPLY_KINDS
 from deadlines.selectors import attach_countdowns, open_deadlines_prefetch, visible_deadlines, with_countdowns
 from deadlines.services import extension_window_end
-from incidents import reply_services, selectors, services
+from incidents import selectors, services
 from incidents.desk import suggested_units
 from incidents.forms import (
     AssignForm,
@@ -402,7 +402,7 @@ def ticket_action(request, pk, action):  # noqa: C901 (one branch per action; sp
                 else:
                     monitoring_services.reject_extension(user, request_obj, note=data.get("note", ""), ip=ip)
             elif action == "reply-draft":
-                reply_services.draft_reply(
+                services.draft_reply(
                     user,
                     ticket,
                     kind=data["kind"],

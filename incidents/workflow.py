@@ -137,7 +137,7 @@ TICKET = StateMachine(
 
 R = ReplyDraftState
 # 回应待审定 → 已回应 (docs/rules.md §2.3, T18). Which leader or office may decide depends on the grade (§4.6):
-# reply_services._approval_kinds narrows the actors below to those the grade allows.
+# services.replies._approval_kinds narrows the actors below to those the grade allows.
 REPLY_DRAFT = StateMachine(
     "reply_draft",
     ReplyDraftState,

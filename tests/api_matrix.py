@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from deadlines import services as monitoring_services
 from deadlines.models import Deadline, DeadlineKind
-from incidents import reply_services, services
+from incidents import services
 from incidents.models import Feedback, TicketRole
 from org.models import Role
 from reporting import services as reporting_services
@@ -120,7 +120,7 @@ def drafted(world, scenario):
     for name in world.scenarios if scenario == "-" else [scenario]:
         claimed(world, name)
         s = world.scenarios[name]
-        s.draft = reply_services.draft_reply(
+        s.draft = services.draft_reply(
             s.lead_liaison, s.lead.pk, kind="initial", channel="政务微博", content="已关注，正在核实"
         )
 
@@ -585,7 +585,7 @@ def with_pending_extension(world):
 def with_reply_draft(world):
     """For Schemathesis: a pending reply draft on the claimed ticket of `with_pending_extension`, so that generated
     ids can hit a real draft (and the first approval or send-back of it succeeds)."""
-    world.reply_draft = reply_services.draft_reply(
+    world.reply_draft = services.draft_reply(
         world.org.edu_liaison, world.extension_ticket.pk, kind="initial", channel="政务微博", content="已关注，正在核实"
     )
     return world

@@ -18,7 +18,7 @@ from core.text import first_control_character
 from deadlines import services as monitoring_services
 from deadlines.models import Deadline, DeadlineStep, ExtensionRequest
 from deadlines.sweep import run_timed_checks
-from incidents import reply_services, services
+from incidents import services
 from incidents.models import Incident, ReplyDraft, TicketRole
 from notifications.models import Notification
 from notifications.notify import TITLE_MAX
@@ -151,7 +151,7 @@ def test_a_bad_title_goes_through_every_step_every_notice_and_every_document(
             requested_due_at=current.due_at + timedelta(days=2),
             reason="需调取监控，核查时间较长",
         )
-        reply_services.draft_reply(
+        services.draft_reply(
             org.edu_liaison,
             lead,
             kind="initial",

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from core.errors import NotFound, NotPermitted
 from core.models import AuditEvent
-from incidents import reply_services, services
+from incidents import services
 from incidents.models import Approver, Feedback, GradeSetting, TicketRole
 from notifications.models import Notification
 from org.models import Role
@@ -182,16 +182,16 @@ def test_a_reply_the_grade_reserves_for_the_county_is_approved_by_a_county_leade
     incident = make_incident(grade="III")
     (lead,) = services.dispatch_incident(org.duty, incident, assignments=[(org.edu, TicketRole.LEAD)])
     services.claim_ticket(org.edu_liaison, lead)
-    draft = reply_services.draft_reply(org.edu_liaison, lead, kind="initial", channel="政务微博", content="已关注")
+    draft = services.draft_reply(org.edu_liaison, lead, kind="initial", channel="政务微博", content="已关注")
     assert {n.recipient for n in incident_notices(incident, "回应稿待审定")} == {org.leader}
     for refused in (org.edu_leader, org.duty):
         with pytest.raises(NotPermitted, match="须由县领导审定"):
-            reply_services.approve_reply(refused, draft)
+            services.approve_reply(refused, draft)
     client.force_login(org.edu_leader)
     assert 'data-testid="reply-draft-item"' not in client.get(reverse("signoff")).content.decode()
     client.force_login(org.leader)
     assert 'data-testid="reply-draft-item"' in client.get(reverse("signoff")).content.decode()
-    reply_services.approve_reply(org.leader, draft)
+    services.approve_reply(org.leader, draft)
     draft.refresh_from_db()
     assert draft.state == "approved" and draft.decided_by == org.leader
 

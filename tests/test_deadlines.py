@@ -11,7 +11,7 @@ from core.errors import DomainError, NotPermitted
 from core.models import AuditEvent
 from deadlines import services as monitoring_services
 from deadlines.models import Deadline, DeadlinePolicy, ExtensionRequest
-from incidents import reply_services, services
+from incidents import services
 from incidents.models import Feedback, TicketRole
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -112,11 +112,9 @@ def test_report_meets_deadlines_and_starts_the_reply_clock(org, walk):
         # docs/rules.md §9.27: the unit cannot publish on its own; its draft is published when its leader approves it.
         with pytest.raises(NotPermitted):
             services.publish_reply(org.edu_liaison, incident, kind="result", channel="政民互动平台", content="经核实……")
-        draft = reply_services.draft_reply(
-            org.edu_liaison, lead, kind="result", channel="政民互动平台", content="经核实……"
-        )
+        draft = services.draft_reply(org.edu_liaison, lead, kind="result", channel="政民互动平台", content="经核实……")
         assert deadlines.get(kind="reply").state == "pending"
-        reply_services.approve_reply(org.edu_leader, draft)
+        services.approve_reply(org.edu_leader, draft)
     assert deadlines.get(kind="reply").state == "met"
 
 

@@ -13,7 +13,7 @@ from django.core import mail
 
 from deadlines.models import DeadlineStep
 from deadlines.sweep import run_timed_checks
-from incidents import reply_services, services
+from incidents import services
 from incidents.models import Feedback, TicketRole
 from notifications.models import Notification
 from notifications.notify import TITLE_MAX, fit, notify
@@ -110,7 +110,7 @@ def test_a_200_character_title_drafts_a_reply_whose_notice_fits(org, long_dispat
     with time_machine.travel(MONDAY + timedelta(minutes=30), tick=False):
         services.claim_ticket(org.edu_liaison, lead)
         services.submit_feedback(org.edu_liaison, lead, kind=Feedback.Kind.REPORT, content="核实调查报告")
-        reply_services.draft_reply(
+        services.draft_reply(
             org.edu_liaison,
             lead,
             kind="initial",

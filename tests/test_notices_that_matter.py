@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from deadlines import services as monitoring_services
 from deadlines.models import DeadlinePolicy
-from incidents import reply_services, services
+from incidents import services
 from incidents.models import Feedback, TicketRole
 from notifications.models import Notification
 from org.models import Membership
@@ -182,8 +182,8 @@ def test_a_reply_draft_sent_back_with_a_limit_reaches_the_liaisons_by_sms(org, m
         incident = make_incident(grade="IV")
         (lead,) = services.dispatch_incident(org.duty, incident, assignments=[(org.edu, TicketRole.LEAD)])
         services.claim_ticket(org.edu_liaison, lead)
-        draft = reply_services.draft_reply(org.edu_liaison, lead, kind="initial", channel="政务微博", content="已关注")
-        reply_services.send_back_reply(
+        draft = services.draft_reply(org.edu_liaison, lead, kind="initial", channel="政务微博", content="已关注")
+        services.send_back_reply(
             org.edu_leader, draft, instruction="请写明整改时限", due_at=datetime(2026, 11, 24, 12, 0, tzinfo=SH)
         )
     sms = Notification.objects.get(recipient=org.edu_liaison, channel="sms", title__startswith="回应稿被退回修改")

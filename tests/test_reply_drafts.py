@@ -11,7 +11,7 @@ from django.urls import reverse
 from core.errors import IllegalTransition, InvalidInput, NotFound, NotPermitted
 from core.models import AuditEvent
 from deadlines.models import Deadline
-from incidents import reply_services, services
+from incidents import services
 from incidents.models import Feedback, GradeSetting, Reply, ReplyDraft, TicketRole
 from notifications.models import Notification
 from org.models import Role
@@ -48,14 +48,14 @@ def test_liaison_drafts_and_the_unit_leader_approves_publishing_it_in_time(org, 
     with time_machine.travel(MONDAY, tick=False):
         ticket = handling("IV")
         reply_deadline = Deadline.objects.get(incident=ticket.incident, ticket__isnull=True, kind="reply")
-        draft = reply_services.draft_reply(org.edu_liaison, ticket, **DRAFT, url="https://bbs.example.cn/t/9")
+        draft = services.draft_reply(org.edu_liaison, ticket, **DRAFT, url="https://bbs.example.cn/t/9")
     assert draft.state == "pending" and not Reply.objects.exists()  # nothing is public before approval
     assert Notification.objects.filter(recipient=org.edu_leader, title__startswith="回应稿待审定").exists()
     reply_deadline.refresh_from_db()
     assert reply_deadline.state == "pending"
 
     with time_machine.travel(MONDAY + timedelta(hours=2), tick=False):
-        reply_services.approve_reply(org.edu_leader, draft, note="同意发布")
+        services.approve_reply(org.edu_leader, draft, note="同意发布")
     draft.refresh_from_db()
     reply = Reply.objects.get()
     assert draft.state == "approved" and draft.reply == reply and draft.decided_by == org.edu_leader
@@ -76,20 +76,20 @@ def test_liaison_drafts_and_the_unit_leader_approves_publishing_it_in_time(org, 
 
 def test_a_high_attention_draft_is_approved_by_the_office_or_a_county_leader_not_the_unit_leader(org, handling):
     ticket = handling("II")
-    first = reply_services.draft_reply(org.edu_liaison, ticket, **DRAFT)
+    first = services.draft_reply(org.edu_liaison, ticket, **DRAFT)
     assert Notification.objects.filter(recipient=org.duty, title__startswith="回应稿待审定").exists()
     events = AuditEvent.objects.count()
     with pytest.raises(NotPermitted) as refused:
-        reply_services.approve_reply(org.edu_leader, first)
+        services.approve_reply(org.edu_leader, first)
     assert refused.value.status_code == 403 and "会商审定" in refused.value.message
     with pytest.raises(NotPermitted):
-        reply_services.send_back_reply(org.edu_leader, first, instruction="改")
+        services.send_back_reply(org.edu_leader, first, instruction="改")
     first.refresh_from_db()
     assert first.state == "pending" and AuditEvent.objects.count() == events and not Reply.objects.exists()
 
-    reply_services.approve_reply(org.duty, first)  # 会商审定 by the office
-    second = reply_services.draft_reply(org.edu_liaison, ticket, **{**DRAFT, "kind": "result"})
-    reply_services.approve_reply(org.leader, second)  # or a county-level leader
+    services.approve_reply(org.duty, first)  # 会商审定 by the office
+    second = services.draft_reply(org.edu_liaison, ticket, **{**DRAFT, "kind": "result"})
+    services.approve_reply(org.leader, second)  # or a county-level leader
     assert list(Reply.objects.values_list("kind", "published_by")) == [
         ("initial", org.duty.pk),
         ("result", org.leader.pk),
@@ -98,23 +98,23 @@ def test_a_high_attention_draft_is_approved_by_the_office_or_a_county_leader_not
 
 def test_the_office_may_not_approve_a_general_reply_and_the_admin_can_move_the_split(org, handling):
     ticket = handling("IV")
-    draft = reply_services.draft_reply(org.edu_liaison, ticket, **DRAFT)
+    draft = services.draft_reply(org.edu_liaison, ticket, **DRAFT)
     with pytest.raises(NotPermitted) as refused:
-        reply_services.approve_reply(org.duty, draft)
+        services.approve_reply(org.duty, draft)
     assert "教育局的领导审定" in refused.value.message
     GradeSetting.objects.filter(grade="IV").update(reply_approver="office")
     with pytest.raises(NotPermitted):
-        reply_services.approve_reply(org.edu_leader, draft)
-    reply_services.approve_reply(org.duty, draft)
+        services.approve_reply(org.edu_leader, draft)
+    services.approve_reply(org.duty, draft)
     assert ReplyDraft.objects.get().state == "approved"
 
 
 def test_send_back_with_an_instruction_tracks_its_deadline_and_the_redraft_meets_it(org, handling):
     with time_machine.travel(MONDAY, tick=False):
         ticket = handling("IV", report=False)
-        draft = reply_services.draft_reply(org.edu_liaison, ticket, **DRAFT)
+        draft = services.draft_reply(org.edu_liaison, ticket, **DRAFT)
         due = datetime(2026, 11, 24, 17, 0, tzinfo=SH)
-        reply_services.send_back_reply(org.edu_leader, draft, instruction="请补充已采取的整改措施", due_at=due)
+        services.send_back_reply(org.edu_leader, draft, instruction="请补充已采取的整改措施", due_at=due)
     draft.refresh_from_db()
     assert draft.state == "sent_back" and draft.decision_note == "请补充已采取的整改措施" and not Reply.objects.exists()
     instruction = Deadline.objects.get(kind="instruction")
@@ -136,22 +136,22 @@ def test_send_back_with_an_instruction_tracks_its_deadline_and_the_redraft_meets
         services.submit_feedback(org.edu_liaison, ticket, kind=Feedback.Kind.REPORT, content="核实调查报告")
         instruction.refresh_from_db()
         assert instruction.state == "pending"
-        revised = reply_services.draft_reply(org.edu_liaison2, ticket, **{**DRAFT, "content": "已整改：……"})
+        revised = services.draft_reply(org.edu_liaison2, ticket, **{**DRAFT, "content": "已整改：……"})
     instruction.refresh_from_db()
     assert instruction.state == "met" and instruction.met_at == MONDAY + timedelta(hours=3)
     assert revised.state == "pending"
-    reply_services.approve_reply(org.edu_leader, revised)
+    services.approve_reply(org.edu_leader, revised)
     assert Reply.objects.get().content == "已整改：……"
 
 
 def test_deciding_twice_is_a_conflict(org, handling):
     ticket = handling("IV")
-    draft = reply_services.draft_reply(org.edu_liaison, ticket, **DRAFT)
-    reply_services.approve_reply(org.edu_leader, draft)
+    draft = services.draft_reply(org.edu_liaison, ticket, **DRAFT)
+    services.approve_reply(org.edu_leader, draft)
     events = AuditEvent.objects.count()
     for decide in (
-        lambda: reply_services.approve_reply(org.leader, draft),
-        lambda: reply_services.send_back_reply(org.edu_leader, draft, instruction="再改"),
+        lambda: services.approve_reply(org.leader, draft),
+        lambda: services.send_back_reply(org.edu_leader, draft, instruction="再改"),
     ):
         with pytest.raises(IllegalTransition) as conflict:
             decide()
@@ -163,19 +163,19 @@ def test_other_units_see_nothing_and_other_roles_may_not_act(org, handling):
     police_leader = person("police_leader", org.police, Role.LEADER)
     ticket = handling("IV")
     with pytest.raises(NotFound):
-        reply_services.draft_reply(org.police_liaison, ticket, **DRAFT)
-    draft = reply_services.draft_reply(org.edu_liaison, ticket, **DRAFT)
+        services.draft_reply(org.police_liaison, ticket, **DRAFT)
+    draft = services.draft_reply(org.edu_liaison, ticket, **DRAFT)
     for outsider in (police_leader, org.police_liaison, org.health_liaison):
         with pytest.raises(NotFound) as hidden:
-            reply_services.approve_reply(outsider, draft)
+            services.approve_reply(outsider, draft)
         assert hidden.value.status_code == 404
         with pytest.raises(NotFound):
-            reply_services.send_back_reply(outsider, draft, instruction="改")
+            services.send_back_reply(outsider, draft, instruction="改")
     for not_a_liaison in (org.duty, org.edu_leader, org.leader):
         with pytest.raises(NotPermitted):
-            reply_services.draft_reply(not_a_liaison, ticket, **DRAFT)
+            services.draft_reply(not_a_liaison, ticket, **DRAFT)
     with pytest.raises(NotPermitted):
-        reply_services.approve_reply(org.edu_liaison, draft)  # nobody approves their own unit's draft as liaison
+        services.approve_reply(org.edu_liaison, draft)  # nobody approves their own unit's draft as liaison
     assert ReplyDraft.objects.get().state == "pending"
 
 
@@ -193,7 +193,7 @@ def test_a_bad_draft_is_refused_with_its_field_and_changes_nothing(org, handling
     ticket = handling("IV")
     events, notices = AuditEvent.objects.count(), Notification.objects.count()
     with pytest.raises(InvalidInput) as refused:
-        reply_services.draft_reply(org.edu_liaison, ticket, **{**DRAFT, **changes})
+        services.draft_reply(org.edu_liaison, ticket, **{**DRAFT, **changes})
     assert refused.value.status_code == 400 and field in refused.value.field_errors
     assert any("\u4e00" <= ch <= "\u9fff" for ch in refused.value.field_errors[field][0])
     assert not ReplyDraft.objects.exists()
@@ -202,13 +202,13 @@ def test_a_bad_draft_is_refused_with_its_field_and_changes_nothing(org, handling
 
 def test_a_send_back_needs_an_instruction_and_a_future_time_limit(org, handling):
     ticket = handling("IV")
-    draft = reply_services.draft_reply(org.edu_liaison, ticket, **DRAFT)
+    draft = services.draft_reply(org.edu_liaison, ticket, **DRAFT)
     events = AuditEvent.objects.count()
     with pytest.raises(InvalidInput) as missing:
-        reply_services.send_back_reply(org.edu_leader, draft, instruction="  ")
+        services.send_back_reply(org.edu_leader, draft, instruction="  ")
     assert "instruction" in missing.value.field_errors
     with pytest.raises(InvalidInput) as past:
-        reply_services.send_back_reply(org.edu_leader, draft, instruction="改", due_at=datetime(2020, 1, 1, tzinfo=SH))
+        services.send_back_reply(org.edu_leader, draft, instruction="改", due_at=datetime(2020, 1, 1, tzinfo=SH))
     assert "due_at" in past.value.field_errors
     draft.refresh_from_db()
     assert draft.state == "pending" and not Deadline.objects.filter(kind="instruction").exists()
@@ -219,11 +219,11 @@ def test_drafting_needs_a_claimed_open_ticket(org, make_incident, handling):
     incident = make_incident(grade="IV")
     (unclaimed,) = services.dispatch_incident(org.duty, incident, assignments=[(org.edu, TicketRole.LEAD)])
     with pytest.raises(IllegalTransition):
-        reply_services.draft_reply(org.edu_liaison, unclaimed, **DRAFT)
+        services.draft_reply(org.edu_liaison, unclaimed, **DRAFT)
     ticket = handling("IV", title="已销号的舆情")
     services.close_incident(org.duty, ticket.incident, opinion="同意")
     with pytest.raises(IllegalTransition):
-        reply_services.draft_reply(org.edu_liaison, ticket, **DRAFT)
+        services.draft_reply(org.edu_liaison, ticket, **DRAFT)
     assert not ReplyDraft.objects.exists()
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from core.errors import DomainError
 from core.models import AuditEvent
-from incidents import reply_services, services
+from incidents import services
 from incidents.models import Feedback, TicketRole
 from incidents.workflow import INCIDENT, TICKET, IncidentStatus, TicketStatus
 from org.access import OFFICE
@@ -81,7 +81,7 @@ TICKET_ACTIONS = {
     "submit_feedback": lambda org, t: services.submit_feedback(
         org.edu_liaison, t, kind=Feedback.Kind.REPORT, content="报告"
     ),
-    "draft_reply": lambda org, t: reply_services.draft_reply(
+    "draft_reply": lambda org, t: services.draft_reply(
         org.edu_liaison, t, kind="initial", channel="政务微博", content="已关注，正在核实"
     ),
 }

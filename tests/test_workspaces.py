@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from deadlines.models import Deadline, ExtensionRequest
 from deadlines.sweep import run_timed_checks
-from incidents import reply_services, services
+from incidents import services
 from incidents.models import Feedback, TicketRole
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -88,7 +88,7 @@ def make_drafts(org, make_incident, n, grade="IV"):
         incident = make_incident(title=f"待审定舆情{i}", grade=grade)
         (ticket,) = services.dispatch_incident(org.duty, incident, assignments=[(org.edu, TicketRole.LEAD)])
         services.claim_ticket(org.edu_liaison, ticket)
-        reply_services.draft_reply(org.edu_liaison, ticket, kind="initial", channel="政务微博", content=f"回应稿{i}")
+        services.draft_reply(org.edu_liaison, ticket, kind="initial", channel="政务微博", content=f"回应稿{i}")
         services.submit_feedback(org.edu_liaison, ticket, kind=Feedback.Kind.REPORT, content="报告")
 
 

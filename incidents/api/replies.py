@@ -1,5 +1,5 @@
 """Reply drafts over the API (issue 5): listed and read like their ticket, decided by the approver the grade
-requires. Thin like incidents.api: reads through incidents.selectors, writes through incidents.reply_services.
+requires. Thin like incidents.api: reads through incidents.selectors, writes through incidents.services.replies.
 Drafting is an action of the ticket (TicketViewSet.reply_drafts)."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -7,7 +7,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from incidents import reply_services, selectors
+from incidents import selectors, services
 from incidents.api.filters import ReplyDraftFilter
 from incidents.api.serializers import (
     REPLY_DRAFT_RELATED,
@@ -57,7 +57,7 @@ class ReplyDraftViewSet(
     def approve(self, request, pk):
         self.get_object()
         data = self.input(ReplyApproveSerializer)
-        reply_services.approve_reply(request.user, int(pk), note=data["note"], ip=self.ip)
+        services.approve_reply(request.user, int(pk), note=data["note"], ip=self.ip)
         return self._done()
 
     @_decision(ReplySendBackSerializer, "退回修改并下达批示（可设办理时限，纳入督办）")
@@ -65,7 +65,7 @@ class ReplyDraftViewSet(
     def send_back(self, request, pk):
         self.get_object()
         data = self.input(ReplySendBackSerializer)
-        reply_services.send_back_reply(
+        services.send_back_reply(
             request.user, int(pk), instruction=data["instruction"], due_at=data["due_at"], ip=self.ip
         )
         return self._done()

@@ -28,7 +28,7 @@ from core.api.parsers import StrictFormParser, StrictJSONParser
 from core.api.throttling import AnonymousRateThrottle, LoginRateThrottle, request_ip
 from deadlines import selectors as monitoring_selectors
 from deadlines import services as monitoring_services
-from incidents import reply_services, selectors, services
+from incidents import selectors, services
 from incidents.api.filters import ApiPagination, IncidentFilter, StableOrdering, TicketFilter, UnitFilter
 from incidents.api.serializers import (
     EXTENSION_REQUEST_RELATED,
@@ -499,7 +499,7 @@ class TicketViewSet(
     def reply_drafts(self, request, pk):
         self.get_object()
         data = self.input(ReplyDraftCreateSerializer)
-        draft = reply_services.draft_reply(
+        draft = services.draft_reply(
             request.user,
             int(pk),
             kind=data["kind"],

@@ -1,32 +1,95 @@
-"""Reply drafts and their approval: 回应待审定 → 已回应 (docs/rules.md §2.3, T18/T19, §2.6, §4.6, §9.7, §9.27).
+"""Replies: the office's own published replies, and the units' reply drafts with their approval: 回应待审定 →
+已回应 (docs/rules.md §2.3, T18/T19, §2.6, §4.6, §9.7, §9.27).
 
 A liaison of the ticket's unit drafts; the approver the incident's grade requires decides. Approval publishes the
-reply through services._publish_reply, so the reply deadlines are met exactly as for any published reply; a
-send-back carries the approver's instruction (批示), which becomes a tracked instruction deadline when it has a
-time limit (monitoring.scheduling.on_instruction, as services.send_back_incident does) and is met by the unit's
-revised draft. Same order of checks as services: visibility (404), role (403), state (409), input (400)."""
+reply through _publish_reply, so the reply deadlines are met exactly as for any published reply; a send-back
+carries the approver's instruction (批示), which becomes a tracked instruction deadline when it has a time limit
+(deadlines.scheduling.on_instruction, as signoff.send_back_incident does) and is met by the unit's revised
+draft."""
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from core import audit
 from core.errors import IllegalTransition, InvalidInput, NotFound, NotPermitted
-from deadlines.scheduling import on_instruction, on_reply_redrafted
+from deadlines.scheduling import on_instruction, on_reply_published, on_reply_redrafted
+from incidents import workflow
 from incidents.models import Approver, Grade, GradeSetting, Incident, Reply, ReplyDraft
 from incidents.selectors import visible_reply_drafts
-from incidents.services import (
-    PUBLICATION_URL_ERROR,
-    _locked_ticket,
-    _publish_reply,
-    _require,
-    _ticket_kinds,
-    publication_url_ok,
-)
+from incidents.services._common import locked_incident, locked_ticket, require, ticket_kinds
 from incidents.workflow import REPLY_DRAFT, TICKET
 from notifications.notify import notify
 from org.access import LEADER, OFFICE, access_for
 from org.recipients import county_leaders, duty_officers, leaders, liaisons
+
+PUBLICATION_URL_ERROR = "请填写有效的链接（以 http:// 或 https:// 开头）。"
+
+
+def publication_url_ok(url):
+    """Where a reply was published: an http(s) link that fits Reply.url (1000)."""
+    try:
+        if len(url) > 1000:
+            raise ValidationError("too long")
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        return False
+    return True
+
+
+@transaction.atomic
+def publish_reply(actor, incident, *, kind, channel, content, url="", published_at=None, ip=None):
+    """Record a reply the office itself published (新闻通稿, 发布会: the single outlet, plan #4 第二十五条); it
+    fulfils the reply deadlines. A unit cannot publish on its own (docs/rules.md §9.27: not without the approval the
+    grade requires): its draft goes through approval instead (approve_reply below)."""
+    incident = locked_incident(actor, incident)
+    if not access_for(actor).is_office:
+        raise NotPermitted("单位的回应须拟写回应稿并经审定后发布；只有办公室可以直接登记已发布的回应。")
+    url = (url or "").strip()
+    if len((channel or "").strip()) > 100:
+        raise InvalidInput("发布渠道不能超过 100 个字。", {"channel": ["发布渠道不能超过 100 个字。"]})
+    if url and not publication_url_ok(url):
+        raise InvalidInput("发布链接无效。", {"url": [PUBLICATION_URL_ERROR]})
+    return _publish_reply(
+        actor, incident, kind=kind, channel=channel, content=content, url=url, published_at=published_at, ip=ip
+    )
+
+
+def _publish_reply(actor, incident, *, kind, channel, content, url="", published_at=None, ip=None, after_extra=None):
+    """The publication itself, for a caller that has locked the incident and checked the actor: the Reply,
+    its audit event, and the reply deadlines met (deadlines.scheduling.on_reply_published)."""
+    if incident.status not in workflow.INCIDENT_OPEN_STATES:
+        raise IllegalTransition(f"当前状态为「{incident.get_status_display()}」，不能登记回应。")
+    if kind not in Reply.Kind.values:
+        raise InvalidInput("回应类型无效。", {"kind": ["回应类型无效。"]})
+    content, channel = (content or "").strip(), (channel or "").strip()
+    if not content or not channel:
+        raise InvalidInput("请填写回应内容和发布渠道。", {"content": ["必填"], "channel": ["必填"]})
+    published_at = published_at or timezone.now()
+    if published_at > timezone.now():
+        raise InvalidInput("发布时间不能晚于现在。", {"published_at": ["发布时间不能晚于现在。"]})
+    reply = Reply.objects.create(
+        incident=incident,
+        kind=kind,
+        channel=channel,
+        url=url,
+        content=content,
+        published_at=published_at,
+        published_by=actor,
+    )
+    audit.record(
+        actor,
+        "reply_published",
+        reply,
+        after={"kind": kind, "channel": channel, "url": url, "published_at": published_at} | (after_extra or {}),
+        ip=ip,
+        incident=incident,
+    )
+    on_reply_published(incident, published_at)
+    return reply
+
 
 DRAFT_FIELDS = ("state",)
 
@@ -69,7 +132,7 @@ def _require_approver(actor, draft, incident, action):
         if approver == Approver.COUNTY:
             raise NotPermitted(f"「{incident.get_grade_display()}」舆情的回应须由县领导审定（002 第九条）。")
         raise NotPermitted(f"该回应稿须由{draft.ticket.unit.name}的领导审定。")
-    return _require(REPLY_DRAFT, action, kinds)
+    return require(REPLY_DRAFT, action, kinds)
 
 
 def _locked_draft(actor, draft):
@@ -111,8 +174,8 @@ def draft_reply(actor, ticket, *, kind, channel, content, url="", ip=None) -> Re
     or reported back), drafts a reply for approval. Replies come more than once (docs/rules.md §9.8), so several
     drafts may be pending. A revised draft answers the instructions of the unit's sent-back drafts. The approvers
     are told."""
-    ticket = _locked_ticket(actor, ticket)
-    _require(TICKET, "draft_reply", _ticket_kinds(actor, ticket))
+    ticket = locked_ticket(actor, ticket)
+    require(TICKET, "draft_reply", ticket_kinds(actor, ticket))
     TICKET.transition("draft_reply", ticket.status)
     channel, content, url = _clean_draft(kind, channel, content, url)
     incident = ticket.incident

@@ -1,0 +1,132 @@
+"""Triage (研判): grading and regrading (docs/rules.md §4.5), the 历史遗留问题 case type (002 第八条,
+docs/rules.md §9.6), and 不予处置."""
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from core import audit
+from core.errors import IllegalTransition, InvalidInput, NotPermitted
+from deadlines.scheduling import on_case_type_changed, on_incident_graded, on_incident_regraded, on_tickets_ended
+from incidents import workflow
+from incidents.models import Grade, Incident
+from incidents.services._common import (
+    INCIDENT_FIELDS,
+    locked_incident,
+    move_incident,
+    office_kinds,
+    require,
+    require_reason,
+)
+from incidents.workflow import INCIDENT
+from notifications.notify import notify
+from org import recipients as monitoring_recipients
+from org.access import access_for
+
+
+@transaction.atomic
+def grade_incident(actor, incident, *, grade, reason, is_historical=None, ip=None) -> Incident:
+    """研判定级 or regrade. Every change keeps who, when, why and the metrics it was based on (docs/rules.md §4.5).
+    `is_historical` (None: unchanged) sets or clears 历史遗留问题 at the same time (002 第八条: 15 instead of 5
+    working days for the report; docs/rules.md §9.6: settable at triage, audited). A regrade form sent back with the
+    same grade and only the flag changed is that change alone (set_historical)."""
+    incident = locked_incident(actor, incident)
+    action = "grade" if INCIDENT.allows("grade", incident.status) else "regrade"
+    t = require(INCIDENT, action, office_kinds(actor))
+    INCIDENT.transition(action, incident.status)
+    if grade not in Grade.values:
+        raise InvalidInput("等级无效。", {"grade": ["请选择有效的等级。"]})
+    reason = require_reason(reason, "研判理由")
+    flag_changes = is_historical is not None and bool(is_historical) != incident.is_historical
+    if action == "regrade" and grade == incident.grade:
+        if flag_changes:
+            return _change_historical(actor, incident, bool(is_historical), reason, ip)
+        raise InvalidInput("新等级与当前等级相同。", {"grade": ["新等级与当前等级相同。"]})
+    fields = INCIDENT_FIELDS + (("is_historical",) if flag_changes else ())
+    before = audit.snapshot(incident, fields)
+    incident.grade, incident.graded_by, incident.graded_at, incident.grade_reason = grade, actor, timezone.now(), reason
+    if flag_changes:
+        incident.is_historical = bool(is_historical)
+    incident.status = t.target_from(incident.status)
+    incident.save()
+    metrics = audit.snapshot(incident, ("views", "comments", "reposts", "site_count", "media_level"))
+    after = audit.snapshot(incident, fields) | {"metrics": metrics}
+    audit.record(actor, action, incident, before=before, after=after, reason=reason, ip=ip, incident=incident)
+    if action == "regrade":
+        recomputed = on_incident_regraded(incident, actor=actor, ip=ip)
+        if flag_changes:
+            _tell_units_case_type(incident, recomputed, reason)
+    else:
+        on_incident_graded(incident, actor=actor, ip=ip)
+    return incident
+
+
+@transaction.atomic
+def set_historical(actor, incident, *, is_historical, reason, ip=None) -> Incident:
+    """Set or clear 历史遗留问题 after intake (the office; docs/rules.md §9.6: "settable at triage or claim and audited").
+    The flag gives the lead unit's 核实调查报告 15 instead of 5 working days from the claim (002 第八条 "对历史遗留
+    问题…原则上要在认领后15个工作日内"), so the open deadlines that depend on it are recomputed from their start
+    (a limit given at dispatch stays: it comes first, 000 三.2), and the units with open tickets are told."""
+    incident = locked_incident(actor, incident)
+    if not access_for(actor).is_office:
+        raise NotPermitted("只有办公室可以调整历史遗留问题标记。")
+    if incident.status not in workflow.INCIDENT_OPEN_STATES:
+        raise IllegalTransition(f"当前状态为「{incident.get_status_display()}」，不能调整历史遗留问题标记。")
+    reason = require_reason(reason)
+    if bool(is_historical) == incident.is_historical:
+        state = "已标记" if incident.is_historical else "未标记"
+        raise InvalidInput(
+            f"该舆情{state}为历史遗留问题，无需调整。", {"is_historical": [f"该舆情{state}为历史遗留问题。"]}
+        )
+    return _change_historical(actor, incident, bool(is_historical), reason, ip)
+
+
+def _change_historical(actor, incident, is_historical, reason, ip):
+    before = {"is_historical": incident.is_historical}
+    incident.is_historical = is_historical
+    incident.save(update_fields=["is_historical", "updated_at"])
+    audit.record(
+        actor,
+        "historical_changed",
+        incident,
+        before=before,
+        after={"is_historical": is_historical},
+        reason=reason,
+        ip=ip,
+        incident=incident,
+    )
+    recomputed = on_case_type_changed(incident, actor=actor, ip=ip)
+    _tell_units_case_type(incident, recomputed, reason)
+    return incident
+
+
+def _tell_units_case_type(incident, recomputed, reason):
+    """Each unit with an open ticket hears of the change: inbox, plus the channels of its recomputed deadlines'
+    policies (the report policy's SMS for the lead unit). An SMS carries the title only, so the new due time
+    comes first in it."""
+    label = "已认定为历史遗留问题" if incident.is_historical else "已取消历史遗留问题认定"
+    for ticket in incident.tickets.select_related("unit").filter(status__in=workflow.TICKET_OPEN_STATES):
+        mine = [d for d in recomputed if d.ticket_id == ticket.pk]
+        channels = ",".join(d.rule.get("channels", "") for d in mine) or "inbox"
+        limits = "，".join(f"{d.get_kind_display()}调整为{timezone.localtime(d.due_at):%m月%d日%H:%M}" for d in mine)
+        notify(
+            monitoring_recipients.liaisons(ticket.unit),
+            title=f"{label}" + (f"，{limits}" if limits else "") + f"：{incident.title}",
+            body=f"理由：{reason}。" + ("依据 002 第八条。" if limits else "本单位办理时限不变。"),
+            link=reverse("ticket_detail", args=[ticket.pk]),
+            incident=incident,
+            ticket=ticket,
+            channels=channels,
+        )
+
+
+@transaction.atomic
+def dismiss_incident(actor, incident, *, reason, ip=None) -> Incident:
+    """不予处置: fake opinion, out of scope, or positive coverage kept only for the daily report."""
+    incident = locked_incident(actor, incident)
+    require(INCIDENT, "dismiss", office_kinds(actor))
+    INCIDENT.transition("dismiss", incident.status)
+    reason = require_reason(reason)
+    move_incident(actor, incident, "dismiss", reason=reason, ip=ip)
+    on_tickets_ended(incident)
+    return incident
