@@ -4,14 +4,13 @@ Lock-outs are lifted in django-axes' own admin (访问尝试: delete the attempt
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
 
 from accounts import services
 from accounts.models import ApiToken, PasswordState
 from core.errors import DomainError
 from core.http import client_ip
 from org.access import access_for
-from org.admin import SecurityAdminOnly
+from org.admin import SecurityAdminOnly, SecurityUserAdmin
 
 
 class TokenAdminAccess(SecurityAdminOnly):
@@ -59,10 +58,11 @@ class PasswordStateAdmin(TokenAdminAccess, admin.ModelAdmin):
 
 
 User = get_user_model()
-user_admin_class = type(admin.site._registry.get(User)) if admin.site.is_registered(User) else UserAdmin
 
 
-class AccountsUserAdmin(user_admin_class):
+class AccountsUserAdmin(SecurityUserAdmin):
+    """The organisation's user admin (org.admin), plus: a password an administrator sets is an initial one."""
+
     def user_change_password(self, request, id, form_url=""):
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and response.status_code == 302 and str(request.user.pk) != str(id):
@@ -71,6 +71,5 @@ class AccountsUserAdmin(user_admin_class):
         return response
 
 
-if admin.site.is_registered(User):
-    admin.site.unregister(User)
+admin.site.unregister(User)
 admin.site.register(User, AccountsUserAdmin)

@@ -101,7 +101,7 @@ ACTION_LABELS = {
 # Labels of workflow transitions, registered by the app that owns the state machines (incidents/apps.py), so this
 # module, below every app, does not import them. Ticket labels win for events on a ticket: the same action name
 # reads differently on an incident and on a ticket.
-TICKET_ACTION_LABELS = {}
+TICKET_ACTION_LABELS: dict[str, str] = {}
 
 
 def register_labels(*, incident=None, ticket=None):

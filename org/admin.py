@@ -2,6 +2,9 @@
 administrator only (三员分立, GB/T 22239-2019 8.1.4.2), every change audited; and the admin base classes the other
 apps use."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
@@ -230,7 +233,7 @@ User = get_user_model()
 PRIVILEGE_FIELDS = ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")
 
 
-def _user_snapshot(user):
+def _user_snapshot(user: Any) -> dict[str, Any]:
     if user is None:
         return {}
     return {
@@ -245,7 +248,7 @@ def _user_snapshot(user):
     }
 
 
-def _group_snapshot(group):
+def _group_snapshot(group: Group | None) -> dict[str, Any]:
     if group is None:
         return {}
     return {"name": group.name, "permissions": sorted(group.permissions.values_list("codename", flat=True))}
@@ -254,7 +257,7 @@ def _group_snapshot(group):
 class SnapshotAudited:
     """Audits a change after its many-to-many fields are saved (groups, permissions), as one record."""
 
-    snapshot = staticmethod(lambda obj: {})
+    snapshot: Callable[[Any], dict[str, Any]] = staticmethod(lambda obj: {})
     change_action = delete_action = ""
 
     def save_model(self, request, obj, form, change):

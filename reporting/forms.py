@@ -1,6 +1,9 @@
+from __future__ import annotations
+
 from django import forms
 
 from incidents.forms import DateTimeInput
+from incidents.models import Incident
 
 
 class ReportEditForm(forms.Form):
@@ -41,7 +44,7 @@ class DailySubmissionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text="每行一条“标题+链接地址”，如：某校食堂问题 https://weibo.com/…；当天无舆情请填“无”。",
     )
-    incidents = forms.ModelMultipleChoiceField(
+    incidents: forms.ModelMultipleChoiceField[Incident] = forms.ModelMultipleChoiceField(
         label="关联已报送的舆情（可选）", required=False, queryset=None, widget=forms.CheckboxSelectMultiple
     )
 

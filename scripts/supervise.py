@@ -133,23 +133,27 @@ class Supervisor:
         )
 
     def stop_all(self) -> None:
-        running = [p for p in self.programs if p.process is not None and p.process.poll() is None]
-        for program in running:
-            self.note(program, f"停止 {program.name}（pid {program.process.pid}）")
+        running = [
+            (program, process)
+            for program in self.programs
+            if (process := program.process) is not None and process.poll() is None
+        ]
+        for program, process in running:
+            self.note(program, f"停止 {program.name}（pid {process.pid}）")
             # Only the program itself: a worker shuts its own pool down (and returns unfinished tasks to the
             # broker); what is left of the group afterwards is swept.
             try:
-                os.kill(program.process.pid, signal.SIGTERM)
+                os.kill(process.pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
         deadline = time.monotonic() + self.options.stop_timeout
-        for program in running:
+        for program, process in running:
             try:
-                program.process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+                process.wait(timeout=max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
                 self.alarm(program, f"{program.name} 在 {self.options.stop_timeout:g} 秒内未退出，强制结束")
             self.sweep_group(program)
-            program.process.wait()
+            process.wait()
 
     def request_stop(self, signum, frame) -> None:
         self.stopping = True
@@ -166,6 +170,8 @@ class Supervisor:
                 if program.restart_at is not None:
                     if now >= program.restart_at:
                         self.start(program)
+                    continue
+                if program.process is None:  # not reached: every program was started above
                     continue
                 returncode = program.process.poll()
                 if returncode is not None:

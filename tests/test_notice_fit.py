@@ -27,7 +27,7 @@ LONG_TITLE = "网传某县某校食堂长期使用过期食材" * 12 + "一二�
 
 
 class RecordingGateway:
-    sent = []
+    sent: list[tuple[str, str]] = []
 
     def send(self, phone, text):
         self.sent.append((phone, text))
