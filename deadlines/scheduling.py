@@ -12,7 +12,7 @@ from deadlines.models import Deadline, DeadlineKind, DeadlineStep, StartEvent
 from deadlines.policies import policies_for, policy_for_kind
 from workcalendar.working_days import WorkCalendar
 
-OPEN_STATES = (Deadline.State.PENDING, Deadline.State.BREACHED)
+OPEN_STATES = Deadline.OPEN_STATES  # kept for incidents/notices.py
 
 # Which deadline kinds an event fulfils.
 # A 舆情督报's time limit is answered by the unit's next feedback or report on the ticket.
@@ -106,14 +106,10 @@ def schedule(incident, ticket, events, *, calendar=None):
     return created
 
 
-def _open(qs):
-    return qs.filter(state__in=OPEN_STATES, met_at__isnull=True)
-
-
 def meet(qs, at):
     """Mark open deadlines fulfilled at `at`. A deadline already breached stays breached (it was
     late), but its pending escalation is cancelled."""
-    deadlines = list(_open(qs))
+    deadlines = list(qs.open())
     for d in deadlines:
         d.met_at = at
         if d.state == Deadline.State.PENDING:
@@ -128,7 +124,7 @@ def meet(qs, at):
 
 
 def cancel(qs, *, outcome="cancelled", new_state=Deadline.State.CANCELLED):
-    deadlines = list(_open(qs))
+    deadlines = list(qs.open())
     ids = [d.pk for d in deadlines]
     Deadline.objects.filter(pk__in=ids).update(state=new_state)
     DeadlineStep.objects.filter(deadline_id__in=ids, state=DeadlineStep.State.PENDING).update(
@@ -259,7 +255,7 @@ def recompute_open_deadlines(incident, *, actor=None, ip=None):
     from the policy that does, from the same start; each replacement is audited. Returns the new deadlines."""
     calendar = WorkCalendar.load()
     recomputed = []
-    for d in _open(Deadline.objects.filter(incident=incident, explicit=False).select_related("ticket", "policy")):
+    for d in Deadline.objects.open().filter(incident=incident, explicit=False).select_related("ticket", "policy"):
         new_policy = policy_for_kind(incident, d.ticket, d.kind)
         if new_policy is None or new_policy.pk == d.policy_id:
             continue

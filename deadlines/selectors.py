@@ -13,7 +13,8 @@ from incidents.selectors import visible_incidents, visible_tickets
 from org.access import access_for
 from workcalendar.working_days import WorkCalendar, parse_duration
 
-OPEN = Q(state__in=(Deadline.State.PENDING, Deadline.State.BREACHED), met_at__isnull=True)
+# Kept for incidents/desk.py until it calls .open(); everything else asks the queryset (DeadlineQuerySet.open).
+OPEN = Q(state__in=Deadline.OPEN_STATES, met_at__isnull=True)
 
 
 def visible_deadlines(user):
@@ -81,7 +82,7 @@ def with_countdowns(deadlines, now=None, calendar=None):
 
 
 def open_deadlines_prefetch(to_attr="open_deadlines"):
-    return Prefetch("deadlines", queryset=Deadline.objects.filter(OPEN).order_by("due_at"), to_attr=to_attr)
+    return Prefetch("deadlines", queryset=Deadline.objects.open().order_by("due_at"), to_attr=to_attr)
 
 
 def attach_countdowns(objects, attr="open_deadlines", now=None):
@@ -151,7 +152,8 @@ def timeliness_by_unit(since, until, unit_ids=None):
 def overdue_by_unit(user):
     """Open breached deadlines per unit, among the tickets the user may see."""
     return list(
-        Deadline.objects.filter(OPEN, state=Deadline.State.BREACHED, ticket__in=visible_tickets(user))
+        Deadline.objects.open()
+        .filter(state=Deadline.State.BREACHED, ticket__in=visible_tickets(user))
         .values("unit_id", "unit__name")
         .annotate(n=Count("pk"))
         .order_by("-n", "unit__name")

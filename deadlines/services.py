@@ -31,9 +31,7 @@ def extension_window_end(ticket, calendar=None):
 
 def extendable_deadline(ticket):
     """The handling deadline an extension moves: the investigation report for the lead unit, else feedback."""
-    deadlines = Deadline.objects.filter(
-        ticket=ticket, kind__in=EXTENDABLE_KINDS, met_at__isnull=True, state__in=("pending", "breached")
-    )
+    deadlines = Deadline.objects.open().filter(ticket=ticket, kind__in=EXTENDABLE_KINDS)
     by_kind = {d.kind: d for d in deadlines}
     return by_kind.get(DeadlineKind.REPORT) or by_kind.get(DeadlineKind.FEEDBACK)
 

@@ -170,7 +170,8 @@ def compile_daily_content(period_start, period_end):
     )
     overdue = list(
         county_deadlines()
-        .filter(state=Deadline.State.BREACHED, met_at__isnull=True)
+        .open()
+        .filter(state=Deadline.State.BREACHED)
         .values("unit_id", "unit__name")
         .annotate(deadlines=Count("id"), items=Count("incident", distinct=True))
         .order_by("-deadlines", "unit__name")

@@ -133,9 +133,7 @@ def _by_category(items, now):
         )
         counts["total"] += row["n"]
         counts[_handling_of(row["status"])] += row["n"]
-    late = county_deadlines().filter(
-        incident=OuterRef("pk"), state__in=("pending", "breached"), met_at__isnull=True, due_at__lte=now
-    )
+    late = county_deadlines().open().filter(incident=OuterRef("pk"), due_at__lte=now)
     for row in items.filter(Exists(late)).values("category").annotate(n=Count("pk")).order_by():
         table[row["category"]]["overdue"] = row["n"]
     return table

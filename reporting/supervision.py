@@ -15,9 +15,7 @@ def _when(instant):
 
 def compile_supervision_content(ticket, *, reason, due_at, sequence):
     incident = ticket.incident
-    overdue = list(
-        county_deadlines().filter(ticket=ticket, state=Deadline.State.BREACHED, met_at__isnull=True).order_by("due_at")
-    )
+    overdue = list(county_deadlines().open().filter(ticket=ticket, state=Deadline.State.BREACHED).order_by("due_at"))
     facts = (
         f"{_when(ticket.dispatched_at)}，办公室将「{incident.title}」（{incident.number}）转{ticket.unit.name}"
         f"{ticket.get_role_display()}，当前状态：{ticket.get_status_display()}。"
