@@ -2,9 +2,19 @@
 
 Computed once per user object and cached on it, so one request costs one query."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Q
+
 from org.models import Membership, Role, Unit
+
+# Who a request or a task acts as: a person, the anonymous visitor, or nobody (a system step).
+AnyUser = User | AnonymousUser | None
+
+# The attribute access_for() caches its answer in, on the user object (one query per request).
+_CACHE = "_yuqing_access"
 
 # The actor kinds the workflow's transitions name (incidents/workflow.py): who acts towards a ticket.
 OFFICE = "office"  # duty officers of the office (区委办/网信办)
@@ -16,48 +26,48 @@ SYSTEM = "system"  # the application itself, on another transition's behalf
 @dataclass
 class Access:
     user_id: int | None
-    roles: set = field(default_factory=set)
-    liaison_unit_ids: set = field(default_factory=set)
-    leader_unit_ids: set = field(default_factory=set)  # the leader's units and everything under them
-    units: list = field(default_factory=list)
+    roles: set[str] = field(default_factory=set)
+    liaison_unit_ids: set[int] = field(default_factory=set)
+    leader_unit_ids: set[int] = field(default_factory=set)  # the leader's units and everything under them
+    units: list[Unit] = field(default_factory=list)
 
     @property
-    def is_office(self):
+    def is_office(self) -> bool:
         return Role.DUTY_OFFICER in self.roles
 
     @property
-    def is_admin(self):
+    def is_admin(self) -> bool:
         return Role.ADMIN in self.roles
 
     @property
-    def is_security_admin(self):
+    def is_security_admin(self) -> bool:
         return Role.SECURITY_ADMIN in self.roles
 
     @property
-    def is_auditor(self):
+    def is_auditor(self) -> bool:
         return Role.AUDITOR in self.roles
 
     @property
-    def is_leader(self):
+    def is_leader(self) -> bool:
         return Role.LEADER in self.roles
 
     @property
-    def is_liaison(self):
+    def is_liaison(self) -> bool:
         return Role.LIAISON in self.roles
 
     oversees_all: bool = False  # a leader of a top unit (the county): oversees every unit
 
     @property
-    def sees_everything(self):
+    def sees_everything(self) -> bool:
         return self.is_office or self.oversees_all
 
     @property
-    def visible_unit_ids(self):
+    def visible_unit_ids(self) -> set[int]:
         return self.liaison_unit_ids | self.leader_unit_ids
 
-    def kinds_for_unit(self, unit_id):
+    def kinds_for_unit(self, unit_id: int | None) -> set[str]:
         """The actor kinds (workflow.OFFICE/LIAISON/LEADER) this user holds towards a unit's ticket."""
-        kinds = set()
+        kinds: set[str] = set()
         if self.is_office:
             kinds.add(OFFICE)
         if unit_id in self.liaison_unit_ids:
@@ -67,8 +77,8 @@ class Access:
         return kinds
 
 
-def access_for(user) -> Access:
-    cached = getattr(user, "_yuqing_access", None)
+def access_for(user: AnyUser) -> Access:
+    cached: Access | None = getattr(user, _CACHE, None)
     if cached is not None:
         return cached
     if not user or not user.is_authenticated:
@@ -77,7 +87,7 @@ def access_for(user) -> Access:
     memberships = list(
         Membership.objects.filter(user=user, is_active=True, unit__is_active=True).select_related("unit")
     )
-    leader_paths = []
+    leader_paths: list[str] = []
     for m in memberships:
         access.roles.add(m.role)
         access.units.append(m.unit)
@@ -89,13 +99,11 @@ def access_for(user) -> Access:
     if user.is_superuser:
         access.roles.add(Role.ADMIN)
     if leader_paths:
-        from django.db.models import Q
-
         q = Q()
         for path in leader_paths:
             q |= Q(path__startswith=path)
         access.leader_unit_ids = set(Unit.objects.filter(q).values_list("pk", flat=True))
-    user._yuqing_access = access
+    setattr(user, _CACHE, access)
     return access
 
 
@@ -104,10 +112,10 @@ def access_for(user) -> Access:
 ADMIN_DUTIES = (Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR)
 
 
-def held_duties(user, *, exclude_pks=()):
+def held_duties(user: User | None, *, exclude_pks: Iterable[int | None] = ()) -> set[str]:
     """The administrator duties a user holds through active memberships (those in `exclude_pks` left out,
     as when they are being edited) and the user object's superuser flag."""
-    duties = set()
+    duties: set[str] = set()
     if user is not None and user.pk is not None:
         rows = Membership.objects.filter(user=user, is_active=True, role__in=ADMIN_DUTIES)
         duties = set(rows.exclude(pk__in=[pk for pk in exclude_pks if pk]).values_list("role", flat=True))
@@ -116,7 +124,7 @@ def held_duties(user, *, exclude_pks=()):
     return duties
 
 
-def duty_conflict(duties):
+def duty_conflict(duties: Iterable[str]) -> str:
     """Why a set of roles breaks 三员分立 (zh-hans), or "" if it does not: one person holds at most one
     of the three administrator duties."""
     held = sorted(set(duties) & set(ADMIN_DUTIES), key=ADMIN_DUTIES.index)
@@ -125,6 +133,6 @@ def duty_conflict(duties):
     return f"三员分立：同一人不能同时担任{'、'.join(Role(d).label for d in held)}。"
 
 
-def forget_access(user):
-    if hasattr(user, "_yuqing_access"):
-        del user._yuqing_access
+def forget_access(user: AnyUser) -> None:
+    if hasattr(user, _CACHE):
+        delattr(user, _CACHE)

@@ -1,5 +1,6 @@
 """Seeding the working-day calendar from the maintained `chinesecalendar` package."""
 
+from datetime import date
 from importlib.metadata import version
 
 import chinese_calendar
@@ -10,7 +11,7 @@ from workcalendar import models as calendar_models
 SOURCE = f"chinesecalendar {version('chinesecalendar')}"
 
 
-def chinese_name(name):
+def chinese_name(name: str) -> str:
     """The package keys its days by English festival names; people here read 春节, not Spring Festival."""
     for holiday in chinese_calendar.Holiday:
         if holiday.value == name:
@@ -18,9 +19,9 @@ def chinese_name(name):
     return name
 
 
-def package_days():
+def package_days() -> tuple[dict[date, tuple[str, str]], range]:
     """{date: (kind, name)} for every exception the package knows, and the years it covers."""
-    days = {}
+    days: dict[date, tuple[str, str]] = {}
     for day, name in chinese_calendar.constants.holidays.items():
         if day.weekday() < 5:  # weekends are off anyway
             days[day] = ("holiday", chinese_name(str(getattr(name, "value", name)).split(",")[-1]))
@@ -32,7 +33,10 @@ def package_days():
     return days, years
 
 
-def sync_from_package(CalendarDay=None, CalendarYear=None):
+def sync_from_package(
+    CalendarDay: type[calendar_models.CalendarDay] | None = None,
+    CalendarYear: type[calendar_models.CalendarYear] | None = None,
+) -> dict[str, int | str]:
     """Insert the days and years the database lacks; never overwrite what an admin has edited."""
     # A migration passes its historical models; everyone else gets today's.
     CalendarDay = CalendarDay or calendar_models.CalendarDay

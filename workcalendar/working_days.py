@@ -10,6 +10,7 @@
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -30,28 +31,36 @@ class Due:
     confirmed: bool
 
 
-def parse_duration(spec):
+def parse_duration(spec: str | None) -> tuple[int, str]:
     match = _SPEC.match(spec or "")
     if not match:
         raise ValueError(f"时限格式无效：“{spec}”。请写成如 30m、2h、3d、5wd、4wh。")
     return int(match.group(1)), match.group(2)
 
 
-def validate_duration(spec):
+def validate_duration(spec: str | None) -> None:
     try:
         parse_duration(spec)
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
 
 
-def validate_duration_list(spec):
+def validate_duration_list(spec: str | None) -> None:
     for item in (spec or "").split(","):
         if item.strip():
             validate_duration(item.strip())
 
 
 class WorkCalendar:
-    def __init__(self, *, holidays, workdays, confirmed_years, periods, tz=SHANGHAI):
+    def __init__(
+        self,
+        *,
+        holidays: Iterable[date],
+        workdays: Iterable[date],
+        confirmed_years: Iterable[int],
+        periods: Iterable[tuple[time, time]],
+        tz: ZoneInfo = SHANGHAI,
+    ) -> None:
         if not periods:
             raise ValueError("至少需要一个工作时段")
         self.holidays = set(holidays)
@@ -61,9 +70,9 @@ class WorkCalendar:
         self.tz = tz
 
     @classmethod
-    def load(cls):
-
-        holidays, workdays = set(), set()
+    def load(cls) -> "WorkCalendar":
+        holidays: set[date] = set()
+        workdays: set[date] = set()
         for day, kind in CalendarDay.objects.values_list("date", "kind"):
             (holidays if kind == CalendarDay.Kind.HOLIDAY else workdays).add(day)
         confirmed = set(CalendarYear.objects.filter(confirmed=True).values_list("year", flat=True))
@@ -84,19 +93,19 @@ class WorkCalendar:
                 return True
         return d.weekday() < 5
 
-    def _local(self, instant):
+    def _local(self, instant: datetime) -> datetime:
         if instant.tzinfo is None:
             raise ValueError("需要带时区的时间")
         return instant.astimezone(self.tz)
 
-    def _at(self, d, t):
+    def _at(self, d: date, t: time) -> datetime:
         return datetime.combine(d, t, tzinfo=self.tz)
 
     @property
-    def day_end(self):
+    def day_end(self) -> time:
         return self.periods[-1][1]
 
-    def is_working_time(self, instant):
+    def is_working_time(self, instant: datetime) -> bool:
         local = self._local(instant)
         if not self.is_working_day(local.date()):
             return False
@@ -104,7 +113,7 @@ class WorkCalendar:
 
     # --- arithmetic -----------------------------------------------------------------------------
 
-    def add(self, start, spec):
+    def add(self, start: datetime, spec: str) -> Due:
         amount, unit = parse_duration(spec)
         if unit == "m":
             return Due(start + timedelta(minutes=amount), True)
@@ -116,7 +125,7 @@ class WorkCalendar:
             return self.add_working_days(start, amount)
         return self.add_working_hours(start, amount)
 
-    def subtract(self, instant, spec):
+    def subtract(self, instant: datetime, spec: str) -> Due:
         amount, unit = parse_duration(spec)
         if unit in ("m", "h", "d"):
             delta = {"m": timedelta(minutes=amount), "h": timedelta(hours=amount), "d": timedelta(days=amount)}[unit]
@@ -125,7 +134,7 @@ class WorkCalendar:
             return self._subtract_working_days(instant, amount)
         return self._walk_hours(instant, -amount)
 
-    def add_working_days(self, start, n):
+    def add_working_days(self, start: datetime, n: int) -> Due:
         local = self._local(start)
         day, confirmed = local.date(), True
         if n == 0:
@@ -143,7 +152,7 @@ class WorkCalendar:
                     return Due(self._at(day, self.day_end), confirmed)
         raise ValueError("工作日计算超出范围")
 
-    def _subtract_working_days(self, instant, n):
+    def _subtract_working_days(self, instant: datetime, n: int) -> Due:
         local = self._local(instant)
         day, confirmed, counted = local.date(), True, 0
         for _ in range(MAX_DAYS):
@@ -155,10 +164,10 @@ class WorkCalendar:
                 counted += 1
         raise ValueError("工作日计算超出范围")
 
-    def add_working_hours(self, start, hours):
+    def add_working_hours(self, start: datetime, hours: int) -> Due:
         return self._walk_hours(start, hours)
 
-    def _walk_hours(self, instant, hours):
+    def _walk_hours(self, instant: datetime, hours: int) -> Due:
         """Walk `hours` of working time forward (positive) or backward (negative) from `instant`."""
         remaining = timedelta(hours=abs(hours))
         forward = hours >= 0
@@ -188,7 +197,7 @@ class WorkCalendar:
             local = self._at(day, time.min) if forward else self._at(day, time.max)
         raise ValueError("工作时间计算超出范围")
 
-    def working_seconds_between(self, a, b):
+    def working_seconds_between(self, a: datetime, b: datetime) -> int:
         """Working time from a to b in seconds (negative when b is before a): for countdowns."""
         if b < a:
             return -self.working_seconds_between(b, a)
