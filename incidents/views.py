@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from core.http import client_ip, date_param, int_param
-from deadlines import services as monitoring_services
-from deadlines.models import DeadlineKind
+from deadlines import services as extension_services
+from deadlines.models import Deadline, DeadlineKind, ExtensionRequest
 from deadlines.scheduling import REPLY_KINDS
 from deadlines.selectors import attach_countdowns, open_deadlines_prefetch, visible_deadlines, with_countdowns
 from deadlines.services import extension_window_end
@@ -36,10 +36,10 @@ from incidents.forms import (
     add_domain_errors,
 )
 from incidents.grading import suggest_grade
-from incidents.models import Attachment, Grade, Incident
+from incidents.models import Attachment, Grade, Incident, TicketRole
 from incidents.uploads import content_type_for
 from incidents.workflow import INCIDENT, INCIDENT_OPEN_STATES, TICKET, IncidentStatus, TicketStatus, ticket_is_handling
-from org.access import LIAISON, access_for
+from org.access import LEADER, LIAISON, OFFICE, access_for
 
 
 @login_required
@@ -110,13 +110,14 @@ INCIDENT_FORMS = {
 }
 
 
-def _incident_context(request, incident, bound=None):  # noqa: C901 (one branch per action; split into per-action services in the issue-12 restructure)
-    access = access_for(request.user)
+def _incident_actions(request, access, incident):
+    """The forms the incident page offers this user: the transitions the state and their kinds allow, and the
+    office's work on the incident as a whole."""
     kinds = set()
     if access.is_office:
-        kinds.add("office")
+        kinds.add(OFFICE)
     if access.is_leader:
-        kinds.add("leader")
+        kinds.add(LEADER)
     actions = [t.action for t in INCIDENT.available(incident.status, kinds)]
     if "regrade" in actions:
         actions.append("grade")
@@ -131,27 +132,37 @@ def _incident_context(request, incident, bound=None):  # noqa: C901 (one branch 
         actions += ["reply", "historical"]
     if incident.is_confidential and access.is_office:
         actions += ["grant_access", "revoke_access"]
+    return actions
+
+
+def _grade_form(incident):
+    suggestion = suggest_grade(
+        views=incident.views,
+        comments=incident.comments,
+        site_count=incident.site_count,
+        media_level=incident.media_level,
+    )
+    initial = {"grade": incident.grade or suggestion.grade, "is_historical": incident.is_historical}
+    return GradeForm(prefix="grade", initial=initial), suggestion
+
+
+def _dispatch_form(incident):
+    lead, assists = suggested_units(incident)
+    has_lead = any(t.role == TicketRole.LEAD and t.is_open for t in incident.visible_tickets)
+    return DispatchForm(prefix="dispatch", initial={"lead": None if has_lead else lead, "assists": assists})
+
+
+def _incident_context(request, incident, bound=None):
+    access = access_for(request.user)
+    actions = _incident_actions(request, access, incident)
     forms = {name: cls(prefix=name) for name, cls in INCIDENT_FORMS.items() if name in actions}
     suggestion = None
     if "grade" in forms:
-        suggestion = suggest_grade(
-            views=incident.views,
-            comments=incident.comments,
-            site_count=incident.site_count,
-            media_level=incident.media_level,
-        )
-        forms["grade"] = GradeForm(
-            prefix="grade",
-            initial={"grade": incident.grade or suggestion.grade, "is_historical": incident.is_historical},
-        )
+        forms["grade"], suggestion = _grade_form(incident)
     if "historical" in forms:
         forms["historical"] = HistoricalForm(prefix="historical", initial={"is_historical": incident.is_historical})
     if "dispatch" in forms:
-        lead, assists = suggested_units(incident)
-        has_lead = any(t.role == "lead" and t.is_open for t in incident.visible_tickets)
-        forms["dispatch"] = DispatchForm(
-            prefix="dispatch", initial={"lead": None if has_lead else lead, "assists": assists}
-        )
+        forms["dispatch"] = _dispatch_form(incident)
     if bound is not None:
         forms[bound.prefix] = bound
     return {
@@ -167,7 +178,9 @@ def _incident_context(request, incident, bound=None):  # noqa: C901 (one branch 
 def _incident_deadline_context(user, incident):
     """What the office meets for the incident as a whole: the report-to-leaders and reply deadlines (as far as the
     user sees them) next to the reports and replies that met them."""
-    deadlines = visible_deadlines(user).filter(incident=incident, ticket__isnull=True).exclude(state="cancelled")
+    deadlines = (
+        visible_deadlines(user).filter(incident=incident, ticket__isnull=True).exclude(state=Deadline.State.CANCELLED)
+    )
     return {
         "leader_reports": list(
             selectors.visible_leader_reports(user).filter(incident=incident).select_related("reported_by")
@@ -191,62 +204,104 @@ def incident_detail(request, pk):
     return render(request, "incidents/incident_detail.html", _incident_context(request, incident))
 
 
-def _run_incident_action(request, incident, action, data):  # noqa: C901 (one branch per action; split into per-action services in the issue-12 restructure)
-    ip = client_ip(request)
-    user = request.user
-    if action == "grade":
-        return services.grade_incident(
-            user, incident, grade=data["grade"], reason=data["reason"], is_historical=data.get("is_historical"), ip=ip
-        )
-    if action == "dispatch":
-        return services.dispatch_incident(
-            user,
-            incident,
-            assignments=data["_form"].assignments(),
-            due_at=data.get("due_at"),
-            instructions=data.get("instructions", ""),
-            ip=ip,
-        )
-    if action == "dismiss":
-        return services.dismiss_incident(user, incident, reason=data["reason"], ip=ip)
-    if action == "merge":
-        return services.merge_incident(user, incident, into=data["into"], reason=data.get("reason", ""), ip=ip)
-    if action == "close":
-        return services.close_incident(user, incident, opinion=data.get("reason", ""), ip=ip)
-    if action == "send_back":
-        return services.send_back_incident(user, incident, reason=data["reason"], ip=ip)
-    if action == "reopen":
-        return services.reopen_incident(user, incident, reason=data["reason"], ip=ip)
-    if action == "leader_report":
-        return services.record_leader_report(
-            user,
-            incident,
-            channel=data["channel"],
-            reported_to=data["reported_to"],
-            note=data.get("note", ""),
-            reported_at=data.get("reported_at"),
-            ip=ip,
-        )
-    if action == "reply":
-        return services.publish_reply(
-            user,
-            incident,
-            kind=data["kind"],
-            channel=data["channel"],
-            content=data["content"],
-            url=data.get("url", ""),
-            published_at=data.get("published_at"),
-            ip=ip,
-        )
-    if action == "historical":
-        return services.set_historical(
-            user, incident, is_historical=data["is_historical"], reason=data["reason"], ip=ip
-        )
-    if action == "grant_access":
-        return services.grant_confidential_access(user, incident, user=data["user"], ip=ip)
-    if action == "revoke_access":
-        return services.revoke_confidential_access(user, incident, user=data["user"], ip=ip)
-    raise Http404
+# One handler per incident action: (user, incident, the form's cleaned data with the form as "_form", ip).
+
+
+def _grade(user, incident, data, ip):
+    return services.grade_incident(
+        user, incident, grade=data["grade"], reason=data["reason"], is_historical=data.get("is_historical"), ip=ip
+    )
+
+
+def _dispatch(user, incident, data, ip):
+    return services.dispatch_incident(
+        user,
+        incident,
+        assignments=data["_form"].assignments(),
+        due_at=data.get("due_at"),
+        instructions=data.get("instructions", ""),
+        ip=ip,
+    )
+
+
+def _dismiss(user, incident, data, ip):
+    return services.dismiss_incident(user, incident, reason=data["reason"], ip=ip)
+
+
+def _merge(user, incident, data, ip):
+    return services.merge_incident(user, incident, into=data["into"], reason=data.get("reason", ""), ip=ip)
+
+
+def _close(user, incident, data, ip):
+    return services.close_incident(user, incident, opinion=data.get("reason", ""), ip=ip)
+
+
+def _send_back(user, incident, data, ip):
+    return services.send_back_incident(user, incident, reason=data["reason"], ip=ip)
+
+
+def _reopen(user, incident, data, ip):
+    return services.reopen_incident(user, incident, reason=data["reason"], ip=ip)
+
+
+def _leader_report(user, incident, data, ip):
+    return services.record_leader_report(
+        user,
+        incident,
+        channel=data["channel"],
+        reported_to=data["reported_to"],
+        note=data.get("note", ""),
+        reported_at=data.get("reported_at"),
+        ip=ip,
+    )
+
+
+def _reply(user, incident, data, ip):
+    return services.publish_reply(
+        user,
+        incident,
+        kind=data["kind"],
+        channel=data["channel"],
+        content=data["content"],
+        url=data.get("url", ""),
+        published_at=data.get("published_at"),
+        ip=ip,
+    )
+
+
+def _historical(user, incident, data, ip):
+    return services.set_historical(user, incident, is_historical=data["is_historical"], reason=data["reason"], ip=ip)
+
+
+def _grant_access(user, incident, data, ip):
+    return services.grant_confidential_access(user, incident, user=data["user"], ip=ip)
+
+
+def _revoke_access(user, incident, data, ip):
+    return services.revoke_confidential_access(user, incident, user=data["user"], ip=ip)
+
+
+INCIDENT_ACTIONS = {
+    "grade": _grade,
+    "dispatch": _dispatch,
+    "dismiss": _dismiss,
+    "merge": _merge,
+    "close": _close,
+    "send_back": _send_back,
+    "reopen": _reopen,
+    "leader_report": _leader_report,
+    "reply": _reply,
+    "historical": _historical,
+    "grant_access": _grant_access,
+    "revoke_access": _revoke_access,
+}
+
+
+def _run_incident_action(request, incident, action, data):
+    handler = INCIDENT_ACTIONS.get(action)
+    if handler is None:
+        raise Http404
+    return handler(request.user, incident, data, client_ip(request))
 
 
 @login_required
@@ -313,7 +368,11 @@ def _ticket_context(request, ticket, bound=None):
     if "draft_reply" in available:
         forms["reply-draft"] = ReplyDraftForm(prefix="reply-draft")
     window_end = extension_window_end(ticket) if ticket.claimed_at else None
-    pending = ticket.extension_requests.filter(state="pending").select_related("requested_by", "deadline").first()
+    pending = (
+        ticket.extension_requests.filter(state=ExtensionRequest.State.PENDING)
+        .select_related("requested_by", "deadline")
+        .first()
+    )
     can_extend = (
         LIAISON in kinds
         and ticket_is_handling(ticket.status)
@@ -347,7 +406,9 @@ def _get_ticket(request, pk):
             "-drafted_at", "-id"
         )
     )
-    ticket.deadline_list = with_countdowns(list(ticket.deadlines.exclude(state="cancelled").order_by("due_at", "id")))
+    ticket.deadline_list = with_countdowns(
+        list(ticket.deadlines.exclude(state=Deadline.State.CANCELLED).order_by("due_at", "id"))
+    )
     return ticket
 
 
@@ -357,60 +418,92 @@ def ticket_detail(request, pk):
     return render(request, "incidents/ticket_detail.html", _ticket_context(request, ticket))
 
 
+# One handler per ticket action: (user, ticket, the form's cleaned data, or {} for a claim, ip).
+
+
+def _claim(user, ticket, data, ip):
+    return services.claim_ticket(user, ticket, ip=ip)
+
+
+def _return(user, ticket, data, ip):
+    return services.return_ticket(user, ticket, reason=data["reason"], ip=ip)
+
+
+def _feedback(user, ticket, data, ip):
+    files = [data["attachment"]] if data.get("attachment") else []
+    return services.submit_feedback(
+        user,
+        ticket,
+        kind=data["kind"],
+        content=data["content"],
+        files=files,
+        promised_at=data.get("promised_at"),
+        ip=ip,
+    )
+
+
+def _assign(user, ticket, data, ip):
+    return services.assign_ticket(user, ticket, assignee=data["assignee"], reason=data.get("reason", ""), ip=ip)
+
+
+def _extension(user, ticket, data, ip):
+    return extension_services.request_extension(
+        user, ticket, requested_due_at=data["requested_due_at"], reason=data["reason"], ip=ip
+    )
+
+
+def _decide_extension(user, ticket, data, ip):
+    request_obj = ticket.extension_requests.filter(state=ExtensionRequest.State.PENDING).first()
+    if request_obj is None:
+        raise Http404
+    if data["decision"] == "approve":
+        return extension_services.approve_extension(user, request_obj, note=data.get("note", ""), ip=ip)
+    return extension_services.reject_extension(user, request_obj, note=data.get("note", ""), ip=ip)
+
+
+def _reply_draft(user, ticket, data, ip):
+    return services.draft_reply(
+        user,
+        ticket,
+        kind=data["kind"],
+        channel=data["channel"],
+        content=data["content"],
+        url=data.get("url", ""),
+        ip=ip,
+    )
+
+
+TICKET_ACTIONS = {
+    "claim": _claim,
+    "return": _return,
+    "feedback": _feedback,
+    "assign": _assign,
+    "extension": _extension,
+    "decide-extension": _decide_extension,
+    "reply-draft": _reply_draft,
+}
+
+
+def _bound_ticket_form(request, ticket, action):
+    form_class = TICKET_FORMS[action]
+    if form_class is None:
+        return None
+    kwargs = {"unit": ticket.unit} if action == "assign" else {}
+    return form_class(request.POST, request.FILES, prefix=action, **kwargs)
+
+
 @login_required
 @require_POST
-def ticket_action(request, pk, action):  # noqa: C901 (one branch per action; split into per-action services in the issue-12 restructure)
+def ticket_action(request, pk, action):
     if action not in TICKET_FORMS:
         raise Http404
     ticket = get_object_or_404(selectors.visible_tickets(request.user), pk=pk)
-    ip, user = client_ip(request), request.user
-    form_class = TICKET_FORMS[action]
-    form = None
-    if form_class is not None:
-        kwargs = {"unit": ticket.unit} if action == "assign" else {}
-        form = form_class(request.POST, request.FILES, prefix=action, **kwargs)
+    ip = client_ip(request)
+    form = _bound_ticket_form(request, ticket, action)
     if form is None or form.is_valid():
         data = form.cleaned_data if form is not None else {}
         try:
-            if action == "claim":
-                services.claim_ticket(user, ticket, ip=ip)
-            elif action == "return":
-                services.return_ticket(user, ticket, reason=data["reason"], ip=ip)
-            elif action == "feedback":
-                files = [data["attachment"]] if data.get("attachment") else []
-                services.submit_feedback(
-                    user,
-                    ticket,
-                    kind=data["kind"],
-                    content=data["content"],
-                    files=files,
-                    promised_at=data.get("promised_at"),
-                    ip=ip,
-                )
-            elif action == "assign":
-                services.assign_ticket(user, ticket, assignee=data["assignee"], reason=data.get("reason", ""), ip=ip)
-            elif action == "extension":
-                monitoring_services.request_extension(
-                    user, ticket, requested_due_at=data["requested_due_at"], reason=data["reason"], ip=ip
-                )
-            elif action == "decide-extension":
-                request_obj = ticket.extension_requests.filter(state="pending").first()
-                if request_obj is None:
-                    raise Http404
-                if data["decision"] == "approve":
-                    monitoring_services.approve_extension(user, request_obj, note=data.get("note", ""), ip=ip)
-                else:
-                    monitoring_services.reject_extension(user, request_obj, note=data.get("note", ""), ip=ip)
-            elif action == "reply-draft":
-                services.draft_reply(
-                    user,
-                    ticket,
-                    kind=data["kind"],
-                    channel=data["channel"],
-                    content=data["content"],
-                    url=data.get("url", ""),
-                    ip=ip,
-                )
+            TICKET_ACTIONS[action](request.user, ticket, data, ip)
         except DomainError as exc:
             if form is None:
                 messages.error(request, exc.message)
