@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from deadlines.models import CaseType, DeadlineKind, DeadlinePolicy, Scope, StartEvent
-from incidents.models import Incident, Ticket
+from incidents.models import Incident, Ticket, TicketRole
 
 
 def case_type_of(incident: Incident) -> CaseType:
@@ -13,7 +13,7 @@ def case_type_of(incident: Incident) -> CaseType:
 def scopes_for(ticket: Ticket | None) -> list[Scope]:
     if ticket is None:
         return [Scope.INCIDENT]
-    return [Scope.TICKET, Scope.LEAD_TICKET] if ticket.role == "lead" else [Scope.TICKET]
+    return [Scope.TICKET, Scope.LEAD_TICKET] if ticket.role == TicketRole.LEAD else [Scope.TICKET]
 
 
 def _score(policy: DeadlinePolicy, grade: str, case_type: str) -> int | None:

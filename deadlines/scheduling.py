@@ -4,12 +4,17 @@ and monitoring.services inside their transaction, so a deadline exists exactly w
 The policy is frozen onto each deadline when it is created (Deadline.rule); deadlines are only
 recomputed on explicit events: a regrade, an approved extension, a new dispatch after a reopen."""
 
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from django.contrib.auth.models import User
 from django.db.models import Q
 from django.utils import timezone
 
 from core import audit
-from deadlines.models import Deadline, DeadlineKind, DeadlineStep, StartEvent
+from deadlines.models import Deadline, DeadlineKind, DeadlinePolicy, DeadlineQuerySet, DeadlineStep, StartEvent
 from deadlines.policies import policies_for, policy_for_kind
+from incidents.models import Feedback, Incident, Ticket
 from workcalendar.working_days import WorkCalendar
 
 OPEN_STATES = Deadline.OPEN_STATES  # kept for incidents/notices.py
@@ -23,14 +28,21 @@ REPLY_KINDS = (DeadlineKind.REPLY, DeadlineKind.RESPONSE)
 HANDLING_KINDS = (DeadlineKind.FEEDBACK, DeadlineKind.REPORT)
 
 
-def _split(spec):
+def _happened(at: datetime | None) -> datetime:
+    """The time of an event a hook is told about: the workflow records it before calling the hook."""
+    if at is None:
+        raise ValueError("时限起算事件没有时间")
+    return at
+
+
+def _split(spec: str | None) -> list[str]:
     return [s.strip() for s in (spec or "").split(",") if s.strip()]
 
 
-def build_steps(deadline, calendar):
+def build_steps(deadline: Deadline, calendar: WorkCalendar) -> list[DeadlineStep]:
     """Reminders before the due time, the breach at it, the leader escalation after it."""
     rule = deadline.rule
-    steps = []
+    steps: list[DeadlineStep] = []
     for lead in _split(rule.get("reminder_leads")):
         fire_at = calendar.subtract(deadline.due_at, lead).at
         if fire_at > deadline.started_at:
@@ -44,10 +56,20 @@ def build_steps(deadline, calendar):
 
 
 def create_deadline(
-    *, kind, incident, ticket, started_at, calendar, policy=None, due_at=None, replaces=None, name=None, source=None
-):
+    *,
+    kind: str,
+    incident: Incident,
+    ticket: Ticket | None,
+    started_at: datetime,
+    calendar: WorkCalendar,
+    policy: DeadlinePolicy | None = None,
+    due_at: datetime | None = None,
+    replaces: Deadline | None = None,
+    name: str | None = None,
+    source: str | None = None,
+) -> Deadline:
     explicit = due_at is not None  # given at dispatch, by an approved extension or promised in a 书面说明
-    if explicit:  # an explicit deadline beats the policy (000 三.2)
+    if due_at is not None:  # an explicit deadline beats the policy (000 三.2)
         rule = {
             "policy": name or ("指定时限" if replaces is None else "延期后时限"),
             "duration": "",
@@ -59,10 +81,12 @@ def create_deadline(
         if policy is not None:
             rule |= {k: policy.frozen()[k] for k in ("reminder_leads", "escalate_after", "channels")}
         confirmed = True
-    else:
+    elif policy is not None:
         rule = policy.frozen()
         due = calendar.add(started_at, policy.duration)
         due_at, confirmed = due.at, due.confirmed
+    else:
+        raise ValueError("时限须有时限规则或指定的到期时间")
     deadline = Deadline.objects.create(
         kind=kind,
         incident=incident,
@@ -81,7 +105,13 @@ def create_deadline(
     return deadline
 
 
-def schedule(incident, ticket, events, *, calendar=None):
+def schedule(
+    incident: Incident,
+    ticket: Ticket | None,
+    events: Mapping[str, datetime | None],
+    *,
+    calendar: WorkCalendar | None = None,
+) -> list[Deadline]:
     """Create the deadlines whose policies start at one of `events` (a dict event → start instant).
 
     A time limit given at dispatch (Ticket.due_at) governs every handling deadline of the ticket, the lead
@@ -89,7 +119,7 @@ def schedule(incident, ticket, events, *, calendar=None):
     (000 三.2; order explicit > 历史遗留 15 WD > grade default, docs/rules.md §3.4). Otherwise the lead unit's
     default 5-working-day report could fall due before the office's own, later limit."""
     calendar = calendar or WorkCalendar.load()
-    created = []
+    created: list[Deadline] = []
     for kind, policy in policies_for(incident, ticket, list(events)).items():
         explicit_due = ticket.due_at if (ticket is not None and kind in HANDLING_KINDS) else None
         created.append(
@@ -97,7 +127,7 @@ def schedule(incident, ticket, events, *, calendar=None):
                 kind=kind,
                 incident=incident,
                 ticket=ticket,
-                started_at=events[policy.start_event],
+                started_at=_happened(events[policy.start_event]),
                 calendar=calendar,
                 policy=policy,
                 due_at=explicit_due,
@@ -106,7 +136,7 @@ def schedule(incident, ticket, events, *, calendar=None):
     return created
 
 
-def meet(qs, at):
+def meet(qs: DeadlineQuerySet, at: datetime) -> list[Deadline]:
     """Mark open deadlines fulfilled at `at`. A deadline already breached stays breached (it was
     late), but its pending escalation is cancelled."""
     deadlines = list(qs.open())
@@ -123,7 +153,9 @@ def meet(qs, at):
     return deadlines
 
 
-def cancel(qs, *, outcome="cancelled", new_state=Deadline.State.CANCELLED):
+def cancel(
+    qs: DeadlineQuerySet, *, outcome: str = "cancelled", new_state: str = Deadline.State.CANCELLED
+) -> list[Deadline]:
     deadlines = list(qs.open())
     ids = [d.pk for d in deadlines]
     Deadline.objects.filter(pk__in=ids).update(state=new_state)
@@ -136,41 +168,45 @@ def cancel(qs, *, outcome="cancelled", new_state=Deadline.State.CANCELLED):
 # --- workflow hooks ----------------------------------------------------------------------------
 
 
-def on_incident_graded(incident, *, actor=None, ip=None):
+def on_incident_graded(incident: Incident, *, actor: User | None = None, ip: str | None = None) -> None:
     schedule(incident, None, {StartEvent.GRADING: incident.graded_at, StartEvent.DISCOVERY: incident.first_seen_at})
 
 
-def on_tickets_dispatched(incident, tickets, *, actor=None, ip=None):
+def on_tickets_dispatched(
+    incident: Incident, tickets: Iterable[Ticket], *, actor: User | None = None, ip: str | None = None
+) -> None:
     calendar = WorkCalendar.load()
     for ticket in tickets:
         schedule(incident, ticket, {StartEvent.DISPATCH: ticket.dispatched_at}, calendar=calendar)
 
 
-def on_ticket_claimed(ticket, *, actor=None, ip=None):
-    meet(Deadline.objects.filter(ticket=ticket, kind=DeadlineKind.CLAIM), ticket.claimed_at)
+def on_ticket_claimed(ticket: Ticket, *, actor: User | None = None, ip: str | None = None) -> None:
+    meet(Deadline.objects.filter(ticket=ticket, kind=DeadlineKind.CLAIM), _happened(ticket.claimed_at))
     schedule(ticket.incident, ticket, {StartEvent.CLAIM: ticket.claimed_at})
 
 
-def on_feedback_submitted(ticket, feedback, *, actor=None, ip=None):
+def on_feedback_submitted(
+    ticket: Ticket, feedback: Feedback, *, actor: User | None = None, ip: str | None = None
+) -> None:
     """The unit's report or feedback meets the ticket's handling deadlines, the date a 书面说明 promised
     included; a 书面说明 meets the deadlines it answers and starts its follow-up (on_explanation_filed)."""
-    if feedback.kind == "report":
+    if feedback.kind == Feedback.Kind.REPORT:
         # An instruction on a reply draft is answered by a revised draft (on_reply_redrafted), not by the report.
         report_kinds = Deadline.objects.filter(
             ticket=ticket, kind__in=REPORT_KINDS + (DeadlineKind.FOLLOW_UP,), reply_drafts__isnull=True
         )
         meet(report_kinds, feedback.submitted_at)
         schedule(ticket.incident, None, {StartEvent.REPORT: feedback.submitted_at})
-    elif feedback.kind == "feedback":
+    elif feedback.kind == Feedback.Kind.FEEDBACK:
         meet(
             Deadline.objects.filter(ticket=ticket, kind__in=FEEDBACK_KINDS + (DeadlineKind.FOLLOW_UP,)),
             feedback.submitted_at,
         )
-    elif feedback.kind == "explanation":
+    elif feedback.kind == Feedback.Kind.WRITTEN_EXPLANATION:
         on_explanation_filed(ticket, feedback)
 
 
-def on_explanation_filed(ticket, feedback):
+def on_explanation_filed(ticket: Ticket, feedback: Feedback) -> Deadline:
     """书面说明: "一时难以落实的，要形成书面材料及时反馈" (000 三.2). Filed before a deadline of 000 三.2 it meets
     it: the feedback limit (3 days, or the limit given at dispatch), a 督报's limit, which the unit's next
     feedback answers, and a leader's 批示 limit on the ticket (000 三.2 names "领导批示" with a time limit; a
@@ -202,15 +238,15 @@ def on_explanation_filed(ticket, feedback):
     )
 
 
-def on_ticket_ended(ticket):
+def on_ticket_ended(ticket: Ticket) -> None:
     cancel(Deadline.objects.filter(ticket=ticket))
 
 
-def on_tickets_ended(incident):
+def on_tickets_ended(incident: Incident) -> None:
     cancel(Deadline.objects.filter(incident=incident))
 
 
-def on_instruction(ticket, due_at):
+def on_instruction(ticket: Ticket, due_at: datetime) -> Deadline:
     """A leader's instruction with a time limit, on the lead ticket sent back for rework."""
     return create_deadline(
         kind=DeadlineKind.INSTRUCTION,
@@ -222,39 +258,39 @@ def on_instruction(ticket, due_at):
     )
 
 
-def on_reply_redrafted(ticket, at):
+def on_reply_redrafted(ticket: Ticket, at: datetime) -> None:
     """The unit's revised reply draft answers the instructions given when its earlier drafts were sent back."""
     meet(
         Deadline.objects.filter(ticket=ticket, kind=DeadlineKind.INSTRUCTION, reply_drafts__isnull=False).distinct(), at
     )
 
 
-def on_leader_reported(incident, at):
+def on_leader_reported(incident: Incident, at: datetime) -> None:
     meet(Deadline.objects.filter(incident=incident, ticket__isnull=True, kind=DeadlineKind.LEADER_REPORT), at)
 
 
-def on_reply_published(incident, at):
+def on_reply_published(incident: Incident, at: datetime) -> None:
     meet(Deadline.objects.filter(incident=incident, ticket__isnull=True, kind__in=REPLY_KINDS), at)
 
 
-def on_incident_regraded(incident, *, actor=None, ip=None):
+def on_incident_regraded(incident: Incident, *, actor: User | None = None, ip: str | None = None) -> list[Deadline]:
     """A regrade recomputes the leader-report, claim, handling and reply deadlines that depend on the
     grade (docs/rules.md §9.13), from their original start. Explicit deadlines stay."""
     return recompute_open_deadlines(incident, actor=actor, ip=ip)
 
 
-def on_case_type_changed(incident, *, actor=None, ip=None):
+def on_case_type_changed(incident: Incident, *, actor: User | None = None, ip: str | None = None) -> list[Deadline]:
     """历史遗留问题 set or cleared: the deadlines whose policy depends on the case type (the 核实调查报告,
     15 instead of 5 working days from the claim, 002 第八条) are recomputed from their original start, as
     for a regrade. A limit given at dispatch stays: it comes first (000 三.2; docs/rules.md §3.4)."""
     return recompute_open_deadlines(incident, actor=actor, ip=ip)
 
 
-def recompute_open_deadlines(incident, *, actor=None, ip=None):
+def recompute_open_deadlines(incident: Incident, *, actor: User | None = None, ip: str | None = None) -> list[Deadline]:
     """Replace each open policy deadline whose policy no longer applies (grade or case type changed) by one
     from the policy that does, from the same start; each replacement is audited. Returns the new deadlines."""
     calendar = WorkCalendar.load()
-    recomputed = []
+    recomputed: list[Deadline] = []
     for d in Deadline.objects.open().filter(incident=incident, explicit=False).select_related("ticket", "policy"):
         new_policy = policy_for_kind(incident, d.ticket, d.kind)
         if new_policy is None or new_policy.pk == d.policy_id:
