@@ -158,7 +158,7 @@ def assess_units(
         return []
 
     tickets = county_tickets().filter(unit_id__in=ids)
-    for row in (
+    for counts in (
         tickets.filter(
             Q(dispatched_at__gte=period_start, dispatched_at__lt=period_end)
             | Q(returned_at__gte=period_start, returned_at__lt=period_end)
@@ -174,9 +174,9 @@ def assess_units(
         )
         .order_by()
     ):
-        score = rows[row["unit_id"]]
-        score.tickets_received, score.returns = row["received"], row["returns"]
-        score.designated_claims = row["designated_claims"]
+        score = rows[counts["unit_id"]]
+        score.tickets_received, score.returns = counts["received"], counts["returns"]
+        score.designated_claims = counts["designated_claims"]
 
     decided = _decided_deadlines(period_start, period_end, now)
     unit_rates = _rates(
