@@ -47,6 +47,29 @@ class ReportSettings(models.Model):
         related_name="+",
         help_text="须每日17时前报送收集舆情的单位（区政府应急办、区网宣办、公安网安等）",
     )
+    # 版头 and 版记 of the documents (GB/T 9704-2012 7.2, 7.4; docs/document-formats.md).
+    masthead = models.CharField(
+        "发文机关标志",
+        max_length=100,
+        blank=True,
+        help_text="公文版头的红色机关名称，如“××县网络舆情工作领导小组办公室”；留空时用落款单位",
+    )
+    number_prefix_supervision = models.CharField(
+        "督报发文字号代字", max_length=20, default="县网舆督", help_text="如“县网舆督”，生成“县网舆督〔2026〕7号”"
+    )
+    number_prefix_risk_notice = models.CharField("风险提示函发文字号代字", max_length=20, default="县网舆函")
+    number_prefix_quarterly = models.CharField("季度通报发文字号代字", max_length=20, default="县网舆通")
+    number_prefix_special = models.CharField("专报（上行文）发文字号代字", max_length=20, default="县网舆报")
+    special_upward = models.BooleanField(
+        "专报按上行文印发", default=False, help_text="勾选：专报按公文上行文格式（发文字号、签发人）；否则按简报格式"
+    )
+    signer = models.CharField("签发人", max_length=50, blank=True, help_text="上行文版头的签发人姓名")
+    copy_to = models.CharField("抄送机关", max_length=200, blank=True, help_text="公文版记的抄送机关，多个用顿号分隔")
+    briefing_report_to = models.CharField(
+        "简报“报”", max_length=200, blank=True, help_text="简报报送范围的“报：”一行；留空时列报送领导名单"
+    )
+    briefing_send_to = models.CharField("简报“送”", max_length=200, blank=True)
+    briefing_issue_to = models.CharField("简报“发”", max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -120,6 +143,14 @@ class Report(models.Model):
         related_name="+",
     )
     issued_at = models.DateTimeField("签发时间", null=True, blank=True)
+    # Numbering (GB/T 9704-2012 7.2.4 发文字号; 简报 期号): a sequence per kind and year, given once when the
+    # report is created and kept when it is regenerated (reporting.documents.numbering).
+    year = models.PositiveSmallIntegerField("编号年度", null=True, blank=True)
+    sequence = models.PositiveIntegerField(
+        "年度序号", null=True, blank=True, help_text="公文的发文顺序号或简报的期号，按类型和年度编排"
+    )
+    total_sequence = models.PositiveIntegerField("总期号", null=True, blank=True, help_text="简报自创刊起的总期数")
+    doc_number = models.CharField("发文字号", max_length=50, blank=True, help_text="如“县网舆督〔2026〕7号”")
 
     class Meta:
         verbose_name = "报告"
@@ -130,7 +161,12 @@ class Report(models.Model):
                 fields=["kind", "period_start"],
                 condition=Q(kind__in=["daily", "weekly", "monthly", "quarterly"]),
                 name="one_periodic_report_per_period",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "year", "sequence"],
+                condition=Q(sequence__isnull=False),
+                name="one_number_per_kind_year",
+            ),
         ]
         indexes = [
             models.Index(fields=["kind", "-created_at"], name="report_kind_created"),
