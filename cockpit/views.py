@@ -18,7 +18,7 @@ from incidents import services
 from incidents.forms import ReplyDecisionForm, SignoffForm, add_domain_errors
 from incidents.models import Approver, Feedback, Grade, GradeSetting, Ticket, TicketRole
 from incidents.selectors import visible_incidents, visible_reply_drafts
-from incidents.workflow import INCIDENT_OPEN_STATES, IncidentStatus, ReplyDraftState
+from incidents.workflow import INCIDENT_OPEN_STATES, IncidentStatus
 from org.access import access_for
 from reporting.assessment import quarter_ranking
 
@@ -47,7 +47,7 @@ def dashboard(request):
             for value, label in [*Grade.choices, ("none", "待研判")]
         ]
 
-    open_counts = dict(incidents.filter(status__in=INCIDENT_OPEN_STATES).values_list("status").annotate(n=Count("pk")))
+    open_counts = dict(incidents.open().values_list("status").annotate(n=Count("pk")))
     open_by_status = [
         {"label": IncidentStatus(s).label, "n": open_counts.get(s, 0), "url": f"{list_url}?status={s}"}
         for s in INCIDENT_OPEN_STATES
@@ -143,7 +143,8 @@ def _reply_draft_queue(user):
         may |= Q(incident__grade__in=grades.get(Approver.COUNTY, []))
     return (
         visible_reply_drafts(user)
-        .filter(may, state=ReplyDraftState.PENDING, incident__status__in=INCIDENT_OPEN_STATES)
+        .open()
+        .filter(may, incident__status__in=INCIDENT_OPEN_STATES)
         .select_related("incident", "ticket__unit", "drafted_by")
         .order_by("drafted_at", "id")
     )

@@ -14,7 +14,6 @@ from core.http import datetime_param
 from deadlines.models import Deadline, DeadlineKind, ExtensionRequest
 from deadlines.policy_text import duration_words
 from deadlines.selectors import (
-    OPEN,
     attach_countdowns,
     open_deadlines_prefetch,
     preview_dispatch,
@@ -24,9 +23,12 @@ from deadlines.selectors import (
 from incidents.grading import suggest_grade
 from incidents.models import Grade, TicketRole
 from incidents.selectors import visible_incidents, visible_tickets
+from incidents.workflow import INCIDENT, IncidentStatus
 from org.access import access_for
 from org.models import Unit
 
+# Awaiting 研判: the states the grade transition starts from (reported, reopened).
+TO_GRADE = sorted(INCIDENT.transitions["grade"].sources)
 QUEUES = {
     "new": "新报送（24小时内）",
     "grade": "待研判",
@@ -57,13 +59,13 @@ def desk(request):
     now = timezone.now()
     # Every queue and count reads through the visibility selectors: a confidential incident (敏感) shows on the
     # desk only to the duty officers cleared for it (issue 11 §1), as on every other page.
-    incidents, deadlines = visible_incidents(request.user), visible_deadlines(request.user).filter(OPEN)
+    incidents, deadlines = visible_incidents(request.user), visible_deadlines(request.user).open()
     if queue in ("new", "grade"):
         qs = incidents.select_related("subject_unit").prefetch_related(open_deadlines_prefetch())
         if queue == "new":
             qs = qs.filter(reported_at__gte=now - timedelta(hours=24))
         else:
-            qs = qs.filter(status__in=("reported", "reopened"))
+            qs = qs.filter(status__in=TO_GRADE)
         order = {"reported": ("reported_at", "id"), "-reported": ("-reported_at", "-id")}.get(
             sort, ("-reported_at", "-id")
         )
@@ -94,7 +96,7 @@ def desk(request):
         with_countdowns(page.object_list, now)
     counts = {
         "new": incidents.filter(reported_at__gte=now - timedelta(hours=24)).count(),
-        "grade": incidents.filter(status__in=("reported", "reopened")).count(),
+        "grade": incidents.filter(status__in=TO_GRADE).count(),
         "claim": deadlines.filter(kind=DeadlineKind.CLAIM, ticket__claimed_at__isnull=True).count(),
         "overdue": deadlines.filter(state=Deadline.State.BREACHED).count(),
         "extension": _pending_extensions(request.user).count(),
@@ -140,7 +142,7 @@ def suggest(request):
 def possible_duplicates(user, *, title="", url="", days=7, limit=5):
     """Same URL, or a very similar title, among the incidents of the last days the user can see."""
     since = timezone.now() - timedelta(days=days)
-    recent = visible_incidents(user).filter(reported_at__gte=since).exclude(status="merged")
+    recent = visible_incidents(user).filter(reported_at__gte=since).exclude(status=IncidentStatus.MERGED)
     found = {}
     if url:
         for incident in recent.filter(links__url=url.strip()).distinct()[:limit]:

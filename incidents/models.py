@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.models import AuditEvent
 from incidents import workflow
 from org.models import Unit
 
@@ -74,6 +75,12 @@ class Category(models.TextChoices):
     OTHER = "other", "其他"
 
 
+class IncidentQuerySet(models.QuerySet["Incident"]):
+    def open(self) -> "IncidentQuerySet":
+        """Not yet ended (closed, dismissed, merged): the one definition of an open incident (workflow)."""
+        return self.filter(status__in=workflow.INCIDENT_OPEN_STATES)
+
+
 class Incident(models.Model):
     Status = workflow.IncidentStatus
 
@@ -109,7 +116,9 @@ class Incident(models.Model):
     grade_reason = models.TextField("研判理由", blank=True)
     is_historical = models.BooleanField("历史遗留问题", default=False)
     is_confidential = models.BooleanField("敏感/限制知悉", default=False)
-    status = models.CharField("状态", max_length=20, choices=workflow.IncidentStatus.choices, default="reported")
+    status = models.CharField(
+        "状态", max_length=20, choices=workflow.IncidentStatus.choices, default=workflow.IncidentStatus.REPORTED
+    )
     merged_into = models.ForeignKey(
         "self", verbose_name="合并至", null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
     )
@@ -135,6 +144,12 @@ class Incident(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = IncidentQuerySet.as_manager()
+
+    # Set by selectors.incident_detail for the page: the tickets and the timeline this reader may see.
+    visible_tickets: list["Ticket"]
+    timeline: list[AuditEvent]
+
     class Meta:
         verbose_name = "舆情"
         verbose_name_plural = "舆情"
@@ -146,6 +161,10 @@ class Incident(models.Model):
 
     def __str__(self):
         return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self):
+        return self.status in workflow.INCIDENT_OPEN_STATES
 
     @property
     def number(self):
@@ -173,6 +192,12 @@ class TicketRole(models.TextChoices):
     ASSIST = "assist", "协办"
 
 
+class TicketQuerySet(models.QuerySet["Ticket"]):
+    def open(self) -> "TicketQuerySet":
+        """Dispatched and not ended (closed, returned, cancelled): the one definition of an open ticket (workflow)."""
+        return self.filter(status__in=workflow.TICKET_OPEN_STATES)
+
+
 class Ticket(models.Model):
     """One per responsible unit per dispatch (转办单). Each unit claims, handles and reports on its own."""
 
@@ -181,7 +206,9 @@ class Ticket(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="tickets", verbose_name="舆情")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="tickets", verbose_name="责任单位")
     role = models.CharField("承办类型", max_length=10, choices=TicketRole.choices)
-    status = models.CharField("状态", max_length=30, choices=workflow.TicketStatus.choices, default="dispatched")
+    status = models.CharField(
+        "状态", max_length=30, choices=workflow.TicketStatus.choices, default=workflow.TicketStatus.DISPATCHED
+    )
     instructions = models.TextField("转办要求", blank=True)
     due_at = models.DateTimeField("指定办理时限", null=True, blank=True, help_text="转办时明确的时限优先于默认时限")
     dispatched_at = models.DateTimeField("转办时间", default=timezone.now)
@@ -203,6 +230,8 @@ class Ticket(models.Model):
     return_reason = models.TextField("退回理由", blank=True)
     feedback_at = models.DateTimeField("反馈时间", null=True, blank=True)
     closed_at = models.DateTimeField("销号时间", null=True, blank=True)
+
+    objects = TicketQuerySet.as_manager()
 
     class Meta:
         verbose_name = "转办单"
@@ -342,6 +371,12 @@ class LeaderReport(models.Model):
         return f"{self.get_channel_display()} → {self.reported_to}"
 
 
+class ReplyDraftQuerySet(models.QuerySet["ReplyDraft"]):
+    def open(self) -> "ReplyDraftQuerySet":
+        """Waiting for the approver's decision (待审定): the one definition of an open draft."""
+        return self.filter(state=workflow.ReplyDraftState.PENDING)
+
+
 class ReplyDraft(models.Model):
     """A reply drafted by the unit's liaison, waiting for approval before it is published (回应待审定,
     docs/rules.md §2.3, T18, §9.27): publishing must be impossible without the approval the grade requires.
@@ -359,7 +394,9 @@ class ReplyDraft(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="拟稿人", on_delete=models.PROTECT, related_name="+"
     )
     drafted_at = models.DateTimeField("拟稿时间", default=timezone.now)
-    state = models.CharField("状态", max_length=20, choices=workflow.ReplyDraftState.choices, default="pending")
+    state = models.CharField(
+        "状态", max_length=20, choices=workflow.ReplyDraftState.choices, default=workflow.ReplyDraftState.PENDING
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="审定人",
@@ -382,6 +419,8 @@ class ReplyDraft(models.Model):
         on_delete=models.PROTECT,
         related_name="reply_drafts",
     )
+
+    objects = ReplyDraftQuerySet.as_manager()
 
     class Meta:
         verbose_name = "回应稿"

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from deadlines.models import Deadline, DeadlineKind
-from deadlines.scheduling import OPEN_STATES
 from notifications.notify import notify
 from org import recipients
 
@@ -31,7 +30,7 @@ def _name(user):
 
 def _open_deadlines(tickets):
     by_ticket = {t.pk: [] for t in tickets}
-    for d in Deadline.objects.filter(ticket__in=list(by_ticket), state__in=OPEN_STATES).order_by("due_at", "id"):
+    for d in Deadline.objects.open().filter(ticket__in=list(by_ticket)).order_by("due_at", "id"):
         by_ticket[d.ticket_id].append(d)
     return by_ticket
 

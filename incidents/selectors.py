@@ -1,68 +1,82 @@
 """Reads. Every list or lookup a user can reach goes through these, so unit isolation is enforced once."""
 
+from datetime import date, datetime, time
+
 from django.contrib.auth import get_user_model
-from django.db.models import CharField, Exists, OuterRef, Prefetch, Q
+from django.contrib.auth.models import User
+from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Cast
+from django.utils import timezone
 from guardian.utils import get_user_obj_perms_model
 
 from core import audit
 from core.models import AuditEvent
 from deadlines.models import Deadline
-from incidents.models import Feedback, Incident, LeaderReport, Reply, ReplyDraft, Ticket
-from org.access import access_for
+from incidents.models import (
+    Feedback,
+    Incident,
+    IncidentQuerySet,
+    LeaderReport,
+    Reply,
+    ReplyDraft,
+    ReplyDraftQuerySet,
+    Ticket,
+    TicketQuerySet,
+)
+from org.access import AnyUser, access_for
 
 
-def _cleared_for_confidential(user, incident="pk"):
+def _cleared_for_confidential(user_id: int, incident: str = "pk") -> Q:
     """A confidential incident (涉密/敏感, issue 4) is visible only to its reporter and to users granted
     `incidents.view_incident` on it (services.grant_confidential_access), whatever their role; the
     grant narrows, it never widens what the unit rules allow. One subquery, no extra round trip."""
     prefix = "" if incident == "pk" else "incident__"
-    grant = get_user_obj_perms_model().objects.filter(
-        user_id=user.pk,
+    grant = get_user_obj_perms_model()._default_manager.filter(
+        user_id=user_id,
         permission__codename="view_incident",
         content_type__app_label="incidents",
         content_type__model="incident",
         object_pk=Cast(OuterRef(incident), CharField()),
     )
-    return Q(**{f"{prefix}is_confidential": False}) | Q(**{f"{prefix}reported_by_id": user.pk}) | Q(Exists(grant))
+    return Q(**{f"{prefix}is_confidential": False}) | Q(**{f"{prefix}reported_by_id": user_id}) | Q(Exists(grant))
 
 
-def visible_tickets(user):
+def visible_tickets(user: AnyUser) -> TicketQuerySet:
     access = access_for(user)
     qs = Ticket.objects.all()
     if access.user_id is None:
         return qs.none()
-    cleared = _cleared_for_confidential(user, "incident_id")
+    cleared = _cleared_for_confidential(access.user_id, "incident_id")
     if access.sees_everything:
         return qs.filter(cleared)
     return qs.filter(cleared, unit_id__in=access.visible_unit_ids)
 
 
-def visible_reply_drafts(user):
+def visible_reply_drafts(user: AnyUser) -> ReplyDraftQuerySet:
     """Reply drafts are seen like their ticket: the unit, its leaders, the office (and confidential clearance)."""
     return ReplyDraft.objects.filter(ticket__in=visible_tickets(user))
 
 
-def visible_leader_reports(user):
+def visible_leader_reports(user: AnyUser) -> QuerySet[LeaderReport]:
     """Reports to the leaders (报告领导) are seen by whoever sees their incident."""
     return LeaderReport.objects.filter(incident__in=visible_incidents(user))
 
 
-def visible_replies(user):
+def visible_replies(user: AnyUser) -> QuerySet[Reply]:
     """Published replies (回应) are seen by whoever sees their incident."""
     return Reply.objects.filter(incident__in=visible_incidents(user))
 
 
-def visible_incidents(user):
+def visible_incidents(user: AnyUser) -> IncidentQuerySet:
     access = access_for(user)
     qs = Incident.objects.all()
     if access.user_id is None:
         return qs.none()
-    cleared = _cleared_for_confidential(user)
+    cleared = _cleared_for_confidential(access.user_id)
     if access.sees_everything:
         return qs.filter(cleared)
     # Whoever reported an item keeps sight of it, so a liaison's repeated push finds its own incident.
-    condition = Q(reported_by_id=user.pk)
+    condition = Q(reported_by_id=access.user_id)
     unit_ids = access.visible_unit_ids
     if unit_ids:
         condition |= Q(Exists(Ticket.objects.filter(incident=OuterRef("pk"), unit_id__in=unit_ids)))
@@ -71,7 +85,7 @@ def visible_incidents(user):
     return qs.filter(condition, cleared)
 
 
-def county_incidents():
+def county_incidents() -> IncidentQuerySet:
     """Every incident, for what the system compiles for the county as a whole, with no reader yet (日报, 周报/月报/通报,
     考核, 风险提示函 screening, 督报 facts). No visibility applies, so a builder never prints a confidential one in
     full: it shows it as incidents.clearance.sensitive_items(n) (issue 11 §1), or only in a document whose
@@ -79,12 +93,19 @@ def county_incidents():
     return Incident.objects.all()
 
 
-def county_tickets():
+def county_tickets() -> TicketQuerySet:
     """Every ticket, for the same county-wide compilations as county_incidents(), under the same rule."""
     return Ticket.objects.all()
 
 
-def incident_list(user, *, status=None, grade=None, q=None, since=None):
+def incident_list(
+    user: AnyUser,
+    *,
+    status: str | None = None,
+    grade: str | None = None,
+    q: str | None = None,
+    since: date | None = None,
+) -> IncidentQuerySet:
     qs = visible_incidents(user).select_related("subject_unit")
     if status:
         qs = qs.filter(status=status)
@@ -93,17 +114,15 @@ def incident_list(user, *, status=None, grade=None, q=None, since=None):
     elif grade:
         qs = qs.filter(grade=grade)
     if since:
-        from datetime import datetime, time
-
-        from django.utils import timezone
-
         qs = qs.filter(reported_at__gte=timezone.make_aware(datetime.combine(since, time.min)))
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(summary__icontains=q))
     return qs.order_by("-reported_at", "-id")
 
 
-def ticket_list(user, *, status=None, unit_ids=None, overdue=False):
+def ticket_list(
+    user: AnyUser, *, status: str | None = None, unit_ids: list[int] | None = None, overdue: bool = False
+) -> TicketQuerySet:
     qs = visible_tickets(user).select_related("incident", "unit", "claimed_by")
     if status:
         qs = qs.filter(status=status)
@@ -115,7 +134,7 @@ def ticket_list(user, *, status=None, unit_ids=None, overdue=False):
     return qs.order_by("-dispatched_at", "-id")
 
 
-def incident_detail(user, pk, *, ip=None):
+def incident_detail(user: AnyUser, pk: int | str, *, ip: str | None = None) -> Incident:
     """The incident with the tickets, feedback and timeline this user may see; Incident.DoesNotExist otherwise.
     Reading a confidential incident leaves an audit event (issue 4: each read of it is audited)."""
     incident = visible_incidents(user).select_related("subject_unit", "graded_by", "merged_into").get(pk=pk)
@@ -136,7 +155,7 @@ def incident_detail(user, pk, *, ip=None):
     return incident
 
 
-def timeline(user, incident):
+def timeline(user: AnyUser, incident: Incident) -> QuerySet[AuditEvent]:
     """Incident-level events plus the events of the tickets this user may see."""
     events = AuditEvent.objects.filter(incident=incident)
     access = access_for(user)
@@ -146,13 +165,13 @@ def timeline(user, incident):
     return events.order_by("at", "id")
 
 
-def confidential_grantees(user, incident):
+def confidential_grantees(user: AnyUser, incident: Incident) -> list[User]:
     """Who is granted a confidential incident (知悉范围), for the office that grants and revokes; [] otherwise."""
     if not incident.is_confidential or not access_for(user).is_office:
         return []
     granted = (
         get_user_obj_perms_model()
-        .objects.filter(
+        ._default_manager.filter(
             permission__codename="view_incident",
             content_type__app_label="incidents",
             content_type__model="incident",
@@ -163,7 +182,7 @@ def confidential_grantees(user, incident):
     return list(get_user_model().objects.filter(pk__in=granted).order_by("username"))
 
 
-def record_confidential_read(user, incident, *, ip=None):
+def record_confidential_read(user: AnyUser, incident: Incident, *, ip: str | None = None) -> None:
     """The one write a read makes: who opened a confidential incident, and when."""
     if incident.is_confidential:
         audit.record(user, "confidential_read", incident, ip=ip, incident=incident)

@@ -38,7 +38,7 @@ from incidents.forms import (
 from incidents.grading import suggest_grade
 from incidents.models import Attachment, Grade, Incident, TicketRole
 from incidents.uploads import content_type_for
-from incidents.workflow import INCIDENT, INCIDENT_OPEN_STATES, TICKET, IncidentStatus, TicketStatus, ticket_is_handling
+from incidents.workflow import INCIDENT, TICKET, IncidentStatus, TicketStatus, ticket_is_handling
 from org.access import LEADER, LIAISON, OFFICE, access_for
 
 
@@ -125,7 +125,7 @@ def _incident_actions(request, access, incident):
         actions.append("dispatch")
     if "close" in actions and not services.may_close(request.user, incident):
         actions.remove("close")  # the grade names another approver (000 四.3): no form that can only fail
-    is_open = incident.status in INCIDENT_OPEN_STATES
+    is_open = incident.is_open
     if is_open and incident.grade and services.may_record_leader_report(request.user, incident):
         actions.append("leader_report")
     if is_open and access.is_office:

@@ -41,8 +41,21 @@ class ReplyDraftState(models.TextChoices):
     SENT_BACK = "sent_back", "已退回修改"
 
 
-TICKET_OPEN_STATES = ("dispatched", "claimed", "in_progress", "feedback_submitted")
-INCIDENT_OPEN_STATES = ("reported", "graded", "dispatched", "in_progress", "under_review", "returned", "reopened")
+TICKET_OPEN_STATES = (
+    TicketStatus.DISPATCHED,
+    TicketStatus.CLAIMED,
+    TicketStatus.IN_PROGRESS,
+    TicketStatus.FEEDBACK_SUBMITTED,
+)
+INCIDENT_OPEN_STATES = (
+    IncidentStatus.REPORTED,
+    IncidentStatus.GRADED,
+    IncidentStatus.DISPATCHED,
+    IncidentStatus.IN_PROGRESS,
+    IncidentStatus.UNDER_REVIEW,
+    IncidentStatus.RETURNED,
+    IncidentStatus.REOPENED,
+)
 
 
 @dataclass(frozen=True)

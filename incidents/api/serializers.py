@@ -45,7 +45,7 @@ class ErrorSerializer(serializers.Serializer):
     """The body of every 4xx answer."""
 
     detail = serializers.CharField(help_text="错误原因（中文）")
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # the field of the error body, not Serializer.errors
         child=serializers.JSONField(), help_text="字段错误：字段名 → 错误列表（无字段错误时为空对象）"
     )
 

@@ -3,6 +3,9 @@ and extension requests) and every write through incidents.services (monitoring.s
 browser uses, so visibility and workflow rules hold identically. Errors are shaped in api_errors; lists are cut
 in api_filters; deadlines and extension decisions live in api_deadlines."""
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.views import redirect_to_login
@@ -12,12 +15,20 @@ from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import exceptions, mixins, serializers, status, viewsets
-from rest_framework.authentication import SessionAuthentication
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.decorators import action, api_view, authentication_classes, permission_classes
+from rest_framework.filters import BaseFilterBackend
+from rest_framework.pagination import BasePagination
+from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
+
+if TYPE_CHECKING:  # the stubs' own aliases for what DRF accepts in these attributes
+    from rest_framework.generics import BaseFilterProtocol
+    from rest_framework.permissions import _PermissionClass
 
 from accounts import services as account_services
 from accounts.authentication import ApiTokenAuthentication
@@ -92,7 +103,7 @@ class ChineseCsrfSessionAuthentication(SessionAuthentication):
 
 
 class ChineseCsrfSessionScheme(SessionScheme):
-    target_class = ChineseCsrfSessionAuthentication
+    target_class = ChineseCsrfSessionAuthentication  # type: ignore[assignment]  # drf-spectacular takes the class too; its stub says str
 
 
 class ApiView:
@@ -100,12 +111,18 @@ class ApiView:
     # Token authentication comes first so that an unauthenticated call is a 401 with
     # `WWW-Authenticate: Token`; the browser's session works too, with its CSRF check.
 
-    authentication_classes = [ApiTokenAuthentication, ChineseCsrfSessionAuthentication]
-    permission_classes = [IsAuthenticated]
-    throttle_classes = [AnonymousRateThrottle]
-    parser_classes = [StrictJSONParser]
-    pagination_class = ApiPagination
-    filter_backends = [DjangoFilterBackend, StableOrdering]
+    authentication_classes: Sequence[type[BaseAuthentication]] = [
+        ApiTokenAuthentication,
+        ChineseCsrfSessionAuthentication,
+    ]
+    permission_classes: "Sequence[_PermissionClass]" = [IsAuthenticated]
+    throttle_classes: Sequence[type[BaseThrottle]] = [AnonymousRateThrottle]
+    parser_classes: Sequence[type[BaseParser]] = [StrictJSONParser]
+    pagination_class: type[BasePagination] | None = ApiPagination
+    filter_backends: "Sequence[type[BaseFilterBackend | BaseFilterProtocol[Any]]]" = [
+        DjangoFilterBackend,
+        StableOrdering,
+    ]
     lookup_value_regex = r"[0-9]+"
 
     def check_permissions(self, request):
@@ -588,7 +605,7 @@ class DocsAccess:
     """The OpenAPI document and Swagger UI: public in development; in production (API_DOCS_PUBLIC off, the default
     with DEBUG off) only for a signed-in user or a token, as they map every operation (issue 11 §4)."""
 
-    throttle_classes = [AnonymousRateThrottle]
+    throttle_classes: Sequence[type[BaseThrottle]] = [AnonymousRateThrottle]
 
     def get_authenticators(self):
         if settings.API_DOCS_PUBLIC:

@@ -1,13 +1,16 @@
 """知悉范围 of a confidential incident (issue 4, issue 11 §1): the office grants and revokes `view_incident`
 (django-guardian), and a dispatch grants the receiving units' people. Each grant and revocation is audited."""
 
+from collections.abc import Iterable
+
+from django.contrib.auth.models import User
 from django.db import transaction
 from guardian.shortcuts import assign_perm, remove_perm
 from guardian.utils import get_user_obj_perms_model
 
 from core import audit
 from core.errors import InvalidInput, NotPermitted
-from incidents.models import Incident
+from incidents.models import Incident, Ticket
 from incidents.services._common import locked_incident
 from org import recipients as monitoring_recipients
 from org.access import access_for
@@ -45,7 +48,7 @@ def _grant(actor, incident, user, *, ip=None, reason=""):
     return True
 
 
-def grant_receiving_units(actor, incident, tickets, *, ip=None):
+def grant_receiving_units(actor: User, incident: Incident, tickets: Iterable[Ticket], *, ip: str | None = None) -> None:
     """A confidential incident dispatched to a unit is opened by the people who must act on it: the unit's
     liaisons (认领, 002 第六条) and the leaders its deadlines escalate to (org.recipients.leaders) are
     granted it, each grant audited (issue 11 §1); the office revokes what is no longer needed."""
@@ -57,7 +60,7 @@ def grant_receiving_units(actor, incident, tickets, *, ip=None):
             _grant(actor, incident, user, ip=ip, reason=f"转办{ticket.unit.name}")
 
 
-def _confidential_for_office(actor, incident):
+def _confidential_for_office(actor: User, incident: Incident | int) -> Incident:
     incident = locked_incident(actor, incident)
     if not access_for(actor).is_office:
         raise NotPermitted("只有办公室可以授权或撤销查阅敏感舆情。")
@@ -67,7 +70,9 @@ def _confidential_for_office(actor, incident):
 
 
 @transaction.atomic
-def grant_confidential_access(actor, incident, *, user, ip=None) -> Incident:
+def grant_confidential_access(
+    actor: User, incident: Incident | int, *, user: User | None, ip: str | None = None
+) -> Incident:
     """限制知悉: a confidential incident is visible only to its reporter and the people granted it
     (issue 4). The office grants, among those who already see it; each grant is audited."""
     incident = _confidential_for_office(actor, incident)
@@ -78,7 +83,9 @@ def grant_confidential_access(actor, incident, *, user, ip=None) -> Incident:
 
 
 @transaction.atomic
-def revoke_confidential_access(actor, incident, *, user, ip=None) -> Incident:
+def revoke_confidential_access(
+    actor: User, incident: Incident | int, *, user: User | None, ip: str | None = None
+) -> Incident:
     """撤销知悉: the office withdraws a grant (GB/T 22239-2019 8.1.4.2 访问控制, need-to-know ends with the task);
     the person no longer finds the incident, its tickets or its reports (404). The reporter keeps sight of what
     they reported, so only a grant can be revoked. Audited."""

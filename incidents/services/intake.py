@@ -1,13 +1,18 @@
 """Intake: logging a collected item (采集报送, docs/rules.md T1/T2), the idempotent intake of monitoring
 platforms (issue 4), and merging a duplicate into another incident."""
 
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import audit
 from core.errors import Conflict, InvalidInput, NotPermitted
 from deadlines.scheduling import on_tickets_ended
-from incidents import uploads, workflow
+from incidents import uploads
 from incidents.models import Attachment, Incident, SourceLink
 from incidents.selectors import visible_incidents
 from incidents.services._common import locked_incident, move_incident, move_ticket, office_kinds, require
@@ -33,7 +38,15 @@ REPORT_FIELDS = (
 
 
 @transaction.atomic
-def report_incident(actor, *, links=(), files=(), ip=None, external_id=None, **fields) -> Incident:
+def report_incident(
+    actor: User,
+    *,
+    links: Iterable[dict[str, Any]] = (),
+    files: Iterable[File] = (),
+    ip: str | None = None,
+    external_id: str | None = None,
+    **fields: Any,
+) -> Incident:
     """Log a collected item (采集报送, docs/rules.md T1/T2). Duty officers and unit liaisons may report."""
     access = access_for(actor)
     if not (access.is_office or access.is_liaison):
@@ -77,7 +90,9 @@ def _existing_by_external_id(actor, external_id):
 
 
 @transaction.atomic
-def report_incident_once(actor, *, external_id, ip=None, **fields) -> tuple[Incident, bool]:
+def report_incident_once(
+    actor: User, *, external_id: str, ip: str | None = None, **fields: Any
+) -> tuple[Incident, bool]:
     """Idempotent intake for monitoring platforms (issue 4): the platform's own id (e.g. "weibo:12345")
     makes a repeated push return the incident already logged, `(incident, False)`, instead of a duplicate.
     A number taken by an incident the caller may not see is a Conflict that reveals nothing else."""
@@ -99,7 +114,9 @@ def report_incident_once(actor, *, external_id, ip=None, **fields) -> tuple[Inci
 
 
 @transaction.atomic
-def merge_incident(actor, incident, *, into, reason="", ip=None) -> Incident:
+def merge_incident(
+    actor: User, incident: Incident | int, *, into: Incident | int, reason: str = "", ip: str | None = None
+) -> Incident:
     """Merge a duplicate into another incident: its open tickets are cancelled and its links move over."""
     incident = locked_incident(actor, incident)
     require(INCIDENT, "merge", office_kinds(actor))
@@ -109,9 +126,9 @@ def merge_incident(actor, incident, *, into, reason="", ip=None) -> Incident:
         raise InvalidInput("合并目标不存在。", {"into": ["合并目标不存在。"]})
     if target.pk == incident.pk:
         raise InvalidInput("不能合并到自身。", {"into": ["不能合并到自身。"]})
-    if target.status not in workflow.INCIDENT_OPEN_STATES:
+    if not target.is_open:
         raise InvalidInput("只能合并到未办结的舆情。", {"into": ["只能合并到未办结的舆情。"]})
-    for ticket in incident.tickets.select_related("unit", "incident").filter(status__in=workflow.TICKET_OPEN_STATES):
+    for ticket in incident.tickets.open().select_related("unit", "incident"):
         move_ticket(actor, ticket, "cancel", reason=f"舆情已合并至 {target.number}", ip=ip)
     known = set(target.links.values_list("url", flat=True))
     for link in incident.links.all():

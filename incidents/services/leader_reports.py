@@ -1,13 +1,15 @@
 """报告领导: the reports to the leaders the office or the lead unit records (docs/rules.md §9.25)."""
 
+from datetime import datetime
+
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
 from core import audit
 from core.errors import InvalidInput, NotPermitted
 from deadlines.scheduling import on_leader_reported
-from incidents import workflow
-from incidents.models import LeaderReport, TicketRole
+from incidents.models import Incident, LeaderReport, TicketRole
 from incidents.services._common import locked_incident, office_kinds
 from org.access import LIAISON, access_for
 
@@ -15,19 +17,28 @@ from org.access import LIAISON, access_for
 def _lead_unit_kinds(actor, incident):
     access = access_for(actor)
     kinds = office_kinds(actor)
-    lead = incident.tickets.filter(role=TicketRole.LEAD, status__in=workflow.TICKET_OPEN_STATES).first()
+    lead = incident.tickets.open().filter(role=TicketRole.LEAD).first()
     if lead is not None and lead.unit_id in access.liaison_unit_ids:
         kinds.add(LIAISON)
     return kinds
 
 
-def may_record_leader_report(actor, incident):
+def may_record_leader_report(actor: User, incident: Incident) -> bool:
     """Whether `actor` may record a report to the leaders on `incident` (the office, or the lead unit's liaison)."""
     return bool(_lead_unit_kinds(actor, incident))
 
 
 @transaction.atomic
-def record_leader_report(actor, incident, *, channel, reported_to, note="", reported_at=None, ip=None):
+def record_leader_report(
+    actor: User,
+    incident: Incident | int,
+    *,
+    channel: str,
+    reported_to: str,
+    note: str = "",
+    reported_at: datetime | None = None,
+    ip: str | None = None,
+) -> LeaderReport:
     """报告领导: by the system, phone, SMS or paper (docs/rules.md §9.25); fulfils the report-to-leaders deadline
     (002 第八条: within 2 hours; 重大敏感 via the office within 2 hours; 001 #4 第十三条: 30 minutes for a 快报).
     A report made before the incident was seen cannot be: the time must lie between discovery and now."""

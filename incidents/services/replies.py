@@ -7,6 +7,9 @@ carries the approver's instruction (批示), which becomes a tracked instruction
 (deadlines.scheduling.on_instruction, as signoff.send_back_incident does) and is met by the unit's revised
 draft."""
 
+from datetime import datetime
+
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -16,8 +19,7 @@ from django.utils import timezone
 from core import audit
 from core.errors import IllegalTransition, InvalidInput, NotFound, NotPermitted
 from deadlines.scheduling import on_instruction, on_reply_published, on_reply_redrafted
-from incidents import workflow
-from incidents.models import Approver, Grade, GradeSetting, Incident, Reply, ReplyDraft
+from incidents.models import Approver, Grade, GradeSetting, Incident, Reply, ReplyDraft, Ticket
 from incidents.selectors import visible_reply_drafts
 from incidents.services._common import locked_incident, locked_ticket, require, ticket_kinds
 from incidents.workflow import REPLY_DRAFT, TICKET
@@ -28,7 +30,7 @@ from org.recipients import county_leaders, duty_officers, leaders, liaisons
 PUBLICATION_URL_ERROR = "请填写有效的链接（以 http:// 或 https:// 开头）。"
 
 
-def publication_url_ok(url):
+def publication_url_ok(url: str) -> bool:
     """Where a reply was published: an http(s) link that fits Reply.url (1000)."""
     try:
         if len(url) > 1000:
@@ -40,7 +42,17 @@ def publication_url_ok(url):
 
 
 @transaction.atomic
-def publish_reply(actor, incident, *, kind, channel, content, url="", published_at=None, ip=None):
+def publish_reply(
+    actor: User,
+    incident: Incident | int,
+    *,
+    kind: str,
+    channel: str,
+    content: str,
+    url: str = "",
+    published_at: datetime | None = None,
+    ip: str | None = None,
+) -> Reply:
     """Record a reply the office itself published (新闻通稿, 发布会: the single outlet, plan #4 第二十五条); it
     fulfils the reply deadlines. A unit cannot publish on its own (docs/rules.md §9.27: not without the approval the
     grade requires): its draft goes through approval instead (approve_reply below)."""
@@ -60,7 +72,7 @@ def publish_reply(actor, incident, *, kind, channel, content, url="", published_
 def _publish_reply(actor, incident, *, kind, channel, content, url="", published_at=None, ip=None, after_extra=None):
     """The publication itself, for a caller that has locked the incident and checked the actor: the Reply,
     its audit event, and the reply deadlines met (deadlines.scheduling.on_reply_published)."""
-    if incident.status not in workflow.INCIDENT_OPEN_STATES:
+    if not incident.is_open:
         raise IllegalTransition(f"当前状态为「{incident.get_status_display()}」，不能登记回应。")
     if kind not in Reply.Kind.values:
         raise InvalidInput("回应类型无效。", {"kind": ["回应类型无效。"]})
@@ -99,13 +111,13 @@ def _default_reply_approver(grade):
     return Approver.OFFICE if grade in (Grade.I, Grade.II) else Approver.LEADER
 
 
-def reply_approver(grade):
+def reply_approver(grade: str) -> str:
     """Who approves a reply at this grade (GradeSetting.reply_approver, admin-configurable)."""
     configured = GradeSetting.objects.filter(grade=grade).values_list("reply_approver", flat=True).first()
     return configured or _default_reply_approver(grade)
 
 
-def reply_approvers():
+def reply_approvers() -> dict[str, str]:
     """{grade: approver} for every grade, in one query (the sign-off queue filters by it)."""
     configured = dict(GradeSetting.objects.values_list("grade", "reply_approver"))
     return {g: configured.get(g) or _default_reply_approver(g) for g in Grade.values}
@@ -135,7 +147,7 @@ def _require_approver(actor, draft, incident, action):
     return require(REPLY_DRAFT, action, kinds)
 
 
-def _locked_draft(actor, draft):
+def _locked_draft(actor: User, draft: ReplyDraft | int) -> ReplyDraft:
     pk = draft.pk if isinstance(draft, ReplyDraft) else draft
     locked = (
         visible_reply_drafts(actor)
@@ -169,7 +181,9 @@ def _clean_draft(kind, channel, content, url):
 
 
 @transaction.atomic
-def draft_reply(actor, ticket, *, kind, channel, content, url="", ip=None) -> ReplyDraft:
+def draft_reply(
+    actor: User, ticket: Ticket | int, *, kind: str, channel: str, content: str, url: str = "", ip: str | None = None
+) -> ReplyDraft:
     """拟写回应稿 (docs/rules.md T18/T19): a liaison of the ticket's unit, while the unit works on it (claimed, handling
     or reported back), drafts a reply for approval. Replies come more than once (docs/rules.md §9.8), so several
     drafts may be pending. A revised draft answers the instructions of the unit's sent-back drafts. The approvers
@@ -219,7 +233,7 @@ def draft_reply(actor, ticket, *, kind, channel, content, url="", ip=None) -> Re
 
 
 @transaction.atomic
-def approve_reply(actor, draft, *, note="", ip=None) -> ReplyDraft:
+def approve_reply(actor: User, draft: ReplyDraft | int, *, note: str = "", ip: str | None = None) -> ReplyDraft:
     """审定发布 (002 第九条; docs/rules.md §4.6, §9.27): for grades whose replies a leader approves (by default 一般/较大),
     a leader overseeing the drafting unit; for the office's grades (by default 重大/特别重大, 会商审定), the office
     or a county-level leader. Approval publishes the reply and meets the reply deadlines."""
@@ -257,7 +271,9 @@ def approve_reply(actor, draft, *, note="", ip=None) -> ReplyDraft:
 
 
 @transaction.atomic
-def send_back_reply(actor, draft, *, instruction, due_at=None, ip=None) -> ReplyDraft:
+def send_back_reply(
+    actor: User, draft: ReplyDraft | int, *, instruction: str, due_at: datetime | None = None, ip: str | None = None
+) -> ReplyDraft:
     """退回修改 with an instruction (批示): the same approvers as approve_reply. An instruction with a time limit
     becomes a tracked instruction deadline on the drafting unit's ticket (交办、承办、督办, 002 第八条), met when the
     unit submits its revised draft; the unit's liaisons are told."""
@@ -277,9 +293,10 @@ def send_back_reply(actor, draft, *, instruction, due_at=None, ip=None) -> Reply
     before = audit.snapshot(draft, DRAFT_FIELDS)
     draft.state, draft.decided_by, draft.decided_at = t.target_from(draft.state), actor, now
     draft.decision_note = instruction
+    deadline = None
     if due_at is not None:
         ticket.incident = incident
-        draft.instruction_deadline = on_instruction(ticket, due_at)
+        draft.instruction_deadline = deadline = on_instruction(ticket, due_at)
     draft.save()
     audit.record(
         actor,
@@ -301,6 +318,6 @@ def send_back_reply(actor, draft, *, instruction, due_at=None, ip=None) -> Reply
         link=reverse("ticket_detail", args=[ticket.pk]),
         incident=incident,
         ticket=ticket,
-        channels=draft.instruction_deadline.rule.get("channels", "inbox") if due_at else "inbox",
+        channels=deadline.rule.get("channels", "inbox") if deadline is not None else "inbox",
     )
     return draft

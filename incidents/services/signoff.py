@@ -1,12 +1,15 @@
 """Sign-off: 审核销号, 退回重办 and 舆情反复 (000 四.3 销号管理; docs/rules.md T24). Who signs follows the
 grade (GradeSetting.close_approver)."""
 
+from datetime import datetime
+
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
 from core.errors import InvalidInput, NotPermitted
 from deadlines.scheduling import on_instruction, on_tickets_ended
-from incidents import notices, workflow
+from incidents import notices
 from incidents.models import Approver, Grade, GradeSetting, Incident, TicketRole
 from incidents.services._common import (
     locked_incident,
@@ -16,12 +19,12 @@ from incidents.services._common import (
     require,
     require_reason,
 )
-from incidents.workflow import INCIDENT, TICKET
+from incidents.workflow import INCIDENT, TICKET, TicketStatus
 from org.access import LEADER, access_for
 
 
 @transaction.atomic
-def close_incident(actor, incident, *, opinion="", ip=None) -> Incident:
+def close_incident(actor: User, incident: Incident | int, *, opinion: str = "", ip: str | None = None) -> Incident:
     """审核销号 (000 四.3: 销号管理). Who signs follows the grade (GradeSetting.close_approver): the office
     (by default 一般/较大), a leader of the lead unit, or a county-level leader (by default 重大/特别重大: a unit
     leader may not close those). Every open ticket must have reported back."""
@@ -29,9 +32,7 @@ def close_incident(actor, incident, *, opinion="", ip=None) -> Incident:
     require(INCIDENT, "close", _incident_kinds(actor, incident))
     INCIDENT.transition("close", incident.status)
     _require_close_authority(actor, incident)
-    open_tickets = list(
-        incident.tickets.select_related("unit", "incident").filter(status__in=workflow.TICKET_OPEN_STATES)
-    )
+    open_tickets = list(incident.tickets.open().select_related("unit", "incident"))
     pending = [t.unit.name for t in open_tickets if not TICKET.allows("close", t.status)]
     if pending:
         raise InvalidInput(f"以下单位尚未反馈，不能销号：{'、'.join(pending)}")
@@ -45,7 +46,9 @@ def close_incident(actor, incident, *, opinion="", ip=None) -> Incident:
 
 
 @transaction.atomic
-def send_back_incident(actor, incident, *, reason, due_at=None, ip=None) -> Incident:
+def send_back_incident(
+    actor: User, incident: Incident | int, *, reason: str, due_at: datetime | None = None, ip: str | None = None
+) -> Incident:
     """退回重办: the review finds the result inadequate (000 四.3); the lead unit handles it again.
     A leader's instruction (批示) may set a time limit: it becomes a tracked deadline on the lead
     ticket, met when the unit reports again (交办、承办、督办, 002 第八条)."""
@@ -61,7 +64,7 @@ def send_back_incident(actor, incident, *, reason, due_at=None, ip=None) -> Inci
     if due_at is not None and due_at <= timezone.now():
         raise InvalidInput("批示办理时限须晚于现在。", {"due_at": ["批示办理时限须晚于现在。"]})
     lead = None
-    for ticket in incident.tickets.select_related("unit", "incident").filter(status="feedback_submitted"):
+    for ticket in incident.tickets.select_related("unit", "incident").filter(status=TicketStatus.FEEDBACK_SUBMITTED):
         if ticket.role == TicketRole.LEAD:
             move_ticket(actor, ticket, "reopen_ticket", reason=reason, ip=ip, after_extra={"due_at": due_at})
             lead = ticket
@@ -84,7 +87,7 @@ def send_back_incident(actor, incident, *, reason, due_at=None, ip=None) -> Inci
 
 
 @transaction.atomic
-def reopen_incident(actor, incident, *, reason, ip=None) -> Incident:
+def reopen_incident(actor: User, incident: Incident | int, *, reason: str, ip: str | None = None) -> Incident:
     """舆情反复: a closed incident comes back for a new 研判, keeping all its history (docs/rules.md T24)."""
     incident = locked_incident(actor, incident)
     require(INCIDENT, "reopen", office_kinds(actor))
@@ -132,7 +135,7 @@ def _require_close_authority(actor, incident, what="审核销号"):
     return approver
 
 
-def may_close(actor, incident):
+def may_close(actor: User, incident: Incident) -> bool:
     """Whether the grade lets `actor` sign off this incident's 销号 (the page offers the form only then)."""
     try:
         _require_close_authority(actor, incident)

@@ -1,13 +1,19 @@
 """Tickets: 转办 (one ticket per responsible unit), 认领 and 指定认领 (002 第六条), 退回, and the units'
 feedback, progress and 核实调查报告 (002 第八条; 000 三.2)."""
 
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 
 from core import audit
 from core.errors import Conflict, InvalidInput
 from deadlines.scheduling import on_feedback_submitted, on_ticket_claimed, on_ticket_ended, on_tickets_dispatched
-from incidents import notices, uploads, workflow
+from incidents import notices, uploads
 from incidents.models import Attachment, Feedback, Incident, Ticket, TicketRole
 from incidents.services._common import (
     locked_incident,
@@ -25,7 +31,15 @@ from org.models import Membership, Role, Unit
 
 
 @transaction.atomic
-def dispatch_incident(actor, incident, *, assignments, due_at=None, instructions="", ip=None) -> list[Ticket]:
+def dispatch_incident(
+    actor: User,
+    incident: Incident | int,
+    *,
+    assignments: Sequence[tuple[Unit, str]],
+    due_at: datetime | None = None,
+    instructions: str = "",
+    ip: str | None = None,
+) -> list[Ticket]:
     """转办 by 属地/属事/属人 (docs/rules.md §1.3): one ticket per responsible unit, exactly one lead (主办)
     among the open tickets. An explicit deadline given here beats the policy default (000 三.2)."""
     incident = locked_incident(actor, incident)
@@ -39,7 +53,7 @@ def dispatch_incident(actor, incident, *, assignments, due_at=None, instructions
     now = timezone.now()
     if due_at is not None and due_at <= now:
         raise InvalidInput("指定的办理时限必须晚于现在。", {"due_at": ["指定的办理时限必须晚于现在。"]})
-    open_tickets = list(incident.tickets.filter(status__in=workflow.TICKET_OPEN_STATES))
+    open_tickets = list(incident.tickets.open())
     busy_units = {t.unit_id for t in open_tickets}
     has_lead = any(t.role == TicketRole.LEAD for t in open_tickets)
     seen, leads = set(), 0
@@ -99,12 +113,13 @@ def dispatch_incident(actor, incident, *, assignments, due_at=None, instructions
 
 
 @transaction.atomic
-def claim_ticket(actor, ticket, *, ip=None) -> Ticket:
+def claim_ticket(actor: User, ticket: Ticket | int, *, ip: str | None = None) -> Ticket:
     """认领 (002 第六条). The row is locked, so of two liaisons claiming at once exactly one wins."""
     ticket = locked_ticket(actor, ticket)
     require(TICKET, "claim", ticket_kinds(actor, ticket))
-    if ticket.claimed_by_id and not TICKET.allows("claim", ticket.status):
-        who = ticket.claimed_by.get_full_name() or ticket.claimed_by.get_username()
+    claimant = ticket.claimed_by
+    if claimant is not None and not TICKET.allows("claim", ticket.status):
+        who = claimant.get_full_name() or claimant.get_username()
         raise Conflict(f"该转办单已由 {who} 于 {timezone.localtime(ticket.claimed_at):%m-%d %H:%M} 认领。")
     now = timezone.now()
     move_ticket(actor, ticket, "claim", ip=ip, claimed_at=now, claimed_by=actor)
@@ -114,7 +129,9 @@ def claim_ticket(actor, ticket, *, ip=None) -> Ticket:
 
 
 @transaction.atomic
-def assign_ticket(actor, ticket, *, assignee, reason="", ip=None) -> Ticket:
+def assign_ticket(
+    actor: User, ticket: Ticket | int, *, assignee: User | None, reason: str = "", ip: str | None = None
+) -> Ticket:
     """指定认领: the office names the claimant of an unclaimed ticket; recorded for assessment (002 第六条)."""
     ticket = locked_ticket(actor, ticket)
     require(TICKET, "assign", ticket_kinds(actor, ticket))
@@ -152,7 +169,7 @@ def _ticket_started(actor, ticket, ip):
 
 
 @transaction.atomic
-def return_ticket(actor, ticket, *, reason, ip=None) -> Ticket:
+def return_ticket(actor: User, ticket: Ticket | int, *, reason: str, ip: str | None = None) -> Ticket:
     """退回: not this unit's business. A product addition (the seeds have no 退回); a designated claim
     cannot be returned without the office (docs/rules.md §2.3). A returned lead sends the incident back."""
     ticket = locked_ticket(actor, ticket)
@@ -170,11 +187,23 @@ def return_ticket(actor, ticket, *, reason, ip=None) -> Ticket:
     return ticket
 
 
-FINAL_KIND = {TicketRole.LEAD: Feedback.Kind.REPORT, TicketRole.ASSIST: Feedback.Kind.FEEDBACK}
+FINAL_KIND: dict[str, Feedback.Kind] = {
+    TicketRole.LEAD: Feedback.Kind.REPORT,
+    TicketRole.ASSIST: Feedback.Kind.FEEDBACK,
+}
 
 
 @transaction.atomic
-def submit_feedback(actor, ticket, *, kind, content, files=(), promised_at=None, ip=None) -> Feedback:
+def submit_feedback(
+    actor: User,
+    ticket: Ticket | int,
+    *,
+    kind: str,
+    content: str,
+    files: Iterable[File] = (),
+    promised_at: datetime | None = None,
+    ip: str | None = None,
+) -> Feedback:
     """Progress (进展), written explanation when it cannot be done in time (书面说明, 000 三.2),
     or the final result: the lead unit's 核实调查报告 (002 第八条), an assisting unit's feedback.
     The lead's report puts the incident under review. A 书面说明 must say by when the matter will be done
@@ -211,7 +240,7 @@ def submit_feedback(actor, ticket, *, kind, content, files=(), promised_at=None,
     )
     for f in files:
         Attachment.objects.create(incident_id=ticket.incident_id, feedback=feedback, file=f, uploaded_by=actor)
-    changes = {"feedback_at": now} if final else {}
+    changes: dict[str, Any] = {"feedback_at": now} if final else {}
     after = {"kind": kind, "feedback_id": feedback.pk} | ({"promised_at": promised_at} if promised_at else {})
     move_ticket(actor, ticket, action, ip=ip, after_extra=after, **changes)
     if final and ticket.role == TicketRole.LEAD:

@@ -1,6 +1,7 @@
 """Triage (研判): grading and regrading (docs/rules.md §4.5), the 历史遗留问题 case type (002 第八条,
 docs/rules.md §9.6), and 不予处置."""
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -8,7 +9,6 @@ from django.utils import timezone
 from core import audit
 from core.errors import IllegalTransition, InvalidInput, NotPermitted
 from deadlines.scheduling import on_case_type_changed, on_incident_graded, on_incident_regraded, on_tickets_ended
-from incidents import workflow
 from incidents.models import Grade, Incident
 from incidents.services._common import (
     INCIDENT_FIELDS,
@@ -25,7 +25,15 @@ from org.access import access_for
 
 
 @transaction.atomic
-def grade_incident(actor, incident, *, grade, reason, is_historical=None, ip=None) -> Incident:
+def grade_incident(
+    actor: User,
+    incident: Incident | int,
+    *,
+    grade: str,
+    reason: str,
+    is_historical: bool | None = None,
+    ip: str | None = None,
+) -> Incident:
     """研判定级 or regrade. Every change keeps who, when, why and the metrics it was based on (docs/rules.md §4.5).
     `is_historical` (None: unchanged) sets or clears 历史遗留问题 at the same time (002 第八条: 15 instead of 5
     working days for the report; docs/rules.md §9.6: settable at triage, audited). A regrade form sent back with the
@@ -62,7 +70,9 @@ def grade_incident(actor, incident, *, grade, reason, is_historical=None, ip=Non
 
 
 @transaction.atomic
-def set_historical(actor, incident, *, is_historical, reason, ip=None) -> Incident:
+def set_historical(
+    actor: User, incident: Incident | int, *, is_historical: bool, reason: str, ip: str | None = None
+) -> Incident:
     """Set or clear 历史遗留问题 after intake (the office; docs/rules.md §9.6: "settable at triage or claim and audited").
     The flag gives the lead unit's 核实调查报告 15 instead of 5 working days from the claim (002 第八条 "对历史遗留
     问题…原则上要在认领后15个工作日内"), so the open deadlines that depend on it are recomputed from their start
@@ -70,7 +80,7 @@ def set_historical(actor, incident, *, is_historical, reason, ip=None) -> Incide
     incident = locked_incident(actor, incident)
     if not access_for(actor).is_office:
         raise NotPermitted("只有办公室可以调整历史遗留问题标记。")
-    if incident.status not in workflow.INCIDENT_OPEN_STATES:
+    if not incident.is_open:
         raise IllegalTransition(f"当前状态为「{incident.get_status_display()}」，不能调整历史遗留问题标记。")
     reason = require_reason(reason)
     if bool(is_historical) == incident.is_historical:
@@ -105,7 +115,7 @@ def _tell_units_case_type(incident, recomputed, reason):
     policies (the report policy's SMS for the lead unit). An SMS carries the title only, so the new due time
     comes first in it."""
     label = "已认定为历史遗留问题" if incident.is_historical else "已取消历史遗留问题认定"
-    for ticket in incident.tickets.select_related("unit").filter(status__in=workflow.TICKET_OPEN_STATES):
+    for ticket in incident.tickets.open().select_related("unit"):
         mine = [d for d in recomputed if d.ticket_id == ticket.pk]
         channels = ",".join(d.rule.get("channels", "") for d in mine) or "inbox"
         limits = "，".join(f"{d.get_kind_display()}调整为{timezone.localtime(d.due_at):%m月%d日%H:%M}" for d in mine)
@@ -121,7 +131,7 @@ def _tell_units_case_type(incident, recomputed, reason):
 
 
 @transaction.atomic
-def dismiss_incident(actor, incident, *, reason, ip=None) -> Incident:
+def dismiss_incident(actor: User, incident: Incident | int, *, reason: str, ip: str | None = None) -> Incident:
     """不予处置: fake opinion, out of scope, or positive coverage kept only for the daily report."""
     incident = locked_incident(actor, incident)
     require(INCIDENT, "dismiss", office_kinds(actor))
