@@ -310,3 +310,35 @@ class Criticism(models.Model):
 
     def __str__(self):
         return f"{self.unit} · {self.get_cause_display()}"
+
+
+class DocumentTemplate(models.Model):
+    """A .docx template (docxtpl placeholders) an admin uploaded for one kind of document, so that an office with
+    its own 红头 puts it in without a developer (issue 13). At most one is in use per kind; none in use means the
+    template shipped with the product. Nothing is deleted: an upload or a revert only changes which one is in use,
+    and the earlier templates stay to revert to. Written only by reporting.template_services."""
+
+    kind = models.CharField("文书类型", max_length=30, help_text="Report.Kind 的值，如 daily、supervision")
+    name = models.CharField("文件名", max_length=200)
+    data = models.BinaryField("模板文件")
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    note = models.CharField("说明", max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+    is_active = models.BooleanField("使用中", default=True)
+    activated_at = models.DateTimeField("启用时间", default=timezone.now)
+    superseded_at = models.DateTimeField("停用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "文书模板"
+        verbose_name_plural = "文书模板"
+        ordering = ["kind", "-uploaded_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind"], condition=Q(is_active=True), name="one_active_template_per_kind")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} · {self.name}"
