@@ -1,23 +1,34 @@
 """Reads of the deadline engine: open deadlines with their countdowns, dispatch previews, timeliness."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
 
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, Model, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from deadlines.models import Deadline, DeadlineKind, ExtensionRequest, StartEvent
+from deadlines.models import Deadline, DeadlineKind, DeadlineQuerySet, ExtensionRequest, StartEvent
 from deadlines.policies import policies_for
 from deadlines.scheduling import HANDLING_KINDS
-from incidents.models import Ticket
+from incidents.models import Incident, Ticket
 from incidents.selectors import visible_incidents, visible_tickets
-from org.access import access_for
+from org.access import AnyUser, access_for
+from org.models import Unit
 from workcalendar.working_days import WorkCalendar, parse_duration
 
 # Kept for incidents/desk.py until it calls .open(); everything else asks the queryset (DeadlineQuerySet.open).
 OPEN = Q(state__in=Deadline.OPEN_STATES, met_at__isnull=True)
 
+# What with_countdowns / attach_countdowns are given back: the same list, page or queryset.
+DeadlinesT = TypeVar("DeadlinesT", bound=Iterable[Deadline])
+ModelsT = TypeVar("ModelsT", bound=Iterable[Model])
 
-def visible_deadlines(user):
+# A previewed deadline: unit, role, kind label, due time (None until the claim), calendar confirmed, the rule.
+PreviewRow = tuple[Unit, str, str, datetime | None, bool, str]
+
+
+def visible_deadlines(user: AnyUser) -> DeadlineQuerySet:
     """The office and county-wide leaders see every deadline, incident-level ones included; everyone else
     the deadlines of the tickets they see. Confidential incidents only for those cleared, as everywhere."""
     if access_for(user).sees_everything:
@@ -25,13 +36,13 @@ def visible_deadlines(user):
     return Deadline.objects.filter(ticket__in=visible_tickets(user))
 
 
-def county_deadlines():
+def county_deadlines() -> DeadlineQuerySet:
     """Every deadline, for county-wide figures compiled with no reader (日报, 通报, 考核, 督报): counts and units
     only; see incidents.selectors.county_incidents() for how a confidential incident may be shown."""
     return Deadline.objects.all()
 
 
-def visible_extension_requests(user):
+def visible_extension_requests(user: AnyUser) -> QuerySet[ExtensionRequest]:
     """Extension requests of the tickets the user sees (the same rule the decision services apply)."""
     return ExtensionRequest.objects.filter(ticket__in=visible_tickets(user))
 
@@ -44,7 +55,7 @@ class Countdown:
     clock_based: bool = True  # False when the text counts working time, which the browser cannot tick
 
 
-def _fmt(seconds):
+def _fmt(seconds: float) -> str:
     seconds = abs(int(seconds))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
@@ -56,7 +67,7 @@ def _fmt(seconds):
     return f"{minutes}分钟"
 
 
-def countdown(deadline, now, calendar):
+def countdown(deadline: Deadline, now: datetime, calendar: WorkCalendar) -> Countdown:
     clock = int((deadline.due_at - now).total_seconds())
     if clock <= 0:
         return Countdown(f"已逾期 {_fmt(-clock)}", "breached", clock)
@@ -73,33 +84,42 @@ def countdown(deadline, now, calendar):
     return Countdown(text, css, clock, unit not in ("wd", "wh"))
 
 
-def with_countdowns(deadlines, now=None, calendar=None):
+def with_countdowns(
+    deadlines: DeadlinesT, now: datetime | None = None, calendar: WorkCalendar | None = None
+) -> DeadlinesT:
     now = now or timezone.now()
     calendar = calendar or WorkCalendar.load()
     for d in deadlines:
-        d.countdown = countdown(d, now, calendar)
+        # The templates read d.countdown: a display attribute set here, not a field of the model.
+        d.countdown = countdown(d, now, calendar)  # type: ignore[attr-defined]  # set for display, see above
     return deadlines
 
 
-def open_deadlines_prefetch(to_attr="open_deadlines"):
+def open_deadlines_prefetch(to_attr: str = "open_deadlines") -> Prefetch:
     return Prefetch("deadlines", queryset=Deadline.objects.open().order_by("due_at"), to_attr=to_attr)
 
 
-def attach_countdowns(objects, attr="open_deadlines", now=None):
+def attach_countdowns(objects: ModelsT, attr: str = "open_deadlines", now: datetime | None = None) -> ModelsT:
     """Countdowns for prefetched open deadlines of tickets or incidents; one calendar load in all."""
     calendar = WorkCalendar.load()
     now = now or timezone.now()
     for obj in objects:
         with_countdowns(getattr(obj, attr, []), now, calendar)
-        obj.next_deadline = getattr(obj, attr)[0] if getattr(obj, attr) else None
+        first = getattr(obj, attr)[0] if getattr(obj, attr) else None
+        obj.next_deadline = first  # type: ignore[attr-defined]  # a display attribute for the templates, not a field
     return objects
 
 
-def preview_dispatch(incident, assignments, due_at=None, at=None):
+def preview_dispatch(
+    incident: Incident,
+    assignments: Iterable[tuple[Unit, str]],
+    due_at: datetime | None = None,
+    at: datetime | None = None,
+) -> list[PreviewRow]:
     """The deadlines a dispatch would create, computed but not saved, so the officer sees them first."""
     at = at or timezone.now()
     calendar = WorkCalendar.load()
-    rows = []
+    rows: list[PreviewRow] = []
     for unit, role in assignments:
         ticket = Ticket(incident=incident, unit=unit, role=role, due_at=due_at, dispatched_at=at)
         for kind, policy in policies_for(incident, ticket, [StartEvent.DISPATCH]).items():
@@ -116,7 +136,7 @@ def preview_dispatch(incident, assignments, due_at=None, at=None):
     return rows
 
 
-def timeliness_by_unit(since, until, unit_ids=None):
+def timeliness_by_unit(since: datetime, until: datetime, unit_ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
     """Per unit: deadlines due in the period, how many met on time, for claim and handling kinds."""
     # Only deadlines that are decided: met, or past due. A pending one is not yet late or on time.
     now = timezone.now()
@@ -140,8 +160,9 @@ def timeliness_by_unit(since, until, unit_ids=None):
         )
         .order_by("unit__name")
     )
-    result = []
-    for r in rows:
+    result: list[dict[str, Any]] = []
+    for values in rows:
+        r: dict[str, Any] = dict(values)
         r["claim_rate"] = round(100 * r["claim_on_time"] / r["claim_total"]) if r["claim_total"] else None
         r["handling_rate"] = round(100 * r["handling_on_time"] / r["handling_total"]) if r["handling_total"] else None
         result.append(r)
@@ -149,12 +170,13 @@ def timeliness_by_unit(since, until, unit_ids=None):
     return result
 
 
-def overdue_by_unit(user):
+def overdue_by_unit(user: AnyUser) -> list[dict[str, Any]]:
     """Open breached deadlines per unit, among the tickets the user may see."""
-    return list(
+    rows = (
         Deadline.objects.open()
         .filter(state=Deadline.State.BREACHED, ticket__in=visible_tickets(user))
         .values("unit_id", "unit__name")
         .annotate(n=Count("pk"))
         .order_by("-n", "unit__name")
     )
+    return [dict(r) for r in rows]

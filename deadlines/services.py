@@ -1,6 +1,9 @@
 """Writes of the deadline engine that people make: extension requests and decisions, reading notices.
 Each checks permission, validates, writes the change and its audit row in one transaction."""
 
+from datetime import datetime
+
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -10,6 +13,7 @@ from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from deadlines.models import Deadline, DeadlineKind, ExtensionRequest
 from deadlines.policies import policy_for_kind
 from deadlines.scheduling import cancel, create_deadline
+from incidents.models import Ticket
 from incidents.selectors import visible_tickets
 from incidents.workflow import ticket_is_handling
 from notifications.notify import notify
@@ -20,7 +24,7 @@ from workcalendar.working_days import WorkCalendar
 EXTENDABLE_KINDS = (DeadlineKind.REPORT, DeadlineKind.FEEDBACK)
 
 
-def extension_window_end(ticket, calendar=None):
+def extension_window_end(ticket: Ticket, calendar: WorkCalendar | None = None) -> datetime | None:
     """The last instant an extension may be asked: 3 working days after the claim by default
     (002 第八条). None when the ticket is not claimed or no window is configured."""
     policy = policy_for_kind(ticket.incident, ticket, DeadlineKind.EXTENSION_WINDOW)
@@ -29,7 +33,7 @@ def extension_window_end(ticket, calendar=None):
     return (calendar or WorkCalendar.load()).add(ticket.claimed_at, policy.duration).at
 
 
-def extendable_deadline(ticket):
+def extendable_deadline(ticket: Ticket) -> Deadline | None:
     """The handling deadline an extension moves: the investigation report for the lead unit, else feedback."""
     deadlines = Deadline.objects.open().filter(ticket=ticket, kind__in=EXTENDABLE_KINDS)
     by_kind = {d.kind: d for d in deadlines}
@@ -37,14 +41,22 @@ def extendable_deadline(ticket):
 
 
 @transaction.atomic
-def request_extension(actor, ticket, *, requested_due_at, reason, ip=None):
+def request_extension(
+    actor: User,
+    ticket: Ticket | int,
+    *,
+    requested_due_at: datetime | None,
+    reason: str | None,
+    ip: str | None = None,
+) -> ExtensionRequest:
     """延期申请 (002 第八条): written, by the unit, within the filing window after the claim."""
-    pk = getattr(ticket, "pk", ticket)
-    ticket = (
+    pk = ticket.pk if isinstance(ticket, Ticket) else ticket
+    locked = (
         visible_tickets(actor).select_for_update(of=("self",)).select_related("incident", "unit").filter(pk=pk).first()
     )
-    if ticket is None:
+    if locked is None:
         raise NotFound("转办单不存在或无权查看。")
+    ticket = locked
     if ticket.unit_id not in access_for(actor).liaison_unit_ids:
         raise NotPermitted("只有本单位联络员可以申请延期。")
     if not ticket_is_handling(ticket.status):
@@ -99,25 +111,32 @@ def request_extension(actor, ticket, *, requested_due_at, reason, ip=None):
     return request
 
 
-def _locked_request(actor, request):
-    pk = getattr(request, "pk", request)
-    request = (
+def _locked_request(actor: User, request: ExtensionRequest | int) -> ExtensionRequest:
+    pk = request.pk if isinstance(request, ExtensionRequest) else request
+    locked = (
         ExtensionRequest.objects.select_for_update(of=("self",))
         .select_related("ticket__incident", "ticket__unit", "deadline", "requested_by")
         .filter(pk=pk, ticket__in=visible_tickets(actor))
         .first()
     )
-    if request is None:
+    if locked is None:
         raise NotFound("延期申请不存在或无权查看。")
     if not access_for(actor).is_office:
         raise NotPermitted("延期申请由办公室审批。")
-    if request.state != ExtensionRequest.State.PENDING:
-        raise Conflict(f"该申请{request.get_state_display()}。")  # the labels say 已批准 / 已驳回
-    return request
+    if locked.state != ExtensionRequest.State.PENDING:
+        raise Conflict(f"该申请{locked.get_state_display()}。")  # the labels say 已批准 / 已驳回
+    return locked
 
 
 @transaction.atomic
-def approve_extension(actor, request, *, note="", due_at=None, ip=None):
+def approve_extension(
+    actor: User,
+    request: ExtensionRequest | int,
+    *,
+    note: str = "",
+    due_at: datetime | None = None,
+    ip: str | None = None,
+) -> Deadline:
     """The office approves: the old deadline is kept on record as 'extended' and a new one replaces it,
     with its own reminders and breach; the original due time is carried along."""
     request = _locked_request(actor, request)
@@ -162,7 +181,9 @@ def approve_extension(actor, request, *, note="", due_at=None, ip=None):
 
 
 @transaction.atomic
-def reject_extension(actor, request, *, note, ip=None):
+def reject_extension(
+    actor: User, request: ExtensionRequest | int, *, note: str | None, ip: str | None = None
+) -> ExtensionRequest:
     request = _locked_request(actor, request)
     note = (note or "").strip()
     if not note:

@@ -9,11 +9,13 @@ retried by the next runs, and after MAX_ATTEMPTS it is marked failed for the adm
 back in the queue (requeue_failed_steps, the admin's 重新触发)."""
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -41,11 +43,11 @@ class Fired:
     outcome: str
     label: str
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{timezone.localtime(self.fire_at):%Y-%m-%d %H:%M} {self.step:<14} {self.outcome:<14} {self.label}"
 
 
-def due_steps(now, *, tried_before=None):
+def due_steps(now: datetime, *, tried_before: datetime | None = None) -> QuerySet[DeadlineStep]:
     """Pending steps due at `now`. With `tried_before` (the run's start), a step that failed during this
     run is left out, so a failing step cannot keep a run busy; the next run retries it."""
     qs = DeadlineStep.objects.filter(state=DeadlineStep.State.PENDING, fire_at__lte=now)
@@ -54,12 +56,14 @@ def due_steps(now, *, tried_before=None):
     return qs.select_related("deadline__incident", "deadline__ticket", "deadline__unit").order_by("fire_at", "id")
 
 
-def _label(deadline):
+def _label(deadline: Deadline) -> str:
     owner = deadline.unit.name if deadline.unit else "办公室"
     return f"{deadline.incident.title}｜{owner}｜{deadline.get_kind_display()}"
 
 
-def run_timed_checks(now=None, *, dry_run=False, batch_size=BATCH_SIZE):
+def run_timed_checks(
+    now: datetime | None = None, *, dry_run: bool = False, batch_size: int = BATCH_SIZE
+) -> list[Fired]:
     """Fire every step due at `now` (default: the current time). Returns what it tried: fired steps, and
     those left for a later run (outcome "failed n/3", or "waiting_breach" for an escalation whose breach
     has not fired yet)."""
@@ -70,7 +74,7 @@ def run_timed_checks(now=None, *, dry_run=False, batch_size=BATCH_SIZE):
             Fired(s.pk, s.deadline_id, s.deadline.kind, s.step, s.fire_at, "would fire", _label(s.deadline))
             for s in due_steps(now)[:10000]
         ]
-    fired = []
+    fired: list[Fired] = []
     while True:
         with transaction.atomic():
             batch = list(
@@ -82,7 +86,7 @@ def run_timed_checks(now=None, *, dry_run=False, batch_size=BATCH_SIZE):
             return fired
 
 
-def _fire_isolated(step, now):
+def _fire_isolated(step: DeadlineStep, now: datetime) -> Fired:
     """One savepoint per step: whatever one row does (a title too long for a column, a bad recipient …)
     rolls back that step alone, never the batch, and never stops the checks for everyone."""
     try:
@@ -93,7 +97,7 @@ def _fire_isolated(step, now):
         return _record_failure(step, exc)
 
 
-def _record_failure(step, exc):
+def _record_failure(step: DeadlineStep, exc: Exception) -> Fired:
     attempts = step.attempts + 1
     state = DeadlineStep.State.FAILED if attempts >= MAX_ATTEMPTS else DeadlineStep.State.PENDING
     DeadlineStep.objects.filter(pk=step.pk).update(
@@ -107,7 +111,7 @@ def _record_failure(step, exc):
     return Fired(step.pk, deadline.pk, deadline.kind, step.step, step.fire_at, outcome, _label(deadline))
 
 
-def _fire(step, now):
+def _fire(step: DeadlineStep, now: datetime) -> Fired:
     # Re-read the deadline under its row lock: it may have been met, or breached by an earlier step
     # of this same batch, since the steps were selected.
     deadline = (
@@ -131,7 +135,7 @@ def _fire(step, now):
     return Fired(step.pk, deadline.pk, deadline.kind, step.step, step.fire_at, outcome, _label(deadline))
 
 
-def _breach_not_fired(deadline):
+def _breach_not_fired(deadline: Deadline) -> bool:
     if deadline.state != Deadline.State.PENDING or deadline.met_at is not None:
         return False  # breached (the usual case, no query), or met/cancelled: the step decides below
     return deadline.steps.filter(
@@ -139,36 +143,36 @@ def _breach_not_fired(deadline):
     ).exists()
 
 
-def _link(deadline):
+def _link(deadline: Deadline) -> str:
     if deadline.ticket_id:
         return reverse("ticket_detail", args=[deadline.ticket_id])
     return reverse("incident_detail", args=[deadline.incident_id])
 
 
-def _owners(deadline):
+def _owners(deadline: Deadline) -> list[User]:
     """Whoever must act: the unit's liaisons for a ticket, the office for the incident as a whole."""
     if deadline.unit:
         return recipients.liaisons(deadline.unit)
     return recipients.duty_officers()
 
 
-def _when(instant):
+def _when(instant: datetime) -> str:
     return f"{timezone.localtime(instant):%m月%d日 %H:%M}"
 
 
-def _title(head, deadline, *, with_unit=True):
+def _title(head: str, deadline: Deadline, *, with_unit: bool = True) -> str:
     """head + the incident's title + （unit）: the incident's title is what gets cut, so the notice still
     says what happened and whose it is however long the title someone typed."""
     tail = f"（{deadline.unit.name}）" if with_unit and deadline.unit else ""
     return head + fit(deadline.incident.title, TITLE_MAX - len(head) - len(tail)) + tail
 
 
-def _owner_tail(deadline):
+def _owner_tail(deadline: Deadline) -> str:
     """（unit） for a notice's head: whose deadline it is may be told to anyone the notice reaches."""
     return f"（{deadline.unit.name}）" if deadline.unit else ""
 
 
-def _remind(step, deadline, now):
+def _remind(step: DeadlineStep, deadline: Deadline, now: datetime) -> str:
     if not deadline.is_open:
         return "skipped_met"
     if now >= deadline.due_at:
@@ -196,7 +200,7 @@ def _remind(step, deadline, now):
     return "notified"
 
 
-def _breach(step, deadline, now):
+def _breach(step: DeadlineStep, deadline: Deadline, now: datetime) -> str:
     if deadline.state != Deadline.State.PENDING or deadline.met_at is not None:
         return "skipped_met"
     deadline.state, deadline.breached_at = Deadline.State.BREACHED, deadline.due_at
@@ -225,7 +229,7 @@ def _breach(step, deadline, now):
     return "notified"
 
 
-def _escalate(step, deadline):
+def _escalate(step: DeadlineStep, deadline: Deadline) -> str:
     if not deadline.is_open or deadline.state != Deadline.State.BREACHED:
         return "skipped_met"
     # Up the chain of whoever owns the deadline: a unit's to that unit's leaders, the office's own
@@ -257,13 +261,15 @@ STEP_FIELDS = ["state", "attempts", "last_attempt_at", "error"]
 
 
 @transaction.atomic
-def requeue_failed_steps(actor, steps, *, ip=None):
+def requeue_failed_steps(
+    actor: User, steps: Iterable[DeadlineStep | int], *, ip: str | None = None
+) -> list[DeadlineStep]:
     """重新触发: an admin puts failed steps back in the queue once the cause is fixed; each fires on the next
     run with MAX_ATTEMPTS fresh attempts (a deadline is never lost, only delayed). Steps that are not
     failed are left as they are. Returns the steps re-queued."""
     if not access_for(actor).is_admin:
         raise NotPermitted("只有管理员可以重新触发失败的督办步骤。")
-    ids = [getattr(s, "pk", s) for s in steps]
+    ids = [s.pk if isinstance(s, DeadlineStep) else s for s in steps]
     requeued = list(
         DeadlineStep.objects.select_for_update(of=("self",))
         .select_related("deadline__incident", "deadline__ticket")

@@ -8,26 +8,41 @@ the relative link; email and SMS carry it absolute (SITE_URL), since they are re
 
 import logging
 import re
+from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import CharField
 from django.utils import timezone
 
+from deadlines.models import DeadlineStep
 from incidents.clearance import SENSITIVE_ONE, cleared_user_ids
+from incidents.models import Incident, Ticket
 from notifications.models import Notification
 from notifications.sms import gateway
 from org.recipients import phone_of
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
-TITLE_MAX = Notification._meta.get_field("title").max_length
-LINK_MAX = Notification._meta.get_field("link").max_length
+
+
+def _column_length(name: str) -> int:
+    """The length of a Notification column, which what goes into it is fitted to."""
+    field = Notification._meta.get_field(name)
+    if not isinstance(field, CharField) or field.max_length is None:
+        raise TypeError(f"Notification.{name} is not a text column of bounded length")
+    return field.max_length
+
+
+TITLE_MAX = _column_length("title")
+LINK_MAX = _column_length("link")
 ELLIPSIS = "…"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
-def fit(text, limit):
+def fit(text: str | None, limit: int) -> str:
     """`text` cut to at most `limit` characters, ending in "…" when cut. Python strings index by
     character, so a cut never splits one."""
     text = text or ""
@@ -36,13 +51,13 @@ def fit(text, limit):
     return text[: max(limit - len(ELLIPSIS), 0)] + ELLIPSIS
 
 
-def one_line(text):
+def one_line(text: str | None) -> str:
     """A title is one line: control characters (a line break, U+000B …) read as one space; an email
     subject may not contain them at all."""
     return _CONTROL.sub(" ", text or "").strip()
 
 
-def _fit_link(link):
+def _fit_link(link: str) -> str:
     # A cut path leads nowhere: drop the query string first, and the link only if the path alone is too long.
     if len(link) <= LINK_MAX:
         return link
@@ -53,19 +68,19 @@ def _fit_link(link):
     return ""
 
 
-def absolute(link):
+def absolute(link: str) -> str:
     """The link as read outside the site (email, SMS): SITE_URL joined to the site's relative path."""
     if not link or "://" in link:
         return link
     return settings.SITE_URL.rstrip("/") + "/" + link.lstrip("/")
 
 
-def parse_channels(spec):
+def parse_channels(spec: str | None) -> list[str]:
     channels = [c.strip() for c in (spec or "").split(",") if c.strip() in Notification.Channel.values]
     return list(dict.fromkeys([Notification.Channel.INBOX, *channels]))
 
 
-def sensitive_title(title, head=None):
+def sensitive_title(title: str, head: str | None = None) -> str:
     """The title an uncleared reader gets for a confidential incident: the notice's kind and timing (`head`, or
     the title's leading 【…】 tag, else what comes before its first "：") and SENSITIVE_ONE, nothing of the item."""
     if head is None:
@@ -76,8 +91,17 @@ def sensitive_title(title, head=None):
 
 
 def notify(
-    recipients, *, title, body="", link="", incident=None, ticket=None, step=None, channels="inbox", sensitive_head=None
-):
+    recipients: Iterable[User],
+    *,
+    title: str,
+    body: str = "",
+    link: str | None = "",
+    incident: Incident | None = None,
+    ticket: Ticket | None = None,
+    step: DeadlineStep | None = None,
+    channels: str = "inbox",
+    sensitive_head: str | None = None,
+) -> list[Notification]:
     """Queue one notice per recipient and channel; returns the rows. Deduplicates recipients. The title
     and link are fitted to their columns (see fit()).
 
@@ -90,7 +114,7 @@ def notify(
     cleared = cleared_user_ids(people, incident)
     hidden_title = fit(one_line(sensitive_title(title, sensitive_head)), TITLE_MAX)
     hidden_body = f"{SENSITIVE_ONE}：该舆情限制知悉，请登录系统查看；无权查看的请联系办公室。"
-    rows = []
+    rows: list[Notification] = []
     for user in people:
         shown_title, shown_body = (title, body) if user.pk in cleared else (hidden_title, hidden_body)
         for channel in parse_channels(channels):
@@ -117,7 +141,7 @@ def notify(
     return created
 
 
-def _send(notification):
+def _send(notification: Notification) -> str:
     user = notification.recipient
     if notification.channel == Notification.Channel.EMAIL:
         if not user.email:
@@ -135,7 +159,7 @@ def _send(notification):
     return Notification.Status.SENT
 
 
-def deliver(ids=None):
+def deliver(ids: Iterable[int] | None = None) -> int:
     """Send pending email/SMS notices (all of them, or those in `ids`). Each row is locked while it is
     sent, so two workers never send the same notice."""
     qs = Notification.objects.filter(status=Notification.Status.PENDING, attempts__lt=MAX_ATTEMPTS)
