@@ -34,6 +34,17 @@ PREVIOUS_MAIN = [
     ("accounts", "0001_initial"),
 ]
 NEW_APPS = ["core", "org", "workcalendar", "deadlines", "notifications"]
+MOVED_FROM_INCIDENTS = ["unit", "membership", "auditevent"]
+MOVED_FROM_MONITORING = [
+    "calendarday",
+    "calendaryear",
+    "worksettings",
+    "deadlinepolicy",
+    "deadline",
+    "deadlinestep",
+    "extensionrequest",
+    "notification",
+]
 
 AT = datetime.datetime(2026, 11, 2, 9, 0, tzinfo=datetime.UTC)
 
@@ -193,8 +204,9 @@ def _check_content_types_followed(ids):
     deadline_type = ContentType.objects.get_for_model(Deadline)
     assert (unit_type.pk, unit_type.app_label) == (ids["unit_type"], "org")
     assert (deadline_type.pk, deadline_type.app_label) == (ids["deadline_type"], "deadlines")
-    assert not ContentType.objects.filter(app_label="incidents", model="unit").exists()
-    assert not ContentType.objects.filter(app_label="monitoring").exists()
+    # No stale row is left under the old labels (monitoring/ gets models of its own in a later issue).
+    assert not ContentType.objects.filter(app_label="incidents", model__in=MOVED_FROM_INCIDENTS).exists()
+    assert not ContentType.objects.filter(app_label="monitoring", model__in=MOVED_FROM_MONITORING).exists()
 
     edu = Unit.objects.get(pk=ids["edu"])
     assert Permission.objects.get(pk=ids["unit_permission"]).content_type == unit_type
