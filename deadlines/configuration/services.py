@@ -3,7 +3,9 @@ calendar. Each checks the admin role, validates, changes and audits in one trans
 move existing deadlines: each deadline froze its rule when it was created (scheduling.create_deadline)."""
 
 import datetime
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -32,12 +34,12 @@ POLICY_FIELDS = (
 )
 
 
-def _require_admin(actor):
+def _require_admin(actor: User) -> None:
     if not access_for(actor).is_admin:
         raise NotPermitted("仅系统管理员可以修改时限规则和工作日历。")
 
 
-def _duration_error(spec, *, required):
+def _duration_error(spec: str, *, required: bool) -> str | None:
     if not spec:
         return "请填写时限。" if required else None
     try:
@@ -47,8 +49,8 @@ def _duration_error(spec, *, required):
     return "时长须大于 0。" if amount == 0 and required else None
 
 
-def _policy_errors(values):
-    errors = {}
+def _policy_errors(values: dict[str, Any]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
     if not values["name"]:
         errors["name"] = ["请填写名称。"]
     choices = {
@@ -75,7 +77,7 @@ def _policy_errors(values):
     return errors
 
 
-def _normalised(field, value):
+def _normalised(field: str, value: object) -> str | bool:
     if field == "is_active":
         return bool(value)
     value = "" if value is None else str(value).strip()
@@ -85,17 +87,20 @@ def _normalised(field, value):
 
 
 @transaction.atomic
-def update_deadline_policy(actor, policy, *, ip=None, **changes):
+def update_deadline_policy(
+    actor: User, policy: DeadlinePolicy | int, *, ip: str | None = None, **changes: object
+) -> DeadlinePolicy:
     """An admin edits a time limit (docs/rules.md §3.4: values the texts leave open are admin settings).
     Only new deadlines use the edit; the change and its before/after values go on the audit trail."""
     _require_admin(actor)
     unknown = set(changes) - set(POLICY_FIELDS)
     if unknown:
         raise InvalidInput(f"不能修改的字段：{'、'.join(sorted(unknown))}。")
-    pk = getattr(policy, "pk", policy)
-    policy = DeadlinePolicy.objects.select_for_update().filter(pk=pk).first()
-    if policy is None:
+    pk = policy.pk if isinstance(policy, DeadlinePolicy) else policy
+    locked = DeadlinePolicy.objects.select_for_update().filter(pk=pk).first()
+    if locked is None:
         raise NotFound("时限规则不存在。")
+    policy = locked
     values = {field: _normalised(field, getattr(policy, field)) for field in POLICY_FIELDS}
     values |= {field: _normalised(field, value) for field, value in changes.items()}
     errors = _policy_errors(values)
@@ -112,17 +117,18 @@ def update_deadline_policy(actor, policy, *, ip=None, **changes):
     return policy
 
 
-def _year_in_range(year):
+def _year_in_range(year: int | None) -> int:
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         raise InvalidInput("年份无效。", {"year": ["请填写 2000–2100 之间的年份。"]})
+    return year
 
 
 @transaction.atomic
-def confirm_calendar_year(actor, year, *, ip=None):
+def confirm_calendar_year(actor: User, year: int | None, *, ip: str | None = None) -> CalendarYear:
     """An admin confirms a year's holiday arrangement as published by 国务院办公厅. A year with no
     holiday entered cannot be confirmed: that would silently count every statutory holiday as worked."""
     _require_admin(actor)
-    _year_in_range(year)
+    year = _year_in_range(year)
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     if not CalendarDay.objects.filter(date__range=(start, end), kind=CalendarDay.Kind.HOLIDAY).exists():
         raise InvalidInput(
@@ -140,15 +146,17 @@ def confirm_calendar_year(actor, year, *, ip=None):
 
 
 @transaction.atomic
-def add_calendar_day(actor, *, date, kind, name="", ip=None):
+def add_calendar_day(
+    actor: User, *, date: datetime.date | None, kind: str, name: str | None = "", ip: str | None = None
+) -> CalendarDay:
     """Enter one holiday (休) or make-up working day (调休上班) of a year's arrangement."""
     _require_admin(actor)
-    errors = {}
+    errors: dict[str, list[str]] = {}
     if not isinstance(date, datetime.date):
         errors["date"] = ["请填写日期。"]
     if kind not in CalendarDay.Kind.values:
         errors["kind"] = ["请选择类型。"]
-    if errors:
+    if errors or date is None:  # date is None only with its error recorded above
         raise InvalidInput("日期未保存，请修改标出的内容。", errors)
     _year_in_range(date.year)
     if kind == CalendarDay.Kind.HOLIDAY and date.weekday() >= 5:
@@ -163,18 +171,19 @@ def add_calendar_day(actor, *, date, kind, name="", ip=None):
 
 
 @transaction.atomic
-def remove_calendar_day(actor, day, *, ip=None):
+def remove_calendar_day(actor: User, day: CalendarDay | int, *, ip: str | None = None) -> None:
     _require_admin(actor)
-    pk = getattr(day, "pk", day)
-    day = CalendarDay.objects.select_for_update().filter(pk=pk).first()
-    if day is None:
+    pk = day.pk if isinstance(day, CalendarDay) else day
+    locked = CalendarDay.objects.select_for_update().filter(pk=pk).first()
+    if locked is None:
         raise NotFound("该日期记录不存在。")
-    audit.record(actor, "setting_delete", day, before={"date": day.date, "kind": day.kind, "name": day.name}, ip=ip)
-    day.delete()
+    before = {"date": locked.date, "kind": locked.kind, "name": locked.name}
+    audit.record(actor, "setting_delete", locked, before=before, ip=ip)
+    locked.delete()
 
 
 @transaction.atomic
-def sync_calendar_from_package(actor, *, ip=None):
+def sync_calendar_from_package(actor: User, *, ip: str | None = None) -> dict[str, int | str]:
     """Add the days and years the maintained `chinesecalendar` package knows and the database lacks;
     never overwrites what an admin entered (holidays.sync_from_package)."""
     _require_admin(actor)
@@ -184,13 +193,26 @@ def sync_calendar_from_package(actor, *, ip=None):
 
 
 @transaction.atomic
-def update_work_hours(actor, *, morning_start, morning_end, afternoon_start, afternoon_end, ip=None):
+def update_work_hours(
+    actor: User,
+    *,
+    morning_start: datetime.time | None,
+    morning_end: datetime.time | None,
+    afternoon_start: datetime.time | None,
+    afternoon_end: datetime.time | None,
+    ip: str | None = None,
+) -> WorkSettings:
     """Office hours bound every 'working hours' limit. No seed defines them (docs/rules.md §3.3), so they
     are the admin's to set; the two periods must be in order and must not overlap."""
     _require_admin(actor)
-    times = [morning_start, morning_end, afternoon_start, afternoon_end]
-    if any(not isinstance(t, datetime.time) for t in times):
+    if not (
+        isinstance(morning_start, datetime.time)
+        and isinstance(morning_end, datetime.time)
+        and isinstance(afternoon_start, datetime.time)
+        and isinstance(afternoon_end, datetime.time)
+    ):
         raise InvalidInput("请填写完整的上下班时间。")
+    times = [morning_start, morning_end, afternoon_start, afternoon_end]
     if not morning_start < morning_end:
         raise InvalidInput("工作时间未保存。", {"morning_end": ["上午下班须晚于上午上班。"]})
     if not morning_end <= afternoon_start:
