@@ -96,6 +96,8 @@ ACTION_LABELS = {
     "risk_notice_issued": "发出网络风险提示函",
     "daily_submission": "每日报送",
     "daily_submission_updated": "更新每日报送",
+    "template_uploaded": "上传文书模板",
+    "template_reverted": "恢复文书模板",
 }
 
 # Labels of workflow transitions, registered by the app that owns the state machines (incidents/apps.py), so this
