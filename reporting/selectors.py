@@ -5,17 +5,20 @@
 - a unit's liaisons and leaders see the issued 督报 and 风险提示函 addressed to their unit.
 Anyone else gets 404, even by id; nobody sees a report on a confidential incident they are not cleared for."""
 
-from django.db.models import Exists, OuterRef, Q
+import datetime
 
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from incidents.models import Incident, Ticket
 from incidents.selectors import record_confidential_read, visible_incidents
-from org.access import access_for
+from org.access import AnyUser, access_for
 from reporting.models import Report, ReportVersion
-from reporting.submissions import submission_status
+from reporting.submissions import SubmissionStatus, submission_status
 
 UNIT_ADDRESSED = (Report.Kind.SUPERVISION, Report.Kind.RISK_NOTICE)
 
 
-def visible_reports(user):
+def visible_reports(user: AnyUser) -> QuerySet[Report]:
     access = access_for(user)
     if access.user_id is None:
         return Report.objects.none()
@@ -23,7 +26,7 @@ def visible_reports(user):
     reports = Report.objects.filter(Q(incident__isnull=True) | Q(incident__in=visible_incidents(user)))
     if access.is_office:
         return reports
-    addressed = Report.recipients.through.objects.filter(report_id=OuterRef("pk"), user_id=user.pk)
+    addressed = Report.recipients.through.objects.filter(report_id=OuterRef("pk"), user_id=access.user_id)
     condition = Q(Exists(addressed))
     if access.is_leader:
         condition |= Q(kind__in=Report.PERIODIC)
@@ -32,7 +35,7 @@ def visible_reports(user):
     return reports.filter(condition, status=Report.Status.ISSUED)
 
 
-def report_list(user, *, kind=None, status=None):
+def report_list(user: AnyUser, *, kind: str | None = None, status: str | None = None) -> QuerySet[Report]:
     qs = visible_reports(user).select_related("unit", "issued_by", "incident")
     if kind:
         qs = qs.filter(kind=kind)
@@ -41,22 +44,23 @@ def report_list(user, *, kind=None, status=None):
     return qs.order_by("-created_at", "-id")
 
 
-def _record_read(user, report, ip):
+def _record_read(user: AnyUser, report: Report, ip: str | None) -> None:
     """A report on a confidential incident carries its content: reading it is audited like the incident."""
-    if report.incident_id:
+    if report.incident is not None:  # no query: None when incident_id is, else already selected
         record_confidential_read(user, report.incident, ip=ip)
 
 
-def report_detail(user, pk, *, ip=None):
+def report_detail(user: AnyUser, pk: int | str, *, ip: str | None = None) -> Report:
     """The report with its versions; Report.DoesNotExist when the user may not see it."""
     report = visible_reports(user).select_related("unit", "incident", "ticket", "issued_by", "created_by").get(pk=pk)
     _record_read(user, report, ip)
-    report.version_list = list(report.versions.select_related("created_by").order_by("-number"))
-    report.recipient_list = list(report.recipients.order_by("username"))
+    # Display attributes the report page reads, set here; the model declares no such attributes.
+    report.version_list = list(report.versions.select_related("created_by").order_by("-number"))  # type: ignore[attr-defined]
+    report.recipient_list = list(report.recipients.order_by("username"))  # type: ignore[attr-defined]
     return report
 
 
-def report_version(user, report_pk, number, *, ip=None):
+def report_version(user: AnyUser, report_pk: int | str, number: int | str, *, ip: str | None = None) -> ReportVersion:
     """Version `number` of a report the user may see; ReportVersion.DoesNotExist otherwise (one query)."""
     version = ReportVersion.objects.select_related("report__incident").get(
         report__in=visible_reports(user), report_id=report_pk, number=number
@@ -65,7 +69,7 @@ def report_version(user, report_pk, number, *, ip=None):
     return version
 
 
-def daily_submission_status(user, day):
+def daily_submission_status(user: AnyUser, day: datetime.date) -> list[SubmissionStatus]:
     """The collecting units' submissions for `day` as the user may see them: the office every collecting
     unit (who has, has not, late submitted), a liaison the collecting units it submits for, anyone else none."""
     access = access_for(user)
@@ -75,9 +79,9 @@ def daily_submission_status(user, day):
     return rows if access.is_office else [row for row in rows if row.unit.pk in access.liaison_unit_ids]
 
 
-def supervision_notices(user, ticket):
+def supervision_notices(user: AnyUser, ticket: Ticket) -> QuerySet[Report]:
     return visible_reports(user).filter(kind=Report.Kind.SUPERVISION, ticket=ticket).order_by("created_at", "id")
 
 
-def special_reports(user, incident):
+def special_reports(user: AnyUser, incident: Incident) -> QuerySet[Report]:
     return visible_reports(user).filter(kind=Report.Kind.SPECIAL, incident=incident).order_by("created_at", "id")

@@ -3,7 +3,9 @@ audit row in one transaction; notices are rows in the same transaction (email/SM
 Order of checks as in incidents.services: visibility (404), role (403), state (409), input (400)."""
 
 import datetime
+from collections.abc import Iterable, Mapping
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -13,31 +15,34 @@ from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from deadlines.models import DeadlineKind
 from deadlines.scheduling import create_deadline
 from incidents import services
-from incidents.models import LeaderReport
+from incidents.models import Incident, LeaderReport, Ticket
 from incidents.selectors import visible_incidents, visible_tickets
 from notifications.notify import notify
 from org import recipients as monitoring_recipients
 from org.access import access_for
+from org.models import Unit
 from reporting import daily, documents, risk, special, submissions, supervision
-from reporting.models import DailySubmission, Report, ReportSettings, RiskTopic
+from reporting.models import DailySubmission, Report, ReportSettings, ReportVersion, RiskTopic
 from reporting.versions import save_version
 from workcalendar.working_days import WorkCalendar
 
 
-def _require_office(actor, what):
+def _require_office(actor: User, what: str) -> None:
     if not access_for(actor).is_office:
         raise NotPermitted(f"只有办公室值班员可以{what}。")
 
 
-def _locked_report(report):
+def _locked_report(report: Report | int) -> Report:
     return Report.objects.select_for_update().get(pk=report.pk if isinstance(report, Report) else report)
 
 
-def report_link(report):
+def report_link(report: Report) -> str:
     return reverse("report_detail", args=[report.pk])
 
 
-def _future_due(due_at, now, *, required):
+def _future_due(
+    due_at: datetime.datetime | None, now: datetime.datetime, *, required: bool
+) -> datetime.datetime | None:
     if due_at is None:
         if required:
             raise InvalidInput("请填写办理时限。", {"due_at": ["请填写办理时限。"]})
@@ -49,11 +54,11 @@ def _future_due(due_at, now, *, required):
     return due_at
 
 
-def _unit_people(unit):
+def _unit_people(unit: Unit | None) -> list[User]:
     return list({u.pk: u for u in monitoring_recipients.liaisons(unit) + monitoring_recipients.leaders(unit)}.values())
 
 
-def _notify_issued(report, people):
+def _notify_issued(report: Report, people: Iterable[User]) -> None:
     notify(
         people,
         title=f"【{report.get_kind_display()}】{report.title}",
@@ -67,7 +72,9 @@ def _notify_issued(report, people):
 
 
 @transaction.atomic
-def edit_report(actor, report, *, texts, ip=None):
+def edit_report(
+    actor: User, report: Report | int, *, texts: Mapping[str, str | None], ip: str | None = None
+) -> ReportVersion:
     """The office edits a draft's section texts before issuing (issue 6); each edit is a new version."""
     _require_office(actor, "修改报告")
     report = _locked_report(report)
@@ -99,14 +106,14 @@ def edit_report(actor, report, *, texts, ip=None):
     return version
 
 
-def _issue_recipients(report):
+def _issue_recipients(report: Report) -> list[User]:
     if report.kind in Report.PERIODIC:
         return list(ReportSettings.current().distribution.filter(is_active=True))
     return list(report.recipients.filter(is_active=True))
 
 
 @transaction.atomic
-def issue_report(actor, report, *, ip=None):
+def issue_report(actor: User, report: Report | int, *, ip: str | None = None) -> Report:
     """签发: the report becomes final, who and when are recorded, and its recipients are told (the
     distribution list for the 日报 and periodic reports; the leaders chosen at creation for a 专报); the 日报
     also by SMS (004 三(二))."""
@@ -142,18 +149,20 @@ def issue_report(actor, report, *, ip=None):
         ticket=report.ticket,
     )
     if report.kind == Report.Kind.SPECIAL and report.incident_id:
-        _special_report_reached_leaders(actor, report, people, ip)
+        _special_report_reached_leaders(actor, report, report.incident_id, people, ip)
     return report
 
 
-def _special_report_reached_leaders(actor, report, people, ip):
+def _special_report_reached_leaders(
+    actor: User, report: Report, incident_id: int, people: Iterable[User], ip: str | None
+) -> None:
     """A 专报 issued to the leaders the grade requires is the report to the leaders (`004` 三(三); 002 第八条 2 hours,
     001 #4 第十三条 30 minutes): it is recorded as a LeaderReport by the system, which meets that deadline and
     shows in the incident's history of reports."""
     names = "、".join(p.get_full_name() or p.get_username() for p in people)
     services.record_leader_report(
         actor,
-        report.incident_id,
+        incident_id,
         channel=LeaderReport.Channel.SYSTEM,
         reported_to=names if len(names) <= 200 else names[:199] + "…",
         note=f"签发{report.get_kind_display()}：{report.title}",
@@ -166,13 +175,14 @@ def _special_report_reached_leaders(actor, report, people, ip):
 
 
 @transaction.atomic
-def create_special_report(actor, incident, *, ip=None):
+def create_special_report(actor: User, incident: Incident | int, *, ip: str | None = None) -> Report:
     """A 专报 for a 重大/特别重大 incident (`004` 三(三); docs/rules.md §4.6), drafted from the template for the
     office to edit, addressed to the county leaders and the lead and involved units' leaders."""
-    pk = getattr(incident, "pk", incident)
-    incident = visible_incidents(actor).select_related("subject_unit").filter(pk=pk).first()
-    if incident is None:
+    pk = incident.pk if isinstance(incident, Incident) else incident
+    found = visible_incidents(actor).select_related("subject_unit").filter(pk=pk).first()
+    if found is None:
         raise NotFound("舆情不存在或无权查看。")
+    incident = found
     _require_office(actor, "编制舆情专报")
     if incident.grade not in special.SPECIAL_GRADES:
         grade = incident.get_grade_display() if incident.grade else "未定级"
@@ -206,22 +216,30 @@ def create_special_report(actor, incident, *, ip=None):
 # --- 舆情督报 -------------------------------------------------------------------------------------
 
 
-def supervision_count(ticket):
+def supervision_count(ticket: Ticket) -> int:
     return Report.objects.filter(kind=Report.Kind.SUPERVISION, ticket=ticket).count()
 
 
 @transaction.atomic
-def issue_supervision_notice(actor, ticket, *, reason, due_at, ip=None):
+def issue_supervision_notice(
+    actor: User,
+    ticket: Ticket | int,
+    *,
+    reason: str | None,
+    due_at: datetime.datetime | None,
+    ip: str | None = None,
+) -> Report:
     """A 督报 to the ticket's unit (`004` 二(五)): issued at once, counted per ticket (docs/rules.md §9.17), with its own
     time limit tracked by the deadline engine (reminder-free; breach and escalation as any deadline),
     met by the unit's next feedback or report."""
     now = timezone.now()
-    pk = getattr(ticket, "pk", ticket)
-    ticket = (
+    pk = ticket.pk if isinstance(ticket, Ticket) else ticket
+    locked = (
         visible_tickets(actor).select_for_update(of=("self",)).select_related("incident", "unit").filter(pk=pk).first()
     )
-    if ticket is None:
+    if locked is None:
         raise NotFound("转办单不存在或无权查看。")
+    ticket = locked
     _require_office(actor, "发出舆情督报")
     if not ticket.is_open:
         raise Conflict(f"转办单已{ticket.get_status_display()}，无需督报。")
@@ -273,13 +291,22 @@ def issue_supervision_notice(actor, ticket, *, reason, due_at, ip=None):
 
 
 @transaction.atomic
-def issue_risk_notice(actor, topic, *, requirements="", due_at=None, ip=None):
+def issue_risk_notice(
+    actor: User,
+    topic: RiskTopic | int,
+    *,
+    requirements: str = "",
+    due_at: datetime.datetime | None = None,
+    ip: str | None = None,
+) -> Report:
     """A 网络风险提示函 to the risk point's unit (`004` 二(二), 五(二)), issued at once."""
     now = timezone.now()
     _require_office(actor, "发出网络风险提示函")
-    topic = RiskTopic.objects.select_related("unit").filter(pk=getattr(topic, "pk", topic)).first()
-    if topic is None:
+    pk = topic.pk if isinstance(topic, RiskTopic) else topic
+    found = RiskTopic.objects.select_related("unit").filter(pk=pk).first()
+    if found is None:
         raise NotFound("风险点不存在。")
+    topic = found
     if not topic.is_active:
         raise Conflict("该风险点已停用。")
     due_at = _future_due(due_at, now, required=False)
@@ -318,7 +345,7 @@ def issue_risk_notice(actor, topic, *, requirements="", due_at=None, ip=None):
 # --- units' daily submissions ----------------------------------------------------------------------
 
 
-def collecting_units_for(actor):
+def collecting_units_for(actor: User) -> list[Unit]:
     """The collecting units this person submits for (liaison of the unit)."""
     access = access_for(actor)
     return list(
@@ -328,17 +355,25 @@ def collecting_units_for(actor):
     )
 
 
-def submit_daily_items(actor, *, unit, content, incidents=(), ip=None):
+def submit_daily_items(
+    actor: User,
+    *,
+    unit: Unit | int,
+    content: str,
+    incidents: Iterable[Incident | int] = (),
+    ip: str | None = None,
+) -> DailySubmission:
     """A collecting unit's items for today ("标题+链接地址" lines or "无"). One per unit per day: submitting
     again the same day updates it. Late when first submitted after the configured time (docs/rules.md L1: "17时前");
     a later correction does not change when the unit first reported."""
     now = timezone.now()
-    unit_pk = getattr(unit, "pk", unit)
-    unit = next((u for u in collecting_units_for(actor) if u.pk == unit_pk), None)
-    if unit is None:
+    unit_pk = unit.pk if isinstance(unit, Unit) else unit
+    found = next((u for u in collecting_units_for(actor) if u.pk == unit_pk), None)
+    if found is None:
         raise NotPermitted("只有每日报送单位的联络员可以报送本单位的舆情信息。")
+    unit = found
     submissions.parse_items(content)
-    incident_ids = {getattr(i, "pk", i) for i in incidents}
+    incident_ids = {i.pk if isinstance(i, Incident) else i for i in incidents}
     linked = list(visible_incidents(actor).filter(pk__in=incident_ids))
     if len(linked) != len(incident_ids):
         raise InvalidInput("关联的舆情不存在或无权查看。", {"incidents": ["关联的舆情不存在或无权查看。"]})
@@ -350,7 +385,15 @@ def submit_daily_items(actor, *, unit, content, incidents=(), ip=None):
 
 
 @transaction.atomic
-def _save_submission(actor, unit, day, now, content, linked, ip):
+def _save_submission(
+    actor: User,
+    unit: Unit,
+    day: datetime.date,
+    now: datetime.datetime,
+    content: str,
+    linked: list[Incident],
+    ip: str | None,
+) -> DailySubmission:
     existing = DailySubmission.objects.select_for_update().filter(unit=unit, date=day).first()
     if existing is None:
         cutoff = timezone.make_aware(datetime.datetime.combine(day, ReportSettings.current().submission_time))
