@@ -1,12 +1,17 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
-# LibreOffice headless converts reports to PDF for archiving; the font gives it Chinese glyphs.
+# LibreOffice headless converts reports (Writer) and the ledger (Calc) to PDF for archiving; the font gives it
+# Chinese glyphs. install-fonts adds the free faces standing in for the documents' 仿宋/楷体 (Fandol, copied out
+# of texlive-lang-chinese), 宋体/小标宋/黑体 (Noto CJK) and Calibri (Carlito), which reporting/pdf.py maps with
+# deploy/fontconfig/61-yuqing-gbt9704.conf (issue 13).
 # postgresql-client: pg_dump/pg_restore for `manage.py backup`/`restore` (its major version must not be below
 # the server's: the base image's Debian ships 17, the compose file runs 16).
+COPY deploy/fontconfig/install-fonts /usr/local/sbin/yuqing-install-fonts
 RUN apt-get update -qq \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-       libreoffice-writer-nogui fonts-wqy-zenhei poppler-utils postgresql-client \
+       libreoffice-writer-nogui libreoffice-calc-nogui fonts-wqy-zenhei poppler-utils postgresql-client \
+    && yuqing-install-fonts \
     && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt

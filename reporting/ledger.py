@@ -4,6 +4,7 @@ Written with openpyxl's write-only mode and read with `.iterator()`, so a year o
 in chunks instead of being held in memory. Times are written as local (Asia/Shanghai) date-times, which is
 what a spreadsheet user filters and sorts on."""
 
+import datetime
 import io
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
 
 from deadlines.models import Deadline, DeadlineKind
 from deadlines.selectors import county_deadlines, visible_deadlines
@@ -26,6 +28,16 @@ INCIDENT_SHEET = "舆情台账"
 TICKET_SHEET = "转办台账"
 # The ticket's own deadlines, in the order a ticket meets them.
 TICKET_DEADLINE_KINDS = (DeadlineKind.CLAIM, DeadlineKind.FEEDBACK, DeadlineKind.REPORT)
+
+
+# Printing (issue 13): A4 landscape. The sheet is fitted to the page width only while its text stays legible
+# (at least MIN_PRINTED_POINTS); wider, it prints at full size across pages, with the header row and the 舆情编号
+# column repeated on every page.
+A4_LANDSCAPE_WIDTH_MM = 297
+MARGINS_MM = {"left": 15, "right": 10, "top": 20, "bottom": 18, "header": 8, "footer": 8}
+BODY_POINTS = 11  # the cells keep the workbook's default font, Calibri 11
+MIN_PRINTED_POINTS = 8
+MM_PER_INCH = 25.4
 
 
 @dataclass(frozen=True)
@@ -115,17 +127,60 @@ def ledger_querysets(*, start, end, unit_ids=None, grade=None, user=None):
     return incidents, tickets
 
 
-def _sheet(workbook, title, columns):
+def column_points(width):
+    """The printed width of a column of `width` (Excel's unit: digits of the default font, Calibri 11, 7 px
+    each, plus 5 px of padding; 96 px to the inch)."""
+    return int(width * 7 + 5) * 72 / 96
+
+
+def printable_points():
+    """The width between the side margins of A4 landscape, in points."""
+    return (A4_LANDSCAPE_WIDTH_MM - MARGINS_MM["left"] - MARGINS_MM["right"]) * 72 / MM_PER_INCH
+
+
+def fit_scale(columns):
+    """The scale (percent) that fits the columns to the page width, or None when that would print the text
+    smaller than MIN_PRINTED_POINTS: the sheet then prints at full size across several pages."""
+    scale = min(100, int(100 * printable_points() / sum(column_points(c.width) for c in columns)))
+    return scale if BODY_POINTS * scale / 100 >= MIN_PRINTED_POINTS else None
+
+
+def print_period(start, end):
+    """[start, end) as the printed header names it: 2026-10-01 至 2026-12-31."""
+    last_day = timezone.localtime(end - datetime.timedelta(microseconds=1)).date()
+    return f"{timezone.localtime(start).date():%Y-%m-%d} 至 {last_day:%Y-%m-%d}"
+
+
+def _print_setup(sheet, columns, period):
+    """A4 landscape, gridlines, the sheet's name and period at the head of each page and 第 N 页 共 M 页 at its
+    foot; fitted to the width while legible (fit_scale), else at 100 % with the header row and the first
+    column repeated, a band of rows printed left to right before the next band."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = "9"  # A4
+    sheet.page_margins = PageMargins(**{side: mm / MM_PER_INCH for side, mm in MARGINS_MM.items()})
+    sheet.print_options.gridLines = True
+    sheet.print_options.horizontalCentered = True
+    sheet.print_title_rows = "1:1"
+    if fit_scale(columns) is not None:
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    else:
+        sheet.sheet_properties.pageSetUpPr.fitToPage = False
+        sheet.page_setup.scale = 100
+        sheet.page_setup.pageOrder = "overThenDown"
+        sheet.print_title_cols = "A:A"  # 舆情编号: which row a continued page belongs to
+    sheet.oddHeader.center.text = f'&"-,Bold"{sheet.title}' + (f"（{period}）" if period else "")
+    sheet.oddHeader.center.size = 12
+    sheet.oddFooter.center.text = "第 &P 页 共 &N 页"
+    sheet.oddFooter.center.size = 10
+
+
+def _sheet(workbook, title, columns, period=""):
     sheet = workbook.create_sheet(title)
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.freeze_panes = "C2"  # header row and the number/title columns stay in view
-    # Printed (and archived as PDF) on A4 landscape, as wide as the page, the header on every page.
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = "9"  # A4
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.print_title_rows = "1:1"
+    _print_setup(sheet, columns, period)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}1"
     header = []
     for column in columns:
@@ -206,10 +261,11 @@ def build_ledger(*, start, end, unit_ids=None, grade=None, user=None, now=None) 
     """The .xlsx ledger of incidents reported in [start, end): sheet 舆情台账 (one row per incident) and
     sheet 转办台账 (one row per ticket, with each of its deadlines due / met / outcome)."""
     now = now or timezone.now()
+    period = print_period(start, end)
     incidents, tickets = ledger_querysets(start=start, end=end, unit_ids=unit_ids, grade=grade, user=user)
     workbook = Workbook(write_only=True)
 
-    sheet = _sheet(workbook, INCIDENT_SHEET, INCIDENT_COLUMNS)
+    sheet = _sheet(workbook, INCIDENT_SHEET, INCIDENT_COLUMNS, period)
     # An incident's row names its units: only the tickets the reader may see (a liaison, not the other units').
     readable_tickets = visible_tickets(user) if user is not None else county_tickets()
     ticket_prefetch = Prefetch(
@@ -219,7 +275,7 @@ def build_ledger(*, start, end, unit_ids=None, grade=None, user=None, now=None) 
     for incident in rows.iterator(chunk_size=CHUNK):
         _row(sheet, INCIDENT_COLUMNS, incident_row(incident))
 
-    sheet = _sheet(workbook, TICKET_SHEET, TICKET_COLUMNS)
+    sheet = _sheet(workbook, TICKET_SHEET, TICKET_COLUMNS, period)
     deadline_prefetch = Prefetch(
         "deadlines",
         queryset=(visible_deadlines(user) if user is not None else county_deadlines())

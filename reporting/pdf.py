@@ -7,21 +7,44 @@ matters with several gunicorn workers and parallel test runs. A hung conversion 
 whole process group after the timeout (issue 11 §5), which settings keep below the web worker's
 (PDF_TIMEOUT < WEB_TIMEOUT), so the user gets this module's message and not a killed worker. At most
 PDF_MAX_CONCURRENT conversions run at once on a host (a lock file per slot, shared by every gunicorn
-process): a further request is told to retry at once instead of tying up another web worker."""
+process): a further request is told to retry at once instead of tying up another web worker.
+
+The faces the documents name (仿宋_GB2312, 方正小标宋简体, 黑体, 楷体_GB2312, 宋体) are not on a Linux server:
+LibreOffice is given the map in deploy/fontconfig/ to the free fonts deploy/fontconfig/install-fonts installs
+(issue 13), and exports PDF/A-2b with every font embedded."""
 
 import contextlib
 import fcntl
+import io
+import json
+import math
 import os
+import re
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
+import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from django.conf import settings
 
 BUSY = "服务器正在生成其他 PDF，请稍后重试。"
+
+# The faces a GB/T 9704 document names (仿宋_GB2312, 方正小标宋简体, 黑体, 楷体_GB2312 …) mapped to the free fonts
+# deploy/fontconfig/install-fonts puts on the server (issue 13).
+FONT_MAP = Path(settings.BASE_DIR) / "deploy" / "fontconfig" / "61-yuqing-gbt9704.conf"
+SYSTEM_FONTCONFIG = os.environ.get("FONTCONFIG_FILE", "/etc/fonts/fonts.conf")  # the configuration in force
+# The PDF export (立卷归档): PDF/A-2b, the archival profile, which requires every font embedded (LibreOffice embeds
+# subsets of the fonts it uses; EmbedStandardFonts also embeds any of the 14 PDF base fonts a reader would otherwise
+# substitute). The page size is the document's own (A4).
+PDF_OPTIONS = {
+    "SelectPdfVersion": {"type": "long", "value": "2"},
+    "EmbedStandardFonts": {"type": "boolean", "value": "true"},
+}
+EXPORT_FILTER = {"docx": "writer_pdf_Export", "xlsx": "calc_pdf_Export"}
 
 
 class ConversionError(Exception):
@@ -32,14 +55,15 @@ def soffice_binary():
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def _run(cmd, *, timeout, cwd):
+def _run(cmd, *, timeout, cwd, env=None):
     process = subprocess.Popen(
         cmd,
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
-        env={**os.environ, "HOME": cwd},  # LibreOffice also writes under $HOME; keep it in the temp dir
+        # LibreOffice also writes under $HOME; keep it in the temp dir
+        env={**os.environ, "HOME": cwd, **(env or {})},
     )
     try:
         _, stderr = process.communicate(timeout=timeout)
@@ -80,15 +104,64 @@ def conversion_slot():
         handle.close()  # releases the lock
 
 
+def fontconfig_file(directory: Path) -> Path:
+    """A fonts.conf for LibreOffice: the system's configuration, then the map of the document faces. Given through
+    FONTCONFIG_FILE, so the map needs no root and follows the code's version."""
+    path = directory / "fonts.conf"
+    path.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n<fontconfig>\n'
+        f'  <include ignore_missing="yes">{escape(SYSTEM_FONTCONFIG)}</include>\n'
+        f'  <include ignore_missing="yes">{escape(str(FONT_MAP))}</include>\n'
+        "</fontconfig>\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+LINES_AND_CHARS = re.compile(r'(<w:docGrid\b[^>]*?\bw:type=")linesAndChars(")')
+CHAR_SPACE = re.compile(r'<w:docGrid\b[^>]*?\bw:charSpace="(-?\d+)"')
+DEFAULT_RUN = re.compile(r"<w:rPrDefault>\s*<w:rPr>(?P<props>.*?)</w:rPr>", re.S)
+
+
+def character_grid_for_libreoffice(docx: bytes) -> bytes:
+    """The .docx with its character grid (docGrid linesAndChars, GB/T 9704's 28 characters a line) as LibreOffice
+    lays it out like Word: a line grid and, on every run, the grid's spacing (charSpace, 1/4096 pt, rounded down
+    so that 28 characters still fit).
+
+    LibreOffice 7.4 (Debian 12's) pads every run of digits or Latin letters to the next cell of a character grid,
+    which Word does not: "2026年10月1日" comes out as "2026 年10 月1 日" with gaps of up to a character (tdf#149089,
+    changed in later releases for Word documents). A line grid with the same spacing lays the text out as Word
+    does on every version. The .docx the office downloads is untouched; only the copy LibreOffice converts."""
+    with zipfile.ZipFile(io.BytesIO(docx)) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+        infos = source.infolist()
+    document = parts.get("word/document.xml", b"").decode("utf-8")
+    styles = parts.get("word/styles.xml", b"").decode("utf-8")
+    space = CHAR_SPACE.search(document) if LINES_AND_CHARS.search(document) else None
+    default_run = DEFAULT_RUN.search(styles)
+    if space is None or default_run is None or "<w:spacing " in default_run["props"]:
+        return docx
+    twips = math.floor(int(space[1]) / 4096 * 20)  # 1/20 pt, rounded down: never a character less on a line
+    parts["word/document.xml"] = LINES_AND_CHARS.sub(r"\1lines\2", document).encode("utf-8")
+    at = default_run.start("props")
+    parts["word/styles.xml"] = (styles[:at] + f'<w:spacing w:val="{twips}"/>' + styles[at:]).encode("utf-8")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in infos:
+            target.writestr(info, parts[info.filename])
+    return out.getvalue()
+
+
 def convert_to_pdf(data: bytes, *, extension="docx", timeout=None) -> bytes:
-    """The PDF of a .docx (or .xlsx) given as bytes."""
+    """The PDF of a .docx (or .xlsx) given as bytes: its own page size, the document faces mapped to the server's
+    fonts (FONT_MAP), every font embedded, PDF/A-2b."""
     soffice = soffice_binary()
     if soffice is None:
         raise ConversionError("服务器未安装 LibreOffice，暂不能生成 PDF。")
     timeout = timeout or settings.PDF_TIMEOUT
     with conversion_slot(), tempfile.TemporaryDirectory(prefix="yuqing-pdf-") as tmp:
         source = Path(tmp) / f"document.{extension}"
-        source.write_bytes(data)
+        source.write_bytes(character_grid_for_libreoffice(data) if extension == "docx" else data)
         profile = (Path(tmp) / "lo-profile").as_uri()
         cmd = [
             soffice,
@@ -97,12 +170,13 @@ def convert_to_pdf(data: bytes, *, extension="docx", timeout=None) -> bytes:
             "--norestore",
             "--nologo",
             "--convert-to",
-            "pdf",
+            f"pdf:{EXPORT_FILTER[extension]}:{json.dumps(PDF_OPTIONS, separators=(',', ':'))}",
             "--outdir",
             tmp,
             str(source),
         ]
-        code, stderr = _run(cmd, timeout=timeout, cwd=tmp)
+        env = {"FONTCONFIG_FILE": str(fontconfig_file(Path(tmp)))}
+        code, stderr = _run(cmd, timeout=timeout, cwd=tmp, env=env)
         target = Path(tmp) / "document.pdf"
         if not target.exists():
             raise ConversionError(f"文档转换失败（LibreOffice 退出码 {code}）：{stderr.strip()[:200]}")
