@@ -304,6 +304,8 @@ def _create(day, cutoff, actor):
     period_start, period_end = period_ending(cutoff)
     content = compile_daily_content(period_start, period_end)
     with transaction.atomic():  # a savepoint: a concurrent twin makes this raise IntegrityError, cleanly
+        numbers = documents.take_number(Report.Kind.DAILY, period_end)
+        content |= documents.letterhead(Report.Kind.DAILY, numbers, now=period_end)
         report = Report.objects.create(
             kind=Report.Kind.DAILY,
             title=content["title"],
@@ -311,6 +313,7 @@ def _create(day, cutoff, actor):
             period_end=period_end,
             content=content,
             created_by=actor,
+            **numbers,
         )
     save_version(report, data=documents.render_docx(content), content=content, actor=actor, note="自动汇总生成")
     audit.record(
@@ -326,6 +329,7 @@ def _regenerate(report, actor):
     if report.status == Report.Status.ISSUED:
         raise Conflict("该日报已签发，不能重新生成。")
     content = compile_daily_content(report.period_start, report.period_end)
+    content |= documents.letterhead(report.kind, documents.number_report(report), now=report.period_end)
     report.content, report.title = content, content["title"]
     report.save(update_fields=["content", "title"])
     version = save_version(report, data=documents.render_docx(content), content=content, actor=actor, note="重新汇总")

@@ -350,6 +350,8 @@ def _require_office(actor):
 
 def _create(kind, start, end, actor, content):
     with transaction.atomic():  # a savepoint: a concurrent twin makes this raise IntegrityError, cleanly
+        numbers = documents.take_number(kind, end - datetime.timedelta(seconds=1))
+        content = {**content, **documents.letterhead(kind, numbers)}
         report = Report.objects.create(
             kind=kind,
             title=content["title"],
@@ -357,6 +359,7 @@ def _create(kind, start, end, actor, content):
             period_end=end,
             content=content,
             created_by=actor,
+            **numbers,
         )
     save_version(report, data=documents.render_docx(content), content=content, actor=actor, note="自动汇总生成")
     audit.record(
@@ -372,6 +375,7 @@ def _regenerate(report, actor, now):
     if report.status == Report.Status.ISSUED:
         raise Conflict(f"该{report.get_kind_display()}已签发，不能重新生成。")
     content = compile_periodic_content(report.kind, report.period_start, report.period_end, now=now)
+    content |= documents.letterhead(report.kind, documents.number_report(report), now=now)
     report.content, report.title = content, content["title"]
     report.save(update_fields=["content", "title"])
     version = save_version(report, data=documents.render_docx(content), content=content, actor=actor, note="重新汇总")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from incidents.clearance import sensitive_items
 from incidents.selectors import county_incidents
 from reporting import documents
-from reporting.models import RiskTopic
+from reporting.models import Report, RiskTopic
 
 RECENT_ITEMS_IN_NOTICE = 10
 
@@ -69,7 +69,7 @@ def matching_incidents(topic, now):
     )
 
 
-def compile_risk_notice_content(topic, *, now, requirements="", due_at=None):
+def compile_risk_notice_content(topic, *, now, requirements="", due_at=None, numbers=None):
     matches = matching_incidents(topic, now)
     total = matches.count()
     recent = list(matches.order_by("-reported_at")[:RECENT_ITEMS_IN_NOTICE])
@@ -89,10 +89,12 @@ def compile_risk_notice_content(topic, *, now, requirements="", due_at=None):
         "做好回应准备；如发现苗头性问题，及时报告办公室。"
     )
     if due_at:
-        asks += f"\n\n请于{timezone.localtime(due_at):%Y年%m月%d日%H:%M}前将排查和防范情况反馈办公室。"
+        due = timezone.localtime(due_at)
+        asks += f"\n\n请于{due.year}年{due.month}月{due.day}日{due:%H:%M}前将排查和防范情况反馈办公室。"
     return {
+        **documents.letterhead(Report.Kind.RISK_NOTICE, numbers or {}, now=now, main_recipient=topic.unit.name),
         "title": "网络风险提示函",
-        "subtitle": f"主送：{topic.unit.name}",
+        "main_recipient": topic.unit.name,
         "sections": [
             documents.section(
                 "situation", "一、风险情况", situation, documents.table(["编号", "标题", "发现时间"], rows)
@@ -100,7 +102,6 @@ def compile_risk_notice_content(topic, *, now, requirements="", due_at=None):
             documents.section("measures", "二、防范措施", topic.measures.strip() or "（见工作要求）"),
             documents.section("requirements", "三、工作要求", asks),
         ],
-        "closing": documents.closing(),
         "figures": {
             "topic": topic.pk,
             "matches": total,

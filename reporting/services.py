@@ -190,7 +190,8 @@ def create_special_report(actor: User, incident: Incident | int, *, ip: str | No
     tickets = list(incident.tickets.select_related("unit").order_by("role", "id"))
     links = list(incident.links.all())
     sequence = Report.objects.filter(kind=Report.Kind.SPECIAL, incident=incident).count() + 1
-    content = special.compile_special_content(incident, tickets, links, sequence=sequence)
+    numbers = documents.take_number(Report.Kind.SPECIAL)
+    content = special.compile_special_content(incident, tickets, links, sequence=sequence, numbers=numbers)
     lead = special.lead_ticket_of(tickets)
     report = Report.objects.create(
         kind=Report.Kind.SPECIAL,
@@ -199,6 +200,7 @@ def create_special_report(actor: User, incident: Incident | int, *, ip: str | No
         unit=lead.unit if lead else incident.subject_unit,
         content=content,
         created_by=actor,
+        **numbers,
     )
     report.recipients.set(special.required_recipients(incident, lead))
     save_version(report, data=documents.render_docx(content), content=content, actor=actor, note="按模板生成")
@@ -248,7 +250,10 @@ def issue_supervision_notice(
         raise InvalidInput("请填写督办原因。", {"reason": ["请填写督办原因。"]})
     due_at = _future_due(due_at, now, required=True)
     sequence = supervision_count(ticket) + 1
-    content = supervision.compile_supervision_content(ticket, reason=reason, due_at=due_at, sequence=sequence)
+    numbers = documents.take_number(Report.Kind.SUPERVISION, now)
+    content = supervision.compile_supervision_content(
+        ticket, reason=reason, due_at=due_at, sequence=sequence, numbers=numbers
+    )
     report = Report.objects.create(
         kind=Report.Kind.SUPERVISION,
         title=f"舆情督报（第{sequence}次）：{ticket.incident.title}"[:200],
@@ -261,6 +266,7 @@ def issue_supervision_notice(
         created_by=actor,
         issued_by=actor,
         issued_at=now,
+        **numbers,
     )
     people = _unit_people(ticket.unit)
     report.recipients.set(people)
@@ -310,7 +316,10 @@ def issue_risk_notice(
     if not topic.is_active:
         raise Conflict("该风险点已停用。")
     due_at = _future_due(due_at, now, required=False)
-    content = risk.compile_risk_notice_content(topic, now=now, requirements=requirements, due_at=due_at)
+    numbers = documents.take_number(Report.Kind.RISK_NOTICE, now)
+    content = risk.compile_risk_notice_content(
+        topic, now=now, requirements=requirements, due_at=due_at, numbers=numbers
+    )
     report = Report.objects.create(
         kind=Report.Kind.RISK_NOTICE,
         title=f"网络风险提示函：{topic.name}"[:200],
@@ -322,6 +331,7 @@ def issue_risk_notice(
         created_by=actor,
         issued_by=actor,
         issued_at=now,
+        **numbers,
     )
     people = _unit_people(topic.unit)
     report.recipients.set(people)

@@ -7,14 +7,27 @@ from django.utils import timezone
 from incidents.models import Grade, MediaLevel, TicketRole
 from incidents.workflow import IncidentStatus
 from org import recipients as monitoring_recipients
-from org.models import Role
+from org.models import Role, Unit
 from reporting import documents
+from reporting.models import Report
 
 SPECIAL_GRADES = (Grade.I, Grade.II)
 
 
 def _when(instant):
-    return timezone.localtime(instant).strftime("%Y年%m月%d日%H:%M") if instant else "—"
+    """A time in the text: the date without zero padding (2026年12月2日14:00), as the 成文日期 is written."""
+    if not instant:
+        return "—"
+    local = timezone.localtime(instant)
+    return f"{local.year}年{local.month}月{local.day}日{local:%H:%M}"
+
+
+def _county_name():
+    """主送 of a 专报 sent upward: the county (the top unit), whose leaders it is for."""
+    return (
+        Unit.objects.filter(parent__isnull=True, is_active=True).order_by("path").values_list("name", flat=True).first()
+        or ""
+    )
 
 
 def county_leaders():
@@ -49,7 +62,7 @@ def lead_ticket_of(tickets):
     )
 
 
-def compile_special_content(incident, tickets, links, *, sequence=1):
+def compile_special_content(incident, tickets, links, *, sequence=1, numbers=None):
     grade = Grade(incident.grade).label
     facts = (
         f"{_when(incident.first_seen_at)}，监测发现「{incident.title}」（{incident.number}），研判等级为{grade}。"
@@ -81,6 +94,7 @@ def compile_special_content(incident, tickets, links, *, sequence=1):
     link_rows = [[link.platform, link.url, _when(link.first_seen_at)] for link in links]
     number = f"第{sequence}期" if sequence > 1 else ""
     return {
+        **documents.letterhead(Report.Kind.SPECIAL, numbers or {}, main_recipient=_county_name()),
         **documents.classification(incident),
         "title": "舆情专报" + (f"（{number}）" if number else ""),
         "subtitle": incident.title,

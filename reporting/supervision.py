@@ -7,13 +7,18 @@ from django.utils import timezone
 from deadlines.models import Deadline
 from deadlines.selectors import county_deadlines
 from reporting import documents
+from reporting.models import Report
 
 
 def _when(instant):
-    return timezone.localtime(instant).strftime("%Y年%m月%d日%H:%M") if instant else "—"
+    """A time in the text: the date without zero padding (2026年12月2日14:00), as the 成文日期 is written."""
+    if not instant:
+        return "—"
+    local = timezone.localtime(instant)
+    return f"{local.year}年{local.month}月{local.day}日{local:%H:%M}"
 
 
-def compile_supervision_content(ticket, *, reason, due_at, sequence):
+def compile_supervision_content(ticket, *, reason, due_at, sequence, numbers=None):
     incident = ticket.incident
     overdue = list(county_deadlines().open().filter(ticket=ticket, state=Deadline.State.BREACHED).order_by("due_at"))
     facts = (
@@ -29,15 +34,15 @@ def compile_supervision_content(ticket, *, reason, due_at, sequence):
         "并将办理情况通过平台反馈办公室。逾期未落实的，将按规定通报并追责。"
     )
     return {
+        **documents.letterhead(Report.Kind.SUPERVISION, numbers or {}, main_recipient=ticket.unit.name),
         **documents.classification(incident),
         "title": f"舆情督报（第{sequence}次）",
-        "subtitle": f"主送：{ticket.unit.name}",
+        "main_recipient": ticket.unit.name,
         "sections": [
             documents.section("facts", "一、督办事项", facts),
             documents.section("reason", "二、督办原因", reason),
             documents.section("requirement", "三、办理要求", requirement),
         ],
-        "closing": documents.closing(),
         "figures": {
             "ticket": ticket.pk,
             "unit": ticket.unit.name,

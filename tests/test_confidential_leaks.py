@@ -135,7 +135,7 @@ def test_a_special_report_on_it_is_marked_internal_and_sensitive(org, secret):
     with time_machine.travel(MONDAY + timedelta(hours=1), tick=False):
         report = reporting_services.create_special_report(secret.reporter, secret)
     document = Document(io.BytesIO(report.versions.order_by("-number").first().file.read()))
-    assert document.paragraphs[0].text == "内部 / 敏感"
+    assert [p.text for p in document.paragraphs[:2]] == ["000001", "内部 / 敏感"]  # 份号 and 密级 (GB/T 9704 7.2)
     assert SECRET in docx_text(report.versions.order_by("-number").first().file.open("rb").read())
 
 

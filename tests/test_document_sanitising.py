@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from incidents import services as incident_services
 from incidents.models import Incident, TicketRole
-from reporting import docx_writer, services
+from reporting import documents, services
 from reporting.daily import compile_due_daily_reports
 from reporting.ledger import INCIDENT_SHEET, TICKET_SHEET, build_ledger
 from reporting.models import Report
@@ -103,14 +103,18 @@ def test_the_ledger_is_produced_with_the_text_cleaned(org, dirty, client):
 def test_every_character_a_document_cannot_carry_is_dropped_and_the_rest_kept():
     unwritable = [chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0x85, 0x9F, 0xFFFE)]
     text = "甲" + "".join(unwritable) + "乙\t丙\n丁"
-    doc = docx_writer.new_document(text, subtitle=text)
-    docx_writer.add_heading(doc, text)
-    docx_writer.add_paragraph(doc, text)
-    docx_writer.add_table(doc, [text], [[text], [None]])
-    docx_writer.add_closing(doc, [text])
-    data = docx_writer.to_bytes(doc)
+    content = {
+        "kind": "supervision",
+        "title": text,
+        "subtitle": text,
+        "main_recipient": text,
+        "issuer": text,
+        "sections": [documents.section("s", text, text, documents.table([text], [[text], [None]]))],
+    }
+    data = documents.render_docx(content)
     reopened = Document(io.BytesIO(data))
-    assert reopened.paragraphs[0].text == "甲乙\t丙\n丁"
+    title = next(p for p in reopened.paragraphs if p.style.name == "Title")
+    assert title.text == "甲乙\t丙\n丁"
     assert reopened.tables[0].cell(1, 0).text == "甲乙\t丙\n丁"
     assert_no_control_characters(data)
 

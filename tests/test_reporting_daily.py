@@ -122,7 +122,10 @@ def test_figures_and_docx_equal_the_database(org, tuesday):
         "五、逾期未办结",
         "六、单位报送情况",
     ]
-    assert doc.paragraphs[0].text == "舆情日报（2026年11月24日）"
+    # A 简报 (issue 13): the red masthead, 期号 and 总期号, then the title.
+    issue = f"第{report.sequence}期（总第{report.total_sequence}期）"
+    assert [p.text for p in doc.paragraphs[2:4]] == ["舆情日报", issue] and report.year == 2026
+    assert next(p for p in doc.paragraphs if p.style.name == "Title").text == "舆情日报（2026年11月24日）"
     grade_table = dict(table_after(doc, "一、总体情况")[1:])
     assert grade_table == {
         "Ⅰ级 特别重大": "0",

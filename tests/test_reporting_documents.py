@@ -323,17 +323,18 @@ def test_admin_pages_for_reporting_models(org, major, school_topic, client):
 
 
 def test_notices_look_like_official_documents(org, major):
-    """Black plain title and headings (not Word's blue), the 落款 right-aligned at the end, and a wide
-    table on a landscape page while a narrow one stays portrait."""
+    """Black plain title and headings (not Word's blue), the 落款 right-aligned at the end, and every page A4
+    portrait: a wide table narrows its type to the type area (issue 13; it used to take a landscape page)."""
     from docx.enum.section import WD_ORIENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm
 
     from reporting import documents
 
     _, lead = major
     notice = services.issue_supervision_notice(org.duty, lead, reason="逾期未反馈", due_at=NOW + timedelta(days=1))
     doc, _, _ = docx_text(notice)
-    office_line, date_line = doc.paragraphs[-2], doc.paragraphs[-1]
+    office_line, date_line = [p for p in doc.paragraphs if p.style.name == "Signature"]
     assert (office_line.text, date_line.text) == ("县委办", "2026年11月24日")
     assert office_line.alignment == date_line.alignment == WD_ALIGN_PARAGRAPH.RIGHT
     for style in ("Title", "Heading 1"):
@@ -342,15 +343,22 @@ def test_notices_look_like_official_documents(org, major):
 
     ReportSettings.objects.filter(pk=1).update(issuer="示范县网络舆情工作领导小组办公室")
     second = services.issue_supervision_notice(org.duty, lead, reason="仍未反馈", due_at=NOW + timedelta(days=2))
-    assert docx_text(second)[0].paragraphs[-2].text == "示范县网络舆情工作领导小组办公室"  # the admin's 落款
+    signature = [p.text for p in docx_text(second)[0].paragraphs if p.style.name == "Signature"]
+    assert signature[0] == "示范县网络舆情工作领导小组办公室"  # the admin's 落款
 
     wide = {
         "title": "宽表",
         "sections": [documents.section("t", "一、表", "", documents.table(list("ABCDEFGHIJ"), [range(10)]))],
     }
     wide_doc = Document(io.BytesIO(documents.render_docx(wide)))
-    assert wide_doc.sections[0].orientation == WD_ORIENT.LANDSCAPE
-    assert wide_doc.sections[0].page_width > wide_doc.sections[0].page_height
+    page = wide_doc.sections[0]
+    assert (page.orientation, round(page.page_width / Mm(1)), round(page.page_height / Mm(1))) == (
+        WD_ORIENT.PORTRAIT,
+        210,
+        297,
+    )
+    grid = wide_doc.tables[0]._tbl.tblGrid
+    assert sum(col.w for col in grid.gridCol_lst) <= page.page_width - page.left_margin - page.right_margin
 
 
 def test_reading_a_report_on_a_confidential_incident_is_audited_and_hidden_from_the_uncleared(org, client):
