@@ -13,9 +13,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.base import READ_ERRORS, ApiView, errors
+from core.api.filters import DateTimeFilter, IdFilter
 from core.http import client_ip
-from incidents.api.filters import DateTimeFilter, IdFilter
-from incidents.api.views import READ_ERRORS, ApiView, errors
 from org.access import access_for
 from org.models import Unit
 from reporting import selectors, services

@@ -293,9 +293,11 @@ if CELERY_BROKER_URL.startswith("sqla+"):
 
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # The token first, so that an unauthenticated call is a 401 with `WWW-Authenticate: Token`; the browser's
+    # session works too, with its CSRF check (refused in Chinese).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "accounts.authentication.ApiTokenAuthentication",
+        "core.api.authentication.ChineseCsrfSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

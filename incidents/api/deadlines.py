@@ -7,6 +7,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api.base import ACTION_ERRORS, READ_ERRORS, ApiView, VisibleObjectMixin
 from deadlines import selectors as monitoring_selectors
 from deadlines import services as monitoring_services
 from deadlines.models import Deadline, ExtensionRequest
@@ -18,7 +19,6 @@ from incidents.api.serializers import (
     ExtensionRejectSerializer,
     ExtensionRequestSerializer,
 )
-from incidents.api.views import ACTION_ERRORS, READ_ERRORS, ApiView, VisibleObjectMixin
 
 
 def _decision(request_serializer, summary):

@@ -1,50 +1,15 @@
 """How API lists are cut: filters (django-filter), a stable order, and page size."""
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django_filters import rest_framework as filters
-from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework.filters import OrderingFilter
-from rest_framework.pagination import PageNumberPagination
 
+from core.api.filters import DateTimeFilter, IdFilter
 from deadlines.models import Deadline, DeadlineKind, ExtensionRequest
 from incidents.models import Category, Grade, Ticket, TicketRole
 from incidents.workflow import IncidentStatus, ReplyDraftState, TicketStatus
 from org.models import Unit
-
-# Outside these bounds a date is a typo; refusing it also keeps SQLite's UTC conversion from overflowing.
-EARLIEST = datetime(1990, 1, 1, tzinfo=ZoneInfo("UTC"))
-LATEST = datetime(2200, 1, 1, tzinfo=ZoneInfo("UTC"))
-
-
-class BoundedIsoDateTimeField(IsoDateTimeField):
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value is not None and not (EARLIEST <= value <= LATEST):
-            raise forms.ValidationError("日期时间超出允许范围（1990—2200 年）。", code="out_of_range")
-        return value
-
-
-class DateTimeFilter(filters.IsoDateTimeFilter):
-    field_class = BoundedIsoDateTimeField
-
-
-class IdField(forms.IntegerField):
-    """Within a bigint: a larger number would overflow the database's integer (a 500) instead of finding nothing."""
-
-    def __init__(self, **kwargs):
-        super().__init__(min_value=-(2**63), max_value=2**63 - 1, **kwargs)
-
-
-class IdFilter(filters.NumberFilter):
-    """An id compared as is, without checking that the object exists (which would tell an outsider so)."""
-
-    field_class = IdField
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -103,22 +68,6 @@ class ExtensionRequestFilter(filters.FilterSet):
     unit = filters.ModelChoiceFilter(field_name="ticket__unit", queryset=Unit.objects.all(), label="申请单位")
     ticket = IdFilter(field_name="ticket_id", label="转办单 id")
     incident = IdFilter(field_name="ticket__incident_id", label="舆情 id")
-
-
-class StableOrdering(OrderingFilter):
-    """Whatever order the caller asks for, ties fall back to the id so pages never overlap or skip."""
-
-    def get_ordering(self, request, queryset, view):
-        ordering = super().get_ordering(request, queryset, view)
-        if ordering and not any(field.lstrip("-") in ("id", "pk") for field in ordering):
-            ordering = [*ordering, "-id"]
-        return ordering
-
-
-class ApiPagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 class ReplyDraftFilter(filters.FilterSet):

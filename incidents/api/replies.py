@@ -7,6 +7,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api.base import ACTION_ERRORS, READ_ERRORS, ApiView, VisibleObjectMixin
 from incidents import selectors, services
 from incidents.api.filters import ReplyDraftFilter
 from incidents.api.serializers import (
@@ -15,7 +16,6 @@ from incidents.api.serializers import (
     ReplyDraftSerializer,
     ReplySendBackSerializer,
 )
-from incidents.api.views import ACTION_ERRORS, READ_ERRORS, ApiView, VisibleObjectMixin
 from incidents.models import ReplyDraft
 
 

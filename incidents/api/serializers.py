@@ -4,10 +4,10 @@ formats, and leave every rule (who, which state, which combination) to the servi
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.filters import EARLIEST, LATEST
 from core.audit import action_label
 from core.models import AuditEvent
 from deadlines.models import Deadline, ExtensionRequest
-from incidents.api.filters import EARLIEST, LATEST
 from incidents.models import (
     Category,
     Feedback,
@@ -39,30 +39,6 @@ class BoundedDateTimeField(serializers.DateTimeField):
         if not in_range:
             raise serializers.ValidationError("日期时间超出允许范围（1990—2200 年）。")
         return value
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The body of every 4xx answer."""
-
-    detail = serializers.CharField(help_text="错误原因（中文）")
-    errors = serializers.DictField(  # type: ignore[assignment]  # the field of the error body, not Serializer.errors
-        child=serializers.JSONField(), help_text="字段错误：字段名 → 错误列表（无字段错误时为空对象）"
-    )
-
-
-class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
-    otp_token = serializers.RegexField(
-        r"^\d{6}$",
-        required=False,
-        help_text="动态口令（6 位数字）：已启用双因素认证的账号必填",
-        error_messages={"invalid": "动态口令应为 6 位数字。"},
-    )
-
-
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
 
 
 class UnitSerializer(serializers.ModelSerializer):

@@ -3,51 +3,28 @@ and extension requests) and every write through incidents.services (monitoring.s
 browser uses, so visibility and workflow rules hold identically. Errors are shaped in api_errors; lists are cut
 in api_filters; deadlines and extension decisions live in api_deadlines."""
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from django.conf import settings
-from django.contrib.auth import authenticate, get_user_model
-from django.contrib.auth.views import redirect_to_login
-from django_filters.rest_framework import DjangoFilterBackend
-from django_otp.plugins.otp_totp.models import TOTPDevice
-from drf_spectacular.authentication import SessionScheme
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework import exceptions, mixins, serializers, status, viewsets
-from rest_framework.authentication import BaseAuthentication, SessionAuthentication
-from rest_framework.decorators import action, api_view, authentication_classes, permission_classes
-from rest_framework.filters import BaseFilterBackend
-from rest_framework.pagination import BasePagination
-from rest_framework.parsers import BaseParser
-from rest_framework.permissions import AllowAny, IsAuthenticated
-from rest_framework.renderers import JSONRenderer
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
-from rest_framework.views import APIView
 
 if TYPE_CHECKING:  # the stubs' own aliases for what DRF accepts in these attributes
-    from rest_framework.generics import BaseFilterProtocol
-    from rest_framework.permissions import _PermissionClass
+    pass
 
-from accounts import services as account_services
-from accounts.authentication import ApiTokenAuthentication
-from accounts.lockout import lockout_message
-from accounts.policy import otp_required
-from core.api.errors import NOT_FOUND
-from core.api.parsers import StrictFormParser, StrictJSONParser
-from core.api.throttling import AnonymousRateThrottle, LoginRateThrottle, request_ip
+from core.api.base import ACTION_ERRORS, READ_ERRORS, ApiView, VisibleObjectMixin, errors
 from deadlines import selectors as monitoring_selectors
 from deadlines import services as monitoring_services
 from incidents import selectors, services
-from incidents.api.filters import ApiPagination, IncidentFilter, StableOrdering, TicketFilter, UnitFilter
+from incidents.api.filters import IncidentFilter, TicketFilter, UnitFilter
 from incidents.api.serializers import (
     EXTENSION_REQUEST_RELATED,
     AssignSerializer,
     AuditEventSerializer,
     CloseSerializer,
     DispatchSerializer,
-    ErrorSerializer,
     ExtensionRequestCreateSerializer,
     ExtensionRequestSerializer,
     FeedbackCreateSerializer,
@@ -68,96 +45,10 @@ from incidents.api.serializers import (
     ReplySerializer,
     SendBackSerializer,
     TicketSerializer,
-    TokenRequestSerializer,
-    TokenSerializer,
     UnitSerializer,
 )
 from incidents.models import Incident, Ticket
 from org.models import Unit
-
-ERROR_DESCRIPTIONS = {
-    400: "输入有误（字段错误见 errors）",
-    401: "未登录或令牌无效",
-    403: "当前角色无权执行该操作",
-    404: "对象不存在或不在您的可见范围内",
-    409: "当前状态不允许该操作，或与已有数据冲突",
-    429: "请求过于频繁，已被限流",
-}
-
-
-def errors(*codes):
-    """Schema entries for the error answers an operation can give; every one has the ErrorSerializer body."""
-    return {code: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code]) for code in codes}
-
-
-READ_ERRORS = errors(400, 401, 404, 429)  # 400: a malformed filter; 404: an invisible object or a page past the end
-ACTION_ERRORS = errors(400, 401, 403, 404, 409, 429)
-
-
-class ChineseCsrfSessionAuthentication(SessionAuthentication):
-    def enforce_csrf(self, request):
-        try:
-            super().enforce_csrf(request)
-        except exceptions.PermissionDenied:
-            raise exceptions.PermissionDenied("CSRF 校验失败，请刷新页面后重试。") from None
-
-
-class ChineseCsrfSessionScheme(SessionScheme):
-    target_class = ChineseCsrfSessionAuthentication  # type: ignore[assignment]  # drf-spectacular takes the class too; its stub says str
-
-
-class ApiView:
-    # Shared by every API view (no docstring: it would become every operation's description).
-    # Token authentication comes first so that an unauthenticated call is a 401 with
-    # `WWW-Authenticate: Token`; the browser's session works too, with its CSRF check.
-
-    authentication_classes: Sequence[type[BaseAuthentication]] = [
-        ApiTokenAuthentication,
-        ChineseCsrfSessionAuthentication,
-    ]
-    permission_classes: "Sequence[_PermissionClass]" = [IsAuthenticated]
-    throttle_classes: Sequence[type[BaseThrottle]] = [AnonymousRateThrottle]
-    parser_classes: Sequence[type[BaseParser]] = [StrictJSONParser]
-    pagination_class: type[BasePagination] | None = ApiPagination
-    filter_backends: "Sequence[type[BaseFilterBackend | BaseFilterProtocol[Any]]]" = [
-        DjangoFilterBackend,
-        StableOrdering,
-    ]
-    lookup_value_regex = r"[0-9]+"
-
-    def check_permissions(self, request):
-        # DRF checks throttles after permissions, so an anonymous caller would get its 401 unthrottled.
-        self.check_throttles(request)
-        super().check_permissions(request)
-
-    def check_throttles(self, request):
-        if getattr(request, "_yuqing_throttle_checked", False):
-            return
-        request._yuqing_throttle_checked = True
-        super().check_throttles(request)
-
-    def input(self, serializer_class):
-        serializer = serializer_class(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
-    @property
-    def ip(self):
-        return request_ip(self.request)
-
-
-class VisibleObjectMixin:
-    """get_object() within get_queryset() (the caller's visible rows): anything else is a 404 with
-    `not_found_detail`, so existence never leaks. Actions call it first, then the service by id."""
-
-    not_found_detail = "对象不存在或无权查看。"
-
-    def get_object(self):
-        found = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
-        if found is None:
-            raise exceptions.NotFound(self.not_found_detail)
-        return found
-
 
 # --- Incidents -----------------------------------------------------------------------------------
 
@@ -544,113 +435,3 @@ class UnitViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
     ordering_fields = ["path", "sort_order", "name", "id"]
     ordering = ["path", "id"]
     queryset = Unit.objects.filter(is_active=True)
-
-
-class TokenView(ApiView, APIView):
-    """用户名和密码（已启用双因素认证的账号另加动态口令）换取 API 令牌，之后以 `Authorization: Token <令牌>` 调用。
-    令牌只显示一次，到期（默认 30 天）、被吊销或修改密码后失效；DELETE 吊销当前令牌。失败的登录记入审计；
-    连续失败达到上限后账号和来源地址被锁定（429）；按来源地址限流。"""
-
-    permission_classes = [AllowAny]
-    throttle_classes = [LoginRateThrottle, AnonymousRateThrottle]
-    parser_classes = [StrictJSONParser, StrictFormParser]
-
-    def get_authenticators(self):
-        # Asking for a token needs no credentials (a stale header must not turn it into a 401); revoking one
-        # is done with the token itself.
-        request = getattr(self, "request", None)
-        return [ApiTokenAuthentication()] if request is not None and request.method == "DELETE" else []
-
-    def get_permissions(self):
-        return [IsAuthenticated()] if self.request.method == "DELETE" else [AllowAny()]
-
-    @extend_schema(
-        summary="获取 API 令牌",
-        request=TokenRequestSerializer,
-        auth=[],
-        responses={200: TokenSerializer, **errors(400, 429)},
-    )
-    def post(self, request):
-        data = self.input(TokenRequestSerializer)
-        # The request lets django-axes count the failure per account and per address (settings AXES_*), and
-        # the user_login_failed signal puts it on the audit trail (accounts.signals).
-        user = authenticate(request._request, username=data["username"], password=data["password"])
-        if getattr(request._request, "axes_locked_out", False):
-            return Response({"detail": lockout_message(), "errors": {}}, status=429)
-        if user is None:
-            raise serializers.ValidationError({"non_field_errors": ["用户名或密码错误，或账号已停用。"]})
-        self.check_second_factor(user, data.get("otp_token"))
-        token, key = account_services.issue_token(user, ip=self.ip)
-        return Response({"token": key})
-
-    def check_second_factor(self, user, code):
-        devices = list(TOTPDevice.objects.devices_for_user(user, confirmed=True))
-        if not devices:
-            if otp_required(user):
-                raise serializers.ValidationError({"otp_token": ["该账号须先在网页上启用双因素认证。"]})
-            return
-        if not code:
-            raise serializers.ValidationError({"otp_token": ["该账号已启用双因素认证，请填写动态口令。"]})
-        if not any(device.verify_token(code) for device in devices):
-            account_services.record_failed_otp(user, ip=self.ip)
-            raise serializers.ValidationError({"otp_token": ["动态口令不正确或尝试过于频繁。"]})
-
-    @extend_schema(summary="吊销当前 API 令牌", request=None, responses={204: None, **errors(401, 429)})
-    def delete(self, request):
-        account_services.revoke_token(request.user, request.auth, ip=self.ip)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class DocsAccess:
-    """The OpenAPI document and Swagger UI: public in development; in production (API_DOCS_PUBLIC off, the default
-    with DEBUG off) only for a signed-in user or a token, as they map every operation (issue 11 §4)."""
-
-    throttle_classes: Sequence[type[BaseThrottle]] = [AnonymousRateThrottle]
-
-    def get_authenticators(self):
-        if settings.API_DOCS_PUBLIC:
-            return []
-        return [ApiTokenAuthentication(), ChineseCsrfSessionAuthentication()]
-
-    def get_permissions(self):
-        return [AllowAny()] if settings.API_DOCS_PUBLIC else [IsAuthenticated()]
-
-
-class SchemaView(DocsAccess, SpectacularAPIView):
-    """The OpenAPI document (it describes the API, it holds no data), throttled like any anonymous call."""
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        if response.status_code >= 400:  # the API's JSON error body, not an error rendered as an OpenAPI document
-            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
-        return super().finalize_response(request, response, *args, **kwargs)
-
-    @extend_schema(exclude=True)
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
-
-class DocsView(DocsAccess, SpectacularSwaggerSplitView):
-    """Swagger UI from drf-spectacular-sidecar's local files (no CDN on a government intranet). The split view
-    serves its start-up script as a file (?script), and our template links a style sheet instead of an inline
-    <style>: the Content-Security-Policy allows neither inline script nor inline style."""
-
-    url_name = "api-schema"
-    template_name = "api/swagger_ui.html"
-
-    def get_permissions(self):
-        return [AllowAny()]  # a person who is not signed in is sent to the login page (get), not given a 401
-
-    @extend_schema(exclude=True)
-    def get(self, request, *args, **kwargs):
-        if not settings.API_DOCS_PUBLIC and not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        return super().get(request, *args, **kwargs)
-
-
-@extend_schema(exclude=True)
-@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
-@authentication_classes([])
-@permission_classes([AllowAny])
-def not_found(request, *args, **kwargs):
-    """Anything under /api/ that matches no route: a JSON 404 like every other API error."""
-    raise exceptions.NotFound(NOT_FOUND)
