@@ -19,8 +19,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import services
 from accounts.forms import OtpTokenForm
 from core.errors import DomainError
+from core.forms import add_domain_errors
 from core.http import client_ip
-from incidents.forms import add_domain_errors
 
 
 def _next_url(request, default="home"):

@@ -12,10 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.errors import DomainError
+from core.forms import add_domain_errors
 from core.http import client_ip, int_param
 from deadlines.selectors import overdue_by_unit, timeliness_by_unit
 from incidents import services
-from incidents.forms import ReplyDecisionForm, SignoffForm, add_domain_errors
+from incidents.forms import ReplyDecisionForm, SignoffForm
 from incidents.models import Approver, Feedback, Grade, GradeSetting, Ticket, TicketRole
 from incidents.selectors import visible_incidents, visible_reply_drafts
 from incidents.workflow import INCIDENT_OPEN_STATES, IncidentStatus

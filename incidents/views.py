@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.forms import add_domain_errors
 from core.http import client_ip, date_param, int_param
 from deadlines import services as extension_services
 from deadlines.models import Deadline, DeadlineKind, ExtensionRequest
@@ -33,7 +34,6 @@ from incidents.forms import (
     ReasonForm,
     ReplyDraftForm,
     ReportForm,
-    add_domain_errors,
 )
 from incidents.grading import suggest_grade
 from incidents.models import Attachment, Grade, Incident, TicketRole

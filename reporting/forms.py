@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from incidents.forms import DateTimeInput
+from core.forms import DateTimeInput
 from incidents.models import Incident
 
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.forms import add_domain_errors
 from core.http import client_ip, date_param
-from incidents.forms import add_domain_errors
 from incidents.selectors import visible_incidents, visible_tickets
 from org.access import access_for
 from reporting import risk, selectors, services, submissions

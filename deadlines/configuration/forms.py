@@ -2,9 +2,9 @@
 
 from django import forms
 
+from core.forms import add_domain_errors
 from deadlines.models import CaseType, Scope, StartEvent
 from deadlines.policy_text import CHANNEL_CHOICES, UNIT_CHOICES
-from incidents.forms import add_domain_errors
 from incidents.models import Grade
 from workcalendar.models import CalendarDay
 from workcalendar.working_days import parse_duration
