@@ -151,7 +151,7 @@ def letterhead(kind: str, numbers: dict, *, now=None, main_recipient: str = "") 
     编发单位 and the 报/送/发 lines for a 简报."""
     settings = ReportSettings.current()
     office, day = office_name(settings), date_text(now)
-    head = {"kind": kind, "issuer": office, "date": day}
+    head: dict[str, object] = {"kind": kind, "issuer": office, "date": day}
     upward = kind == Report.Kind.SPECIAL and bool(numbers.get("doc_number"))
     if upward or FAMILY.get(kind) == "official":
         recipient = main_recipient or DEFAULT_MAIN_RECIPIENT.get(UPWARD_SPECIAL if upward else kind, "")
@@ -298,7 +298,7 @@ def sample_content(kind: str) -> dict:
         ),
         section("requirement", "三、工作要求", "请各单位按时反馈办理情况。"),
     ]
-    content = {
+    content: dict[str, object] = {
         "kind": base_kind,
         "title": f"{label}示例" if official else f"{label}（2026年12月2日）",
         "subtitle": "" if official else "示例县网络舆情工作领导小组办公室",

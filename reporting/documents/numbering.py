@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from reporting.models import Report, ReportSettings
 
-PREFIX_FIELD = {
+PREFIX_FIELD: dict[str, str] = {
     Report.Kind.SUPERVISION: "number_prefix_supervision",
     Report.Kind.RISK_NOTICE: "number_prefix_risk_notice",
     Report.Kind.QUARTERLY: "number_prefix_quarterly",
