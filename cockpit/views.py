@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, Value, When
 from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,20 +19,14 @@ from incidents.forms import ReplyDecisionForm, SignoffForm
 from incidents.models import Approver, Feedback, Grade, GradeSetting, Ticket, TicketRole
 from incidents.selectors import visible_incidents, visible_reply_drafts
 from incidents.workflow import INCIDENT_OPEN_STATES, IncidentStatus
-from org.access import access_for
+from org.access import access_for, role_required
 from reporting.assessment import quarter_ranking
 
 
-def _leader_or_office(request):
-    access = access_for(request.user)
-    if not (access.is_leader or access.is_office):
-        raise PermissionDenied("仅领导和值班员可查看。")
-    return access
-
-
 @login_required
+@role_required(("is_leader", "is_office"), "仅领导和值班员可查看。")
 def dashboard(request):
-    access = _leader_or_office(request)
+    access = access_for(request.user)
     now = timezone.localtime()
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     week = today - timedelta(days=today.weekday())
@@ -172,8 +165,8 @@ def _decide_reply_draft(request):
 
 
 @login_required
+@role_required(("is_leader", "is_office"), "仅领导和值班员可查看。")
 def signoff(request):
-    _leader_or_office(request)
     forms, draft_forms = {}, {}
     if request.method == "POST" and "draft" in request.POST:
         failed = _decide_reply_draft(request)

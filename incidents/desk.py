@@ -5,7 +5,6 @@ from datetime import timedelta
 from difflib import SequenceMatcher
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -24,7 +23,7 @@ from incidents.grading import suggest_grade
 from incidents.models import Grade, TicketRole
 from incidents.selectors import visible_incidents, visible_tickets
 from incidents.workflow import INCIDENT, IncidentStatus
-from org.access import access_for
+from org.access import role_required
 from org.models import Unit
 
 # Awaiting 研判: the states the grade transition starts from (reported, reopened).
@@ -44,14 +43,9 @@ SORTS = {
 }
 
 
-def _office(request):
-    if not access_for(request.user).is_office:
-        raise PermissionDenied("仅值班员可使用研判台。")
-
-
 @login_required
+@role_required("is_office", "仅值班员可使用研判台。")
 def desk(request):
-    _office(request)
     queue = request.GET.get("queue") if request.GET.get("queue") in QUEUES else "grade"
     by_due = queue in ("claim", "overdue", "extension")
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else ("due" if by_due else "-reported")
@@ -166,9 +160,9 @@ def duplicates(request):
 
 
 @login_required
+@role_required("is_office", "仅值班员可使用研判台。")
 def dispatch_preview(request, pk):
     """htmx: the deadlines the chosen dispatch would create, before the officer confirms it."""
-    _office(request)
     incident = get_object_or_404(visible_incidents(request.user), pk=pk)
     data = request.POST if request.method == "POST" else request.GET
     units = {u.pk: u for u in Unit.objects.filter(is_active=True)}

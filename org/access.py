@@ -2,12 +2,17 @@
 
 Computed once per user object and cached on it, so one request costs one query."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
 
+from core.errors import NotPermitted
 from org.models import Membership, Role, Unit
 
 # Who a request or a task acts as: a person, the anonymous visitor, or nobody (a system step).
@@ -136,3 +141,39 @@ def duty_conflict(duties: Iterable[str]) -> str:
 def forget_access(user: AnyUser) -> None:
     if hasattr(user, _CACHE):
         delattr(user, _CACHE)
+
+
+# --- The one role guard -------------------------------------------------------------------------------------
+# Services call require_role (a NotPermitted the pages show and the API answers as 403 JSON); views are wrapped in
+# role_required (Django's 403 page, or a 404 where a page must not admit it exists). `roles` names the Access
+# properties any one of which admits the user (e.g. ("is_leader", "is_office")).
+
+
+def _admitted(access: Access, roles: str | tuple[str, ...]) -> bool:
+    return any(getattr(access, role) for role in ((roles,) if isinstance(roles, str) else roles))
+
+
+def require_role(actor: AnyUser | None, roles: str | tuple[str, ...], message: str, *, system: bool = False) -> None:
+    """Refuse `actor` unless one of `roles` holds. `system=True`: the application itself (actor None, a timed job)
+    is admitted too."""
+    if actor is None and system:
+        return
+    if actor is None or not _admitted(access_for(actor), roles):
+        raise NotPermitted(message)
+
+
+def role_required(
+    roles: str | tuple[str, ...], message: str = "", *, hide: bool = False
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """The view form of require_role: 403 with `message`, or 404 with `hide=True`."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not _admitted(access_for(request.user), roles):
+                raise Http404 if hide else PermissionDenied(message)
+            return view(request, *args, **kwargs)
+
+        return guarded
+
+    return decorator

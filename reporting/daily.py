@@ -14,14 +14,14 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, prefetch_related
 from django.utils import timezone
 
 from core import audit
-from core.errors import Conflict, InvalidInput, NotPermitted
+from core.errors import Conflict, InvalidInput
 from deadlines.models import Deadline
 from deadlines.selectors import county_deadlines
 from incidents.clearance import sensitive_items
 from incidents.models import Grade, MediaLevel, TicketRole
 from incidents.selectors import county_incidents, county_tickets
 from incidents.workflow import INCIDENT_OPEN_STATES, TICKET_OPEN_STATES, IncidentStatus
-from org.access import access_for
+from org.access import require_role
 from reporting import documents
 from reporting.figures import NOTABLE_GRADES, NOTABLE_LIMIT, grade_label, items_reported
 from reporting.models import DailySubmission, Report, ReportSettings
@@ -295,11 +295,6 @@ def sms_text(report):
 # --- generating ----------------------------------------------------------------------------------
 
 
-def _require_office(actor):
-    if actor is not None and not access_for(actor).is_office:
-        raise NotPermitted("只有办公室值班员可以生成日报。")
-
-
 def _create(day, cutoff, actor):
     period_start, period_end = period_ending(cutoff)
     content = compile_daily_content(period_start, period_end)
@@ -342,7 +337,7 @@ def generate_daily_report(report_date, *, actor=None, now=None) -> Report:
     recompiles the same period and keeps the earlier versions; an issued report is never regenerated.
     `actor` None is the system (the beat job); a person must be a duty officer."""
     now = now or timezone.now()
-    _require_office(actor)
+    require_role(actor, "is_office", "只有办公室值班员可以生成日报。", system=True)
     with transaction.atomic():
         # One row lock serialises concurrent generators (two beat workers, a person and the beat).
         settings = ReportSettings.objects.select_for_update().get(pk=ReportSettings.current().pk)

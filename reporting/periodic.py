@@ -14,13 +14,13 @@ from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.utils import timezone
 
 from core import audit
-from core.errors import Conflict, InvalidInput, NotPermitted
+from core.errors import Conflict, InvalidInput
 from deadlines.selectors import county_deadlines
 from incidents.clearance import sensitive_items
 from incidents.models import Category, Grade, TicketRole
 from incidents.selectors import county_tickets
 from incidents.workflow import IncidentStatus
-from org.access import access_for
+from org.access import require_role
 from reporting import documents
 from reporting.assessment import assess_units
 from reporting.figures import NOTABLE_GRADES, NOTABLE_LIMIT, grade_label, items_reported
@@ -343,11 +343,6 @@ def _quarterly_sections(start, end, scores, figures):
 # --- generating ----------------------------------------------------------------------------------
 
 
-def _require_office(actor):
-    if actor is not None and not access_for(actor).is_office:
-        raise NotPermitted("只有办公室值班员可以生成周报、月报和季度通报。")
-
-
 def _create(kind, start, end, actor, content):
     with transaction.atomic():  # a savepoint: a concurrent twin makes this raise IntegrityError, cleanly
         numbers = documents.take_number(kind, end - datetime.timedelta(seconds=1))
@@ -388,7 +383,7 @@ def generate_periodic_report(kind, period_start, *, actor=None, now=None) -> Rep
     as a new version. Regenerating a draft recompiles and keeps the earlier versions; an issued report is
     never regenerated. `actor` None is the system (the beat job); a person must be a duty officer."""
     now = now or timezone.now()
-    _require_office(actor)
+    require_role(actor, "is_office", "只有办公室值班员可以生成周报、月报和季度通报。", system=True)
     start, end = period_bounds(kind, period_start)
     if now < end:
         raise InvalidInput(f"统计期间至{_date(end - datetime.timedelta(seconds=1))}结束，尚未结束，暂不能生成。")

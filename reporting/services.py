@@ -19,17 +19,12 @@ from incidents.models import Incident, LeaderReport, Ticket
 from incidents.selectors import visible_incidents, visible_tickets
 from notifications.notify import notify
 from org import recipients as monitoring_recipients
-from org.access import access_for
+from org.access import access_for, require_role
 from org.models import Unit
 from reporting import daily, documents, risk, special, submissions, supervision
 from reporting.models import DailySubmission, Report, ReportSettings, ReportVersion, RiskTopic
 from reporting.versions import save_version
 from workcalendar.working_days import WorkCalendar
-
-
-def _require_office(actor: User, what: str) -> None:
-    if not access_for(actor).is_office:
-        raise NotPermitted(f"只有办公室值班员可以{what}。")
 
 
 def _locked_report(report: Report | int) -> Report:
@@ -76,7 +71,7 @@ def edit_report(
     actor: User, report: Report | int, *, texts: Mapping[str, str | None], ip: str | None = None
 ) -> ReportVersion:
     """The office edits a draft's section texts before issuing (issue 6); each edit is a new version."""
-    _require_office(actor, "修改报告")
+    require_role(actor, "is_office", "只有办公室值班员可以修改报告。")
     report = _locked_report(report)
     if report.status == Report.Status.ISSUED:
         raise Conflict("该报告已签发，不能再修改。")
@@ -117,7 +112,7 @@ def issue_report(actor: User, report: Report | int, *, ip: str | None = None) ->
     """签发: the report becomes final, who and when are recorded, and its recipients are told (the
     distribution list for the 日报 and periodic reports; the leaders chosen at creation for a 专报); the 日报
     also by SMS (004 三(二))."""
-    _require_office(actor, "签发报告")
+    require_role(actor, "is_office", "只有办公室值班员可以签发报告。")
     report = _locked_report(report)
     if report.status == Report.Status.ISSUED:
         raise Conflict("该报告已签发。")
@@ -183,7 +178,7 @@ def create_special_report(actor: User, incident: Incident | int, *, ip: str | No
     if found is None:
         raise NotFound("舆情不存在或无权查看。")
     incident = found
-    _require_office(actor, "编制舆情专报")
+    require_role(actor, "is_office", "只有办公室值班员可以编制舆情专报。")
     if incident.grade not in special.SPECIAL_GRADES:
         grade = incident.get_grade_display() if incident.grade else "未定级"
         raise InvalidInput(f"舆情专报仅用于重大、特别重大舆情；该舆情当前等级为「{grade}」。")
@@ -242,7 +237,7 @@ def issue_supervision_notice(
     if locked is None:
         raise NotFound("转办单不存在或无权查看。")
     ticket = locked
-    _require_office(actor, "发出舆情督报")
+    require_role(actor, "is_office", "只有办公室值班员可以发出舆情督报。")
     if not ticket.is_open:
         raise Conflict(f"转办单已{ticket.get_status_display()}，无需督报。")
     reason = (reason or "").strip()
@@ -307,7 +302,7 @@ def issue_risk_notice(
 ) -> Report:
     """A 网络风险提示函 to the risk point's unit (`004` 二(二), 五(二)), issued at once."""
     now = timezone.now()
-    _require_office(actor, "发出网络风险提示函")
+    require_role(actor, "is_office", "只有办公室值班员可以发出网络风险提示函。")
     pk = topic.pk if isinstance(topic, RiskTopic) else topic
     found = RiskTopic.objects.select_related("unit").filter(pk=pk).first()
     if found is None:

@@ -14,16 +14,11 @@ from core.errors import DomainError
 from core.forms import add_domain_errors
 from core.http import client_ip, date_param
 from incidents.selectors import visible_incidents, visible_tickets
-from org.access import access_for
+from org.access import access_for, role_required
 from reporting import risk, selectors, services, submissions
 from reporting.daily import generate_daily_report
 from reporting.forms import DailySubmissionForm, ReportEditForm, RiskNoticeForm, SupervisionForm
 from reporting.models import Report
-
-
-def _require_office(request):
-    if not access_for(request.user).is_office:
-        raise Http404
 
 
 def _report(request, pk):
@@ -129,11 +124,11 @@ def special_create(request, incident_pk):
 
 
 @login_required
+@role_required("is_office", hide=True)
 def supervision_create(request, ticket_pk):
     ticket = visible_tickets(request.user).select_related("incident", "unit").filter(pk=ticket_pk).first()
     if ticket is None:
         raise Http404
-    _require_office(request)
     form = SupervisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -154,16 +149,16 @@ def supervision_create(request, ticket_pk):
 
 
 @login_required
+@role_required("is_office", hide=True)
 def risk_topics(request):
-    _require_office(request)
     screenings = sorted(risk.screen_risk_topics(), key=lambda s: (not s.flagged, s.topic.name))
     return render(request, "reporting/risk_topics.html", {"screenings": screenings, "form": RiskNoticeForm()})
 
 
 @login_required
 @require_POST
+@role_required("is_office", hide=True)
 def risk_notice_create(request, topic_pk):
-    _require_office(request)
     form = RiskNoticeForm(request.POST)
     if form.is_valid():
         try:
@@ -185,8 +180,8 @@ def risk_notice_create(request, topic_pk):
 
 
 @login_required
+@role_required("is_office", hide=True)
 def submission_status(request):
-    _require_office(request)
     day = date_param(request.GET.get("date")) or timezone.localdate()
     rows = submissions.submission_status(day)
     counts = {state: sum(1 for r in rows if r.state == state) for state in ("on_time", "late", "missing")}

@@ -10,11 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import audit
-from core.errors import InvalidInput, NotFound, NotPermitted
+from core.errors import InvalidInput, NotFound
 from deadlines.models import CaseType, DeadlinePolicy, Scope, StartEvent
 from deadlines.policy_text import CHANNEL_CHOICES
 from incidents.models import Grade
-from org.access import access_for
+from org.access import require_role
 from workcalendar.holidays import sync_from_package
 from workcalendar.models import CalendarDay, CalendarYear, WorkSettings
 from workcalendar.working_days import parse_duration
@@ -32,11 +32,6 @@ POLICY_FIELDS = (
     "is_active",
     "source",
 )
-
-
-def _require_admin(actor: User) -> None:
-    if not access_for(actor).is_admin:
-        raise NotPermitted("仅系统管理员可以修改时限规则和工作日历。")
 
 
 def _duration_error(spec: str, *, required: bool) -> str | None:
@@ -92,7 +87,7 @@ def update_deadline_policy(
 ) -> DeadlinePolicy:
     """An admin edits a time limit (docs/rules.md §3.4: values the texts leave open are admin settings).
     Only new deadlines use the edit; the change and its before/after values go on the audit trail."""
-    _require_admin(actor)
+    require_role(actor, "is_admin", "仅系统管理员可以修改时限规则和工作日历。")
     unknown = set(changes) - set(POLICY_FIELDS)
     if unknown:
         raise InvalidInput(f"不能修改的字段：{'、'.join(sorted(unknown))}。")
@@ -127,7 +122,7 @@ def _year_in_range(year: int | None) -> int:
 def confirm_calendar_year(actor: User, year: int | None, *, ip: str | None = None) -> CalendarYear:
     """An admin confirms a year's holiday arrangement as published by 国务院办公厅. A year with no
     holiday entered cannot be confirmed: that would silently count every statutory holiday as worked."""
-    _require_admin(actor)
+    require_role(actor, "is_admin", "仅系统管理员可以修改时限规则和工作日历。")
     year = _year_in_range(year)
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     if not CalendarDay.objects.filter(date__range=(start, end), kind=CalendarDay.Kind.HOLIDAY).exists():
@@ -150,7 +145,7 @@ def add_calendar_day(
     actor: User, *, date: datetime.date | None, kind: str, name: str | None = "", ip: str | None = None
 ) -> CalendarDay:
     """Enter one holiday (休) or make-up working day (调休上班) of a year's arrangement."""
-    _require_admin(actor)
+    require_role(actor, "is_admin", "仅系统管理员可以修改时限规则和工作日历。")
     errors: dict[str, list[str]] = {}
     if not isinstance(date, datetime.date):
         errors["date"] = ["请填写日期。"]
@@ -172,7 +167,7 @@ def add_calendar_day(
 
 @transaction.atomic
 def remove_calendar_day(actor: User, day: CalendarDay | int, *, ip: str | None = None) -> None:
-    _require_admin(actor)
+    require_role(actor, "is_admin", "仅系统管理员可以修改时限规则和工作日历。")
     pk = day.pk if isinstance(day, CalendarDay) else day
     locked = CalendarDay.objects.select_for_update().filter(pk=pk).first()
     if locked is None:
@@ -186,7 +181,7 @@ def remove_calendar_day(actor: User, day: CalendarDay | int, *, ip: str | None =
 def sync_calendar_from_package(actor: User, *, ip: str | None = None) -> dict[str, int | str]:
     """Add the days and years the maintained `chinesecalendar` package knows and the database lacks;
     never overwrites what an admin entered (holidays.sync_from_package)."""
-    _require_admin(actor)
+    require_role(actor, "is_admin", "仅系统管理员可以修改时限规则和工作日历。")
     result = sync_from_package()
     audit.record(actor, "setting_change", None, after={"calendar_sync": result}, ip=ip)
     return result
@@ -204,7 +199,7 @@ def update_work_hours(
 ) -> WorkSettings:
     """Office hours bound every 'working hours' limit. No seed defines them (docs/rules.md §3.3), so they
     are the admin's to set; the two periods must be in order and must not overlap."""
-    _require_admin(actor)
+    require_role(actor, "is_admin", "仅系统管理员可以修改时限规则和工作日历。")
     if not (
         isinstance(morning_start, datetime.time)
         and isinstance(morning_end, datetime.time)

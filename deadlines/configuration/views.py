@@ -3,7 +3,6 @@ Readable by a non-technical admin; every write goes through settings_services.""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,24 +15,19 @@ from deadlines.configuration import selectors as settings_selectors
 from deadlines.configuration import services as settings_services
 from deadlines.configuration.forms import CalendarDayForm, PolicyForm, WorkHoursForm
 from deadlines.models import DeadlinePolicy
-from org.access import access_for
+from org.access import role_required
 from workcalendar.models import CalendarDay, WorkSettings
 
 
-def _admin_only(request):
-    if not access_for(request.user).is_admin:
-        raise PermissionDenied("仅系统管理员可以查看此页面。")
-
-
 @login_required
+@role_required("is_admin", "仅系统管理员可以查看此页面。")
 def policy_list(request):
-    _admin_only(request)
     return render(request, "deadlines/settings/policy_list.html", {"groups": settings_selectors.policies_by_kind()})
 
 
 @login_required
+@role_required("is_admin", "仅系统管理员可以查看此页面。")
 def policy_edit(request, pk):
-    _admin_only(request)
     policy = get_object_or_404(DeadlinePolicy, pk=pk)
     form = PolicyForm(request.POST or None, initial=PolicyForm.initial_for(policy))
     if request.method == "POST" and form.is_valid():
@@ -58,8 +52,8 @@ def _year_param(value, default):
 
 
 @login_required
+@role_required("is_admin", "仅系统管理员可以查看此页面。")
 def calendar(request, day_form=None, hours_form=None):
-    _admin_only(request)
     today = timezone.localdate()
     year = _year_param(request.GET.get("year") or request.POST.get("year"), settings_selectors.default_year(today))
     years = settings_selectors.calendar_years(today)
@@ -89,8 +83,8 @@ def _back_to(year):
 
 @login_required
 @require_POST
+@role_required("is_admin", "仅系统管理员可以查看此页面。")
 def calendar_confirm(request):
-    _admin_only(request)
     year = _year_param(request.POST.get("year"), None)
     try:
         settings_services.confirm_calendar_year(request.user, year, ip=client_ip(request))
@@ -103,8 +97,8 @@ def calendar_confirm(request):
 
 @login_required
 @require_POST
+@role_required("is_admin", "仅系统管理员可以查看此页面。")
 def calendar_sync(request):
-    _admin_only(request)
     result = settings_services.sync_calendar_from_package(request.user, ip=client_ip(request))
     messages.success(
         request,
@@ -116,8 +110,8 @@ def calendar_sync(request):
 
 @login_required
 @require_POST
+@role_required("is_admin", "仅系统管理员可以查看此页面。")
 def calendar_day_add(request):
-    _admin_only(request)
     form = CalendarDayForm(request.POST)
     if form.is_valid():
         try:
@@ -132,8 +126,8 @@ def calendar_day_add(request):
 
 @login_required
 @require_POST
+@role_required("is_admin", "仅系统管理员可以查看此页面。")
 def calendar_day_remove(request, pk):
-    _admin_only(request)
     day = get_object_or_404(CalendarDay, pk=pk)
     year = day.date.year
     try:
@@ -147,8 +141,8 @@ def calendar_day_remove(request, pk):
 
 @login_required
 @require_POST
+@role_required("is_admin", "仅系统管理员可以查看此页面。")
 def work_hours(request):
-    _admin_only(request)
     form = WorkHoursForm(request.POST)
     if form.is_valid():
         try:
