@@ -12,6 +12,7 @@ urlpatterns = [
     path("reports/", include("reporting.urls")),
     path("reports/", include("reporting.periodic_urls")),
     path("settings/", include("deadlines.configuration.urls")),
+    path("settings/", include("reporting.template_urls")),
     path("", include("cockpit.urls")),
     path("", include("incidents.urls")),
 ]
