@@ -13,8 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.utils import timezone
 
-from core import audit
-from core.errors import Conflict, InvalidInput
+from core.errors import InvalidInput
 from deadlines.models import Deadline
 from deadlines.selectors import county_deadlines
 from incidents.clearance import sensitive_items
@@ -22,11 +21,10 @@ from incidents.models import Grade, MediaLevel, TicketRole
 from incidents.selectors import county_incidents, county_tickets
 from incidents.workflow import INCIDENT_OPEN_STATES, TICKET_OPEN_STATES, IncidentStatus
 from org.access import require_role
-from reporting import documents
+from reporting import documents, generation
 from reporting.figures import NOTABLE_GRADES, NOTABLE_LIMIT, grade_label, items_reported
 from reporting.models import DailySubmission, Report, ReportSettings
 from reporting.safe_output import UNAVAILABLE, format_each, plain_title, printable_content
-from reporting.versions import save_version
 
 # Items of note in the 日报: those of figures.NOTABLE_GRADES plus the most viewed of the rest, whatever became
 # of them — dismissed and positive items too (docs/rules.md §9.19: the 日报 carries items that never become tickets).
@@ -298,38 +296,14 @@ def sms_text(report):
 def _create(day, cutoff, actor):
     period_start, period_end = period_ending(cutoff)
     content = compile_daily_content(period_start, period_end)
-    with transaction.atomic():  # a savepoint: a concurrent twin makes this raise IntegrityError, cleanly
-        numbers = documents.take_number(Report.Kind.DAILY, period_end)
-        content |= documents.letterhead(Report.Kind.DAILY, numbers, now=period_end)
-        report = Report.objects.create(
-            kind=Report.Kind.DAILY,
-            title=content["title"],
-            period_start=period_start,
-            period_end=period_end,
-            content=content,
-            created_by=actor,
-            **numbers,
-        )
-    save_version(report, data=documents.render_docx(content), content=content, actor=actor, note="自动汇总生成")
-    audit.record(
-        actor,
-        "report_generated",
-        report,
-        after={"kind": report.kind, "title": report.title, "period_start": period_start, "period_end": period_end},
+    return generation.create_report(
+        Report.Kind.DAILY, period_start, period_end, content, actor, numbered_at=period_end, dated=period_end
     )
-    return report
 
 
 def _regenerate(report, actor):
-    if report.status == Report.Status.ISSUED:
-        raise Conflict("该日报已签发，不能重新生成。")
     content = compile_daily_content(report.period_start, report.period_end)
-    content |= documents.letterhead(report.kind, documents.number_report(report), now=report.period_end)
-    report.content, report.title = content, content["title"]
-    report.save(update_fields=["content", "title"])
-    version = save_version(report, data=documents.render_docx(content), content=content, actor=actor, note="重新汇总")
-    audit.record(actor, "report_regenerated", report, after={"version": version.number})
-    return report
+    return generation.regenerate_report(report, content, actor, dated=report.period_end)
 
 
 def generate_daily_report(report_date, *, actor=None, now=None) -> Report:

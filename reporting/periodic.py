@@ -13,20 +13,18 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.utils import timezone
 
-from core import audit
-from core.errors import Conflict, InvalidInput
+from core.errors import InvalidInput
 from deadlines.selectors import county_deadlines
 from incidents.clearance import sensitive_items
 from incidents.models import Category, Grade, TicketRole
 from incidents.selectors import county_tickets
 from incidents.workflow import IncidentStatus
 from org.access import require_role
-from reporting import documents
+from reporting import documents, generation
 from reporting.assessment import assess_units
 from reporting.figures import NOTABLE_GRADES, NOTABLE_LIMIT, grade_label, items_reported
 from reporting.models import Criticism, Report, ReportSettings
 from reporting.safe_output import UNAVAILABLE, format_each, plain_title, printable_content
-from reporting.versions import save_version
 
 KINDS = (Report.Kind.WEEKLY, Report.Kind.MONTHLY, Report.Kind.QUARTERLY)
 # Due on the morning after the period, when the office starts work (the texts give no hour).
@@ -344,38 +342,12 @@ def _quarterly_sections(start, end, scores, figures):
 
 
 def _create(kind, start, end, actor, content):
-    with transaction.atomic():  # a savepoint: a concurrent twin makes this raise IntegrityError, cleanly
-        numbers = documents.take_number(kind, end - datetime.timedelta(seconds=1))
-        content = {**content, **documents.letterhead(kind, numbers)}
-        report = Report.objects.create(
-            kind=kind,
-            title=content["title"],
-            period_start=start,
-            period_end=end,
-            content=content,
-            created_by=actor,
-            **numbers,
-        )
-    save_version(report, data=documents.render_docx(content), content=content, actor=actor, note="自动汇总生成")
-    audit.record(
-        actor,
-        "report_generated",
-        report,
-        after={"kind": kind, "title": report.title, "period_start": start, "period_end": end},
-    )
-    return report
+    return generation.create_report(kind, start, end, content, actor, numbered_at=end - datetime.timedelta(seconds=1))
 
 
 def _regenerate(report, actor, now):
-    if report.status == Report.Status.ISSUED:
-        raise Conflict(f"该{report.get_kind_display()}已签发，不能重新生成。")
     content = compile_periodic_content(report.kind, report.period_start, report.period_end, now=now)
-    content |= documents.letterhead(report.kind, documents.number_report(report), now=now)
-    report.content, report.title = content, content["title"]
-    report.save(update_fields=["content", "title"])
-    version = save_version(report, data=documents.render_docx(content), content=content, actor=actor, note="重新汇总")
-    audit.record(actor, "report_regenerated", report, after={"version": version.number})
-    return report
+    return generation.regenerate_report(report, content, actor, dated=now)
 
 
 def generate_periodic_report(kind, period_start, *, actor=None, now=None) -> Report:
