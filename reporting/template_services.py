@@ -25,9 +25,9 @@ from jinja2 import TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from core import audit
-from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from core.errors import Conflict, InvalidInput, NotFound
 from incidents import uploads
-from org.access import access_for
+from org.access import require_role
 from reporting import documents
 from reporting.models import DocumentTemplate
 
@@ -120,11 +120,6 @@ def kinds():
         )
         for kind, family in documents.FAMILY.items()
     ]
-
-
-def _require_admin(actor):
-    if not access_for(actor).is_admin:
-        raise NotPermitted("仅系统管理员可以更换文书模板。")
 
 
 def _family(kind):
@@ -292,7 +287,7 @@ def _named(template):
 def upload_template(actor, kind, uploaded_file, *, note="", ip=None):
     """The admin's .docx becomes the template of `kind` for every document rendered from now on, once it is
     checked (see the module); the one in use before is kept. Documents already generated are not touched."""
-    _require_admin(actor)
+    require_role(actor, "is_admin", "仅系统管理员可以更换文书模板。")
     _family(kind)
     data = _read(uploaded_file)
     _check(kind, data)
@@ -330,7 +325,7 @@ def upload_template(actor, kind, uploaded_file, *, note="", ip=None):
 def revert_template(actor, kind, *, to=None, ip=None):
     """Back to an earlier uploaded template of `kind` (`to`: it or its pk) or, with `to=None`, to the template
     shipped with the product. An earlier template is checked again: placeholders may have changed since."""
-    _require_admin(actor)
+    require_role(actor, "is_admin", "仅系统管理员可以更换文书模板。")
     _family(kind)
     target = None
     if to is not None:

@@ -6,7 +6,6 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,17 +13,12 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from core.http import client_ip
-from org.access import access_for
+from org.access import role_required
 from reporting import documents, template_services, templates_store
 from reporting.models import DocumentTemplate
 from reporting.template_forms import TemplateUploadForm
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _admin_only(request):
-    if not access_for(request.user).is_admin:
-        raise PermissionDenied("仅系统管理员可以查看此页面。")
 
 
 def _known(kind):
@@ -38,8 +32,8 @@ def _docx(data, filename):
 
 
 @login_required
+@role_required("is_admin", "仅系统管理员可以查看此页面。")
 def template_list(request, failed_form=None):
-    _admin_only(request)
     cards = []
     for info in template_services.kinds():
         form = failed_form if failed_form is not None and failed_form.kind == info.kind else None
@@ -56,9 +50,9 @@ def template_list(request, failed_form=None):
 
 
 @login_required
+@role_required("is_admin", "仅系统管理员可以查看此页面。")
 def template_download(request, kind):
     """The template in use for `kind`, to edit: the uploaded one, else the one shipped with the product."""
-    _admin_only(request)
     kind = _known(kind)
     label = template_services.kind_label(kind)
     current = templates_store.in_use(kind)
@@ -68,8 +62,8 @@ def template_download(request, kind):
 
 
 @login_required
+@role_required("is_admin", "仅系统管理员可以查看此页面。")
 def uploaded_download(request, pk):
-    _admin_only(request)
     try:
         template = templates_store.uploaded(pk)
     except DocumentTemplate.DoesNotExist:
@@ -83,8 +77,8 @@ def _back_to(kind):
 
 @login_required
 @require_POST
+@role_required("is_admin", "仅系统管理员可以查看此页面。")
 def template_upload(request, kind):
-    _admin_only(request)
     kind = _known(kind)
     form = TemplateUploadForm(request.POST, request.FILES, kind=kind)
     if form.is_valid():
@@ -103,9 +97,9 @@ def template_upload(request, kind):
 
 @login_required
 @require_POST
+@role_required("is_admin", "仅系统管理员可以查看此页面。")
 def template_revert(request, kind):
     """Back to the shipped template (no `to`) or to an earlier upload (`to` = its id)."""
-    _admin_only(request)
     kind = _known(kind)
     to = request.POST.get("to") or None
     if to is not None and not to.isdigit():

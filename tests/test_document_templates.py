@@ -12,6 +12,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from docx import Document
+from jinja2.exceptions import SecurityError
 
 from core.errors import InvalidInput, NotFound, NotPermitted
 from core.models import AuditEvent
@@ -257,3 +258,11 @@ def test_the_upload_form_puts_a_good_template_in_use_and_reverts(client, org):
     response = client.post("/settings/templates/daily/revert/", follow=True)
     assert "舆情日报已改用系统自带模板" in response.content.decode() and active_template("daily") is None
     assert client.post("/settings/templates/memo/revert/").status_code == 404
+
+
+def test_rendering_runs_a_template_in_the_sandbox_whatever_the_upload_check_let_through(org):
+    """Defence in depth (ASVS V5.2.5): even a template stored without the upload check cannot reach Python
+    internals when a document is rendered."""
+    evil = docx_bytes("{{ title.__class__.__mro__[1].__subclasses__() }}", "{{p body }}")
+    with pytest.raises(SecurityError):
+        documents.render_docx(documents.sample_content("supervision"), template=evil)

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from django.utils import timezone
 from docxtpl import DocxTemplate
+from jinja2.sandbox import SandboxedEnvironment
 
 from incidents.clearance import CLASSIFICATION
 from org.models import Unit
@@ -261,7 +262,9 @@ def render_docx(content: dict, *, template: bytes | None = None) -> bytes:
     data = template or active_template(kind) or shipped_template(kind)
     document = DocxTemplate(io.BytesIO(data))
     context = _context(content, kind, family)
-    document.render(context, autoescape=True)
+    # A template an admin uploaded is code run on the server: render it in Jinja's sandbox, which refuses access to
+    # Python internals (ASVS V5.2.5 template injection), whatever the upload check let through.
+    document.render(context, jinja_env=SandboxedEnvironment(autoescape=True), autoescape=True)
     props = document.docx.core_properties
     now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)  # core.xml stores UTC
     props.author = props.last_modified_by = context["issuer"]
