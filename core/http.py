@@ -52,5 +52,5 @@ def datetime_param(value):
         value = parse_datetime(value or "")
     except ValueError:
         return None
-    # Outside these years a date is a typo, and arithmetic on it could overflow (as in incidents.api_filters).
+    # Outside these years a date is a typo, and arithmetic on it could overflow (as in incidents.api.filters).
     return value if value is not None and 1990 <= value.year < 2200 else None

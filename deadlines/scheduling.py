@@ -1,5 +1,5 @@
 """Creating, meeting and cancelling deadlines as the workflow moves. Called by incidents.services
-and monitoring.services inside their transaction, so a deadline exists exactly when its event does.
+and deadlines.services inside their transaction, so a deadline exists exactly when its event does.
 
 The policy is frozen onto each deadline when it is created (Deadline.rule); deadlines are only
 recomputed on explicit events: a regrade, an approved extension, a new dispatch after a reopen."""

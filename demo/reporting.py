@@ -1,5 +1,5 @@
 """The reporting side of the demo county: who must submit collected items each day, who receives the
-issued reports, a risk-library topic, and one unit's submission for today. Idempotent like incidents.demo."""
+issued reports, a risk-library topic, and one unit's submission for today. Idempotent like demo.incidents."""
 
 from django.db import transaction
 

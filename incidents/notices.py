@@ -1,7 +1,7 @@
 """The notices the case workflow sends to the people who must act next: a new ticket to the unit's liaisons,
 a return (退回) to the office, a designated claim (指定认领) to the person named, a close-out sent back with a 批示 to
 the lead unit. Called by incidents.services inside the write's transaction, after the deadlines are scheduled,
-so the text carries the deadlines the unit really has; SMS goes out after commit (monitoring.notifications).
+so the text carries the deadlines the unit really has; SMS goes out after commit (notifications.notify).
 Each notice names its head (sensitive_head): a recipient not cleared for a confidential incident gets that head and
 "敏感舆情 1 条（详见系统）" instead of the incident's title, reason or instructions (issue 11 §1).
 

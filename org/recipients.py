@@ -52,7 +52,7 @@ def office_leaders() -> list[User]:
 
 
 def county_leaders() -> list[User]:
-    """县领导: leaders of a top unit (the county), who oversee every unit (incidents.access: oversees_all). They
+    """县领导: leaders of a top unit (the county), who oversee every unit (org.access: oversees_all). They
     approve what the grade reserves for the county (GradeSetting: Approver.COUNTY)."""
     return list(
         User.objects.filter(

@@ -213,7 +213,7 @@ class GatewayDown:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_gateway_failure_after_a_committed_change_is_no_500_and_the_sms_waits_for_a_retry(client, org, settings):
-    """Notices are sent after commit (monitoring.notifications): the change stands, the page answers as usual,
+    """Notices are sent after commit (notifications.notify): the change stands, the page answers as usual,
     the SMS stays pending for the next delivery run."""
     settings.SMS_GATEWAY = "tests.test_faults.GatewayDown"
     Membership.objects.filter(user=org.edu_liaison).update(phone="13800000000")

@@ -89,7 +89,7 @@ def offending_reads(root=ROOT, allowed=ALLOWED):
 def test_no_view_api_task_or_report_reads_the_managers_directly():
     offenders = offending_reads()
     assert not offenders, (
-        "Read through a selector that applies visibility (incidents.selectors / monitoring.selectors), "
+        "Read through a selector that applies visibility (incidents.selectors / deadlines.selectors), "
         "or add the module to ALLOWED with the reason:\n" + "\n".join(offenders)
     )
 

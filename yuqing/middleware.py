@@ -2,7 +2,7 @@
 
 - A NUL byte in the path or the query string is refused at the door with a 400: PostgreSQL cannot store or
   compare a string holding one (the driver raises, a 500), SQLite silently can, so behaviour would depend on
-  the database. Bodies are checked where they are parsed (forms, incidents.api_parsers).
+  the database. Bodies are checked where they are parsed (forms, core.api.parsers).
 - Permissions-Policy switches off the browser features the application never uses (camera, microphone,
   geolocation, payment, USB, …), so injected content could not use them either. Content-Security-Policy itself
   comes from django-csp (settings.CONTENT_SECURITY_POLICY)."""

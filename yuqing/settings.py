@@ -209,7 +209,7 @@ FILE_UPLOAD_HANDLERS = [
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    # Short socket timeouts: with Redis down the throttles fail open at once (incidents.throttling) rather
+    # Short socket timeouts: with Redis down the throttles fail open at once (core.api.throttling) rather
     # than hold a web worker for the default minutes-long connect (issue 11 §5).
     CACHES = {
         "default": {
@@ -307,7 +307,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # Issue 10 §1: every body is refused with a 400 if it holds a control character (incidents.api_parsers).
+    # Issue 10 §1: every body is refused with a 400 if it holds a control character (core.api.parsers).
     "DEFAULT_PARSER_CLASSES": ["core.api.parsers.StrictJSONParser"],
     "EXCEPTION_HANDLER": "core.api.errors.api_exception_handler",
     # Per client address, counted in the cache (issue 4): anonymous calls, and attempts at /api/auth/token/.

@@ -1,5 +1,5 @@
 """Request bodies the API accepts, checked once for every endpoint before any serializer or service sees them:
-text that can be stored (no lone surrogate) and, issue 10 §1, no control character (see incidents.text). Set as
+text that can be stored (no lone surrogate) and, issue 10 §1, no control character (see core.text). Set as
 DRF's DEFAULT_PARSER_CLASSES and on ApiView, so a new endpoint cannot forget it."""
 
 import json
@@ -33,7 +33,7 @@ def _too_deep(data, limit=MAX_JSON_DEPTH):
 
 def _refuse_control_characters(fields):
     """`fields`: (name, value) pairs of the parsed body. A 400 naming each field that holds a control character,
-    in the API's usual error shape (incidents.api_errors), before anything is changed."""
+    in the API's usual error shape (core.api.errors), before anything is changed."""
     errors = {}
     for name, value in fields:
         char = first_control_character(value)

@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 def request_ip(request):
     """The caller's address as the audit trail and the throttles see it: the same rule as the UI
-    (incidents.http), but never a malformed value that the database's inet column would refuse."""
+    (core.http), but never a malformed value that the database's inet column would refuse."""
     ip = client_ip(request)
     try:
         return str(ipaddress.ip_address(ip)) if ip else None

@@ -1,6 +1,6 @@
 """The deadline engine over the API (issue 4): deadlines, and the office's decisions on extension requests.
-Thin like incidents.api: reads through monitoring.selectors (the same visibility as tickets), writes through
-monitoring.services. Asking for an extension is an action of the ticket (TicketViewSet.extension_requests)."""
+Thin like incidents.api: reads through deadlines.selectors (the same visibility as tickets), writes through
+deadlines.services. Asking for an extension is an action of the ticket (TicketViewSet.extension_requests)."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets

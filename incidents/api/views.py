@@ -1,5 +1,5 @@
-"""The REST API (issue 4). Thin: every read goes through incidents.selectors (monitoring.selectors for deadlines
-and extension requests) and every write through incidents.services (monitoring.services), the same ones the
+"""The REST API (issue 4). Thin: every read goes through incidents.selectors (deadlines.selectors for deadlines
+and extension requests) and every write through incidents.services (deadlines.services), the same ones the
 browser uses, so visibility and workflow rules hold identically. Errors are shaped in api_errors; lists are cut
 in api_filters; deadlines and extension decisions live in api_deadlines."""
 
