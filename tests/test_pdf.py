@@ -1,13 +1,20 @@
-"""PDF for archiving: a generated report converted by LibreOffice headless, and the download view."""
+"""PDF for archiving: a generated report converted by LibreOffice headless, and the download view.
+
+The archived PDF (issue 13) is A4 like the .docx, PDF/A-2b with every font embedded, in the free faces the
+standard ones map to on the server (deploy/fontconfig/), and keeps the body's 28 characters a line."""
 
 import datetime as dt
 import io
+import os
+import re
 import subprocess
+import zipfile
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from reporting import pdf
+from reporting.documents import render_docx, sample_content
 from reporting.models import Report
 from reporting.periodic import generate_periodic_report
 
@@ -24,11 +31,109 @@ def weekly(org):
     return generate_periodic_report("weekly", dt.date(2026, 11, 9), now=dt.datetime(2026, 11, 16, 9, tzinfo=SH))
 
 
-def pdftotext(data, tmp_path):
+def pdftotext(data, tmp_path, *options):
     path = tmp_path / "out.pdf"
     path.write_bytes(data)
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True, text=True).stdout
-    return "".join(text.split())  # pdftotext spaces out digits among Chinese characters
+    text = subprocess.run(["pdftotext", *options, str(path), "-"], capture_output=True, check=True, text=True).stdout
+    return text if options else "".join(text.split())  # pdftotext spaces out digits among Chinese characters
+
+
+def poppler(tool, data, tmp_path, *options):
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(data)
+    return subprocess.run([tool, *options, str(path)], capture_output=True, check=True, text=True).stdout
+
+
+def page_sizes(data, tmp_path):
+    """(width, height) in pt of every page."""
+    info = poppler("pdfinfo", data, tmp_path, "-f", "1", "-l", "999")
+    return [(float(w), float(h)) for w, h in re.findall(r"Page +\d+ size: +([\d.]+) x ([\d.]+) pts", info)]
+
+
+def fonts(data, tmp_path):
+    """{font name without its subset tag: embedded?} as pdffonts lists them."""
+    rows = poppler("pdffonts", data, tmp_path).splitlines()[2:]
+    # name … emb sub uni object-id generation: the type column may hold spaces, so count from the right
+    return {row.split()[0].split("+")[-1]: row.split()[-5] == "yes" for row in rows}
+
+
+# The free faces standing in for 仿宋/楷体 (Fandol) and 宋体/小标宋/黑体 (Noto CJK; its PostScript names say "jp":
+# one CFF serves the SC, TC, JP and KR faces of the collection).
+MAPPED_FACES = ("FandolFang-", "FandolKai-", "NotoSerifCJK", "NotoSansCJK")
+A4 = (595.3, 841.9)
+
+
+def periodic(kind):
+    if kind == "weekly":  # 简报 (briefing family)
+        return generate_periodic_report("weekly", dt.date(2026, 11, 9), now=dt.datetime(2026, 11, 16, 9, tzinfo=SH))
+    # 季度通报, a 公文 (official family)
+    return generate_periodic_report("quarterly", dt.date(2026, 10, 1), now=dt.datetime(2027, 1, 5, 9, tzinfo=SH))
+
+
+@pytest.mark.parametrize("kind", ["weekly", "quarterly"])
+def test_the_archived_pdf_is_a4_pdfa_in_the_mapped_faces_all_embedded(org, kind, tmp_path):
+    report = periodic(kind)
+    with report.latest_version.file.open("rb") as f:
+        data = pdf.convert_to_pdf(f.read())
+    sizes = page_sizes(data, tmp_path)
+    assert 1 <= len(sizes) <= 3
+    for width, height in sizes:
+        assert abs(width - A4[0]) <= 3 and abs(height - A4[1]) <= 3
+    used = fonts(data, tmp_path)
+    assert used and all(used.values()), used  # every font embedded
+    assert all(name.startswith(MAPPED_FACES) for name in used), used  # no WenQuanYi, DejaVu, Liberation …
+    assert any(name.startswith("FandolFang-") for name in used)  # the body, 仿宋
+    assert any(name.startswith("NotoSerifCJK") and "Bold" in name for name in used)  # the title, 小标宋
+    assert report.title in pdftotext(data, tmp_path)
+    metadata = poppler("pdfinfo", data, tmp_path, "-meta")
+    assert "<pdfaid:part>2</pdfaid:part>" in metadata and "<pdfaid:conformance>B</pdfaid:conformance>" in metadata
+
+
+def test_the_body_keeps_28_characters_a_line(db, tmp_path):
+    content = sample_content("supervision")
+    content["sections"][0]["text"] = "舆情" * 60
+    data = pdf.convert_to_pdf(render_docx(content))
+    lines = [line.strip() for line in pdftotext(data, tmp_path, "-layout").splitlines() if "舆情舆情" in line]
+    # first line indented two characters, then full lines, then the rest: 26 + 28 + 28 + 28 + 10
+    assert [len(line) for line in lines] == [26, 28, 28, 28, 10]
+
+
+@pytest.mark.parametrize(
+    ("face", "family"),
+    [
+        ("仿宋_GB2312", "FandolFang"),
+        ("仿宋", "FandolFang"),
+        ("楷体_GB2312", "FandolKai"),
+        ("楷体", "FandolKai"),
+        ("方正小标宋简体", "Noto Serif CJK SC:Bold"),
+        ("小标宋", "Noto Serif CJK SC:Bold"),
+        ("宋体", "Noto Serif CJK SC:Regular"),
+        ("黑体", "Noto Sans CJK SC:Regular"),
+    ],
+)
+def test_the_standard_faces_map_to_the_free_fonts_on_the_server(face, family, tmp_path):
+    env = {**os.environ, "FONTCONFIG_FILE": str(pdf.fontconfig_file(tmp_path))}
+    found = subprocess.run(
+        ["fc-match", "--format", "%{family[0]}:%{style[0]}", f"{face}:lang=zh-cn"],
+        env=env,
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout
+    assert found.startswith(family)
+
+
+def test_libreoffice_gets_the_character_grid_as_word_lays_it_out(db):
+    docx = render_docx(sample_content("supervision"))
+    adjusted = pdf.character_grid_for_libreoffice(docx)
+    with zipfile.ZipFile(io.BytesIO(docx)) as before, zipfile.ZipFile(io.BytesIO(adjusted)) as after:
+        assert before.namelist() == after.namelist()
+        document, styles = after.read("word/document.xml").decode(), after.read("word/styles.xml").decode()
+        char_space = int(re.search(r'w:charSpace="(-?\d+)"', before.read("word/document.xml").decode())[1])
+    assert 'w:type="linesAndChars"' not in document and 'w:type="lines"' in document
+    twips = int(re.search(r'<w:rPrDefault>\s*<w:rPr><w:spacing w:val="(-?\d+)"/>', styles)[1])
+    assert twips <= char_space / 4096 * 20 < twips + 1  # the grid's spacing, rounded down
+    assert pdf.character_grid_for_libreoffice(adjusted) == adjusted  # no character grid left: unchanged
 
 
 def test_a_generated_report_converts_to_pdf_with_its_chinese_text(weekly, tmp_path):
@@ -99,7 +204,7 @@ def test_render_samples_writes_every_document_and_leaves_the_database_alone(db, 
     from incidents.models import Incident
 
     call_command("render_samples", out=str(tmp_path), pages=1, stdout=io.StringIO())
-    names = ["daily", "special", "supervision", "risk_notice", "weekly", "monthly", "quarterly"]
+    names = ["daily", "special", "special_upward", "supervision", "risk_notice", "weekly", "monthly", "quarterly"]
     for name in names:
         assert (tmp_path / f"{name}.docx").read_bytes().startswith(b"PK")
         assert (tmp_path / f"{name}-1.png").read_bytes().startswith(b"\x89PNG")

@@ -1,11 +1,12 @@
 """Build one sample of every document from the demo county and render its first pages to PNG, so a person
 can look at them (issue 6: "a sample of each document committed under docs/samples/").
 
-    python manage.py render_samples [--out docs/samples] [--pages 2]
+    python manage.py render_samples [--out docs/samples] [--pages 4] [--dpi 150]
 
-Everything it writes to the database (demo data, a risk topic, a 通报批评) is rolled back at the end, so it
-is safe on any database; documents are compiled with the same functions the services use and rendered
-through the same writer, but nothing is stored as a report."""
+Every kind of document (issue 13), the 专报 both as a 简报 and as the 公文 sent upward, and the ledger. Everything
+it writes to the database (demo data, numbers, settings, a risk topic, a 通报批评) is rolled back at the end, so it
+is safe on any database; documents are compiled, numbered and headed with the same functions the services use
+and rendered and converted (reporting.pdf) as a download is, but nothing is stored as a report."""
 
 import datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from incidents.models import Grade, Incident, Ticket, TicketRole
 from reporting import documents, pdf, risk, special, supervision
 from reporting.daily import compile_daily_content
 from reporting.ledger import build_ledger
-from reporting.models import Criticism, Report, RiskTopic
+from reporting.models import Criticism, Report, ReportSettings, RiskTopic
 from reporting.periodic import compile_periodic_content, period_bounds
 
 
@@ -28,8 +29,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--out", default="docs/samples")
-        parser.add_argument("--pages", type=int, default=2)
-        parser.add_argument("--dpi", type=int, default=60)
+        parser.add_argument("--pages", type=int, default=4)
+        parser.add_argument("--dpi", type=int, default=150)
 
     def handle(self, *args, out, pages, dpi, **options):
         out = Path(out)
@@ -41,30 +42,33 @@ class Command(BaseCommand):
             (out / f"{name}.{extension}").write_bytes(data)
             for old in out.glob(f"{name}-*.png"):
                 old.unlink()
-            # A ledger page is a whole A4-landscape table fitted to the width: it needs more dots to be read.
-            scale = 2 if extension == "xlsx" else 1
             rendered = pdf.pdf_to_png_pages(
-                pdf.convert_to_pdf(data, extension=extension), out / name, last=pages, dpi=dpi * scale
+                pdf.convert_to_pdf(data, extension=extension), out / name, last=pages, dpi=dpi
             )
             self.stdout.write(f"{name}.{extension} → {', '.join(p.name for p in rendered)}")
 
     def build(self):
+        """The samples, numbered and headed as the services make them (documents.take_number, letterhead)."""
         seed_demo()
         now = timezone.now()
+        settings = ReportSettings.current()
+        settings.signer = settings.signer or "张三"  # 签发人 of the upward 专报 (the demo leaves it empty)
+        settings.save()
         duty_user = Incident.objects.exclude(reported_by=None).first().reported_by
-        samples = [
-            ("daily", "docx", documents.render_docx(compile_daily_content(now - datetime.timedelta(hours=24), now)))
-        ]
+        content = compile_daily_content(now - datetime.timedelta(hours=24), now)
+        content |= documents.letterhead(Report.Kind.DAILY, documents.take_number(Report.Kind.DAILY, now), now=now)
+        samples = [("daily", "docx", documents.render_docx(content))]
 
         major = Incident.objects.filter(grade__in=(Grade.I, Grade.II)).order_by("grade", "id").first()
         tickets = list(major.tickets.select_related("unit").order_by("role", "id"))
-        samples.append(
-            (
-                "special",
-                "docx",
-                documents.render_docx(special.compile_special_content(major, tickets, list(major.links.all()))),
-            )
-        )
+        links = list(major.links.all())
+        # The 专报 as an internal briefing, then as a 公文 sent upward (ReportSettings.special_upward).
+        for name, upward in (("special", False), ("special_upward", True)):
+            settings.special_upward = upward
+            settings.save()
+            numbers = documents.take_number(Report.Kind.SPECIAL, now)
+            content = special.compile_special_content(major, tickets, links, numbers=numbers)
+            samples.append((name, "docx", documents.render_docx(content)))
 
         ticket = Ticket.objects.filter(role=TicketRole.LEAD, claimed_at__isnull=True, status="dispatched").first()
         content = supervision.compile_supervision_content(
@@ -72,6 +76,7 @@ class Command(BaseCommand):
             reason="转办后超过认领时限仍未认领，请立即认领并核实处置。",
             due_at=now + datetime.timedelta(days=1),
             sequence=1,
+            numbers=documents.take_number(Report.Kind.SUPERVISION, now),
         )
         samples.append(("supervision", "docx", documents.render_docx(content)))
 
@@ -84,7 +89,11 @@ class Command(BaseCommand):
             measures="加强学校食堂日常检查，及时公开抽检结果。",
         )
         content = risk.compile_risk_notice_content(
-            topic, now=now, requirements="请于3个工作日内组织排查并书面反馈。", due_at=now + datetime.timedelta(days=3)
+            topic,
+            now=now,
+            requirements="请于3个工作日内组织排查并书面反馈。",
+            due_at=now + datetime.timedelta(days=3),
+            numbers=documents.take_number(Report.Kind.RISK_NOTICE, now),
         )
         samples.append(("risk_notice", "docx", documents.render_docx(content)))
 
@@ -105,7 +114,9 @@ class Command(BaseCommand):
         }
         for kind, first_day in starts.items():
             start, end = period_bounds(kind, first_day)
-            samples.append((kind, "docx", documents.render_docx(compile_periodic_content(kind, start, end, now=now))))
+            content = compile_periodic_content(kind, start, end, now=now)
+            content |= documents.letterhead(kind, documents.take_number(kind, now), now=now)
+            samples.append((kind, "docx", documents.render_docx(content)))
         start, end = period_bounds(Report.Kind.QUARTERLY, starts[Report.Kind.QUARTERLY])
         samples.append(("ledger", "xlsx", build_ledger(start=start, end=end, now=now)))
         return samples
