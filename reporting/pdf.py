@@ -76,8 +76,8 @@ def _run(cmd, *, timeout, cwd, env=None):
 
 
 def _take_slot():
-    slots = Path(tempfile.gettempdir()) / "yuqing-pdf-slots"
-    slots.mkdir(exist_ok=True)
+    slots = Path(settings.PDF_SLOT_DIR or tempfile.gettempdir()) / "yuqing-pdf-slots"
+    slots.mkdir(parents=True, exist_ok=True)
     for number in range(max(settings.PDF_MAX_CONCURRENT, 1)):
         handle = open(slots / f"slot-{number}.lock", "w")  # noqa: SIM115 (kept open while the slot is held)
         try:

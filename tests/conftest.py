@@ -30,6 +30,13 @@ def pytest_runtest_teardown(item, nextitem):
 
 
 @pytest.fixture(autouse=True)
+def own_pdf_slots(settings, tmp_path_factory):
+    # Each test worker (pytest-xdist) converts in its own PDF slots: on one host the slots are shared on purpose,
+    # but a test that holds the only slot must not meet a conversion of the other worker's test.
+    settings.PDF_SLOT_DIR = str(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -228,6 +228,8 @@ WEB_TIMEOUT = int(os.environ.get("WEB_TIMEOUT", "120"))
 PDF_TIMEOUT = int(os.environ.get("PDF_TIMEOUT", "90"))
 PDF_MAX_CONCURRENT = int(os.environ.get("PDF_MAX_CONCURRENT", "1"))
 PDF_SLOT_WAIT = int(os.environ.get("PDF_SLOT_WAIT", "10"))  # seconds a request waits for a free slot
+# Where the slot lock files live: shared by every process of one host (the system temp directory by default).
+PDF_SLOT_DIR = os.environ.get("PDF_SLOT_DIR", "")
 if PDF_TIMEOUT + PDF_SLOT_WAIT >= WEB_TIMEOUT:
     raise RuntimeError("PDF_TIMEOUT + PDF_SLOT_WAIT must be below WEB_TIMEOUT (the web worker's timeout)")
 
