@@ -15,7 +15,7 @@ import time_machine
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm, Pt, Twips
 from docxtpl import DocxTemplate
 
 from incidents import services as incident_services
@@ -155,6 +155,9 @@ def closing_block(doc):
     props = block._tbl.tblPr
     position = props.find(qn("w:tblpPr"))
     assert position.get(qn("w:tblpYSpec")) == "bottom" and position.get(qn("w:vertAnchor")) == "margin"
+    # placed from the page's edge at the left margin: LibreOffice floats it then (a table as wide as the type area
+    # placed from the margin it sets inline, under the 落款)
+    assert position.get(qn("w:horzAnchor")) == "page" and within(Twips(int(position.get(qn("w:tblpX")))), 28)
     borders = props.find(qn("w:tblBorders"))
     sizes = {side: int(borders.find(qn(f"w:{side}")).get(qn("w:sz"))) for side in ("top", "bottom", "insideH")}
     assert sizes == {"top": 8, "bottom": 8, "insideH": 6}  # 0.35 mm and 0.25 mm, in eighths of a point

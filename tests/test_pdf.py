@@ -210,3 +210,36 @@ def test_render_samples_writes_every_document_and_leaves_the_database_alone(db, 
         assert (tmp_path / f"{name}-1.png").read_bytes().startswith(b"\x89PNG")
     assert (tmp_path / "ledger.xlsx").exists() and (tmp_path / "ledger-1.png").exists()
     assert not Incident.objects.exists() and not Report.objects.exists()  # the demo data was rolled back
+
+
+def last_page_lines(data, tmp_path):
+    """The last page's height and its text lines as (y of the line's foot in pt from the page's top, text), top to
+    bottom: the words of pdftotext -bbox-layout joined by their foot and x (it splits a line at a tab)."""
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(data)
+    html = subprocess.run(
+        ["pdftotext", "-bbox-layout", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    height, page = re.findall(r'<page width="[\d.]+" height="([\d.]+)">(.*?)</page>', html, re.S)[-1]
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', page)
+    lines = {}
+    for _x, y, word in sorted(words, key=lambda w: (round(float(w[1])), float(w[0]))):
+        lines[round(float(y))] = lines.get(round(float(y)), "") + word
+    return float(height), sorted(lines.items())
+
+
+@pytest.mark.parametrize("kind", ["supervision", "weekly"])
+def test_the_closing_block_sits_at_the_foot_of_the_last_page(db, kind, tmp_path):
+    """GB/T 9704-2012 7.4: 版记 on the last page, its last element at the page's foot (the 简报's 报/送/发 the same),
+    not straight under the 落款: its lines are the last of the type area, the last one's foot at the foot of the
+    type area (35 mm above the paper's edge), and the page number below."""
+    data = pdf.convert_to_pdf(render_docx(sample_content(kind)))
+    height, lines = last_page_lines(data, tmp_path)
+    type_area_foot = height - 35 / 25.4 * 72
+    text = [words for y, words in lines if y <= type_area_foot + 2]
+    closing = "2026年12月2日印发" if kind == "supervision" else "发：各乡镇、县直各单位"
+    assert closing in text[-1], text
+    foot = next(y for y, words in lines if closing in words)
+    assert type_area_foot - 20 < foot <= type_area_foot + 2, (foot, type_area_foot)
+    body_end = next(y for y, words in lines if "请各单位按时反馈办理情况" in words)
+    assert foot - body_end > 150  # well below the body (and the 落款), not right under it

@@ -230,8 +230,11 @@ def _tag(tag):
 def _rules_block(rows):
     """The 版记 / 报送 block (GB/T 9704-2012 7.4.1): a table as wide as the type area, thick first and last rule,
     thin rules between, text set 空一字 with a full-width space. It floats to the foot of the type area of the
-    page it ends on, the last page (w:tblpPr bottom; LibreOffice 7.4 sets a full-width floating table inline,
-    right after the 落款). A row of only a {%tr … %} tag is removed when rendered."""
+    page it ends on, the last page (7.4: 版记的最后一个要素置于最后一页最下方): w:tblpPr at the bottom of the
+    margin, placed horizontally from the page's edge at the left margin. LibreOffice (7.4) makes a floating table a
+    frame only when text could flow beside it; one as wide as the type area placed from the margin it sets inline,
+    right under the 落款, while one placed from the page's edge it floats as Word does. A row of only a {%tr … %}
+    tag is removed when rendered."""
     borders = (
         f'<w:top w:val="single" w:sz="{layout.THICK_RULE}" w:space="0" w:color="{layout.BLACK}"/>'
         '<w:left w:val="nil"/>'
@@ -254,7 +257,8 @@ def _rules_block(rows):
     return (
         f"<w:tbl {NSDECL}><w:tblPr>"
         '<w:tblpPr w:leftFromText="0" w:rightFromText="0" w:topFromText="0" w:bottomFromText="0" '
-        'w:vertAnchor="margin" w:horzAnchor="margin" w:tblpXSpec="center" w:tblpYSpec="bottom"/>'
+        'w:vertAnchor="margin" w:horzAnchor="page" '
+        f'w:tblpX="{layout.LEFT}" w:tblpYSpec="bottom"/>'
         '<w:tblOverlap w:val="never"/>'
         f'<w:tblW w:w="{TEXT_WIDTH}" w:type="dxa"/><w:jc w:val="center"/><w:tblBorders>{borders}</w:tblBorders>'
         '<w:tblLayout w:type="fixed"/>'
