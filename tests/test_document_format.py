@@ -22,6 +22,7 @@ from incidents import services as incident_services
 from incidents.models import TicketRole
 from reporting import documents, services
 from reporting.daily import generate_daily_report
+from reporting.documents import body, layout
 from reporting.models import Report, ReportSettings, RiskTopic
 from reporting.periodic import generate_periodic_report
 
@@ -300,3 +301,44 @@ def test_every_shipped_template_renders_its_sample_and_uses_only_known_placehold
         p.text for p in Document(io.BytesIO(documents.render_docx(documents.sample_content(kind)))).paragraphs
     )
     assert "{{" not in text and "{%" not in text
+
+
+def test_no_automatic_space_between_chinese_and_latin_text(db):
+    """2026年11月30日 is set as typed (Word): autoSpaceDE/autoSpaceDN off in the Normal style, which every style of
+    the template is based on."""
+    doc = Document(io.BytesIO(documents.render_docx(documents.sample_content("supervision"))))
+    ppr = doc.styles["Normal"]._element.pPr
+    assert ppr.find(qn("w:autoSpaceDE")).get(qn("w:val")) == "0"
+    assert ppr.find(qn("w:autoSpaceDN")).get(qn("w:val")) == "0"
+
+
+def test_table_columns_fit_their_short_cells_and_cells_keep_off_the_rules(db):
+    """Ids, grades, units and percentages stay on one line: each column of short cells is as wide as its widest
+    at the size chosen (4号, else 小四, else 五号); a title column wraps in what is left; cell text has space above
+    and below."""
+    headers = ["编号", "标题", "等级", "主办单位", "状态"]
+    rows = [
+        ["YQ20261130-00004", "网传某小学食堂饭菜变质，家长群热议引发关注", "Ⅰ级 特别重大", "县卫生健康委", "处置中"]
+    ]
+    size, widths = body._layout(headers, rows)
+    assert size in (14, 12) and sum(widths) <= 8845
+    for column in (0, 2, 3, 4):
+        needed = layout.text_units(rows[0][column]) * size * 20 + 2 * body.CELL_MARGIN
+        assert widths[column] >= needed, (column, widths[column], needed)
+    assert widths[1] >= 8 * size * 20  # the title: eight characters a line at least
+    xml = body.table_xml(headers, rows)
+    assert f'<w:top w:w="{body.CELL_SPACE}" w:type="dxa"/>' in xml and body.CELL_SPACE > 0
+    assert f'<w:sz w:val="{round(size * 2)}"/>' in xml
+
+
+def test_a_list_item_is_set_flush_left(db):
+    """A line before an id no line can break in is not spread with wide gaps: list items are flush left."""
+    xml = body.body_xml(
+        [
+            documents.section(
+                "a", "一、重点舆情", "1. 【Ⅲ级 较大】网传城关镇拆迁补偿不公（YQ20261130-00010）。\n\n正文。"
+            )
+        ]
+    )
+    items = re.findall(r"<w:p>.*?</w:p>", str(xml))
+    assert '<w:jc w:val="left"/>' in items[1] and "<w:jc" not in items[2]

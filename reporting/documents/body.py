@@ -6,6 +6,7 @@ one line. Everything else is the template's (reporting/documents/templates/).
 Text goes through reporting.safe_output.printable (what XML cannot carry is dropped, issue 10 §1) and is escaped
 by layout.run_xml."""
 
+import math
 import re
 
 from markupsafe import Markup
@@ -18,6 +19,7 @@ HEADING_STYLE, SUBHEADING_STYLE, BODY_STYLE = "Heading1", "Heading2", "BodyText"
 # run-in, up to the first full stop, in 楷体; a short one on its own is a second-level heading.
 SUBHEADING = re.compile(r"^（[一二三四五六七八九十]+）")
 RUN_IN_END = "。"
+LIST_ITEM = re.compile(r"^(\d+[.．、]|（\d+）)")
 SUBHEADING_MAX = 30
 
 
@@ -37,27 +39,57 @@ def _body_paragraph(text: str) -> str:
         if stop:
             runs = layout.run_xml(head + stop, face=layout.KAITI) + layout.run_xml(rest)
             return layout.paragraph_xml(runs, style=BODY_STYLE)
-    return layout.paragraph_xml(layout.run_xml(text), style=BODY_STYLE)
+    # An item of a list (1. …) often carries an id (YQ20261130-00001) a line cannot break in: set flush left, so
+    # that the line before it is not spread out with wide gaps to fill the measure.
+    align = "left" if LIST_ITEM.match(text) else None
+    return layout.paragraph_xml(layout.run_xml(text), style=BODY_STYLE, align=align)
 
 
-def _table_size(columns: int) -> float:
-    """4号 for a narrow table, 小四 and 五号 as columns are added, so that a table fits the type area's width."""
-    return 14 if columns <= 4 else 12 if columns <= 7 else 10.5
-
-
+# The table's faces: 4号 (14 pt) where the columns fit, else 小四 (12 pt), else 五号 (10.5 pt), as offices set a
+# table in a 公文 (docs/document-formats.md). A "short" cell (a grade, a count, a percentage, an id, a unit's name)
+# is never wrapped: its column is as wide as its widest short cell at the size chosen; a longer text (a title)
+# wraps in the room that is left.
+TABLE_SIZES = (14, 12, 10.5)
+SHORT = 16  # characters: a cell up to this long is kept on one line
+LONG_MIN = 8  # characters a line at least in a column of longer texts
+CELL_MARGIN = 80  # twips, left and right of a cell's text
+CELL_SPACE = 40  # twips (2 pt) cell margin above and below the text, so that glyphs keep off the rules
+SLACK = 60  # twips per column for the faces' own widths (a digit is a little over half a character)
 MIN_COLUMN = layout.mm(14)
 
 
-def _column_widths(headers, rows, width=layout.TEXT_WIDTH, minimum=MIN_COLUMN):
-    """Widths in proportion to each column's longest text (capped), so unit names and numbers do not wrap while
-    a title column gets the room that is left."""
-    weights = []
+def _natural(units: float, size: float) -> int:
+    return round(units * size * 20) + 2 * CELL_MARGIN + SLACK
+
+
+def _layout(headers, rows, width=layout.TEXT_WIDTH):
+    """(font size, column widths in twips) for a table as wide as the type area: the largest size at which every
+    short cell fits its column on one line, the long columns sharing what is left in proportion to their text."""
+    columns = []
     for i, header in enumerate(headers):
-        longest = max([layout.text_units(clean(header))] + [layout.text_units(clean(r[i])) for r in rows[:200]])
-        weights.append(min(max(longest, 2), 24))
-    widths = [max(int(width * w / sum(weights)), minimum) for w in weights]
+        cells = [layout.text_units(clean(r[i])) for r in rows[:200]]
+        head = math.ceil(layout.text_units(clean(header)) / 2)  # a header may take two lines
+        short = [u for u in cells if u <= SHORT]
+        longest = max(cells, default=0)
+        long = longest > SHORT  # a column of texts (titles): every cell of it may wrap
+        wanted = max(head, LONG_MIN) if long else max([head, *short])
+        columns.append((wanted, long, max(min(longest, 24), head, 2)))
+    for size in TABLE_SIZES:
+        fixed = [max(_natural(short, size), MIN_COLUMN) for short, _, _ in columns]
+        flexible = [i for i, (_, long, _) in enumerate(columns) if long]
+        spare = width - sum(w for i, w in enumerate(fixed) if i not in flexible)
+        weights = sum(columns[i][2] for i in flexible)
+        grown = {i: max(fixed[i], int(spare * columns[i][2] / weights)) for i in flexible}
+        widths = [grown.get(i, w) for i, w in enumerate(fixed)]
+        if sum(widths) <= width:
+            if not flexible:  # all short: the room left goes to every column alike
+                widths = [w + (width - sum(widths)) // len(widths) for w in widths]
+            return size, widths
+    # Too many columns even at 五号: widths in proportion to each column's text, short cells may wrap.
+    size = TABLE_SIZES[-1]
+    widths = [max(int(width * c[2] / sum(c[2] for c in columns)), MIN_COLUMN // 2) for c in columns]
     scale = width / sum(widths)
-    return [int(w * scale) for w in widths]
+    return size, [int(w * scale) for w in widths]
 
 
 def _cell(text, width, *, face, size, header=False):
@@ -70,8 +102,7 @@ def _cell(text, width, *, face, size, header=False):
 def table_xml(headers, rows) -> str:
     """A grid table as wide as the type area, its header row repeated on every page."""
     rows = [list(r) for r in rows]
-    widths = _column_widths(headers, rows)
-    size = _table_size(len(headers))
+    size, widths = _layout(headers, rows)
     border = "".join(
         f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="{layout.BLACK}"/>'
         for side in ("top", "left", "bottom", "right", "insideH", "insideV")
@@ -87,7 +118,8 @@ def table_xml(headers, rows) -> str:
     return (
         f'<w:tbl><w:tblPr><w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:jc w:val="center"/>'
         f'<w:tblBorders>{border}</w:tblBorders><w:tblLayout w:type="fixed"/>'
-        '<w:tblCellMar><w:left w:w="80" w:type="dxa"/><w:right w:w="80" w:type="dxa"/></w:tblCellMar>'
+        f'<w:tblCellMar><w:top w:w="{CELL_SPACE}" w:type="dxa"/><w:left w:w="{CELL_MARGIN}" w:type="dxa"/>'
+        f'<w:bottom w:w="{CELL_SPACE}" w:type="dxa"/><w:right w:w="{CELL_MARGIN}" w:type="dxa"/></w:tblCellMar>'
         f"</w:tblPr><w:tblGrid>{grid}</w:tblGrid>"
         f"<w:tr><w:trPr><w:tblHeader/></w:trPr>{head}</w:tr>{body}</w:tbl>"
     )

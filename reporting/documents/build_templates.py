@@ -48,6 +48,9 @@ def _spacing(line=layout.LINE_PITCH, rule="exact", before=0):
 
 FIRST_LINE_2 = f'<w:ind w:firstLineChars="200" w:firstLine="{2 * CHAR}"/>'
 NO_GRID = '<w:snapToGrid w:val="0"/>'
+# No automatic space between Chinese and Latin letters or digits (Word's and LibreOffice's default adds a quarter
+# em): "2026年11月30日" is set as typed, as in a 公文 (the grid already spaces the characters evenly).
+NO_AUTO_SPACE = '<w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/>'
 
 # styleId, name, basedOn, next, pPr children (in schema order), rPr
 STYLES = [
@@ -56,7 +59,7 @@ STYLES = [
         "Normal",
         None,
         None,
-        '<w:widowControl w:val="0"/>' + _spacing() + '<w:jc w:val="both"/>',
+        '<w:widowControl w:val="0"/>' + NO_AUTO_SPACE + _spacing() + '<w:jc w:val="both"/>',
         _rpr(layout.FANGSONG, layout.BODY_PT, lang=True, tracking=layout.TRACKING),
     ),
     ("BodyText", "Body Text", "Normal", "BodyText", FIRST_LINE_2 + '<w:jc w:val="both"/>', ""),

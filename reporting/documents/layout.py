@@ -60,8 +60,9 @@ RED_RULE_GAP = 11  # pt between the 发文字号 and the red rule under it: 4 mm
 
 
 def text_units(text: str) -> float:
-    """The width of `text` in body characters: CJK and full-width marks one, ASCII (digits) half."""
-    return sum(0.5 if ord(c) < 0x2E80 else 1 for c in text)
+    """The width of `text` in body characters: CJK, full-width marks and the Chinese faces' symbols (— “ ” Ⅰ …) one,
+    Latin letters and digits half."""
+    return sum(0.5 if ord(c) < 0x2000 else 1 for c in text)
 
 
 def fonts_xml(face: tuple[str, str]) -> str:
@@ -81,7 +82,7 @@ def run_xml(text: str, *, face=None, size=None, color=None, bold=None, scale=Non
     if scale:
         props.append(f'<w:w w:val="{scale}"/>')
     if size:
-        props.append(f'<w:sz w:val="{size * 2}"/><w:szCs w:val="{size * 2}"/>')
+        props.append(f'<w:sz w:val="{round(size * 2)}"/><w:szCs w:val="{round(size * 2)}"/>')
     rpr = f"<w:rPr>{''.join(props)}</w:rPr>" if props else ""
     pieces = re.split(r"(\t|\n)", text)
     inner = "".join(
