@@ -150,7 +150,11 @@ def signature_xml(issuer: str, date: str) -> Markup:
     if issuer:
         lines.append(
             layout.paragraph_xml(
-                layout.run_xml(issuer), style="Signature", align="right", right=max(0, round(right + gap))
+                layout.run_xml(issuer),
+                style="Signature",
+                align="right",
+                right=max(0, round(right + gap)),
+                extra="<w:keepNext/>",  # the 署名 is not parted from its date by a page break
             )
         )
     lines.append(layout.paragraph_xml(layout.run_xml(date), style="Signature", align="right", right=right))
