@@ -23,6 +23,11 @@ class ReportEditForm(forms.Form):
         return dict(self.cleaned_data)
 
 
+# GB/T 9704-2012 7.2.3: a 公文 marked 特急 or 加急 carries it at the top left of its 版头.
+URGENCY_CHOICES = [("", "不标注"), ("加急", "加急"), ("特急", "特急")]
+URGENCY_HELP = "印在公文版头左上角（GB/T 9704-2012 7.2.3）"
+
+
 class SupervisionForm(forms.Form):
     reason = forms.CharField(
         label="督办原因",
@@ -30,11 +35,13 @@ class SupervisionForm(forms.Form):
         help_text="如：逾期未认领/未反馈、反馈内容不实、处置不力等",
     )
     due_at = forms.DateTimeField(label="办理时限", widget=DateTimeInput())
+    urgency = forms.ChoiceField(label="紧急程度", choices=URGENCY_CHOICES, required=False, help_text=URGENCY_HELP)
 
 
 class RiskNoticeForm(forms.Form):
     requirements = forms.CharField(label="工作要求（可选）", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     due_at = forms.DateTimeField(label="反馈时限（可选）", required=False, widget=DateTimeInput())
+    urgency = forms.ChoiceField(label="紧急程度", choices=URGENCY_CHOICES, required=False, help_text=URGENCY_HELP)
 
 
 class DailySubmissionForm(forms.Form):

@@ -224,6 +224,7 @@ def issue_supervision_notice(
     *,
     reason: str | None,
     due_at: datetime.datetime | None,
+    urgency: str = "",
     ip: str | None = None,
 ) -> Report:
     """A 督报 to the ticket's unit (`004` 二(五)): issued at once, counted per ticket (docs/rules.md §9.17), with its own
@@ -244,11 +245,12 @@ def issue_supervision_notice(
     if not reason:
         raise InvalidInput("请填写督办原因。", {"reason": ["请填写督办原因。"]})
     due_at = _future_due(due_at, now, required=True)
+    urgency = _urgency(urgency)
     sequence = supervision_count(ticket) + 1
     numbers = documents.take_number(Report.Kind.SUPERVISION, now)
     content = supervision.compile_supervision_content(
         ticket, reason=reason, due_at=due_at, sequence=sequence, numbers=numbers
-    )
+    ) | ({"urgency": urgency} if urgency else {})
     report = Report.objects.create(
         kind=Report.Kind.SUPERVISION,
         title=f"舆情督报（第{sequence}次）：{ticket.incident.title}"[:200],
@@ -288,6 +290,17 @@ def issue_supervision_notice(
     return report
 
 
+URGENCIES = ("", "加急", "特急")
+
+
+def _urgency(value: str | None) -> str:
+    """紧急程度 as GB/T 9704-2012 7.2.3 names it for a 公文: 特急 or 加急, or none."""
+    value = (value or "").strip()
+    if value not in URGENCIES:
+        raise InvalidInput("紧急程度只能是“特急”“加急”或不标注。", {"urgency": ["请选择特急、加急或不标注。"]})
+    return value
+
+
 # --- 网络风险提示函 ---------------------------------------------------------------------------------
 
 
@@ -298,6 +311,7 @@ def issue_risk_notice(
     *,
     requirements: str = "",
     due_at: datetime.datetime | None = None,
+    urgency: str = "",
     ip: str | None = None,
 ) -> Report:
     """A 网络风险提示函 to the risk point's unit (`004` 二(二), 五(二)), issued at once."""
@@ -311,10 +325,11 @@ def issue_risk_notice(
     if not topic.is_active:
         raise Conflict("该风险点已停用。")
     due_at = _future_due(due_at, now, required=False)
+    urgency = _urgency(urgency)
     numbers = documents.take_number(Report.Kind.RISK_NOTICE, now)
     content = risk.compile_risk_notice_content(
         topic, now=now, requirements=requirements, due_at=due_at, numbers=numbers
-    )
+    ) | ({"urgency": urgency} if urgency else {})
     report = Report.objects.create(
         kind=Report.Kind.RISK_NOTICE,
         title=f"网络风险提示函：{topic.name}"[:200],

@@ -137,6 +137,7 @@ def supervision_create(request, ticket_pk):
                 ticket,
                 reason=form.cleaned_data["reason"],
                 due_at=form.cleaned_data["due_at"],
+                urgency=form.cleaned_data["urgency"],
                 ip=client_ip(request),
             )
         except DomainError as exc:
@@ -167,6 +168,7 @@ def risk_notice_create(request, topic_pk):
                 topic_pk,
                 requirements=form.cleaned_data["requirements"],
                 due_at=form.cleaned_data["due_at"],
+                urgency=form.cleaned_data["urgency"],
                 ip=client_ip(request),
             )
         except DomainError as exc:

@@ -18,6 +18,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, Twips
 from docxtpl import DocxTemplate
 
+from core.errors import InvalidInput
 from incidents import services as incident_services
 from incidents.models import TicketRole
 from reporting import documents, services
@@ -342,3 +343,23 @@ def test_a_list_item_is_set_flush_left(db):
     )
     items = re.findall(r"<w:p>.*?</w:p>", str(xml))
     assert '<w:jc w:val="left"/>' in items[1] and "<w:jc" not in items[2]
+
+
+def test_the_office_marks_a_notice_urgent_when_issuing_it(office, major, client):
+    """紧急程度 (GB/T 9704-2012 7.2.3) is chosen on the 督报 form and printed at the top left of the 版头; anything but
+    特急/加急 is refused and nothing is issued."""
+    incident, lead = major
+    client.force_login(office.duty)
+    due = (NOW + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    refused = client.post(
+        f"/reports/supervision/new/{lead.pk}/", {"reason": "逾期未反馈", "due_at": due, "urgency": "特提"}
+    )
+    assert refused.status_code in (200, 400) and not Report.objects.filter(kind=Report.Kind.SUPERVISION).exists()
+    with pytest.raises(InvalidInput):
+        services.issue_supervision_notice(
+            office.duty, lead, reason="一", due_at=NOW + dt.timedelta(days=1), urgency="快"
+        )
+    client.post(f"/reports/supervision/new/{lead.pk}/", {"reason": "逾期未反馈", "due_at": due, "urgency": "特急"})
+    report = Report.objects.get(kind=Report.Kind.SUPERVISION)
+    texts = [p.text for p in Document(io.BytesIO(docx_of(report))).paragraphs if p.text.strip()]
+    assert "特急" in texts[:3]
