@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import ApiToken, PasswordState, hash_key
 from core import audit
 from core.errors import InvalidInput, NotPermitted
-from org.access import access_for
+from org.access import access_for, require_role
 
 
 def password_state(user):
@@ -52,8 +52,7 @@ def change_own_password(user, form, *, ip=None):
 @transaction.atomic
 def require_password_change(actor, user, *, ip=None):
     """An administrator set someone's password: it is an initial password again, to be changed at next login."""
-    if not access_for(actor).is_security_admin:
-        raise NotPermitted("只有安全管理员可以重置他人密码。")
+    require_role(actor, "is_security_admin", "只有安全管理员可以重置他人密码。")
     PasswordState.objects.update_or_create(user=user, defaults={"must_change": settings.PASSWORD_CHANGE_INITIAL})
     audit.record(actor, "password_reset", user, after={"username": user.get_username()}, ip=ip)
 

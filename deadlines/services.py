@@ -18,7 +18,7 @@ from incidents.selectors import visible_tickets
 from incidents.workflow import ticket_is_handling
 from notifications.notify import notify
 from org import recipients
-from org.access import access_for
+from org.access import access_for, require_role
 from workcalendar.working_days import WorkCalendar
 
 EXTENDABLE_KINDS = (DeadlineKind.REPORT, DeadlineKind.FEEDBACK)
@@ -121,8 +121,7 @@ def _locked_request(actor: User, request: ExtensionRequest | int) -> ExtensionRe
     )
     if locked is None:
         raise NotFound("延期申请不存在或无权查看。")
-    if not access_for(actor).is_office:
-        raise NotPermitted("延期申请由办公室审批。")
+    require_role(actor, "is_office", "延期申请由办公室审批。")
     if locked.state != ExtensionRequest.State.PENDING:
         raise Conflict(f"该申请{locked.get_state_display()}。")  # the labels say 已批准 / 已驳回
     return locked

@@ -20,12 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import audit
-from core.errors import NotPermitted
 from deadlines.models import Deadline, DeadlineKind, DeadlineStep
 from incidents.models import Ticket
 from notifications.notify import TITLE_MAX, fit, notify
 from org import recipients
-from org.access import access_for
+from org.access import require_role
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 200
@@ -267,8 +266,7 @@ def requeue_failed_steps(
     """重新触发: an admin puts failed steps back in the queue once the cause is fixed; each fires on the next
     run with MAX_ATTEMPTS fresh attempts (a deadline is never lost, only delayed). Steps that are not
     failed are left as they are. Returns the steps re-queued."""
-    if not access_for(actor).is_admin:
-        raise NotPermitted("只有管理员可以重新触发失败的督办步骤。")
+    require_role(actor, "is_admin", "只有管理员可以重新触发失败的督办步骤。")
     ids = [s.pk if isinstance(s, DeadlineStep) else s for s in steps]
     requeued = list(
         DeadlineStep.objects.select_for_update(of=("self",))

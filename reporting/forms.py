@@ -4,6 +4,7 @@ from django import forms
 
 from core.forms import DateTimeInput
 from incidents.models import Incident
+from reporting import documents
 
 
 class ReportEditForm(forms.Form):
@@ -24,7 +25,7 @@ class ReportEditForm(forms.Form):
 
 
 # GB/T 9704-2012 7.2.3: a 公文 marked 特急 or 加急 carries it at the top left of its 版头.
-URGENCY_CHOICES = [("", "不标注"), ("加急", "加急"), ("特急", "特急")]
+URGENCY_CHOICES = [("", "不标注"), *((urgency, urgency) for urgency in documents.URGENCIES)]
 URGENCY_HELP = "印在公文版头左上角（GB/T 9704-2012 7.2.3）"
 
 

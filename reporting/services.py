@@ -290,13 +290,10 @@ def issue_supervision_notice(
     return report
 
 
-URGENCIES = ("", "加急", "特急")
-
-
 def _urgency(value: str | None) -> str:
     """紧急程度 as GB/T 9704-2012 7.2.3 names it for a 公文: 特急 or 加急, or none."""
     value = (value or "").strip()
-    if value not in URGENCIES:
+    if value and value not in documents.URGENCIES:
         raise InvalidInput("紧急程度只能是“特急”“加急”或不标注。", {"urgency": ["请选择特急、加急或不标注。"]})
     return value
 

@@ -9,11 +9,11 @@ from guardian.shortcuts import assign_perm, remove_perm
 from guardian.utils import get_user_obj_perms_model
 
 from core import audit
-from core.errors import InvalidInput, NotPermitted
+from core.errors import InvalidInput
 from incidents.models import Incident, Ticket
 from incidents.services._common import locked_incident
 from org import recipients as monitoring_recipients
-from org.access import access_for
+from org.access import require_role
 
 
 def _is_granted(user, incident):
@@ -62,8 +62,7 @@ def grant_receiving_units(actor: User, incident: Incident, tickets: Iterable[Tic
 
 def _confidential_for_office(actor: User, incident: Incident | int) -> Incident:
     incident = locked_incident(actor, incident)
-    if not access_for(actor).is_office:
-        raise NotPermitted("只有办公室可以授权或撤销查阅敏感舆情。")
+    require_role(actor, "is_office", "只有办公室可以授权或撤销查阅敏感舆情。")
     if not incident.is_confidential:
         raise InvalidInput("该舆情未标记为敏感，无需授权。")
     return incident

@@ -10,14 +10,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import audit
-from core.errors import Conflict, InvalidInput, NotPermitted
+from core.errors import Conflict, InvalidInput
 from deadlines.scheduling import on_tickets_ended
 from incidents import uploads
 from incidents.models import Attachment, Incident, SourceLink
 from incidents.selectors import visible_incidents
 from incidents.services._common import locked_incident, move_incident, move_ticket, office_kinds, require
 from incidents.workflow import INCIDENT
-from org.access import access_for
+from org.access import require_role
 
 REPORT_FIELDS = (
     "title",
@@ -48,9 +48,7 @@ def report_incident(
     **fields: Any,
 ) -> Incident:
     """Log a collected item (采集报送, docs/rules.md T1/T2). Duty officers and unit liaisons may report."""
-    access = access_for(actor)
-    if not (access.is_office or access.is_liaison):
-        raise NotPermitted("只有值班员或联络员可以报送舆情。")
+    require_role(actor, ("is_office", "is_liaison"), "只有值班员或联络员可以报送舆情。")
     unknown = set(fields) - set(REPORT_FIELDS)
     if unknown:
         raise InvalidInput(f"未知字段：{', '.join(sorted(unknown))}")
@@ -96,9 +94,7 @@ def report_incident_once(
     """Idempotent intake for monitoring platforms (issue 4): the platform's own id (e.g. "weibo:12345")
     makes a repeated push return the incident already logged, `(incident, False)`, instead of a duplicate.
     A number taken by an incident the caller may not see is a Conflict that reveals nothing else."""
-    access = access_for(actor)
-    if not (access.is_office or access.is_liaison):
-        raise NotPermitted("只有值班员或联络员可以报送舆情。")
+    require_role(actor, ("is_office", "is_liaison"), "只有值班员或联络员可以报送舆情。")
     existing = _existing_by_external_id(actor, external_id)
     if existing is not None:
         return existing, False

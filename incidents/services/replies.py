@@ -24,7 +24,7 @@ from incidents.selectors import visible_reply_drafts
 from incidents.services._common import locked_incident, locked_ticket, require, ticket_kinds
 from incidents.workflow import REPLY_DRAFT, TICKET
 from notifications.notify import notify
-from org.access import LEADER, OFFICE, access_for
+from org.access import LEADER, OFFICE, access_for, require_role
 from org.recipients import county_leaders, duty_officers, leaders, liaisons
 
 PUBLICATION_URL_ERROR = "请填写有效的链接（以 http:// 或 https:// 开头）。"
@@ -57,8 +57,7 @@ def publish_reply(
     fulfils the reply deadlines. A unit cannot publish on its own (docs/rules.md §9.27: not without the approval the
     grade requires): its draft goes through approval instead (approve_reply below)."""
     incident = locked_incident(actor, incident)
-    if not access_for(actor).is_office:
-        raise NotPermitted("单位的回应须拟写回应稿并经审定后发布；只有办公室可以直接登记已发布的回应。")
+    require_role(actor, "is_office", "单位的回应须拟写回应稿并经审定后发布；只有办公室可以直接登记已发布的回应。")
     url = (url or "").strip()
     if len((channel or "").strip()) > 100:
         raise InvalidInput("发布渠道不能超过 100 个字。", {"channel": ["发布渠道不能超过 100 个字。"]})

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import audit
-from core.errors import IllegalTransition, InvalidInput, NotPermitted
+from core.errors import IllegalTransition, InvalidInput
 from deadlines.scheduling import on_case_type_changed, on_incident_graded, on_incident_regraded, on_tickets_ended
 from incidents.models import Grade, Incident
 from incidents.services._common import (
@@ -21,7 +21,7 @@ from incidents.services._common import (
 from incidents.workflow import INCIDENT
 from notifications.notify import notify
 from org import recipients as monitoring_recipients
-from org.access import access_for
+from org.access import require_role
 
 
 @transaction.atomic
@@ -78,8 +78,7 @@ def set_historical(
     问题…原则上要在认领后15个工作日内"), so the open deadlines that depend on it are recomputed from their start
     (a limit given at dispatch stays: it comes first, 000 三.2), and the units with open tickets are told."""
     incident = locked_incident(actor, incident)
-    if not access_for(actor).is_office:
-        raise NotPermitted("只有办公室可以调整历史遗留问题标记。")
+    require_role(actor, "is_office", "只有办公室可以调整历史遗留问题标记。")
     if not incident.is_open:
         raise IllegalTransition(f"当前状态为「{incident.get_status_display()}」，不能调整历史遗留问题标记。")
     reason = require_reason(reason)

@@ -62,6 +62,9 @@ __all__ = [
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 UPWARD_SPECIAL = "special_upward"  # the 专报 sent upward: its own template, of the official family
 
+# 紧急程度 a 公文 may carry (GB/T 9704-2012 7.2.3), printed at the top left of its 版头.
+URGENCIES = ("加急", "特急")
+
 FAMILY: dict[str, str] = {
     Report.Kind.DAILY: "briefing",
     Report.Kind.WEEKLY: "briefing",
