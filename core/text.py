@@ -71,3 +71,11 @@ def install_form_validator():
     for cls in classes:
         if validate_no_control_characters not in cls.default_validators:
             cls.default_validators = [*cls.default_validators, validate_no_control_characters]
+
+
+def cjk_bigrams(value):
+    """The set of overlapping two-character pieces of a text with punctuation and spaces dropped: Chinese has no
+    spaces between words, so two titles about the same matter share bigrams (食堂 饭菜 变质) even when their
+    wording differs. Shared by the duplicate check and the incident search."""
+    chars = [c for c in (value or "").lower() if c.isalnum()]
+    return {a + b for a, b in zip(chars, chars[1:], strict=False)}

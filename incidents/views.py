@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -10,11 +9,11 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from core.forms import add_domain_errors
-from core.http import client_ip, date_param, int_param
+from core.http import client_ip
 from deadlines import services as extension_services
 from deadlines.models import Deadline, DeadlineKind, ExtensionRequest
 from deadlines.scheduling import REPLY_KINDS
-from deadlines.selectors import attach_countdowns, open_deadlines_prefetch, visible_deadlines, with_countdowns
+from deadlines.selectors import visible_deadlines, with_countdowns
 from deadlines.services import extension_window_end
 from incidents import selectors, services
 from incidents.desk import suggested_units
@@ -36,42 +35,10 @@ from incidents.forms import (
     ReportForm,
 )
 from incidents.grading import suggest_grade
-from incidents.models import Attachment, Grade, Incident, TicketRole
+from incidents.models import Attachment, Incident, TicketRole
 from incidents.uploads import content_type_for
-from incidents.workflow import INCIDENT, TICKET, IncidentStatus, TicketStatus, ticket_is_handling
+from incidents.workflow import INCIDENT, TICKET, ticket_is_handling
 from org.access import LEADER, LIAISON, OFFICE, access_for
-
-
-@login_required
-def home(request):
-    access = access_for(request.user)
-    if access.is_office or access.is_leader:
-        return redirect("incident_list")
-    if access.is_liaison:
-        return redirect("ticket_list")
-    if access.is_admin:
-        return redirect("settings_policies")
-    if access.is_security_admin or access.is_auditor:
-        return redirect("admin:index")  # their work (users and roles; the audit trail) is in the admin
-    return render(request, "incidents/no_role.html")
-
-
-def _page(request, qs, per_page=25):
-    return Paginator(qs, per_page).get_page(request.GET.get("page"))
-
-
-@login_required
-def incident_list(request):
-    status, grade, q = request.GET.get("status"), request.GET.get("grade"), request.GET.get("q", "").strip()
-    since = date_param(request.GET.get("since"))
-    qs = selectors.incident_list(request.user, status=status or None, grade=grade, q=q or None, since=since)
-    context = {
-        "page": _page(request, qs),
-        "statuses": IncidentStatus.choices,
-        "grades": Grade.choices,
-        "filters": {"status": status or "", "grade": grade or "", "q": q, "since": since.isoformat() if since else ""},
-    }
-    return render(request, "incidents/incident_list.html", context)
 
 
 @login_required
@@ -322,25 +289,6 @@ def incident_action(request, pk, action):
     messages.error(request, "操作未完成，请检查下方表单中的错误。")
     incident = _get_incident(request, pk)
     return render(request, "incidents/incident_detail.html", _incident_context(request, incident, form), status=400)
-
-
-@login_required
-def ticket_list(request):
-    status = request.GET.get("status") or None
-    unit = request.GET.get("unit") or ""
-    overdue = request.GET.get("overdue") == "1"
-    unit_id = int_param(unit)
-    qs = selectors.ticket_list(
-        request.user, status=status, unit_ids=[unit_id] if unit_id else None, overdue=overdue
-    ).prefetch_related(open_deadlines_prefetch())
-    page = _page(request, qs)
-    attach_countdowns(page.object_list)
-    context = {
-        "page": page,
-        "statuses": TicketStatus.choices,
-        "filters": {"status": status or "", "unit": unit, "overdue": "1" if overdue else ""},
-    }
-    return render(request, "incidents/ticket_list.html", context)
 
 
 TICKET_FORMS = {
