@@ -10,16 +10,18 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 import time_machine
+from celery import Celery
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.utils import timezone
 from kombu import Connection
 
 from deadlines.models import DeadlineStep
-from deadlines.tasks import run_timed_checks
+from deadlines.tasks import run_timed_checks  # noqa: F401 (registers the shared task on every app, the private one too)
 from incidents import services
 from incidents.models import TicketRole
 from yuqing.broker import prune_delivered_messages
@@ -28,25 +30,56 @@ from yuqing.celery import app
 BASE_DIR = Path(settings.BASE_DIR)
 
 
+def private_broker_app(tmp_path):
+    """The project's Celery configuration with a broker of the test's own (issue 18): the embedded SQLite broker
+    moves to a file under tmp_path, and the queue gets a unique name (for Redis, which may be shared), so a worker
+    of the app running from the same checkout (var/broker.sqlite3, queue "celery") cannot take the message."""
+    private = Celery("yuqing-broker-test", set_as_current=False)
+    private.config_from_object("django.conf:settings", namespace="CELERY")
+    broker_url = app.conf.broker_url
+    if broker_url.startswith("sqla+sqlite:///"):
+        broker_url = f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
+    private.conf.broker_url = broker_url
+    private.conf.task_default_queue = f"broker-test-{uuid4().hex}"
+    private.loader.import_default_modules()
+    return private
+
+
+def test_the_round_trip_has_a_broker_of_its_own(tmp_path):
+    """Proof for the isolation: the private app neither shares the app's queue nor, embedded, its file; and a
+    message it sends waits in its own queue, where a consumer of the shared default queue never looks."""
+    private = private_broker_app(tmp_path)
+    assert private.conf.task_default_queue not in (app.conf.task_default_queue, "celery")
+    if app.conf.broker_url.startswith("sqla+sqlite:///"):
+        assert private.conf.broker_url == f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}" != app.conf.broker_url
+    private.send_task("deadlines.tasks.run_timed_checks")
+    with Connection(private.conf.broker_url, transport_options=private.conf.broker_transport_options) as connection:
+        waiting = connection.SimpleQueue(private.conf.task_default_queue)
+        message = waiting.get(timeout=5)
+        assert message.headers["task"] == "deadlines.tasks.run_timed_checks"
+        message.ack()
+        waiting.close()
+
+
 @pytest.mark.django_db(transaction=True)
-def test_a_task_queued_while_no_worker_runs_is_run_by_the_next_worker(org, make_incident):
+def test_a_task_queued_while_no_worker_runs_is_run_by_the_next_worker(org, make_incident, tmp_path):
     with time_machine.travel(timezone.now() - timedelta(hours=5), tick=False):
         incident = make_incident(grade="IV")
         services.dispatch_incident(org.duty, incident, assignments=[(org.edu, TicketRole.LEAD)])
     due = DeadlineStep.objects.filter(fire_at__lte=timezone.now()).count()
     assert due > 0
-    app.loader.import_default_modules()
+    private = private_broker_app(tmp_path)
     # Queued with no worker running (as while the supervisor restarts a dead one): the message is stored.
-    run_timed_checks.delay()
+    private.send_task("deadlines.tasks.run_timed_checks")
     assert DeadlineStep.objects.filter(state="fired").count() == 0
-    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+    with start_worker(private, pool="solo", perform_ping_check=False, loglevel="WARNING"):
         # Wait for the worker's effect (bounded): this is an integration round trip, not a clock test.
         for _ in range(200):
             if DeadlineStep.objects.filter(state="fired").count() >= due:
                 break
             time.sleep(0.1)
     assert DeadlineStep.objects.filter(state="fired").count() == due
-    assert app.conf.broker_url.split(":")[0] in ("redis", "sqla+sqlite")
+    assert private.conf.broker_url.split(":")[0] in ("redis", "sqla+sqlite")
 
 
 def _settings_in_a_fresh_process(tmp_path, **env):
