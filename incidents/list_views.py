@@ -14,11 +14,21 @@ from org.access import access_for
 
 @login_required
 def home(request):
+    """Each role lands on its workspace (issue 14): 值班员 → 研判台, 联络员 → 转办单, 领导 → 驾驶舱, 系统管理员 →
+    时限规则, 安全/审计管理员 → the admin. A person with several roles lands on the most operational one, in that
+    order: the duty officer's desk runs the county's clocks, a liaison's tickets run their unit's, a leader's
+    cockpit is an overview. The leader lands on the cockpit, not on 待审签: its first card is the 待审签 count with
+    its link, so one click either way, and the overview (今日新增, 待研判, Ⅰ/Ⅱ without a response, open 批示) is
+    what a leader opens the system for; the count also keeps this view free of the sign-off rules, which live
+    in the cockpit above this module. A `next` given at sign-in wins over all this (LoginView and the 动态口令
+    step both follow it; this view runs only when there is none)."""
     access = access_for(request.user)
-    if access.is_office or access.is_leader:
-        return redirect("incident_list")
+    if access.is_office:
+        return redirect("desk")
     if access.is_liaison:
         return redirect("ticket_list")
+    if access.is_leader:
+        return redirect("dashboard")
     if access.is_admin:
         return redirect("settings_policies")
     if access.is_security_admin or access.is_auditor:
