@@ -141,6 +141,8 @@ class Incident(models.Model):
         related_name="+",
     )
     external_id = models.CharField("外部编号", max_length=200, null=True, blank=True, unique=True)
+    # The character bigrams the search box looks up (incidents/search.py; GIN-indexed on PostgreSQL, issue 14).
+    search_terms = models.TextField("检索词", blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,6 +1,6 @@
 """Reads. Every list or lookup a user can reach goes through these, so unit isolation is enforced once."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
@@ -12,6 +12,7 @@ from guardian.utils import get_user_obj_perms_model
 from core import audit
 from core.models import AuditEvent
 from deadlines.models import Deadline
+from incidents import search
 from incidents.models import (
     Feedback,
     Incident,
@@ -24,6 +25,7 @@ from incidents.models import (
     TicketQuerySet,
 )
 from org.access import AnyUser, access_for
+from org.models import Unit
 
 
 def _cleared_for_confidential(user_id: int, incident: str = "pk") -> Q:
@@ -98,6 +100,14 @@ def county_tickets() -> TicketQuerySet:
     return Ticket.objects.all()
 
 
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _day_after(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
 def incident_list(
     user: AnyUser,
     *,
@@ -105,7 +115,12 @@ def incident_list(
     grade: str | None = None,
     q: str | None = None,
     since: date | None = None,
+    until: date | None = None,
+    unit_id: int | None = None,
 ) -> IncidentQuerySet:
+    """The 舆情 list (issue 18): what `user` may see, filtered by status, grade ("none": not graded yet), the days
+    reported [since, until], a unit (属地/涉事单位, or a responsible unit it was dispatched to) and the search box
+    (incidents/search.py: number, title, summary, source URL, unit names)."""
     qs = visible_incidents(user).select_related("subject_unit")
     if status:
         qs = qs.filter(status=status)
@@ -114,24 +129,58 @@ def incident_list(
     elif grade:
         qs = qs.filter(grade=grade)
     if since:
-        qs = qs.filter(reported_at__gte=timezone.make_aware(datetime.combine(since, time.min)))
+        qs = qs.filter(reported_at__gte=_day_start(since))
+    if until:
+        qs = qs.filter(reported_at__lt=_day_after(until))
+    if unit_id:
+        dispatched_to = Ticket.objects.filter(incident=OuterRef("pk"), unit_id=unit_id)
+        qs = qs.filter(Q(subject_unit_id=unit_id) | Q(Exists(dispatched_to)))
     if q:
-        qs = qs.filter(Q(title__icontains=q) | Q(summary__icontains=q))
+        qs = search.apply(qs, search.parse(q))
     return qs.order_by("-reported_at", "-id")
 
 
 def ticket_list(
-    user: AnyUser, *, status: str | None = None, unit_ids: list[int] | None = None, overdue: bool = False
+    user: AnyUser,
+    *,
+    status: str | None = None,
+    unit_ids: list[int] | None = None,
+    overdue: bool = False,
+    grade: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
 ) -> TicketQuerySet:
+    """The 转办单 list (issue 18): the tickets `user` may see (a liaison: their units'), filtered by status, unit,
+    the incident's grade, the days dispatched [since, until] and a breached deadline (只看逾期)."""
     qs = visible_tickets(user).select_related("incident", "unit", "claimed_by")
     if status:
         qs = qs.filter(status=status)
     if unit_ids:
         qs = qs.filter(unit_id__in=unit_ids)
+    if grade == "none":
+        qs = qs.filter(incident__grade="")
+    elif grade:
+        qs = qs.filter(incident__grade=grade)
+    if since:
+        qs = qs.filter(dispatched_at__gte=_day_start(since))
+    if until:
+        qs = qs.filter(dispatched_at__lt=_day_after(until))
     if overdue:
         breached = Deadline.objects.filter(ticket=OuterRef("pk"), state=Deadline.State.BREACHED, met_at__isnull=True)
         qs = qs.filter(Exists(breached))
     return qs.order_by("-dispatched_at", "-id")
+
+
+def filter_units(user: AnyUser) -> QuerySet[Unit]:
+    """The units a list may be filtered by: every active unit for whoever sees everything, else the units the
+    user acts for or oversees (a liaison is never offered another unit's name)."""
+    access = access_for(user)
+    units = Unit.objects.filter(is_active=True).order_by("path")
+    if access.user_id is None:
+        return units.none()
+    if access.sees_everything:
+        return units
+    return units.filter(pk__in=access.visible_unit_ids)
 
 
 def incident_detail(user: AnyUser, pk: int | str, *, ip: str | None = None) -> Incident:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from core import audit
 from core.errors import Conflict, InvalidInput
 from deadlines.scheduling import on_tickets_ended
-from incidents import uploads
+from incidents import search, uploads
 from incidents.models import Attachment, Incident, SourceLink
 from incidents.selectors import visible_incidents
 from incidents.services._common import locked_incident, move_incident, move_ticket, office_kinds, require
@@ -65,6 +65,7 @@ def report_incident(
         SourceLink.objects.create(incident=incident, **link)
     for f in files:
         Attachment.objects.create(incident=incident, file=f, uploaded_by=actor)
+    search.refresh(incident)
     audit.record(
         actor,
         "report",
@@ -132,6 +133,7 @@ def merge_incident(
             SourceLink.objects.create(
                 incident=target, platform=link.platform, url=link.url, first_seen_at=link.first_seen_at
             )
+    search.refresh(target)  # the links it received are searched as its own
     incident.merged_into = target
     move_incident(actor, incident, "merge", reason=reason, ip=ip, after_extra={"merged_into": target.number})
     audit.record(

@@ -13,7 +13,7 @@ from django.utils import timezone
 from core import audit
 from core.errors import Conflict, InvalidInput
 from deadlines.scheduling import on_feedback_submitted, on_ticket_claimed, on_ticket_ended, on_tickets_dispatched
-from incidents import notices, uploads
+from incidents import notices, search, uploads
 from incidents.models import Attachment, Feedback, Incident, Ticket, TicketRole
 from incidents.services._common import (
     locked_incident,
@@ -98,6 +98,7 @@ def dispatch_incident(
             ticket=ticket,
         )
         tickets.append(ticket)
+    search.refresh(incident)  # found by the names of its responsible units
     move_incident(
         actor,
         incident,
