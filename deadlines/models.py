@@ -23,6 +23,8 @@ class DeadlineKind(models.TextChoices):
     SUPERVISION = "supervision", "督报办理时限"
     # The date a 书面说明 promises (000 三.2): tracked like any other limit.
     FOLLOW_UP = "follow_up", "书面说明承诺时限"
+    # One scheduled patrol slot of a watching unit (002 第五条、第六条): no incident, owned by the unit.
+    PATROL = "patrol", "巡查时限"
 
 
 class StartEvent(models.TextChoices):
@@ -109,7 +111,8 @@ class Deadline(models.Model):
     OPEN_STATES = (State.PENDING, State.BREACHED)
 
     kind = models.CharField("类型", max_length=20, choices=DeadlineKind.choices)
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="deadlines")
+    # None for a deadline of no incident: a patrol slot (monitoring/), whose subject registers in deadlines.subjects.
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.PROTECT, related_name="deadlines")
     ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.PROTECT, related_name="deadlines")
     unit = models.ForeignKey(
         Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="责任单位"

@@ -15,6 +15,7 @@ from core import audit
 from deadlines.models import Deadline, DeadlineKind, DeadlinePolicy, DeadlineQuerySet, DeadlineStep, StartEvent
 from deadlines.policies import policies_for, policy_for_kind
 from incidents.models import Feedback, Incident, Ticket
+from org.models import Unit
 from workcalendar.working_days import WorkCalendar
 
 OPEN_STATES = Deadline.OPEN_STATES  # kept for incidents/notices.py
@@ -103,6 +104,31 @@ def create_deadline(
     )
     build_steps(deadline, calendar)
     return deadline
+
+
+def create_unit_deadline(
+    *, kind: str, unit: Unit, started_at: datetime, due_at: datetime, rule: dict[str, str], calendar: WorkCalendar
+) -> Deadline:
+    """A deadline of no incident, owned by a unit: a patrol slot (002 第五条、第六条; monitoring/). The caller
+    gives its rule (reminder_leads, escalate_after, channels, source), frozen on it like a policy's; its steps are
+    swept like any other, the people told chosen by its registered subject (deadlines.subjects)."""
+    deadline = Deadline.objects.create(
+        kind=kind,
+        incident=None,
+        ticket=None,
+        unit=unit,
+        rule=rule,
+        started_at=started_at,
+        due_at=due_at,
+        original_due_at=due_at,
+    )
+    build_steps(deadline, calendar)
+    return deadline
+
+
+def meet_by_ids(ids: Iterable[int], at: datetime) -> list[Deadline]:
+    """meet() for deadlines an app above the engine keeps references to (a patrol slot's deadline)."""
+    return meet(Deadline.objects.filter(pk__in=list(ids)), at)
 
 
 def schedule(

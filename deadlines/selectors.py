@@ -37,9 +37,15 @@ def visible_deadlines(user: AnyUser) -> DeadlineQuerySet:
 
 
 def county_deadlines() -> DeadlineQuerySet:
-    """Every deadline, for county-wide figures compiled with no reader (日报, 通报, 考核, 督报): counts and units
-    only; see incidents.selectors.county_incidents() for how a confidential incident may be shown."""
-    return Deadline.objects.all()
+    """Every deadline of an incident, for county-wide figures compiled with no reader (日报, 通报, 考核, 督报): counts
+    and units only; see incidents.selectors.county_incidents() for how a confidential incident may be shown. The
+    patrol slots' deadlines (no incident) are counted apart: county_patrol_deadlines()."""
+    return Deadline.objects.filter(incident__isnull=False)
+
+
+def county_patrol_deadlines() -> DeadlineQuerySet:
+    """The patrol slots' deadlines (002 第五条、第六条), for 考核 and the compliance figures of monitoring/."""
+    return Deadline.objects.filter(kind=DeadlineKind.PATROL, incident__isnull=True)
 
 
 def visible_extension_requests(user: AnyUser) -> QuerySet[ExtensionRequest]:
@@ -141,7 +147,7 @@ def timeliness_by_unit(since: datetime, until: datetime, unit_ids: Iterable[int]
     # Only deadlines that are decided: met, or past due. A pending one is not yet late or on time.
     now = timezone.now()
     qs = (
-        Deadline.objects.filter(due_at__gte=since, due_at__lt=until, unit__isnull=False)
+        Deadline.objects.filter(due_at__gte=since, due_at__lt=until, unit__isnull=False, incident__isnull=False)
         .filter(Q(met_at__isnull=False) | Q(due_at__lte=now))
         .exclude(state__in=(Deadline.State.CANCELLED, Deadline.State.EXTENDED))
     )

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import audit
+from deadlines import subjects
 from deadlines.models import Deadline, DeadlineKind, DeadlineStep
 from incidents.models import Ticket
 from notifications.notify import TITLE_MAX, fit, notify
@@ -56,8 +57,11 @@ def due_steps(now: datetime, *, tried_before: datetime | None = None) -> QuerySe
 
 
 def _label(deadline: Deadline) -> str:
+    if (subject := subjects.subject_of(deadline)) is not None:
+        return subject.label(deadline)
     owner = deadline.unit.name if deadline.unit else "办公室"
-    return f"{deadline.incident.title}｜{owner}｜{deadline.get_kind_display()}"
+    title = deadline.incident.title if deadline.incident else ""
+    return f"{title}｜{owner}｜{deadline.get_kind_display()}"
 
 
 def run_timed_checks(
@@ -123,7 +127,9 @@ def _fire(step: DeadlineStep, now: datetime) -> Fired:
         # deadline not breached and drop the escalation for good. Try again on the next run.
         DeadlineStep.objects.filter(pk=step.pk).update(last_attempt_at=timezone.now())
         return Fired(step.pk, deadline.pk, deadline.kind, step.step, step.fire_at, "waiting_breach", _label(deadline))
-    if step.step == "breach":
+    if (subject := subjects.subject_of(deadline)) is not None:
+        outcome = _fire_subject(subject, step, deadline, now)
+    elif step.step == "breach":
         outcome = _breach(step, deadline, now)
     elif step.step == "escalate":
         outcome = _escalate(step, deadline)
@@ -163,7 +169,8 @@ def _title(head: str, deadline: Deadline, *, with_unit: bool = True) -> str:
     """head + the incident's title + （unit）: the incident's title is what gets cut, so the notice still
     says what happened and whose it is however long the title someone typed."""
     tail = f"（{deadline.unit.name}）" if with_unit and deadline.unit else ""
-    return head + fit(deadline.incident.title, TITLE_MAX - len(head) - len(tail)) + tail
+    title = deadline.incident.title if deadline.incident else ""
+    return head + fit(title, TITLE_MAX - len(head) - len(tail)) + tail
 
 
 def _owner_tail(deadline: Deadline) -> str:
@@ -254,6 +261,28 @@ def _escalate(step: DeadlineStep, deadline: Deadline) -> str:
         ticket=deadline.ticket,
     )
     return "notified"
+
+
+def _fire_subject(subject: subjects.Subject, step: DeadlineStep, deadline: Deadline, now: datetime) -> str:
+    """A deadline of no incident (a patrol slot): the same states and audit rows as an incident's, the people
+    told and the words chosen by its registered subject (deadlines.subjects)."""
+    if step.step == "breach":
+        if deadline.state != Deadline.State.PENDING or deadline.met_at is not None:
+            return "skipped_met"
+        deadline.state, deadline.breached_at = Deadline.State.BREACHED, deadline.due_at
+        deadline.save(update_fields=["state", "breached_at"])
+        audit.record(None, "deadline_breached", deadline, after={"kind": deadline.kind, "due_at": deadline.due_at})
+        return subject.notify(step, deadline, "breach", now)
+    if step.step == "escalate":
+        if not deadline.is_open or deadline.state != Deadline.State.BREACHED:
+            return "skipped_met"
+        audit.record(None, "deadline_escalated", deadline, after={"kind": deadline.kind, "due_at": deadline.due_at})
+        return subject.notify(step, deadline, "escalate", now)
+    if not deadline.is_open:
+        return "skipped_met"
+    if now >= deadline.due_at:
+        return "skipped_stale"
+    return subject.notify(step, deadline, "remind", now)
 
 
 STEP_FIELDS = ["state", "attempts", "last_attempt_at", "error"]

@@ -1,2 +1,221 @@
-"""舆情监测 (patrols, the duty roster, the keyword library): built by the monitoring issue. The deadline engine that
-lived here moved to deadlines/, workcalendar/ and notifications/ (their tables keep the monitoring_ names)."""
+"""舆情监测: the sites watched and by whom, the patrol schedule, the duty roster and the patrol records.
+
+The deadline engine that lived in this app moved to deadlines/, workcalendar/ and notifications/ (issue 12; their
+tables keep the monitoring_ names). A patrol slot's deadline is a row of that engine (DeadlineKind.PATROL)."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from org.models import Unit
+
+
+class Site(models.Model):
+    """One site on the watch list (002 第三条 收集范围; 004 二(一) who watches what)."""
+
+    class Kind(models.TextChoices):
+        FORUM = "forum", "论坛/贴吧"
+        PORTAL = "portal", "门户网站"
+        WEIBO = "weibo", "微博"
+        WECHAT = "wechat", "微信公众号"
+        MESSAGE_BOARD = "message_board", "留言板/信箱"
+        APP = "app", "手机客户端"
+
+    name = models.CharField("名称", max_length=100)
+    url = models.URLField("网址", max_length=500, blank=True)
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="watched_sites",
+        verbose_name="监测单位",
+        help_text="负责巡查该网站的单位（004 二(一)：监控中心监测网上舆情，督查局监测领导留言板和书记县长信箱，网警大队监测网上安全）",
+    )
+    is_active = models.BooleanField("启用", default=True)
+    sort_order = models.PositiveIntegerField("排序", default=0)
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "监测网站"
+        verbose_name_plural = "监测网站"
+        ordering = ["unit__path", "sort_order", "id"]
+        indexes = [models.Index(fields=["unit", "is_active"], name="site_unit_active")]
+
+    def __str__(self):
+        return self.name
+
+
+class PatrolPolicy(models.Model):
+    """The patrol schedule, one row (002 第五条、第六条). The seeds disagree on the night (002: evenings until
+    24:00; 004 三(一): 24-hour duty), so the overnight interval is a setting, empty by default (002)."""
+
+    working_interval = models.PositiveSmallIntegerField(
+        "工作时间巡查间隔（分钟）", default=60, help_text="002 第六条：工作日上班时间每间隔1小时巡查一次"
+    )
+    evening_interval = models.PositiveSmallIntegerField(
+        "晚间巡查间隔（分钟）", default=120, help_text="002 第六条：每天晚上（24点前）每间隔2小时巡查一次"
+    )
+    holiday_interval = models.PositiveSmallIntegerField(
+        "节假日巡查间隔（分钟）", default=120, help_text="002 第六条：节假日每间隔2小时巡查一次"
+    )
+    overnight_interval = models.PositiveSmallIntegerField(
+        "夜间（0点至上班）巡查间隔（分钟）",
+        null=True,
+        blank=True,
+        help_text="留空则不安排（002 第六条只到24点）；004 三(一) 实行24小时值班的可填写",
+    )
+    morning_round = models.TimeField(
+        "上午巡查时间", default=datetime.time(9, 0), help_text="002 第五条：每天上午、下午、晚上三个时间节点巡查"
+    )
+    afternoon_round = models.TimeField("下午巡查时间", default=datetime.time(15, 0))
+    evening_round = models.TimeField("晚上巡查时间", default=datetime.time(20, 0))
+    reminder_lead = models.PositiveSmallIntegerField(
+        "到期前提醒（分钟）", default=0, help_text="0 表示不提前提醒，逾期时提醒值班人员"
+    )
+    escalate_after = models.PositiveSmallIntegerField(
+        "逾期后报告办公室领导（分钟）", default=60, help_text="逾期仍未巡查，再过多久报告办公室领导（一次）"
+    )
+    plan_ahead_hours = models.PositiveSmallIntegerField("提前生成巡查时段（小时）", default=36)
+
+    class Meta:
+        verbose_name = "巡查规则"
+        verbose_name_plural = "巡查规则"
+
+    def __str__(self):
+        return f"工作时间每{self.working_interval}分钟、晚间每{self.evening_interval}分钟、节假日每{self.holiday_interval}分钟"
+
+    @classmethod
+    def current(cls) -> "PatrolPolicy":
+        return cls.objects.order_by("pk").first() or cls()
+
+
+class PatrolSlot(models.Model):
+    """One scheduled patrol of a watching unit: due within [starts_at, due_at). Its deadline (巡查时限) is swept
+    by the engine; a patrol recorded in the window meets it on time, a later one late."""
+
+    class Kind(models.TextChoices):
+        OFFICE = "office", "工作时间"
+        EVENING = "evening", "晚间"
+        HOLIDAY = "holiday", "节假日"
+        OVERNIGHT = "overnight", "夜间"
+        ROUND = "round", "三个时间节点"
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name="监测单位")
+    starts_at = models.DateTimeField("开始")
+    due_at = models.DateTimeField("截止")
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    deadline = models.OneToOneField(
+        "deadlines.Deadline", on_delete=models.PROTECT, related_name="patrol_slot", verbose_name="时限"
+    )
+    record = models.ForeignKey(
+        "PatrolRecord",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="slots",
+        verbose_name="巡查记录",
+    )
+
+    class Meta:
+        verbose_name = "巡查时段"
+        verbose_name_plural = "巡查时段"
+        ordering = ["starts_at", "unit_id"]
+        constraints = [models.UniqueConstraint(fields=["unit", "starts_at"], name="one_patrol_slot_per_unit_start")]
+        indexes = [models.Index(fields=["starts_at"], name="patrolslot_starts_at")]
+
+    def __str__(self):
+        return f"{self.unit} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class PatrolRecord(models.Model):
+    """巡查记录: who patrolled which sites when, and what was found ("未发现" is a result too)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name="监测单位")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="patrol_records", verbose_name="巡查人"
+    )
+    patrolled_at = models.DateTimeField("巡查时间")
+    sites = models.ManyToManyField(Site, related_name="patrol_records", verbose_name="巡查网站")
+    found = models.BooleanField("发现舆情", default=False)
+    findings = models.TextField("发现情况", blank=True)
+    recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "巡查记录"
+        verbose_name_plural = "巡查记录"
+        ordering = ["-patrolled_at", "-id"]
+        indexes = [
+            models.Index(fields=["unit", "patrolled_at"], name="patrolrecord_unit_at"),
+            models.Index(fields=["officer", "patrolled_at"], name="patrolrecord_officer_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit} {self.patrolled_at:%Y-%m-%d %H:%M} {'发现舆情' if self.found else '未发现'}"
+
+
+class Shift(models.Model):
+    """值班班次 (004 三(一) 24小时值班; 002 第六条 晚上和节假日安排人员值班) of a unit, with its people."""
+
+    class Kind(models.TextChoices):
+        DAY = "day", "白班"
+        EVENING = "evening", "晚班"
+        NIGHT = "night", "夜班"
+        HOLIDAY = "holiday", "节假日班"
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name="值班单位")
+    date = models.DateField("日期")
+    kind = models.CharField("班次", max_length=20, choices=Kind.choices)
+    starts_at = models.DateTimeField("开始")
+    ends_at = models.DateTimeField("结束")
+    people = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="DutyAssignment", related_name="duty_shifts", verbose_name="值班人员"
+    )
+
+    class Meta:
+        verbose_name = "值班班次"
+        verbose_name_plural = "值班表"
+        ordering = ["starts_at", "unit_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "date", "kind"], name="one_shift_per_unit_day_kind"),
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"),
+        ]
+        indexes = [models.Index(fields=["starts_at", "ends_at"], name="shift_span")]
+
+    def __str__(self):
+        return f"{self.unit} {self.date} {self.get_kind_display()}"
+
+
+class DutyAssignment(models.Model):
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="assignments", verbose_name="班次")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="duty_assignments", verbose_name="值班人员"
+    )
+
+    class Meta:
+        verbose_name = "值班安排"
+        verbose_name_plural = "值班安排"
+        constraints = [models.UniqueConstraint(fields=["shift", "user"], name="one_assignment_per_shift_user")]
+
+    def __str__(self):
+        return f"{self.shift} · {self.user}"
+
+
+class Handover(models.Model):
+    """交接班: what the outgoing shift hands to the next (004 三(一) 值班制度)."""
+
+    shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="handovers", verbose_name="交班班次")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="交班人"
+    )
+    note = models.TextField("交接事项")
+    written_at = models.DateTimeField("交班时间")
+
+    class Meta:
+        verbose_name = "交接班记录"
+        verbose_name_plural = "交接班记录"
+        ordering = ["-written_at", "-id"]
+
+    def __str__(self):
+        return f"{self.shift} 交接班"

@@ -280,6 +280,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.compile_periodic_reports",
         "schedule": crontab(minute="*/15"),
     },
+    # 巡查时段 ahead of time (002 第五条、第六条), idempotent: a slot that exists is not created again.
+    "patrol-slots-hourly": {
+        "task": "monitoring.tasks.plan_patrol_slots",
+        "schedule": crontab(minute=3),
+    },
     # A report document whose transaction rolled back or whose job was killed is deleted (issue 11 §5).
     "orphan-report-files-hourly": {
         "task": "reporting.tasks.remove_orphan_report_files",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("reports/", include("reporting.periodic_urls")),
     path("settings/", include("deadlines.configuration.urls")),
     path("settings/", include("reporting.template_urls")),
+    path("monitoring/", include("monitoring.urls")),
     path("", include("cockpit.urls")),
     path("", include("incidents.urls")),
 ]

@@ -1,0 +1,15 @@
+"""{% on_duty_panel %}: 值班 now, for the desk (templates/desk/desk.html includes it; incidents imports nothing of
+monitoring, the template library is looked up by name)."""
+
+from django import template
+
+from monitoring import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("monitoring/_on_duty.html", takes_context=True)
+def on_duty_panel(context):
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return {"duty_now": selectors.duty_now(user) if user is not None else []}
