@@ -2,7 +2,7 @@
 
 from django.contrib.auth import authenticate
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -13,11 +13,12 @@ from accounts.authentication import ApiTokenAuthentication
 from accounts.lockout import lockout_message
 from accounts.policy import otp_required
 from core.api.base import ApiView, errors
+from core.api.errors import ProblemException
 from core.api.parsers import StrictFormParser, StrictJSONParser
 from core.api.throttling import AnonymousRateThrottle, LoginRateThrottle
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class CredentialsSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
     otp_token = serializers.RegexField(
@@ -29,7 +30,7 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="API 令牌（只显示这一次）：以 `Authorization: Token <令牌>` 调用")
 
 
 class TokenView(ApiView, APIView):
@@ -38,6 +39,7 @@ class TokenView(ApiView, APIView):
     连续失败达到上限后账号和来源地址被锁定（429）；按来源地址限流。"""
 
     permission_classes = [AllowAny]
+    idempotent = False  # a token is a secret: never stored for replay
     throttle_classes = [LoginRateThrottle, AnonymousRateThrottle]
     parser_classes = [StrictJSONParser, StrictFormParser]
 
@@ -52,17 +54,22 @@ class TokenView(ApiView, APIView):
 
     @extend_schema(
         summary="获取 API 令牌",
-        request=TokenRequestSerializer,
+        # JSON in the schema (a generated client takes one body type); a form body is still accepted.
+        request={"application/json": CredentialsSerializer},
         auth=[],
         responses={200: TokenSerializer, **errors(400, 429)},
+        examples=[
+            OpenApiExample("用户名和密码", value={"username": "duty", "password": "demo-2026"}, request_only=True),
+            OpenApiExample("令牌", value={"token": "2f1c0c6e9b0a4d7e8f3a5b6c7d8e9f10"}, response_only=True),
+        ],
     )
     def post(self, request):
-        data = self.input(TokenRequestSerializer)
+        data = self.input(CredentialsSerializer)
         # The request lets django-axes count the failure per account and per address (settings AXES_*), and
         # the user_login_failed signal puts it on the audit trail (accounts.signals).
         user = authenticate(request._request, username=data["username"], password=data["password"])
         if getattr(request._request, "axes_locked_out", False):
-            return Response({"detail": lockout_message(), "errors": {}}, status=429)
+            raise ProblemException(lockout_message(), "locked_out", 429)
         if user is None:
             raise serializers.ValidationError({"non_field_errors": ["用户名或密码错误，或账号已停用。"]})
         self.check_second_factor(user, data.get("otp_token"))

@@ -41,3 +41,27 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
+
+
+class IdempotencyKey(models.Model):
+    """An `Idempotency-Key` an API caller sent with a POST, and the first answer to it (core/idempotency.py): the
+    same key from the same user with the same request gets that answer again and nothing is done twice. The
+    unique constraint is what makes two concurrent requests with one key safe: only one row can be created, the
+    other request is answered 409 while the first runs. Rows older than IDEMPOTENCY_KEY_TTL are purged."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField("幂等键", max_length=255)
+    fingerprint = models.CharField("请求摘要", max_length=64)
+    created_at = models.DateTimeField("首次请求时间", default=timezone.now, db_index=True)
+    completed_at = models.DateTimeField("完成时间", null=True, blank=True)
+    status_code = models.PositiveSmallIntegerField("响应状态码", null=True, blank=True)
+    content_type = models.CharField("响应类型", max_length=100, blank=True)
+    body = models.JSONField("响应内容", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "幂等键"
+        verbose_name_plural = "幂等键"
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")]
+
+    def __str__(self):
+        return self.key

@@ -145,18 +145,31 @@ def test_error_bodies_say_why_in_chinese(api_as, org, dispatched):  # noqa: F811
     duty, url = api_as(org.duty), f"/api/incidents/{dispatched.incident.pk}"
     missing = duty.post(f"{url}/grade/", {"grade": "II"}, format="json")
     assert missing.status_code == 400 and "reason" in missing.json()["errors"]
+    assert missing.json()["code"] == "invalid" and missing["Content-Type"] == "application/problem+json"
     wrong_role = api_as(org.edu_liaison).post(f"{url}/grade/", {"grade": "II", "reason": "x"}, format="json")
     assert wrong_role.status_code == 403 and "权限" in wrong_role.json()["detail"]
+    assert wrong_role.json()["code"] == "permission_denied"
     illegal = duty.post(f"{url}/dismiss/", {"reason": "x"}, format="json")
     assert illegal.status_code == 409 and "不能执行" in illegal.json()["detail"]
+    assert illegal.json() == {
+        "type": "urn:yuqing:problem:illegal_transition",
+        "title": "当前状态不允许该操作",
+        "status": 409,
+        "detail": illegal.json()["detail"],
+        "instance": f"{url}/dismiss/",
+        "code": "illegal_transition",
+        "errors": {},
+    }
     invisible = api_as(org.police_liaison).get(f"{url}/")
     assert invisible.status_code == 404 and "不存在" in invisible.json()["detail"]
+    assert invisible.json()["code"] == "not_found"
     assert api_as(None).get(f"{url}/").json()["detail"] == "身份认证信息未提供。"
+    assert api_as(None).get(f"{url}/").json()["code"] == "not_authenticated"
     assert api_as(None).get(f"{url}/").status_code == 401
     garbled = duty.post(f"{url}/grade/", "{not json", content_type="application/json")
     assert garbled.status_code == 400 and "格式错误" in garbled.json()["detail"]
     unknown = duty.get("/api/incidents/abc/")
-    assert unknown.status_code == 404 and unknown["Content-Type"] == "application/json"
+    assert unknown.status_code == 404 and unknown["Content-Type"] == "application/problem+json"
     two_leads = duty.post(f"{url}/dispatch/", {"tickets": [{"unit": org.town.pk, "role": "lead"}]}, format="json")
     assert two_leads.status_code == 400 and "主办" in two_leads.json()["detail"]
 

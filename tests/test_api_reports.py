@@ -156,7 +156,9 @@ def test_detail_lists_every_version_newest_first_with_download_urls(api_as, org,
     body = api_as(org.duty).get(f"/api/reports/{draft.pk}/").json()
     assert (body["id"], body["kind"], body["status"], body["latest_version"]) == (draft.pk, "daily", "draft", 2)
     assert [(v["number"], v["note"]) for v in body["versions"]] == [(2, "编辑修改"), (1, "自动汇总生成")]
-    assert body["versions"][0]["download_url"] == f"http://testserver/api/reports/{draft.pk}/versions/2/download/"
+    assert (
+        body["versions"][0]["download_url"] == f"http://testserver/api/v1/reports/{draft.pk}/versions/2/download/"
+    )  # the canonical path
     assert body["download_url"] == body["versions"][0]["download_url"]
     assert body["content"]["sections"][0]["text"] == "值班员修改后的第一节。"
     listed = api_as(org.duty).get("/api/reports/", {"kind": "daily", "status": "draft"}).json()["results"][0]
@@ -181,7 +183,7 @@ def test_download_is_the_docx_of_that_version(api_as, org, reports):  # noqa: F8
     assert draft.title in texts[1] and "值班员修改后的第一节。" not in texts[1]
     assert "值班员修改后的第一节。" in texts[2]
     missing = office.get(f"/api/reports/{draft.pk}/versions/3/download/", HTTP_ACCEPT=DOCX)
-    assert missing.status_code == 404 and missing["Content-Type"] == "application/json"
+    assert missing.status_code == 404 and missing["Content-Type"] == "application/problem+json"
     chinese(missing)
 
 

@@ -1,6 +1,8 @@
-"""URLs under /api/. Every pattern here needs an entry in tests/api_matrix.py (the matrix test checks)."""
+"""URLs under /api/. `/api/v1/` is the canonical path; `/api/` serves the same views as its alias (issue 14: a
+version in the path, the old paths kept for now). The schema lists v1 only (yuqing/api_docs.py). Every pattern
+here needs an entry in tests/api_matrix.py (the matrix test checks both prefixes)."""
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
@@ -21,12 +23,20 @@ router.register("deadlines", api_deadlines.DeadlineViewSet, basename="api-deadli
 router.register("reports", reporting_api.ReportViewSet, basename="api-report")
 router.register("daily-submissions", reporting_api.DailySubmissionViewSet, basename="api-daily-submission")
 
-urlpatterns = [
+operations = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="api-token"),
     path("schema/", api_docs.SchemaView.as_view(), name="api-schema"),
     path("docs/", api_docs.DocsView.as_view(), name="api-docs"),
     path("assessment/", reporting_api.AssessmentView.as_view(), name="api-assessment"),
+    path("ledger/", reporting_api.LedgerView.as_view(), name="api-ledger"),
     *router.urls,
+]
+
+urlpatterns = [
+    # The alias first: Django's reverse() picks the last pattern of a name, so URLs the API builds
+    # (download links) are the canonical /api/v1/ ones.
+    *operations,
+    path("v1/", include(operations)),
     # Last: whatever else is asked under /api/ gets a JSON 404 (and never the HTML page or APPEND_SLASH's redirect).
     # [\s\S], not ".": a path may hold an (encoded) newline, which "." does not match.
     re_path(r"^[\s\S]*$", not_found, name="api-not-found"),

@@ -280,6 +280,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reporting.tasks.compile_periodic_reports",
         "schedule": crontab(minute="*/15"),
     },
+    # Idempotency-Key records past their TTL (issue 14; core/idempotency.py).
+    "idempotency-keys-purged-hourly": {
+        "task": "core.tasks.purge_idempotency_keys",
+        "schedule": crontab(minute=23),
+    },
     # 巡查时段 ahead of time (002 第五条、第六条), idempotent: a slot that exists is not created again.
     "patrol-slots-hourly": {
         "task": "monitoring.tasks.plan_patrol_slots",
@@ -313,6 +318,8 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
+    # JSON only: errors are application/problem+json (core/api/errors.py), never the browsable HTML API.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Issue 10 §1: every body is refused with a 400 if it holds a control character (core.api.parsers).
     "DEFAULT_PARSER_CLASSES": ["core.api.parsers.StrictJSONParser"],
@@ -323,19 +330,41 @@ REST_FRAMEWORK = {
         "login": os.environ.get("API_LOGIN_RATE", "10/min"),
     },
 }
+# An Idempotency-Key (core/idempotency.py) is remembered this long; beat purges older ones.
+IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "网络舆情应对处置平台 API",
     "VERSION": "1.0.0",
+    "DESCRIPTION": "",  # yuqing/api_docs.py (API_DESCRIPTION) fills it in its post-processing hook
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Several models have a "status" or "kind"; name each choice set after its owner.
+    # /api/v1/ is the canonical path (/api/ its alias): the schema lists v1 only, tags and operation ids without it.
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "PREPROCESSING_HOOKS": ["yuqing.api_docs.only_v1"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "yuqing.api_docs.finish_schema",
+    ],
+    # Request bodies get their own components (FooRequest): read-only fields are required in answers only.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVERS": [{"url": "/", "description": "本服务器"}],
+    # Several models have a "status" or "kind"; name each choice set after its owner (ASCII names: a generated
+    # client turns them into class names).
     "ENUM_NAME_OVERRIDES": {
         "IncidentStatusEnum": "incidents.workflow.IncidentStatus",
         "TicketStatusEnum": "incidents.workflow.TicketStatus",
+        "ReplyDraftStateEnum": "incidents.workflow.ReplyDraftState",
         "UnitKindEnum": "incidents.models.Unit.Kind",
         "FeedbackKindEnum": "incidents.models.Feedback.Kind",
         "ReplyKindEnum": "incidents.models.Reply.Kind",
+        "GradeEnum": "incidents.models.Grade",
+        "CategoryEnum": "incidents.models.Category",
+        "TicketRoleEnum": "incidents.models.TicketRole",
+        "LeaderReportChannelEnum": "incidents.models.LeaderReport.Channel",
+        "DeadlineStateEnum": "deadlines.models.Deadline.State",
+        "DeadlineKindEnum": "deadlines.models.DeadlineKind",
+        "ExtensionRequestStateEnum": "deadlines.models.ExtensionRequest.State",
         "ReportKindEnum": "reporting.models.Report.Kind",
         "ReportStatusEnum": "reporting.models.Report.Status",
     },

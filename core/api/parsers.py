@@ -68,3 +68,13 @@ class StrictFormParser(parsers.FormParser):
         data = super().parse(stream, media_type, parser_context)
         _refuse_control_characters(data.lists())
         return data
+
+
+class StrictMultiPartParser(parsers.MultiPartParser):
+    """multipart/form-data (attachments): the text fields checked like any other body; the files are checked by
+    content where they are stored (incidents.uploads, in the service)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parsed = super().parse(stream, media_type, parser_context)
+        _refuse_control_characters(parsed.data.lists())
+        return parsed

@@ -9,6 +9,7 @@ from core.audit import action_label
 from core.models import AuditEvent
 from deadlines.models import Deadline, ExtensionRequest
 from incidents.models import (
+    Attachment,
     Category,
     Feedback,
     Grade,
@@ -21,6 +22,7 @@ from incidents.models import (
     Ticket,
     TicketRole,
 )
+from incidents.uploads import UPLOAD_HELP
 from org.models import Unit
 
 # Counters are PositiveIntegerField: keep input inside what every database stores.
@@ -268,10 +270,25 @@ class TicketSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AttachmentSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name", read_only=True, help_text="上传时的文件名（扩展名按内容识别）")
+    size = serializers.SerializerMethodField(help_text="字节数")
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "size", "uploaded_at"]
+        read_only_fields = fields
+
+    def get_size(self, attachment) -> int:
+        return attachment.file.size
+
+
 class FeedbackSerializer(serializers.ModelSerializer):
+    attachments = AttachmentSerializer(many=True, read_only=True, help_text="附件")
+
     class Meta:
         model = Feedback
-        fields = ["id", "ticket", "kind", "content", "submitted_by", "submitted_at", "promised_at"]
+        fields = ["id", "ticket", "kind", "content", "submitted_by", "submitted_at", "promised_at", "attachments"]
         read_only_fields = fields
 
 
@@ -283,6 +300,18 @@ class FeedbackCreateSerializer(serializers.Serializer):
         allow_null=True,
         default=None,
         help_text="承诺落实时间：书面说明（explanation）必填且须晚于现在（000 三.2），其他类型不填",
+    )
+
+
+class FeedbackUploadSerializer(FeedbackCreateSerializer):
+    """The same feedback as multipart/form-data, with its attachments (the page's upload, incidents.uploads)."""
+
+    files = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=False, use_url=False),
+        required=False,
+        default=list,
+        max_length=10,
+        help_text=f"附件（可重复，最多 10 个）：{UPLOAD_HELP}",
     )
 
 

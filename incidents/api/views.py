@@ -6,7 +6,7 @@ in api_filters; deadlines and extension decisions live in api_deadlines."""
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # the stubs' own aliases for what DRF accepts in these attrib
     pass
 
 from core.api.base import ACTION_ERRORS, READ_ERRORS, ApiView, VisibleObjectMixin, errors
+from core.api.parsers import StrictJSONParser, StrictMultiPartParser
 from deadlines import selectors as monitoring_selectors
 from deadlines import services as monitoring_services
 from incidents import selectors, services
@@ -29,6 +30,7 @@ from incidents.api.serializers import (
     ExtensionRequestSerializer,
     FeedbackCreateSerializer,
     FeedbackSerializer,
+    FeedbackUploadSerializer,
     GradeSerializer,
     GrantSerializer,
     HistoricalSerializer,
@@ -340,16 +342,31 @@ class TicketViewSet(
         services.return_ticket(request.user, int(pk), reason=data["reason"], ip=self.ip)
         return self._done()
 
-    @_ticket_action(FeedbackCreateSerializer, "报送进展 / 提交反馈", response=FeedbackSerializer, code=201)
-    @action(detail=True, methods=["post"])
+    @extend_schema(
+        # JSON, or multipart/form-data with the attachments (`files`, repeated): checked by content like on the page.
+        request={"application/json": FeedbackCreateSerializer, "multipart/form-data": FeedbackUploadSerializer},
+        responses={201: FeedbackSerializer, **ACTION_ERRORS},
+        summary="报送进展 / 提交反馈（可附附件：multipart/form-data 的 files 字段）",
+        filters=False,
+        examples=[
+            OpenApiExample(
+                "核实调查报告",
+                value={"kind": "report", "content": "经核查，反映情况基本属实，已责成学校整改。"},
+                request_only=True,
+            )
+        ],
+    )
+    @action(detail=True, methods=["post"], parser_classes=[StrictJSONParser, StrictMultiPartParser])
     def feedback(self, request, pk):
         self.get_object()
-        data = self.input(FeedbackCreateSerializer)
+        multipart = (request.content_type or "").startswith("multipart/")
+        data = self.input(FeedbackUploadSerializer if multipart else FeedbackCreateSerializer)
         feedback = services.submit_feedback(
             request.user,
             int(pk),
             kind=data["kind"],
             content=data["content"],
+            files=data.get("files", []),
             promised_at=data["promised_at"],
             ip=self.ip,
         )
