@@ -17,7 +17,20 @@ def add_domain_errors(form, exc, *, field_for=None, unmatched_to_form=True):
 
 
 class DateTimeInput(forms.DateTimeInput):
+    """The browser's native date-time picker. Its value must be ISO (2026-10-01T09:30): the zh-hans input
+    format (2026/10/01 09:30) is rejected by <input type="datetime-local">, which then shows empty."""
+
     input_type = "datetime-local"
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class DateInput(forms.DateInput):
+    """The browser's native date picker, given an ISO value (2026-10-01): zh-hans would render 2026/10/01,
+    which <input type="date"> rejects, so the field would show empty."""
+
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)

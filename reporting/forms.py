@@ -45,6 +45,16 @@ class RiskNoticeForm(forms.Form):
     urgency = forms.ChoiceField(label="紧急程度", choices=URGENCY_CHOICES, required=False, help_text=URGENCY_HELP)
 
 
+class RecallForm(forms.Form):
+    reason = forms.CharField(
+        label="撤回原因",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="报送对象将收到撤回通知和此原因",
+        error_messages={"required": "请填写撤回原因。"},
+    )
+
+
 class DailySubmissionForm(forms.Form):
     unit = forms.TypedChoiceField(label="报送单位", coerce=int)
     content = forms.CharField(

@@ -64,6 +64,12 @@ class ReportSettings(models.Model):
         "专报按上行文印发", default=False, help_text="勾选：专报按公文上行文格式（发文字号、签发人）；否则按简报格式"
     )
     signer = models.CharField("签发人", max_length=50, blank=True, help_text="上行文版头的签发人姓名")
+    # The seeds set no window for withdrawing a 督报 or 风险提示函 once issued: a product default (docs/rules.md §5).
+    recall_minutes = models.PositiveIntegerField(
+        "签发后可撤回时限（分钟）",
+        default=30,
+        help_text="督报、网络风险提示函签发后，签发人可在此时限内撤回（通知报送对象，文书标记为已撤回并保留）；0 表示签发后不能撤回",
+    )
     copy_to = models.CharField("抄送机关", max_length=200, blank=True, help_text="公文版记的抄送机关，多个用顿号分隔")
     briefing_report_to = models.CharField(
         "简报“报”", max_length=200, blank=True, help_text="简报报送范围的“报：”一行；留空时列报送领导名单"
@@ -101,8 +107,11 @@ class Report(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "草稿"
         ISSUED = "issued", "已签发"
+        RECALLED = "recalled", "已撤回"
 
     PERIODIC = (Kind.DAILY, Kind.WEEKLY, Kind.MONTHLY, Kind.QUARTERLY)
+    # Addressed to one unit, drafted, previewed, issued and recallable within ReportSettings.recall_minutes.
+    RECALLABLE = (Kind.SUPERVISION, Kind.RISK_NOTICE)
 
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
     title = models.CharField("标题", max_length=200)
@@ -143,6 +152,25 @@ class Report(models.Model):
         related_name="+",
     )
     issued_at = models.DateTimeField("签发时间", null=True, blank=True)
+    recalled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="撤回人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recalled_at = models.DateTimeField("撤回时间", null=True, blank=True)
+    recall_reason = models.TextField("撤回原因", blank=True)
+    # The 督报's own time limit (DeadlineKind.SUPERVISION), created when it is issued, cancelled if it is recalled.
+    deadline = models.ForeignKey(
+        "deadlines.Deadline",
+        verbose_name="办理时限记录",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # Numbering (GB/T 9704-2012 7.2.4 发文字号; 简报 期号): a sequence per kind and year, given once when the
     # report is created and kept when it is regenerated (reporting.documents.numbering).
     year = models.PositiveSmallIntegerField("编号年度", null=True, blank=True)

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.utils import timezone
 
-from core.errors import InvalidInput
+from core.errors import Conflict, InvalidInput
 from deadlines.selectors import county_deadlines
 from incidents.clearance import sensitive_items
 from incidents.models import Category, Grade, TicketRole
@@ -350,10 +350,12 @@ def _regenerate(report, actor, now):
     return generation.regenerate_report(report, content, actor, dated=now)
 
 
-def generate_periodic_report(kind, period_start, *, actor=None, now=None) -> Report:
+def generate_periodic_report(kind, period_start, *, actor=None, now=None, regenerate=True) -> Report:
     """Compile the 周报/月报/季度通报 of the period starting on `period_start` (a date) and store its .docx
     as a new version. Regenerating a draft recompiles and keeps the earlier versions; an issued report is
-    never regenerated. `actor` None is the system (the beat job); a person must be a duty officer."""
+    never regenerated. With `regenerate` False an existing report of the period is refused (Conflict), so a
+    person asking for one on demand regenerates only when they say so. `actor` None is the system (the beat job);
+    a person must be a duty officer."""
     now = now or timezone.now()
     require_role(actor, "is_office", "只有办公室值班员可以生成周报、月报和季度通报。", system=True)
     start, end = period_bounds(kind, period_start)
@@ -362,11 +364,23 @@ def generate_periodic_report(kind, period_start, *, actor=None, now=None) -> Rep
     with transaction.atomic():
         existing = Report.objects.select_for_update().filter(kind=kind, period_start=start).first()
         if existing is not None:
+            if not regenerate:
+                raise Conflict(
+                    f"该期间的{Report.Kind(kind).label}已存在（{existing.get_status_display()}）："
+                    "如需按最新数据重新生成，请勾选“重新生成”。",
+                    {"regenerate": ["该期间的报告已存在，重新生成须勾选此项。"]},
+                )
             return _regenerate(existing, actor, now)
         try:
             return _create(kind, start, end, actor, compile_periodic_content(kind, start, end, now=now))
         except IntegrityError:  # created meanwhile by the beat job: regenerate that one instead
             return _regenerate(Report.objects.select_for_update().get(kind=kind, period_start=start), actor, now)
+
+
+def period_containing(kind, day):
+    """The first day of the period of `kind` (a whole week Monday–Sunday, month or quarter, Asia/Shanghai) that
+    contains `day`, as the beat job's periods are cut (latest_due_period)."""
+    return _containing_start(kind, day)
 
 
 def compile_due_periodic(now=None):

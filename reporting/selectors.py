@@ -2,7 +2,8 @@
 - the office (duty officers) sees every report, drafts included;
 - any leader sees issued 日报 and periodic reports (周报/月报/季度通报);
 - an issued report's recipients see it (专报 leaders, the distribution list);
-- a unit's liaisons and leaders see the issued 督报 and 风险提示函 addressed to their unit.
+- a unit's liaisons and leaders see the issued 督报 and 风险提示函 addressed to their unit, and those recalled
+  (marked 已撤回), never a draft.
 Anyone else gets 404, even by id; nobody sees a report on a confidential incident they are not cleared for."""
 
 import datetime
@@ -32,7 +33,8 @@ def visible_reports(user: AnyUser) -> QuerySet[Report]:
         condition |= Q(kind__in=Report.PERIODIC)
     if access.visible_unit_ids:
         condition |= Q(kind__in=UNIT_ADDRESSED, unit_id__in=access.visible_unit_ids)
-    return reports.filter(condition, status=Report.Status.ISSUED)
+    # A recalled 督报/风险提示函 stays readable to those it reached, marked 已撤回: their withdrawal notice links to it.
+    return reports.filter(condition, status__in=(Report.Status.ISSUED, Report.Status.RECALLED))
 
 
 def report_list(user: AnyUser, *, kind: str | None = None, status: str | None = None) -> QuerySet[Report]:

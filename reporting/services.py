@@ -13,14 +13,15 @@ from django.utils import timezone
 from core import audit
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from deadlines.models import DeadlineKind
-from deadlines.scheduling import create_deadline
+from deadlines.scheduling import cancel, create_deadline
+from deadlines.selectors import county_deadlines
 from incidents import services
 from incidents.models import Incident, LeaderReport, Ticket
-from incidents.selectors import visible_incidents, visible_tickets
+from incidents.selectors import county_tickets, visible_incidents, visible_tickets
 from notifications.notify import notify
 from org import recipients as monitoring_recipients
 from org.access import access_for, require_role
-from org.models import Unit
+from org.models import Membership, Role, Unit
 from reporting import daily, documents, risk, special, submissions, supervision
 from reporting.models import DailySubmission, Report, ReportSettings, ReportVersion, RiskTopic
 from reporting.versions import save_version
@@ -104,24 +105,67 @@ def edit_report(
 def _issue_recipients(report: Report) -> list[User]:
     if report.kind in Report.PERIODIC:
         return list(ReportSettings.current().distribution.filter(is_active=True))
+    if report.kind in Report.RECALLABLE:
+        return _unit_people(report.unit)
     return list(report.recipients.filter(is_active=True))
+
+
+def _section_text(report: Report, key: str) -> str:
+    return next((s.get("text", "") for s in report.content.get("sections", []) if s["key"] == key), "")
+
+
+ISSUED_ACTIONS: dict[str, str] = {
+    Report.Kind.SUPERVISION: "supervision_issued",
+    Report.Kind.RISK_NOTICE: "risk_notice_issued",
+}
+
+
+def _number_on_issue(report: Report, now: datetime.datetime) -> None:
+    """A 督报 or 风险提示函 takes its 发文字号 and 成文日期 when it is issued (GB/T 9704-2012 7.2.4, 7.3.5.1: the
+    number is given to what is sent, so a draft that is never issued leaves no gap), and is rendered again with
+    them as the issued version; the office's edits of the draft are kept."""
+    numbers = documents.take_number(report.kind, now)
+    for field, value in numbers.items():
+        setattr(report, field, value)
+    main_recipient = report.content.get("main_recipient", "")
+    report.content = {
+        **report.content,
+        **documents.letterhead(report.kind, numbers, now=now, main_recipient=main_recipient),
+    }
 
 
 @transaction.atomic
 def issue_report(actor: User, report: Report | int, *, ip: str | None = None) -> Report:
     """签发: the report becomes final, who and when are recorded, and its recipients are told (the
-    distribution list for the 日报 and periodic reports; the leaders chosen at creation for a 专报); the 日报
-    also by SMS (004 三(二))."""
+    distribution list for the 日报 and periodic reports; the leaders chosen at creation for a 专报; the unit's
+    liaisons and leaders for a 督报 or 风险提示函, which are numbered now and may be recalled for a while,
+    recall_report); the 日报 also by SMS (004 三(二))."""
     require_role(actor, "is_office", "只有办公室值班员可以签发报告。")
+    now = timezone.now()
     report = _locked_report(report)
     if report.status == Report.Status.ISSUED:
         raise Conflict("该报告已签发。")
+    if report.status == Report.Status.RECALLED:
+        raise Conflict("该文书已撤回，不能再签发；如需发出，请重新编制。")
     people = _issue_recipients(report)
     if not people:
+        if report.kind in Report.RECALLABLE:
+            raise InvalidInput(f"{report.unit}没有在岗的联络员或领导，无法签发：请管理员先配置该单位人员。")
         raise InvalidInput("没有报送对象：请管理员在“报告设置”中配置报送领导名单。")
-    report.status, report.issued_by, report.issued_at = Report.Status.ISSUED, actor, timezone.now()
-    report.save(update_fields=["status", "issued_by", "issued_at"])
+    extra: dict = {}
+    if report.kind == Report.Kind.SUPERVISION:
+        extra = _issue_supervision(report, now)
+    elif report.kind == Report.Kind.RISK_NOTICE:
+        extra = _issue_risk_notice(report, now)
+    if report.kind in Report.RECALLABLE:
+        _number_on_issue(report, now)
+    report.status, report.issued_by, report.issued_at = Report.Status.ISSUED, actor, now
+    report.save()
     report.recipients.set(people)
+    if report.kind in Report.RECALLABLE:
+        save_version(
+            report, data=documents.render_docx(report.content), content=report.content, actor=actor, note="签发"
+        )
     if report.kind == Report.Kind.DAILY:
         # 004 三(二): the 日报 goes to the leaders "以手机短信形式", besides the inbox; the SMS is the title and link.
         notify(
@@ -135,10 +179,11 @@ def issue_report(actor: User, report: Report | int, *, ip: str | None = None) ->
         _notify_issued(report, people)
     audit.record(
         actor,
-        "report_issued",
+        ISSUED_ACTIONS.get(report.kind, "report_issued"),
         report,
         before={"status": Report.Status.DRAFT},
-        after={"status": report.status, "recipients": [p.pk for p in people]},
+        after={"status": report.status, "recipients": [p.pk for p in people], "doc_number": report.doc_number} | extra,
+        reason=_section_text(report, "reason") if report.kind == Report.Kind.SUPERVISION else "",
         ip=ip,
         incident=report.incident,
         ticket=report.ticket,
@@ -214,7 +259,107 @@ def create_special_report(actor: User, incident: Incident | int, *, ip: str | No
 
 
 def supervision_count(ticket: Ticket) -> int:
-    return Report.objects.filter(kind=Report.Kind.SUPERVISION, ticket=ticket).count()
+    """How many 督报 the ticket's unit has received: issued ones only (a draft was never sent, a recalled one was
+    withdrawn; docs/rules.md §9.17 counts notices that went out)."""
+    return Report.objects.filter(kind=Report.Kind.SUPERVISION, ticket=ticket, status=Report.Status.ISSUED).count()
+
+
+@transaction.atomic
+def draft_supervision_notice(
+    actor: User,
+    ticket: Ticket | int,
+    *,
+    reason: str | None,
+    due_at: datetime.datetime | None,
+    urgency: str = "",
+    ip: str | None = None,
+) -> Report:
+    """A 督报 to the ticket's unit (`004` 二(五)) drafted for the office to preview, edit and then issue
+    (issue_report): nobody is told yet, no number is taken and no deadline runs until it is issued."""
+    now = timezone.now()
+    pk = ticket.pk if isinstance(ticket, Ticket) else ticket
+    locked = (
+        visible_tickets(actor).select_for_update(of=("self",)).select_related("incident", "unit").filter(pk=pk).first()
+    )
+    if locked is None:
+        raise NotFound("转办单不存在或无权查看。")
+    ticket = locked
+    require_role(actor, "is_office", "只有办公室值班员可以编制舆情督报。")
+    if not ticket.is_open:
+        raise Conflict(f"转办单已{ticket.get_status_display()}，无需督报。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("请填写督办原因。", {"reason": ["请填写督办原因。"]})
+    due_at = _future_due(due_at, now, required=True)
+    urgency = _urgency(urgency)
+    sequence = supervision_count(ticket) + 1
+    content = supervision.compile_supervision_content(ticket, reason=reason, due_at=due_at, sequence=sequence) | (
+        {"urgency": urgency} if urgency else {}
+    )
+    report = Report.objects.create(
+        kind=Report.Kind.SUPERVISION,
+        title=supervision.title_of(sequence, ticket),
+        incident=ticket.incident,
+        ticket=ticket,
+        unit=ticket.unit,
+        content=content,
+        due_at=due_at,
+        created_by=actor,
+    )
+    save_version(report, data=documents.render_docx(content), content=content, actor=actor, note="草稿")
+    audit.record(
+        actor,
+        "supervision_drafted",
+        report,
+        after={"unit": ticket.unit.name, "due_at": due_at, "urgency": urgency},
+        reason=reason,
+        ip=ip,
+        incident=ticket.incident,
+        ticket=ticket,
+    )
+    return report
+
+
+def _issue_supervision(report: Report, now: datetime.datetime) -> dict:
+    """What issuing a 督报 adds: the ticket must still be open and the time limit still ahead; the notice is
+    counted (第N次) among the issued ones, and its deadline starts now. Returns the audit's extra fields."""
+    assert report.ticket_id is not None  # a 督报 is always on a ticket (draft_supervision_notice)
+    ticket = (
+        county_tickets().select_for_update(of=("self",)).select_related("incident", "unit").get(pk=report.ticket_id)
+    )
+    if not ticket.is_open:
+        raise Conflict(f"转办单已{ticket.get_status_display()}，无需督报；该草稿不能签发。")
+    _issuable_due(report, now)
+    sequence = supervision_count(ticket) + 1
+    report.title = supervision.title_of(sequence, ticket)
+    report.content = {
+        **report.content,
+        "title": f"舆情督报（第{sequence}次）",
+        "figures": {**report.content.get("figures", {}), "sequence": sequence},
+    }
+    report.deadline = create_deadline(
+        kind=DeadlineKind.SUPERVISION,
+        incident=ticket.incident,
+        ticket=ticket,
+        started_at=now,
+        calendar=WorkCalendar.load(),
+        due_at=report.due_at,
+    )
+    return {"unit": ticket.unit.name, "count": sequence, "due_at": report.due_at, "deadline": report.deadline.pk}
+
+
+def _issuable_due(report: Report, now: datetime.datetime) -> None:
+    if report.due_at is not None and report.due_at <= now:
+        message = "办理时限已过，不能按此草稿签发；请重新编制并填写新的时限。"
+        raise InvalidInput(message, {"due_at": [message]})
+
+
+def _urgency(value: str | None) -> str:
+    """紧急程度 as GB/T 9704-2012 7.2.3 names it for a 公文: 特急 or 加急, or none."""
+    value = (value or "").strip()
+    if value and value not in documents.URGENCIES:
+        raise InvalidInput("紧急程度只能是“特急”“加急”或不标注。", {"urgency": ["请选择特急、加急或不标注。"]})
+    return value
 
 
 @transaction.atomic
@@ -227,78 +372,76 @@ def issue_supervision_notice(
     urgency: str = "",
     ip: str | None = None,
 ) -> Report:
-    """A 督报 to the ticket's unit (`004` 二(五)): issued at once, counted per ticket (docs/rules.md §9.17), with its own
-    time limit tracked by the deadline engine (reminder-free; breach and escalation as any deadline),
-    met by the unit's next feedback or report."""
+    """Draft and issue a 督报 in one step, for callers that do not preview (scripts, tests); the pages draft first.
+    Either both happen or neither."""
+    report = draft_supervision_notice(actor, ticket, reason=reason, due_at=due_at, urgency=urgency, ip=ip)
+    return issue_report(actor, report, ip=ip)
+
+
+# --- 网络风险提示函 ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def draft_risk_notice(
+    actor: User,
+    topic: RiskTopic | int,
+    *,
+    requirements: str = "",
+    due_at: datetime.datetime | None = None,
+    urgency: str = "",
+    ip: str | None = None,
+) -> Report:
+    """A 网络风险提示函 to the risk point's unit (`004` 二(二), 五(二)) drafted for the office to preview, edit and
+    then issue (issue_report); nobody is told and no number is taken until then."""
     now = timezone.now()
-    pk = ticket.pk if isinstance(ticket, Ticket) else ticket
-    locked = (
-        visible_tickets(actor).select_for_update(of=("self",)).select_related("incident", "unit").filter(pk=pk).first()
-    )
-    if locked is None:
-        raise NotFound("转办单不存在或无权查看。")
-    ticket = locked
-    require_role(actor, "is_office", "只有办公室值班员可以发出舆情督报。")
-    if not ticket.is_open:
-        raise Conflict(f"转办单已{ticket.get_status_display()}，无需督报。")
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput("请填写督办原因。", {"reason": ["请填写督办原因。"]})
-    due_at = _future_due(due_at, now, required=True)
+    require_role(actor, "is_office", "只有办公室值班员可以编制网络风险提示函。")
+    pk = topic.pk if isinstance(topic, RiskTopic) else topic
+    found = RiskTopic.objects.select_related("unit").filter(pk=pk).first()
+    if found is None:
+        raise NotFound("风险点不存在。")
+    topic = found
+    if not topic.is_active:
+        raise Conflict("该风险点已停用。")
+    due_at = _future_due(due_at, now, required=False)
     urgency = _urgency(urgency)
-    sequence = supervision_count(ticket) + 1
-    numbers = documents.take_number(Report.Kind.SUPERVISION, now)
-    content = supervision.compile_supervision_content(
-        ticket, reason=reason, due_at=due_at, sequence=sequence, numbers=numbers
-    ) | ({"urgency": urgency} if urgency else {})
+    content = risk.compile_risk_notice_content(topic, now=now, requirements=requirements, due_at=due_at) | (
+        {"urgency": urgency} if urgency else {}
+    )
     report = Report.objects.create(
-        kind=Report.Kind.SUPERVISION,
-        title=f"舆情督报（第{sequence}次）：{ticket.incident.title}"[:200],
-        incident=ticket.incident,
-        ticket=ticket,
-        unit=ticket.unit,
+        kind=Report.Kind.RISK_NOTICE,
+        title=f"网络风险提示函：{topic.name}"[:200],
+        unit=topic.unit,
+        risk_topic=topic,
         content=content,
         due_at=due_at,
-        status=Report.Status.ISSUED,
         created_by=actor,
-        issued_by=actor,
-        issued_at=now,
-        **numbers,
     )
-    people = _unit_people(ticket.unit)
-    report.recipients.set(people)
-    save_version(report, data=documents.render_docx(content), content=content, actor=actor, note="签发")
-    deadline = create_deadline(
-        kind=DeadlineKind.SUPERVISION,
-        incident=ticket.incident,
-        ticket=ticket,
-        started_at=now,
-        calendar=WorkCalendar.load(),
-        due_at=due_at,
-    )
-    _notify_issued(report, people)
+    save_version(report, data=documents.render_docx(content), content=content, actor=actor, note="草稿")
     audit.record(
         actor,
-        "supervision_issued",
+        "risk_notice_drafted",
         report,
-        after={"unit": ticket.unit.name, "count": sequence, "due_at": due_at, "deadline": deadline.pk},
-        reason=reason,
+        after={
+            "topic": topic.name,
+            "unit": topic.unit.name,
+            "matches": content["figures"]["matches"],
+            "due_at": due_at,
+            "urgency": urgency,
+        },
         ip=ip,
-        incident=ticket.incident,
-        ticket=ticket,
     )
     return report
 
 
-def _urgency(value: str | None) -> str:
-    """紧急程度 as GB/T 9704-2012 7.2.3 names it for a 公文: 特急 or 加急, or none."""
-    value = (value or "").strip()
-    if value and value not in documents.URGENCIES:
-        raise InvalidInput("紧急程度只能是“特急”“加急”或不标注。", {"urgency": ["请选择特急、加急或不标注。"]})
-    return value
-
-
-# --- 网络风险提示函 ---------------------------------------------------------------------------------
+def _issue_risk_notice(report: Report, now: datetime.datetime) -> dict:
+    _issuable_due(report, now)
+    topic = report.risk_topic
+    return {
+        "topic": topic.name if topic else "",
+        "unit": report.unit.name if report.unit else "",
+        "matches": report.content.get("figures", {}).get("matches"),
+        "due_at": report.due_at,
+    }
 
 
 @transaction.atomic
@@ -311,50 +454,75 @@ def issue_risk_notice(
     urgency: str = "",
     ip: str | None = None,
 ) -> Report:
-    """A 网络风险提示函 to the risk point's unit (`004` 二(二), 五(二)), issued at once."""
+    """Draft and issue a 网络风险提示函 in one step, for callers that do not preview; the pages draft first."""
+    report = draft_risk_notice(actor, topic, requirements=requirements, due_at=due_at, urgency=urgency, ip=ip)
+    return issue_report(actor, report, ip=ip)
+
+
+# --- recalling a 督报 or 风险提示函 ------------------------------------------------------------------
+
+
+def recall_deadline(report: Report) -> datetime.datetime | None:
+    """Until when the issuer may still recall `report` (None: not recallable, or the window is 0)."""
+    minutes = ReportSettings.current().recall_minutes
+    if report.kind not in Report.RECALLABLE or report.issued_at is None or not minutes:
+        return None
+    return report.issued_at + datetime.timedelta(minutes=minutes)
+
+
+@transaction.atomic
+def recall_report(actor: User, report: Report | int, *, reason: str | None, ip: str | None = None) -> Report:
+    """撤回: the issuer withdraws a 督报 or 网络风险提示函 within ReportSettings.recall_minutes of issuing it (a
+    product default, the seeds set none; docs/rules.md §5). Its recipients are told, it is marked 已撤回 and kept
+    with its versions for the audit trail, a 督报's own deadline is cancelled and it no longer counts in the
+    assessment. Its 发文字号 stays with it and is not given again: the next document takes the next number."""
     now = timezone.now()
-    require_role(actor, "is_office", "只有办公室值班员可以发出网络风险提示函。")
-    pk = topic.pk if isinstance(topic, RiskTopic) else topic
-    found = RiskTopic.objects.select_related("unit").filter(pk=pk).first()
-    if found is None:
-        raise NotFound("风险点不存在。")
-    topic = found
-    if not topic.is_active:
-        raise Conflict("该风险点已停用。")
-    due_at = _future_due(due_at, now, required=False)
-    urgency = _urgency(urgency)
-    numbers = documents.take_number(Report.Kind.RISK_NOTICE, now)
-    content = risk.compile_risk_notice_content(
-        topic, now=now, requirements=requirements, due_at=due_at, numbers=numbers
-    ) | ({"urgency": urgency} if urgency else {})
-    report = Report.objects.create(
-        kind=Report.Kind.RISK_NOTICE,
-        title=f"网络风险提示函：{topic.name}"[:200],
-        unit=topic.unit,
-        risk_topic=topic,
-        content=content,
-        due_at=due_at,
-        status=Report.Status.ISSUED,
-        created_by=actor,
-        issued_by=actor,
-        issued_at=now,
-        **numbers,
+    require_role(actor, "is_office", "只有办公室值班员可以撤回文书。")
+    report = _locked_report(report)
+    if report.kind not in Report.RECALLABLE:
+        raise Conflict(f"{report.get_kind_display()}不能撤回。")
+    if report.status == Report.Status.RECALLED:
+        raise Conflict("该文书已撤回。")
+    if report.status != Report.Status.ISSUED:
+        raise Conflict("该文书尚未签发，无需撤回。")
+    if report.issued_by_id != actor.pk:
+        raise NotPermitted("只有签发人可以撤回该文书。")
+    until = recall_deadline(report)
+    if until is None or now > until:
+        minutes = ReportSettings.current().recall_minutes
+        window = f"签发后{minutes}分钟内" if minutes else "签发后即不能撤回"
+        raise Conflict(f"已超过撤回时限（{window}），不能撤回；如需更正，请另行发文说明。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("请填写撤回原因。", {"reason": ["请填写撤回原因。"]})
+    report.status, report.recalled_by, report.recalled_at, report.recall_reason = (
+        Report.Status.RECALLED,
+        actor,
+        now,
+        reason,
     )
-    people = _unit_people(topic.unit)
-    report.recipients.set(people)
-    save_version(report, data=documents.render_docx(content), content=content, actor=actor, note="签发")
-    _notify_issued(report, people)
+    report.save(update_fields=["status", "recalled_by", "recalled_at", "recall_reason"])
+    if report.deadline_id:
+        cancel(county_deadlines().filter(pk=report.deadline_id), outcome="recalled")
+    people = list(report.recipients.filter(is_active=True))
+    notify(
+        people,
+        title=f"【撤回】{report.get_kind_display()}{report.doc_number}已撤回：{report.title}",
+        body=f"撤回原因：{reason}。该文书作废，请勿执行；如有更正将另行发文。",
+        link=report_link(report),
+        incident=report.incident,
+        ticket=report.ticket,
+    )
     audit.record(
         actor,
-        "risk_notice_issued",
+        "report_recalled",
         report,
-        after={
-            "topic": topic.name,
-            "unit": topic.unit.name,
-            "matches": content["figures"]["matches"],
-            "due_at": due_at,
-        },
+        before={"status": Report.Status.ISSUED},
+        after={"status": report.status, "doc_number": report.doc_number, "recipients": [p.pk for p in people]},
+        reason=reason,
         ip=ip,
+        incident=report.incident,
+        ticket=report.ticket,
     )
     return report
 
@@ -363,13 +531,20 @@ def issue_risk_notice(
 
 
 def collecting_units_for(actor: User) -> list[Unit]:
-    """The collecting units this person submits for (liaison of the unit)."""
+    """The collecting units this person files the daily submission for (`000` 二.1): the units they are a
+    liaison of, and the office's own unit for its duty officers (县委网信办 collects too, and its people are duty
+    officers, not liaisons) — each only if the admin listed it among the collecting units."""
     access = access_for(actor)
-    return list(
-        ReportSettings.current()
-        .collecting_units.filter(pk__in=access.liaison_unit_ids, is_active=True)
-        .order_by("path")
-    )
+    if access.user_id is None:
+        return []
+    own = set(access.liaison_unit_ids)
+    if access.is_office:
+        own |= set(
+            Membership.objects.filter(
+                user_id=access.user_id, role=Role.DUTY_OFFICER, is_active=True, unit__is_active=True
+            ).values_list("unit_id", flat=True)
+        )
+    return list(ReportSettings.current().collecting_units.filter(pk__in=own, is_active=True).order_by("path"))
 
 
 def submit_daily_items(
@@ -387,7 +562,7 @@ def submit_daily_items(
     unit_pk = unit.pk if isinstance(unit, Unit) else unit
     found = next((u for u in collecting_units_for(actor) if u.pk == unit_pk), None)
     if found is None:
-        raise NotPermitted("只有每日报送单位的联络员可以报送本单位的舆情信息。")
+        raise NotPermitted("只有每日报送单位的联络员或值班员可以报送本单位的舆情信息（依据 000 二.1）。")
     unit = found
     submissions.parse_items(content)
     incident_ids = {i.pk if isinstance(i, Incident) else i for i in incidents}

@@ -18,6 +18,11 @@ def _when(instant):
     return f"{local.year}年{local.month}月{local.day}日{local:%H:%M}"
 
 
+def title_of(sequence, ticket):
+    """The report's title in lists: its count for this ticket and the item it is about."""
+    return f"舆情督报（第{sequence}次）：{ticket.incident.title}"[:200]
+
+
 def compile_supervision_content(ticket, *, reason, due_at, sequence, numbers=None):
     incident = ticket.incident
     overdue = list(county_deadlines().open().filter(ticket=ticket, state=Deadline.State.BREACHED).order_by("due_at"))

@@ -15,10 +15,10 @@ from core.forms import add_domain_errors
 from core.http import client_ip, date_param
 from incidents.selectors import visible_incidents, visible_tickets
 from org.access import access_for, role_required
-from reporting import risk, selectors, services, submissions
+from reporting import periodic, risk, selectors, services, submissions
 from reporting.daily import generate_daily_report
-from reporting.forms import DailySubmissionForm, ReportEditForm, RiskNoticeForm, SupervisionForm
-from reporting.models import Report
+from reporting.forms import DailySubmissionForm, RecallForm, ReportEditForm, RiskNoticeForm, SupervisionForm
+from reporting.models import Report, ReportSettings
 
 
 def _report(request, pk):
@@ -46,15 +46,27 @@ def report_list(request):
     return render(request, "reporting/report_list.html", context)
 
 
-def _detail_context(request, report, edit_form=None):
+def _detail_context(request, report, edit_form=None, recall_form=None):
     access = access_for(request.user)
     can_change = access.is_office and report.status == Report.Status.DRAFT
+    recall_until = services.recall_deadline(report) if report.status == Report.Status.ISSUED else None
+    can_recall = (
+        access.is_office
+        and recall_until is not None
+        and report.issued_by_id == request.user.pk
+        and timezone.now() <= recall_until
+    )
     return {
         "report": report,
         "access": access,
         "can_change": can_change,
         "edit_form": edit_form or (ReportEditForm(report=report) if can_change else None),
-        "can_regenerate": can_change and report.kind == Report.Kind.DAILY,
+        "can_regenerate": can_change and report.kind in Report.PERIODIC,
+        "recall_until": recall_until,
+        "recall_open": recall_until is not None and timezone.now() <= recall_until,
+        "recall_form": recall_form or (RecallForm() if can_recall else None),
+        "recall_minutes": ReportSettings.current().recall_minutes,
+        "is_unit_notice": report.kind in Report.RECALLABLE,
     }
 
 
@@ -96,12 +108,35 @@ def report_issue(request, pk):
 
 @login_required
 @require_POST
+def report_recall(request, pk):
+    report = _report(request, pk)
+    form = RecallForm(request.POST)
+    if form.is_valid():
+        try:
+            services.recall_report(request.user, report, reason=form.cleaned_data["reason"], ip=client_ip(request))
+        except DomainError as exc:
+            add_domain_errors(form, exc)
+        else:
+            messages.success(request, "已撤回，并已通知报送对象。")
+            return redirect("report_detail", pk=pk)
+    messages.error(request, "撤回未完成：" + "；".join(e for errors in form.errors.values() for e in errors))
+    report = _report(request, pk)
+    context = _detail_context(request, report, recall_form=form)
+    return render(request, "reporting/report_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
 def report_regenerate(request, pk):
     report = _report(request, pk)
-    if report.kind != Report.Kind.DAILY:
+    if report.kind not in Report.PERIODIC:
         raise Http404
     try:
-        generate_daily_report(timezone.localdate(report.period_end), actor=request.user)
+        if report.kind == Report.Kind.DAILY:
+            generate_daily_report(timezone.localdate(report.period_end), actor=request.user)
+        else:
+            start = timezone.localdate(report.period_start)
+            periodic.generate_periodic_report(report.kind, start, actor=request.user, regenerate=True)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -132,7 +167,7 @@ def supervision_create(request, ticket_pk):
     form = SupervisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            report = services.issue_supervision_notice(
+            report = services.draft_supervision_notice(
                 request.user,
                 ticket,
                 reason=form.cleaned_data["reason"],
@@ -143,7 +178,7 @@ def supervision_create(request, ticket_pk):
         except DomainError as exc:
             add_domain_errors(form, exc)
         else:
-            messages.success(request, f"已向{ticket.unit.name}发出舆情督报。")
+            messages.success(request, "已生成督报草稿：请预览核对，确认无误后签发。")
             return redirect("report_detail", pk=report.pk)
     context = {"ticket": ticket, "form": form, "count": services.supervision_count(ticket)}
     return render(request, "reporting/supervision_form.html", context, status=400 if form.errors else 200)
@@ -163,7 +198,7 @@ def risk_notice_create(request, topic_pk):
     form = RiskNoticeForm(request.POST)
     if form.is_valid():
         try:
-            report = services.issue_risk_notice(
+            report = services.draft_risk_notice(
                 request.user,
                 topic_pk,
                 requirements=form.cleaned_data["requirements"],
@@ -174,7 +209,7 @@ def risk_notice_create(request, topic_pk):
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"已向{report.unit.name}发出网络风险提示函。")
+            messages.success(request, f"已生成致{report.unit.name}的网络风险提示函草稿：请预览核对，确认无误后签发。")
             return redirect("report_detail", pk=report.pk)
     else:
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
@@ -194,7 +229,8 @@ def submission_status(request):
 def submission_submit(request):
     units = services.collecting_units_for(request.user)
     if not units:
-        raise Http404
+        # A page of its own, in Chinese, whatever DEBUG is: nobody should meet Django's debug 404 here.
+        return render(request, "reporting/submission_none.html", status=404)
     # Items the unit may link: what it can see of the last two days.
     recent = visible_incidents(request.user).filter(reported_at__gte=timezone.now() - timedelta(days=2))
     today = timezone.localdate()

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from core.forms import add_domain_errors
+from core.forms import DateInput, add_domain_errors
 from deadlines.models import CaseType, Scope, StartEvent
 from deadlines.policy_text import CHANNEL_CHOICES, UNIT_CHOICES
 from incidents.models import Grade
@@ -10,10 +10,6 @@ from workcalendar.models import CalendarDay
 from workcalendar.working_days import parse_duration
 
 REQUIRED = {"required": "此项必填。"}
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 def _split(spec):
