@@ -43,7 +43,9 @@ from org.access import LEADER, LIAISON, OFFICE, access_for
 
 @login_required
 def incident_create(request):
-    form = ReportForm(request.POST or None, request.FILES or None)
+    # Prefilled from a link (a patrol's 发现舆情, monitoring/): shown for the officer to check, validated on submit.
+    initial = {k: request.GET[k] for k in ("title", "platform", "url", "summary", "first_seen_at") if request.GET.get(k)}
+    form = ReportForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
         files = [form.cleaned_data["screenshot"]] if form.cleaned_data.get("screenshot") else []
