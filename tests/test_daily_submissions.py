@@ -11,9 +11,11 @@ import time_machine
 from core.errors import InvalidInput, NotPermitted
 from core.models import AuditEvent
 from incidents import services as incident_services
+from org.models import Role, Unit
 from reporting import services
 from reporting.models import DailySubmission, ReportSettings
 from reporting.submissions import parse_items, submission_status
+from tests.factories import UnitFactory, person
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -109,3 +111,56 @@ def test_liaison_submits_through_the_page_and_office_sees_the_status(collecting,
         assert 'data-state="on_time"' in page and page.count('data-state="missing"') == 2
         client.force_login(org.leader)
         assert client.get("/reports/submissions/submit/").status_code == 404  # not a collecting unit's liaison
+
+
+# --- the collecting unit whose people are duty officers (issue 14) ----------------------------------
+
+
+@pytest.fixture
+def cyberspace_office(org):
+    """县委网信办 collects every day (`000` 二.1) and its people are duty officers, not liaisons."""
+    cac = UnitFactory(code="cac", name="县委网信办", kind=Unit.Kind.OFFICE, parent=org.county, is_office=True)
+    ReportSettings.current().collecting_units.set([cac, org.edu])
+    return cac, person("cac_duty", cac, Role.DUTY_OFFICER)
+
+
+def test_a_duty_officer_files_for_the_offices_own_collecting_unit(org, cyberspace_office):
+    cac, officer = cyberspace_office
+    assert services.collecting_units_for(officer) == [cac]
+    submission = submit(officer, cac, "网传某小区停水 https://weibo.com/9", at(16, 30))
+    assert (submission.unit, submission.submitted_by, submission.is_late) == (cac, officer, False)
+    assert AuditEvent.objects.filter(action="daily_submission", actor_id=officer.pk).count() == 1
+    with pytest.raises(NotPermitted, match="联络员或值班员"):  # not for another unit, office or not
+        submit(officer, org.edu, "无", at(16, 40))
+    with pytest.raises(NotPermitted):  # 县委办's duty officer: its unit is not a collecting unit
+        submit(org.duty, cac, "无", at(16, 40))
+    assert services.collecting_units_for(org.duty) == []
+    assert DailySubmission.objects.count() == 1
+
+
+def test_the_office_files_through_the_page(org, cyberspace_office, client):
+    cac, officer = cyberspace_office
+    client.force_login(officer)
+    with time_machine.travel(at(15), tick=False):
+        assert "本单位每日报送" in client.get("/reports/").content.decode()
+        page = client.get("/reports/submissions/submit/")
+        assert page.status_code == 200 and "县委网信办" in page.content.decode()
+        ok = client.post("/reports/submissions/submit/", {"unit": cac.pk, "content": "无"})
+        assert ok.status_code == 302
+        assert "县委网信办今日报送已保存" in client.get(ok["Location"]).content.decode()
+        # The office's status page shows its own unit as on time.
+        status = client.get("/reports/submissions/").content.decode()
+        assert status.count('data-state="on_time"') == 1 and status.count('data-state="missing"') == 1
+    assert DailySubmission.objects.get().unit == cac
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_anyone_without_a_collecting_unit_gets_a_chinese_page_never_the_debug_page(org, client, settings, debug):
+    settings.DEBUG = debug
+    ReportSettings.current().collecting_units.set([org.edu])
+    for user in (org.duty, org.leader, org.health_liaison):
+        client.force_login(user)
+        response = client.get("/reports/submissions/submit/")
+        body = response.content.decode()
+        assert response.status_code == 404 and "没有需要您填报的每日报送" in body, user
+        assert "DEBUG = True" not in body and "Page not found" not in body and "Traceback" not in body

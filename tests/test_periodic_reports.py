@@ -235,3 +235,73 @@ def test_the_celery_task_runs_the_service(org):
         compile_periodic_reports()
     assert periods("weekly") == [dt.date(2026, 11, 16)]
     assert periods("monthly") == [dt.date(2026, 10, 1)] and periods("quarterly") == [dt.date(2026, 7, 1)]
+
+
+# --- on demand (issue 14) -------------------------------------------------------------------------
+
+
+def test_the_office_generates_any_past_period_on_demand(week, client):
+    client.force_login(week.duty)
+    with time_machine.travel(at(2026, 11, 25), tick=False):
+        page = client.get("/reports/periodic/new/").content.decode()
+        assert 'type="date"' in page and "统计期间起始日期" in page
+        # Any day of the month will do: the whole month containing it, as the beat job cuts it.
+        response = client.post("/reports/periodic/new/", {"kind": "monthly", "start": "2026-10-15"})
+    report = Report.objects.get(kind="monthly")
+    assert response.status_code == 302 and response["Location"] == f"/reports/{report.pk}/"
+    assert (report.period_start, report.period_end) == (at(2026, 10, 1, 0), at(2026, 11, 1, 0))
+    assert report.title == "舆情月报（2026年10月）" and report.status == Report.Status.DRAFT
+    assert report.created_by == week.duty and report.content["figures"]["total"] == 5
+    assert AuditEvent.objects.filter(action="report_generated", actor_id=week.duty.pk).count() == 1
+
+
+def test_regenerating_an_existing_period_on_demand_is_explicit(week, client):
+    client.force_login(week.duty)
+    with time_machine.travel(at(2026, 11, 25), tick=False):
+        client.post("/reports/periodic/new/", {"kind": "weekly", "start": "2026-10-12"})
+        again = client.post("/reports/periodic/new/", {"kind": "weekly", "start": "2026-10-14"})
+        report = Report.objects.get(kind="weekly")
+        assert again.status_code == 400 and "已存在" in again.content.decode() and report.versions.count() == 1
+        explicit = client.post("/reports/periodic/new/", {"kind": "weekly", "start": "2026-10-14", "regenerate": "on"})
+        assert explicit.status_code == 302 and report.versions.count() == 2
+        # From the draft's own page too.
+        assert client.post(f"/reports/{report.pk}/regenerate/").status_code == 302
+        assert report.versions.count() == 3
+    assert Report.objects.filter(kind="weekly").count() == 1
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"kind": "monthly", "start": "2026-12-01"}, "不能晚于今天"),
+        ({"kind": "monthly", "start": "2026-11-03"}, "尚未结束"),
+        ({"kind": "quarterly", "start": "2026-10-01"}, "尚未结束"),
+        ({"kind": "monthly", "start": "2026-13-01"}, "日期格式无效"),
+        ({"kind": "monthly", "start": ""}, "请填写起始日期"),
+        ({"kind": "daily", "start": "2026-10-01"}, "选择一个有效的选项"),
+        ({"kind": "monthly", "start": "1900-01-01"}, "日期超出允许范围"),
+    ],
+)
+def test_a_bad_period_is_a_chinese_form_error_and_nothing_is_created(org, client, data, message):
+    client.force_login(org.duty)
+    with time_machine.travel(at(2026, 11, 25), tick=False):
+        response = client.post("/reports/periodic/new/", data)
+    assert response.status_code == 400 and message in response.content.decode()
+    assert not Report.objects.exists()
+
+
+def test_a_period_ends_at_midnight_in_asia_shanghai(org, client):
+    client.force_login(org.duty)
+    with time_machine.travel(at(2026, 10, 31, 23, 59), tick=False):  # 15:59 UTC: October not over in Shanghai
+        early = client.post("/reports/periodic/new/", {"kind": "monthly", "start": "2026-10-01"})
+    assert early.status_code == 400 and "尚未结束" in early.content.decode()
+    with time_machine.travel(at(2026, 11, 1, 0, 1), tick=False):
+        assert client.post("/reports/periodic/new/", {"kind": "monthly", "start": "2026-10-01"}).status_code == 302
+
+
+def test_on_demand_generation_is_the_offices(org, client):
+    for user in (org.edu_liaison, org.leader):
+        client.force_login(user)
+        assert client.get("/reports/periodic/new/").status_code == 404
+        assert client.post("/reports/periodic/new/", {"kind": "monthly", "start": "2026-10-01"}).status_code == 404
+    assert not Report.objects.exists()
