@@ -12,7 +12,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from deadlines.models import Deadline, DeadlineKind, ExtensionRequest
-from deadlines.selectors import county_deadlines
+from deadlines.selectors import county_deadlines, county_patrol_deadlines
 from incidents.models import TicketRole
 from incidents.selectors import county_tickets
 from org.models import Unit
@@ -58,6 +58,8 @@ class UnitScore:
     claim: Rate = field(default_factory=Rate)
     feedback: Rate = field(default_factory=Rate)
     reply: Rate = field(default_factory=Rate)
+    # 巡查时限 met in their slot (002 第六条 纳入考核): shown beside the score; it has no weight in it yet.
+    patrol: Rate = field(default_factory=Rate)
     extensions: int = 0
     returns: int = 0
     designated_claims: int = 0
@@ -71,12 +73,12 @@ class UnitScore:
         return f"{float(self.score):g}"
 
 
-def _decided_deadlines(start, end, now):
+def _decided_deadlines(start, end, now, deadlines=None):
     """Deadlines due in the period that are decided: met, or past due by `now`. A pending deadline is not
     yet late or on time; a cancelled one or one replaced by an approved extension counts through its
     successor only."""
     return (
-        county_deadlines()
+        (county_deadlines() if deadlines is None else deadlines)
         .filter(due_at__gte=start, due_at__lt=end)
         .filter(Q(met_at__isnull=False) | Q(due_at__lte=now))
         .exclude(state__in=(Deadline.State.CANCELLED, Deadline.State.EXTENDED))
@@ -193,6 +195,11 @@ def assess_units(
         "lead_unit",
         {"reply": REPLY_KINDS},
     )
+    patrol_rates = _rates(
+        _decided_deadlines(period_start, period_end, now, county_patrol_deadlines()).filter(unit_id__in=ids),
+        "unit_id",
+        {"patrol": (DeadlineKind.PATROL,)},
+    )
     extensions = _counts(
         ExtensionRequest.objects.filter(
             ticket__unit_id__in=ids, requested_at__gte=period_start, requested_at__lt=period_end
@@ -214,10 +221,11 @@ def assess_units(
     )
 
     for uid, row in rows.items():
-        rates = unit_rates.get(uid, {}) | reply_rates.get(uid, {})
+        rates = unit_rates.get(uid, {}) | reply_rates.get(uid, {}) | patrol_rates.get(uid, {})
         row.claim = rates.get("claim", Rate())
         row.feedback = rates.get("feedback", Rate())
         row.reply = rates.get("reply", Rate())
+        row.patrol = rates.get("patrol", Rate())
         row.extensions = extensions.get(uid, 0)
         row.supervisions = supervisions.get(uid, 0)
         row.criticisms = criticisms.get(uid, 0)

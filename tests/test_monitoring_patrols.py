@@ -10,7 +10,9 @@ import time_machine
 from django.urls import reverse
 
 from core.errors import InvalidInput, NotPermitted
+from core.models import AuditEvent
 from deadlines.models import Deadline, DeadlineKind, DeadlineStep
+from deadlines.selectors import county_deadlines
 from deadlines.sweep import run_timed_checks
 from monitoring import selectors
 from monitoring.models import DutyAssignment, PatrolRecord, PatrolSlot, Shift, Site
@@ -18,6 +20,7 @@ from monitoring.planning import plan_patrol_slots
 from monitoring.services.patrols import record_patrol
 from notifications.models import Notification
 from org.models import Role
+from reporting.assessment import assess_units
 
 from .factories import UnitFactory, person
 
@@ -81,8 +84,6 @@ def test_nothing_found_is_a_valid_result_and_is_audited(watch):
     with time_machine.travel(at(9, 40), tick=False):
         record = record_patrol(watch.watcher, unit=watch.unit, sites=[watch.forum], found=False)
     assert not record.found and list(record.sites.all()) == [watch.forum]
-    from core.models import AuditEvent
-
     event = AuditEvent.objects.get(action="patrol_recorded")
     assert event.after["found"] is False and event.after["slots"] == 2
 
@@ -150,3 +151,14 @@ def test_after_ten_hours_of_downtime_the_missed_slots_fire_once_and_only_the_lat
 def test_who_is_on_duty_now(watch):
     assert [a.user for a in selectors.on_duty(watch.unit, at(9))] == [watch.watcher]
     assert list(selectors.on_duty(watch.unit, at(7))) == []
+
+
+def test_patrol_slots_count_in_the_units_assessment_and_not_in_the_incident_figures(watch):
+    """002 第六条 纳入考核: the unit's patrol rate in 考核; a missed patrol is no overdue incident deadline."""
+    with time_machine.travel(at(9, 40), tick=False):
+        record_patrol(watch.watcher, unit=watch.unit, sites=[watch.forum])
+    with time_machine.travel(at(12, 5), tick=False):
+        run_timed_checks()
+        (row,) = assess_units(TUESDAY, TUESDAY + timedelta(days=1), unit_ids=[watch.unit.pk])
+        assert (row.patrol.on_time, row.patrol.total) == (1, 4)  # 09:30 on time; 08:30 late; 10:30, 11:30 missed
+        assert not county_deadlines().filter(kind=DeadlineKind.PATROL).exists()
