@@ -294,6 +294,9 @@ class Feedback(models.Model):
         return f"{self.get_kind_display()} · {self.ticket_id}"
 
 
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp")  # the image kinds of incidents.uploads
+
+
 def attachment_path(instance, filename):
     return f"attachments/{timezone.now():%Y/%m}/{filename}"
 
@@ -302,6 +305,9 @@ class Attachment(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="attachments")
     feedback = models.ForeignKey(Feedback, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments")
     file = models.FileField("文件", upload_to=attachment_path)
+    # The name the person uploaded it under (its extension that of the type its content shows, incidents.uploads),
+    # shown and downloaded under; the stored name may carry the storage's suffix (progress_8ThhdnH.txt, issue 14).
+    original_name = models.CharField("原文件名", max_length=255, blank=True, default="")
     caption = models.CharField("说明", max_length=200, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
@@ -311,11 +317,35 @@ class Attachment(models.Model):
         verbose_name_plural = "附件"
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    def save(self, *args, **kwargs):
+        # Before the storage names the file: what it was uploaded as (set by uploads.accepted()).
+        if not self.original_name and self.file and not self.file._committed:
+            self.original_name = self.file.name.replace("\\", "/").rsplit("/", 1)[-1][:255]
+        super().save(*args, **kwargs)
 
     @property
     def name(self):
+        """The stored file's name (with the storage's suffix, if any)."""
         return self.file.name.rsplit("/", 1)[-1]
+
+    @property
+    def display_name(self):
+        return self.original_name or self.name
+
+    @property
+    def extension(self):
+        return "." + self.name.rsplit(".", 1)[-1].lower() if "." in self.name else ""
+
+    @property
+    def is_image(self):
+        return self.extension in IMAGE_EXTENSIONS
+
+    @property
+    def is_previewable(self):
+        """Shown in the browser rather than downloaded: images and PDF, whose type the content check established."""
+        return self.extension in IMAGE_EXTENSIONS or self.extension == ".pdf"
 
 
 class Reply(models.Model):

@@ -24,7 +24,7 @@ def _slot(deadline: Deadline) -> PatrolSlot:
 
 def _window(slot: PatrolSlot) -> str:
     start, end = timezone.localtime(slot.starts_at), timezone.localtime(slot.due_at)
-    return f"{start:%m月%d日 %H:%M}–{end:%H:%M}"
+    return f"{start:%m月%d日 %H:%M}–{selectors.clock(end)}"
 
 
 def label(deadline: Deadline) -> str:

@@ -125,6 +125,12 @@ def assignments_after(unit: Unit, at: datetime) -> QuerySet[DutyAssignment]:
 # --- patrol slots ------------------------------------------------------------------------------------------------
 
 
+def clock(instant: datetime) -> str:
+    """HH:MM local, midnight at the end of a window written 24:00 (002 第六条 "24点前")."""
+    local = timezone.localtime(instant)
+    return "24:00" if (local.hour, local.minute) == (0, 0) else f"{local:%H:%M}"
+
+
 def current_slot(unit: Unit, at: datetime | None = None) -> PatrolSlot | None:
     """The slot whose window holds `at`, else the latest one started before it (a late patrol still covers it)."""
     at = at or timezone.now()

@@ -132,3 +132,11 @@ def test_the_on_duty_panel_for_the_desk(org, watch):
     with time_machine.travel(MORNING, tick=False):
         html = Template("{% load monitoring_tags %}{% on_duty_panel %}").render(Context({"request": request}))
     assert "当前值班" in html and "网络舆情应急监控中心" in html and "刘监测" in html
+
+
+def test_the_last_evening_slot_ends_at_24_00(client, watch):
+    centre, forum, board, watcher = watch
+    with time_machine.travel(TUESDAY.replace(hour=23, minute=40), tick=False):
+        client.force_login(watcher)
+        html = client.get(reverse("monitoring:patrol")).content.decode()
+    assert "23:30–24:00（晚间）" in html

@@ -13,3 +13,9 @@ def on_duty_panel(context):
     request = context.get("request")
     user = getattr(request, "user", None)
     return {"duty_now": selectors.duty_now(user) if user is not None else []}
+
+
+@register.filter
+def window_end(instant):
+    """A slot's end as HH:MM, midnight written 24:00."""
+    return selectors.clock(instant)
