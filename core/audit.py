@@ -4,6 +4,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from core.models import AuditEvent
 
@@ -73,6 +75,7 @@ ACTION_LABELS = {
     "confidential_granted": "授权查阅敏感舆情",
     "confidential_revoked": "撤销查阅敏感舆情授权",
     "deadline_reminder": "到期提醒",
+    "remind": "催办",  # the office reminds a unit of an open ticket (incidents.services.bulk)
     "deadline_breached": "逾期督办",
     "deadline_escalated": "逾期升级报告领导",
     "deadline_step_requeued": "重新触发督办步骤",
@@ -100,18 +103,133 @@ ACTION_LABELS = {
     "template_reverted": "恢复文书模板",
 }
 
-# Labels of workflow transitions, registered by the app that owns the state machines (incidents/apps.py), so this
-# module, below every app, does not import them. Ticket labels win for events on a ticket: the same action name
-# reads differently on an incident and on a ticket.
-TICKET_ACTION_LABELS: dict[str, str] = {}
+# What the timeline and the API show for an event, registered by the apps that own the state machines and the
+# enums (incidents/apps.py), so this module, below every app, imports none of them. Keyed by the event's
+# object_type (the model name of what changed): the same action or value reads differently on an incident and on
+# a ticket ("dispatched" is 已转办 for an incident, 待认领 for a ticket; "close" is 审核销号 or 销号).
+OBJECT_ACTION_LABELS: dict[str, dict[str, str]] = {}
+OBJECT_VALUE_LABELS: dict[str, dict[str, dict]] = {}
+OBJECT_FIELD_LABELS: dict[str, dict[str, str]] = {}
+# Values that read the same on every object (a grade, a yes/no); an object's own registration wins.
+VALUE_LABELS: dict[str, dict] = {"is_historical": {True: "是", False: "否"}, "designated": {True: "是", False: "否"}}
+
+# The fields a person cares about in a change, and what they are called.
+FIELD_LABELS = {
+    "status": "状态",
+    "state": "状态",
+    "grade": "等级",
+    "unit": "单位",
+    "role": "承办类型",
+    "due_at": "时限",
+    "units": "转办单位",
+    "kind": "类型",
+    "merged_into": "合并至",
+    "merged": "并入",
+    "assignee": "指定认领人",
+    "breached_at": "逾期时间",
+    "to": "延至",
+    "from": "原时限",
+    "original_due_at": "原定时限",
+    "channel": "方式",
+    "reported_to": "报告对象",
+    "reported_at": "报告时间",
+    "published_at": "发布时间",
+    "by_unit": "单位",
+    "deadline": "时限",
+    "title": "标题",
+    "username": "用户名",
+    "user": "被授权人",
+    "drafted_by": "拟稿人",
+    "sent_back_by": "退回人",
+    "is_historical": "历史遗留问题",
+    "promised_at": "承诺落实时间",
+    "policy": "时限规则",
+}
+# Fields that may hold the id of another row, and which kind of row: shown by name, never by id ("时限：73").
+REFERENCE_FIELDS = {
+    "unit": "unit",
+    "by_unit": "unit",
+    "units": "unit",
+    "user": "user",
+    "assignee": "user",
+    "drafted_by": "user",
+    "deadline": "deadline",
+}
 
 
-def register_labels(*, incident=None, ticket=None):
+def register_labels(object_type=None, *, actions=None, values=None, fields=None, incident=None):
+    """The labels of `object_type`'s workflow actions ({action: label}) and of its enum fields
+    ({field: {value: label}}); "*" for values that read the same on every object. `incident=`: actions that read
+    the same whatever object they are recorded on (the documents of reporting/apps.py)."""
     ACTION_LABELS.update(incident or {})
-    TICKET_ACTION_LABELS.update(ticket or {})
+    if object_type is None:
+        return
+    if object_type == "*":
+        VALUE_LABELS.update(values or {})
+        return
+    OBJECT_ACTION_LABELS.setdefault(object_type, {}).update(actions or {})
+    OBJECT_VALUE_LABELS.setdefault(object_type, {}).update(values or {})
+    OBJECT_FIELD_LABELS.setdefault(object_type, {}).update(fields or {})
 
 
 def action_label(event):
-    if event.ticket_id and event.action in TICKET_ACTION_LABELS:
-        return TICKET_ACTION_LABELS[event.action]
-    return ACTION_LABELS.get(event.action, event.action)
+    own = OBJECT_ACTION_LABELS.get(event.object_type, {})
+    return own.get(event.action) or ACTION_LABELS.get(event.action, event.action)
+
+
+def _is_reference(key, value):
+    return key in REFERENCE_FIELDS and isinstance(value, int) and not isinstance(value, bool)
+
+
+def references(events):
+    """{kind of row: ids} that the changes of `events` refer to by id, to be looked up by name in one query each."""
+    found: dict[str, set[int]] = {}
+    for event in events:
+        for change in (event.before or {}, event.after or {}):
+            for key, value in change.items():
+                values = value if isinstance(value, list) else [value]
+                for v in values:
+                    if _is_reference(key, v):
+                        found.setdefault(REFERENCE_FIELDS[key], set()).add(v)
+    return found
+
+
+def _datetime_words(value):
+    # Stored values are ISO strings (snapshot()); shown in local time like every other time on a page.
+    parsed = parse_datetime(value)
+    return timezone.localtime(parsed).strftime("%Y-%m-%d %H:%M") if parsed is not None else value
+
+
+def value_words(event, key, value, names=None):
+    """One value of a change in words: an enum as its Chinese label (by the event's object), a reference by
+    name (`names`: {(kind, id): name}), a time in local time, a list joined with 、."""
+    if value in (None, "", [], {}):
+        return "—"
+    if isinstance(value, list):
+        return "、".join(value_words(event, key, v, names) for v in value)
+    if _is_reference(key, value):
+        return (names or {}).get((REFERENCE_FIELDS[key], value), "（已删除或无权查看）")
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        return _datetime_words(value)
+    labels = OBJECT_VALUE_LABELS.get(event.object_type, {}).get(key) or VALUE_LABELS.get(key) or {}
+    try:
+        return str(labels.get(value, value))
+    except TypeError:  # an unhashable value (a dict) has no label
+        return str(value)
+
+
+def change_summary(event, names=None):
+    """Before → after in words, for the fields a person cares about."""
+    before, parts = event.before or {}, []
+    field_labels = FIELD_LABELS | OBJECT_FIELD_LABELS.get(event.object_type, {})
+    for key, new in (event.after or {}).items():
+        if key not in field_labels:
+            continue
+        label = field_labels[key]
+        if key in before and before[key] != new:
+            parts.append(
+                f"{label}：{value_words(event, key, before[key], names)} → {value_words(event, key, new, names)}"
+            )
+        elif key not in before:
+            parts.append(f"{label}：{value_words(event, key, new, names)}")
+    return "；".join(parts)

@@ -1,7 +1,10 @@
+import re
+
 from django import forms
 from django.contrib.auth import get_user_model
 
 from core.forms import DateTimeInput
+from incidents import selectors
 from incidents.models import Feedback, Grade, Incident, LeaderReport, MediaLevel, Reply, TicketRole
 from incidents.uploads import UPLOAD_HELP, validate_upload
 from org.models import Role, Unit
@@ -169,9 +172,41 @@ class OptionalReasonForm(forms.Form):
     reason = forms.CharField(label="意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+_MERGE_NUMBER = re.compile(r"^YQ\d{8}-(?P<seq>\d{1,18})$")
+
+
 class MergeForm(forms.Form):
-    into = forms.IntegerField(label="合并至舆情编号（ID）", min_value=1, max_value=2**63 - 1)
+    """合并 names the target by the number people see (YQ20261130-00042), never a database id (issue 14). The
+    number is looked up among the incidents the user sees (incidents.selectors.visible_incidents); the merge
+    service checks the rest (not itself, still open)."""
+
+    into = forms.CharField(
+        label="合并至舆情编号",
+        max_length=40,
+        error_messages={
+            "required": "请填写合并目标的舆情编号（如 YQ20261130-00042）。",
+            "max_length": "舆情编号不超过 40 个字符，如 YQ20261130-00042。",
+        },
+        help_text="填写编号（如 YQ20261130-00042），或在上方按编号、标题查找后选择",
+        widget=forms.TextInput(attrs={"list": "merge-candidates", "autocomplete": "off", "spellcheck": "false"}),
+    )
     reason = forms.CharField(label="理由", required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_into(self):
+        text = self.cleaned_data["into"].strip().upper().replace(" ", "")
+        found = _MERGE_NUMBER.match(text)
+        target = None
+        if found and self.user is not None:
+            target = selectors.visible_incidents(self.user).filter(pk=int(found.group("seq"))).first()
+        if target is None or target.number != text:
+            raise forms.ValidationError(
+                f"未找到编号为「{text[:40]}」的舆情（或无权查看）。请填写完整编号，如 YQ20261130-00042。"
+            )
+        return target
 
 
 class FeedbackForm(forms.Form):

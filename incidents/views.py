@@ -15,7 +15,7 @@ from deadlines.models import Deadline, DeadlineKind, ExtensionRequest
 from deadlines.scheduling import REPLY_KINDS
 from deadlines.selectors import visible_deadlines, with_countdowns
 from deadlines.services import extension_window_end
-from incidents import selectors, services
+from incidents import search, selectors, services
 from incidents.desk import suggested_units
 from incidents.forms import (
     AssignForm,
@@ -36,6 +36,7 @@ from incidents.forms import (
 )
 from incidents.grading import suggest_grade
 from incidents.models import Attachment, Incident, TicketRole
+from incidents.timeline import timeline_rows
 from incidents.uploads import content_type_for
 from incidents.workflow import INCIDENT, TICKET, ticket_is_handling
 from org.access import LEADER, LIAISON, OFFICE, access_for
@@ -44,7 +45,9 @@ from org.access import LEADER, LIAISON, OFFICE, access_for
 @login_required
 def incident_create(request):
     # Prefilled from a link (a patrol's 发现舆情, monitoring/): shown for the officer to check, validated on submit.
-    initial = {k: request.GET[k] for k in ("title", "platform", "url", "summary", "first_seen_at") if request.GET.get(k)}
+    initial = {
+        k: request.GET[k] for k in ("title", "platform", "url", "summary", "first_seen_at") if request.GET.get(k)
+    }
     form = ReportForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
@@ -59,6 +62,25 @@ def incident_create(request):
             messages.success(request, f"已报送舆情 {incident.number}。")
             return redirect("incident_detail", pk=incident.pk)
     return render(request, "incidents/incident_form.html", {"form": form})
+
+
+# The actions the incident page offers, in the order of its button bar (issue 14: buttons that open their form),
+# with their titles; "grade" and "dispatch" read differently once the incident is graded or dispatched.
+INCIDENT_TITLES = {
+    "grade": "研判定级",
+    "dispatch": "转办",
+    "close": "审核销号",
+    "send_back": "退回重办",
+    "leader_report": "登记报告领导",
+    "reply": "登记办公室发布的回应",
+    "merge": "合并重复舆情",
+    "dismiss": "不予处置",
+    "reopen": "舆情反复，重新研判",
+    "historical": "历史遗留问题认定",
+    "grant_access": "授权查阅敏感舆情",
+    "revoke_access": "撤销查阅授权",
+}
+MERGE_CANDIDATES = 20  # the type-ahead list under the merge field; the search narrows the whole visible set
 
 
 INCIDENT_FORMS = {
@@ -121,10 +143,36 @@ def _dispatch_form(incident):
     return DispatchForm(prefix="dispatch", initial={"lead": None if has_lead else lead, "assists": assists})
 
 
+def _incident_title(name, incident):
+    if name == "grade" and incident.grade:
+        return "调整等级"
+    if name == "dispatch" and incident.visible_tickets:
+        return "追加转办"
+    return INCIDENT_TITLES[name]
+
+
+def merge_candidates(user, incident, q=""):
+    """Open incidents this user sees that `incident` may be merged into: those the search box finds for `q`
+    (number, title, summary, unit, URL; incidents.search), else the newest."""
+    qs = selectors.visible_incidents(user).open().exclude(pk=incident.pk)
+    query = search.parse(q)
+    if search.is_searchable(query):
+        qs = search.apply(qs, query)
+    return list(qs.order_by("-reported_at", "-id")[:MERGE_CANDIDATES])
+
+
+def _action_list(forms, titles, bound):
+    """[{name, title, form, failed}] in button order; a form that failed validation comes back open (failed)."""
+    return [
+        {"name": name, "title": titles[name], "form": form, "failed": bound is not None and name == bound.prefix}
+        for name, form in forms.items()
+    ]
+
+
 def _incident_context(request, incident, bound=None):
     access = access_for(request.user)
     actions = _incident_actions(request, access, incident)
-    forms = {name: cls(prefix=name) for name, cls in INCIDENT_FORMS.items() if name in actions}
+    forms = {name: INCIDENT_FORMS[name](prefix=name) for name in INCIDENT_TITLES if name in actions}
     suggestion = None
     if "grade" in forms:
         forms["grade"], suggestion = _grade_form(incident)
@@ -134,12 +182,17 @@ def _incident_context(request, incident, bound=None):
         forms["dispatch"] = _dispatch_form(incident)
     if bound is not None:
         forms[bound.prefix] = bound
+    merge_q = request.GET.get("merge_q", "").strip()[:100] if "merge" in forms else ""
     return {
         "incident": incident,
         "forms": forms,
+        "actions": _action_list(forms, {name: _incident_title(name, incident) for name in forms}, bound),
         "access": access,
         "suggestion": suggestion,
         "cleared_people": selectors.confidential_grantees(request.user, incident),
+        "timeline_rows": timeline_rows(request.user, incident.timeline),
+        "merge_q": merge_q,
+        "merge_candidates": merge_candidates(request.user, incident, merge_q) if "merge" in forms else [],
         **_incident_deadline_context(request.user, incident),
     }
 
@@ -279,7 +332,8 @@ def incident_action(request, pk, action):
     if action not in INCIDENT_FORMS:
         raise Http404
     incident = get_object_or_404(selectors.visible_incidents(request.user), pk=pk)
-    form = INCIDENT_FORMS[action](request.POST, prefix=action)
+    kwargs = {"user": request.user} if action == "merge" else {}
+    form = INCIDENT_FORMS[action](request.POST, prefix=action, **kwargs)
     if form.is_valid():
         try:
             _run_incident_action(request, incident, action, form.cleaned_data | {"_form": form})
@@ -292,6 +346,15 @@ def incident_action(request, pk, action):
     incident = _get_incident(request, pk)
     return render(request, "incidents/incident_detail.html", _incident_context(request, incident, form), status=400)
 
+
+TICKET_TITLES = {
+    "feedback": "提交反馈",
+    "reply-draft": "拟写回应稿",
+    "extension": "申请延期",
+    "return": "退回",
+    "assign": "指定认领",
+    "decide-extension": "审批延期申请",
+}
 
 TICKET_FORMS = {
     "claim": None,
@@ -336,9 +399,12 @@ def _ticket_context(request, ticket, bound=None):
         forms["decide-extension"] = ExtensionDecisionForm(prefix="decide-extension")
     if bound is not None:
         forms[bound.prefix] = bound
+    forms = {name: forms[name] for name in TICKET_TITLES if name in forms}
     return {
         "ticket": ticket,
         "forms": forms,
+        "actions": _action_list(forms, TICKET_TITLES, bound),
+        "timeline_rows": timeline_rows(request.user, ticket.timeline),
         "can_claim": "claim" in available,
         "access": access,
         "pending_extension": pending,
@@ -481,11 +547,16 @@ def attachment_download(request, pk):
         and not selectors.visible_tickets(request.user).filter(pk=attachment.feedback.ticket_id).exists()
     ):
         raise Http404
-    # Always a download, typed by the extension its checked content was given (incidents.uploads), never shown
-    # inline; nosniff comes from SecurityMiddleware (issue 11 §4).
-    return FileResponse(
+    # Typed by the extension its checked content was given (incidents.uploads), under the name it was uploaded
+    # as (Django writes filename*=UTF-8'' for a Chinese name, RFC 5987/6266). Shown in the page (?inline=1) only
+    # if it is an image or a PDF, whose type the content check established; anything else is always a download.
+    # nosniff comes from SecurityMiddleware (issue 11 §4) and the page's CSP from django-csp.
+    inline = request.GET.get("inline") == "1" and attachment.is_previewable
+    response = FileResponse(
         attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.name,
+        as_attachment=not inline,
+        filename=attachment.display_name,
         content_type=content_type_for(attachment.name),
     )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -169,7 +169,7 @@ def test_merge_and_reopen(client, org, dispatched, make_incident):
     login(client, "duty")
     response = client.post(
         reverse("incident_action", args=[duplicate.pk, "merge"]),
-        {"merge-into": dispatched.incident.pk, "merge-reason": "重复"},
+        {"merge-into": dispatched.incident.number, "merge-reason": "重复"},
     )
     assert response.status_code == 302
     duplicate.refresh_from_db()
