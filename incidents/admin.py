@@ -6,7 +6,16 @@ from core import audit
 from core.http import client_ip
 from core.models import AuditEvent
 from incidents.clearance import SENSITIVE_ONE
-from incidents.models import Attachment, Feedback, GradeSetting, Incident, ReplyDraft, SourceLink, Ticket
+from incidents.models import (
+    Attachment,
+    DuplicateCheckSettings,
+    Feedback,
+    GradeSetting,
+    Incident,
+    ReplyDraft,
+    SourceLink,
+    Ticket,
+)
 from org.access import access_for
 from org.admin import AuditedAdmin, ReadOnlyWorkflowAdmin, staff
 
@@ -23,6 +32,16 @@ class GradeSettingAdmin(AuditedAdmin):
         "min_comments",
         "min_sites",
     ]
+
+
+@admin.register(DuplicateCheckSettings)
+class DuplicateCheckSettingsAdmin(AuditedAdmin):
+    """查重设置 (issue 14): one row, read by incidents.desk.possible_duplicates."""
+
+    list_display = ["__str__", "window_days", "threshold"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not DuplicateCheckSettings.objects.exists()
 
 
 class SourceLinkInline(admin.TabularInline):

@@ -1,116 +1,193 @@
-"""The duty officer's triage desk (研判台): work queues with live countdowns, and the htmx helpers of
-the intake and dispatch forms (grade suggestion, possible duplicates, deadline preview)."""
+"""The duty officer's triage desk (研判台): work queues with honest countdowns, and the htmx helpers of the intake
+and dispatch forms (grade suggestion, possible duplicates, deadline preview).
 
+Every queue reads through the visibility selectors, so a confidential (敏感) item shows on the desk only to the duty
+officers cleared for it (issue 11 §1). An open item that still needs the office sits in one of the queues (issue 18:
+a 特别重大 item sat undispatched in none): 待研判 (reported, reopened), 已研判未转办 (graded), 被退回 (its lead unit
+sent it back), 待审签 (under review); once dispatched its deadlines put it in 待认领, 待答复 or 已逾期."""
+
+from dataclasses import dataclass
 from datetime import timedelta
-from difflib import SequenceMatcher
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from core.http import datetime_param
+from core.text import cjk_bigrams
 from deadlines.models import Deadline, DeadlineKind, ExtensionRequest
 from deadlines.policy_text import duration_words
+from deadlines.scheduling import REPLY_KINDS
 from deadlines.selectors import (
     attach_countdowns,
     open_deadlines_prefetch,
     preview_dispatch,
     visible_deadlines,
+    visible_extension_requests,
     with_countdowns,
 )
 from incidents.grading import suggest_grade
-from incidents.models import Grade, TicketRole
-from incidents.selectors import visible_incidents, visible_tickets
-from incidents.workflow import INCIDENT, IncidentStatus
+from incidents.models import DuplicateCheckSettings, Grade, Incident, Ticket, TicketRole
+from incidents.selectors import awaiting_grading, new_incidents, visible_incidents, visible_tickets
+from incidents.workflow import INCIDENT_OPEN_STATES, IncidentStatus, TicketStatus
 from org.access import role_required
 from org.models import Unit
 
-# Awaiting 研判: the states the grade transition starts from (reported, reopened).
-TO_GRADE = sorted(INCIDENT.transitions["grade"].sources)
+
+@dataclass(frozen=True)
+class Queue:
+    label: str
+    rows: str  # what the list shows: "incidents", "tickets", "extensions" or "deadlines"
+    order: str  # the time the queue is ordered by, oldest first
+    hint: str  # what an item in it waits for
+
+
 QUEUES = {
-    "new": "新报送（24小时内）",
-    "grade": "待研判",
-    "claim": "待认领",
-    "overdue": "已逾期",
-    "extension": "延期待批",
+    "new": Queue("新报送（24小时内）", "incidents", "reported_at", "最近 24 小时报送的舆情"),
+    "grade": Queue("待研判", "incidents", "reported_at", "已报送或舆情反复，等待研判定级"),
+    "graded": Queue("已研判未转办", "incidents", "graded_at", "已定级，尚未转办责任单位"),
+    "claim": Queue("待认领", "deadlines", "due_at", "已转办，责任单位尚未认领"),
+    "returned": Queue("被退回", "tickets", "returned_at", "责任单位退回，尚未重新转办"),
+    "extension": Queue("延期待批", "extensions", "requested_at", "责任单位的延期申请，等待办公室审批（002 第八条）"),
+    "reply": Queue("待答复", "deadlines", "due_at", "回应发布时限未满足，等待发布回应"),
+    "signoff": Queue("待审签", "incidents", "reported_at", "主办单位已报送核实调查报告，等待审核销号"),
+    "overdue": Queue("已逾期", "deadlines", "due_at", "已过到期时间仍未完成的时限"),
 }
-SORTS = {
-    "due": "到期时间",
-    "-due": "到期时间（倒序）",
-    "-reported": "报送时间（新→旧）",
-    "reported": "报送时间（旧→新）",
+SORTS = {"oldest": "最早在前", "newest": "最新在前"}
+URGENT_GRADES = (Grade.I, Grade.II)
+
+
+def _returned_tickets(user):
+    """被退回: tickets a unit returned (not its business) while the incident is still open and nothing was dispatched
+    on it since the return: the office still has to find the right unit."""
+    redispatched = Ticket.objects.filter(incident=OuterRef("incident"), dispatched_at__gt=OuterRef("returned_at"))
+    return (
+        visible_tickets(user)
+        .filter(status=TicketStatus.RETURNED, incident__status__in=INCIDENT_OPEN_STATES)
+        .exclude(Exists(redispatched))
+    )
+
+
+def _pending_extensions(user):
+    """延期申请 awaiting the office's decision (002 第八条: 书面申请 to the office), on tickets the user may see."""
+    return visible_extension_requests(user).filter(state=ExtensionRequest.State.PENDING)
+
+
+def _overdue(now):
+    """Past its due time: marked breached by the timed checks, or due already and not yet swept."""
+    return Q(state=Deadline.State.BREACHED) | Q(due_at__lte=now)
+
+
+def queue_rows(user, key, now):
+    """The rows of one queue, unordered; every one read through a visibility selector."""
+    incidents = visible_incidents(user)
+    deadlines = visible_deadlines(user).open()
+    rows = {
+        "new": lambda: new_incidents(user, now - timedelta(hours=24)),
+        "grade": lambda: awaiting_grading(user),
+        "graded": lambda: incidents.filter(status=IncidentStatus.GRADED),
+        "signoff": lambda: incidents.filter(status=IncidentStatus.UNDER_REVIEW),
+        "returned": lambda: _returned_tickets(user),
+        "extension": lambda: _pending_extensions(user),
+        "claim": lambda: deadlines.filter(kind=DeadlineKind.CLAIM, ticket__claimed_at__isnull=True),
+        "reply": lambda: deadlines.filter(kind__in=REPLY_KINDS),
+        "overdue": lambda: deadlines.filter(_overdue(now)),
+    }
+    return rows[key]()
+
+
+def queue_counts(user, now):
+    """Every queue's count in six statements, whatever the number of items; `urgent`: the queues holding a Ⅰ/Ⅱ
+    item that has not been dispatched yet (their badge is red)."""
+    by_status = visible_incidents(user).aggregate(
+        graded=Count("pk", filter=Q(status=IncidentStatus.GRADED)),
+        graded_urgent=Count("pk", filter=Q(status=IncidentStatus.GRADED, grade__in=URGENT_GRADES)),
+        signoff=Count("pk", filter=Q(status=IncidentStatus.UNDER_REVIEW)),
+    )
+    by_deadline = (
+        visible_deadlines(user)
+        .open()
+        .aggregate(
+            claim=Count("pk", filter=Q(kind=DeadlineKind.CLAIM, ticket__claimed_at__isnull=True)),
+            reply=Count("pk", filter=Q(kind__in=REPLY_KINDS)),
+            overdue=Count("pk", filter=_overdue(now)),
+        )
+    )
+    counts = {
+        "new": queue_rows(user, "new", now).count(),
+        "grade": queue_rows(user, "grade", now).count(),
+        "graded": by_status["graded"],
+        "claim": by_deadline["claim"],
+        "returned": queue_rows(user, "returned", now).count(),
+        "extension": queue_rows(user, "extension", now).count(),
+        "reply": by_deadline["reply"],
+        "signoff": by_status["signoff"],
+        "overdue": by_deadline["overdue"],
+    }
+    urgent = {"graded": by_status["graded_urgent"] > 0, "overdue": by_deadline["overdue"] > 0}
+    return counts, urgent
+
+
+GRADE_FIELD = {
+    "incidents": "grade",
+    "tickets": "incident__grade",
+    "extensions": "ticket__incident__grade",
+    "deadlines": "incident__grade",
 }
+
+
+def _with_related(queue, qs):
+    if queue.rows == "incidents":
+        return qs.select_related("subject_unit").prefetch_related(open_deadlines_prefetch())
+    if queue.rows == "tickets":
+        incident_deadlines = open_deadlines_prefetch(lookup="incident__deadlines")
+        return qs.select_related("incident", "unit").prefetch_related(incident_deadlines)
+    if queue.rows == "extensions":
+        return qs.select_related("ticket__incident", "ticket__unit", "deadline", "requested_by")
+    return qs.select_related("incident", "unit", "ticket")
+
+
+def _countdowns(queue, rows, now):
+    if queue.rows == "incidents":
+        attach_countdowns(rows, now=now)
+    elif queue.rows == "tickets":
+        attach_countdowns([t.incident for t in rows], now=now)
+    elif queue.rows == "extensions":
+        with_countdowns([r.deadline for r in rows], now)
+    else:
+        with_countdowns(rows, now)
 
 
 @login_required
 @role_required("is_office", "仅值班员可使用研判台。")
 def desk(request):
-    queue = request.GET.get("queue") if request.GET.get("queue") in QUEUES else "grade"
-    by_due = queue in ("claim", "overdue", "extension")
-    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else ("due" if by_due else "-reported")
-    grade = request.GET.get("grade") or ""
+    key = request.GET.get("queue") if request.GET.get("queue") in QUEUES else "grade"
+    queue = QUEUES[key]
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "oldest"
+    grade = request.GET.get("grade") if request.GET.get("grade") in Grade.values else ""
     now = timezone.now()
-    # Every queue and count reads through the visibility selectors: a confidential incident (敏感) shows on the
-    # desk only to the duty officers cleared for it (issue 11 §1), as on every other page.
-    incidents, deadlines = visible_incidents(request.user), visible_deadlines(request.user).open()
-    if queue in ("new", "grade"):
-        qs = incidents.select_related("subject_unit").prefetch_related(open_deadlines_prefetch())
-        if queue == "new":
-            qs = qs.filter(reported_at__gte=now - timedelta(hours=24))
-        else:
-            qs = qs.filter(status__in=TO_GRADE)
-        order = {"reported": ("reported_at", "id"), "-reported": ("-reported_at", "-id")}.get(
-            sort, ("-reported_at", "-id")
-        )
-        rows_kind = "incidents"
-    elif queue == "extension":
-        qs = _pending_extensions(request.user).select_related(
-            "ticket__incident", "ticket__unit", "deadline", "requested_by"
-        )
-        order = {"due": ("deadline__due_at", "id"), "-due": ("-deadline__due_at", "-id")}.get(
-            sort, ("requested_at", "id")
-        )
-        rows_kind = "extensions"
-    else:
-        qs = deadlines.select_related("incident", "unit", "ticket")
-        if queue == "claim":
-            qs = qs.filter(kind=DeadlineKind.CLAIM, ticket__claimed_at__isnull=True)
-        else:
-            qs = qs.filter(state=Deadline.State.BREACHED)
-        order = ("-due_at", "-id") if sort == "-due" else ("due_at", "id")
-        rows_kind = "deadlines"
+    qs = queue_rows(request.user, key, now)
     if grade:
-        field = {"incidents": "grade", "extensions": "ticket__incident__grade"}.get(rows_kind, "incident__grade")
-        qs = qs.filter(**{field: grade})
-    page = Paginator(qs.order_by(*order), 25).get_page(request.GET.get("page"))
-    if rows_kind == "incidents":
-        attach_countdowns(page.object_list, now=now)
-    elif rows_kind == "deadlines":
-        with_countdowns(page.object_list, now)
-    counts = {
-        "new": incidents.filter(reported_at__gte=now - timedelta(hours=24)).count(),
-        "grade": incidents.filter(status__in=TO_GRADE).count(),
-        "claim": deadlines.filter(kind=DeadlineKind.CLAIM, ticket__claimed_at__isnull=True).count(),
-        "overdue": deadlines.filter(state=Deadline.State.BREACHED).count(),
-        "extension": _pending_extensions(request.user).count(),
-    }
+        qs = qs.filter(**{GRADE_FIELD[queue.rows]: grade})
+    order = (queue.order, "id") if sort == "oldest" else (f"-{queue.order}", "-id")
+    page = Paginator(_with_related(queue, qs).order_by(*order), 25).get_page(request.GET.get("page"))
+    _countdowns(queue, page.object_list, now)
+    counts, urgent = queue_counts(request.user, now)
     context = {
-        "queue": queue,
+        "queue": key,
+        "current": queue,
         "queues": QUEUES,
         "counts": counts,
+        "urgent": urgent,
         "page": page,
-        "rows_kind": rows_kind,
+        "rows_kind": queue.rows,
         "sorts": SORTS,
         "grades": Grade.choices,
-        "filters": {"queue": queue, "sort": sort, "grade": grade},
+        "filters": {"queue": key, "sort": sort, "grade": grade},
     }
     return render(request, "desk/desk.html", context)
-
-
-def _pending_extensions(user):
-    """延期申请 awaiting the office's decision (002 第八条: 书面申请 to the office), on tickets the user may see."""
-    return ExtensionRequest.objects.filter(state=ExtensionRequest.State.PENDING, ticket__in=visible_tickets(user))
 
 
 def _int(value):
@@ -133,29 +210,109 @@ def suggest(request):
     return render(request, "desk/_suggestion.html", {"suggestion": suggestion})
 
 
-def possible_duplicates(user, *, title="", url="", days=7, limit=5):
-    """Same URL, or a very similar title, among the incidents of the last days the user can see."""
-    since = timezone.now() - timedelta(days=days)
+# --- 查重: possible duplicates at intake (issue 14) ----------------------------------------------------------------
+
+# The newest items of the window compared, at most: a county reports tens a day, so a month is well inside it.
+MAX_CANDIDATES = 3000
+MIN_TITLE_CHARS = 4
+
+
+@dataclass(frozen=True)
+class DuplicateMatch:
+    """An item that may be the one being reported, and why: the same source link, or a similar title (or title and
+    summary), with the words they share, as runs of the other item's title (`segments` marks them for the page)."""
+
+    incident: Incident
+    score: float  # Dice coefficient of the character bigrams, 0–1
+    same_link: bool
+    where: str  # "标题" or "标题与摘要"
+    shared: tuple[str, ...]
+    segments: tuple[tuple[str, bool], ...]
+
+    @property
+    def reason(self) -> str:
+        parts = ["同一链接"] if self.same_link else []
+        if self.shared:
+            parts.append(f"{self.where}相似度 {self.score:.0%}：共同词 {'、'.join(self.shared)}")
+        return "；".join(parts)
+
+
+def dice(a: set[str], b: set[str]) -> float:
+    """Dice's coefficient of two bigram sets: 2|A∩B| / (|A|+|B|)."""
+    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
+
+
+def shared_runs(text: str, shared: set[str]) -> tuple[tuple[str, bool], ...]:
+    """`text` cut into pieces that are / are not covered by one of the `shared` bigrams (punctuation and spaces are
+    skipped when pairing, as core.text.cjk_bigrams does), for highlighting and for naming the shared words."""
+    marked = [False] * len(text)
+    chars = [(i, c.lower()) for i, c in enumerate(text) if c.isalnum()]
+    for (i, a), (j, b) in zip(chars, chars[1:], strict=False):
+        if a + b in shared:
+            marked[i] = marked[j] = True
+    pieces: list[tuple[str, bool]] = []
+    for char, mark in zip(text, marked, strict=True):
+        if pieces and pieces[-1][1] == mark:
+            pieces[-1] = (pieces[-1][0] + char, mark)
+        else:
+            pieces.append((char, mark))
+    return tuple(pieces)
+
+
+def _words(pieces):
+    """The shared runs, longest first, each once."""
+    runs = dict.fromkeys(text for text, mark in pieces if mark)
+    return tuple(sorted(runs, key=len, reverse=True))
+
+
+def _similarity(title, summary, other):
+    """(score, where, shared bigrams) of the typed title (and summary) against an existing item."""
+    mine, theirs = cjk_bigrams(title), cjk_bigrams(other.title)
+    best = (dice(mine, theirs), "标题", mine & theirs)
+    if summary and other.summary:
+        mine_all, theirs_all = mine | cjk_bigrams(summary), theirs | cjk_bigrams(other.summary)
+        both = dice(mine_all, theirs_all)
+        if both > best[0]:
+            best = (both, "标题与摘要", mine_all & theirs_all)
+    return best
+
+
+def possible_duplicates(user, *, title="", summary="", url="", exclude=None, now=None, limit=5):
+    """The items reported in the admin's window (查重设置) that the user can see and that have the same source link,
+    or a title (or title and summary) at least as similar as the threshold, most similar first. Merged items are
+    left out (their target is the one to merge into). Through visible_incidents: an officer is never told of a
+    confidential item they are not cleared for."""
+    settings = DuplicateCheckSettings.current()
+    since = (now or timezone.now()) - timedelta(days=settings.window_days)
     recent = visible_incidents(user).filter(reported_at__gte=since).exclude(status=IncidentStatus.MERGED)
-    found = {}
-    if url:
-        for incident in recent.filter(links__url=url.strip()).distinct()[:limit]:
-            found[incident.pk] = (incident, "同一链接")
-    title = (title or "").strip()
-    if len(title) >= 4:
-        for incident in recent.only("pk", "title", "status", "reported_at").order_by("-reported_at")[:300]:
-            if incident.pk in found:
-                continue
-            ratio = SequenceMatcher(None, title, incident.title).ratio()
-            if ratio >= 0.6:
-                found[incident.pk] = (incident, f"标题相似度 {ratio:.0%}")
-    return list(found.values())[:limit]
+    if exclude:
+        recent = recent.exclude(pk=exclude)
+    title, summary, url = (title or "").strip(), (summary or "").strip(), (url or "").strip()
+    same_link = set(recent.filter(links__url=url).values_list("pk", flat=True)[:limit]) if url else set()
+    if len(title) < MIN_TITLE_CHARS and not same_link:
+        return []
+    candidates = recent.only("pk", "title", "summary", "status", "reported_at").order_by("-reported_at", "-id")
+    if len(title) < MIN_TITLE_CHARS:
+        candidates = candidates.filter(pk__in=same_link)
+    matches = []
+    for other in candidates[:MAX_CANDIDATES]:
+        score, where, shared = _similarity(title, summary, other) if title else (0.0, "标题", set())
+        similar = score * 100 >= settings.threshold
+        if not (similar or other.pk in same_link):
+            continue
+        pieces = shared_runs(other.title, shared) if similar else ((other.title, False),)
+        words = _words(pieces) or (_words(shared_runs(other.summary, shared)) if similar else ())
+        matches.append(DuplicateMatch(other, score, other.pk in same_link, where, words, pieces))
+    matches.sort(key=lambda m: (not m.same_link, -m.score))
+    return matches[:limit]
 
 
 @login_required
 def duplicates(request):
     data = request.POST if request.method == "POST" else request.GET
-    rows = possible_duplicates(request.user, title=data.get("title", ""), url=data.get("url", ""))
+    rows = possible_duplicates(
+        request.user, title=data.get("title", ""), summary=data.get("summary", ""), url=data.get("url", "")
+    )
     return render(request, "desk/_duplicates.html", {"rows": rows})
 
 

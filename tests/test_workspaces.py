@@ -114,13 +114,14 @@ def test_desk_queues_show_countdowns_and_overdue(client, org, make_incident):
     with time_machine.travel(MONDAY + timedelta(minutes=100), tick=False):
         client.force_login(org.duty)
         page = client.get("/desk/?queue=claim").content.decode()
-        assert "待认领的舆情" in page and "认领时限：剩余 20分钟" in page and 'class="countdown soon"' in page
+        assert "待认领的舆情" in page and "认领时限：剩余 20 分钟" in page and 'class="countdown soon"' in page
+        assert "（截止 11月23日 周一 12:00）" in page  # the due instant beside the countdown (issue 18)
         assert "未研判的舆情" in client.get("/desk/?queue=grade").content.decode()
     run_timed_checks(MONDAY + timedelta(hours=3))
     with time_machine.travel(MONDAY + timedelta(hours=3), tick=False):
         client.force_login(org.duty)
         page = client.get("/desk/?queue=overdue").content.decode()
-        assert "待认领的舆情" in page and "已逾期 1小时0分" in page and 'class="countdown breached"' in page
+        assert "待认领的舆情" in page and "认领时限：已超时 1 小时" in page and 'class="countdown breached"' in page
     client.force_login(org.edu_liaison)
     assert client.get("/desk/").status_code == 403
 
