@@ -24,7 +24,8 @@ for the scenario's lead unit, linking the scenario's incident.
 Each cell is run on fresh data (inside a transaction rolled back afterwards), after `prepare` has
 moved the scenario to the state the action needs, so that 200 means "allowed" and not "lucky".
 Every URL pattern under /api/ must appear here (with each HTTP method it answers): the matrix test
-walks the URL resolver and fails on any it does not find.
+walks the URL resolver and fails on any it does not find. Paths are written under /api/; every cell runs under the
+canonical /api/v1/ and under the /api/ alias (PREFIXES), and the route check counts both (issue 14).
 """
 
 from dataclasses import dataclass, field
@@ -41,13 +42,20 @@ from incidents.models import Feedback, TicketRole
 from org.models import Role
 from reporting import services as reporting_services
 from reporting.daily import generate_daily_report
-from reporting.models import ReportSettings
+from reporting.models import ReportSettings, RiskTopic
 from tests.factories import person
 
 ROLES = ("duty", "edu_liaison", "police_liaison", "edu_leader", "county_leader", "admin", "anonymous")
 SCENARIOS = ("edu", "police", "confidential")
 # Methods every view answers the same way (HEAD mirrors GET) are left out of the matrix.
 IGNORED_METHODS = {"OPTIONS", "HEAD", "TRACE"}
+# The canonical prefix and its alias (yuqing/api_urls.py): every endpoint below runs under both.
+PREFIXES = ("/api/v1/", "/api/")
+
+
+def under(prefix, path):
+    """A matrix path ("/api/…") under `prefix`."""
+    return prefix + path.removeprefix("/api/")
 
 
 @dataclass
@@ -123,6 +131,45 @@ def drafted(world, scenario):
         s.draft = services.draft_reply(
             s.lead_liaison, s.lead.pk, kind="initial", channel="政务微博", content="已关注，正在核实"
         )
+
+
+def regraded_major(world, scenario):
+    """A 专报 is for 重大/特别重大 (004 三(三)): the office that reported the scenario regrades it Ⅱ."""
+    s = world.scenarios[scenario]
+    services.grade_incident(s.office, s.incident.pk, grade="II", reason="传播扩大")
+
+
+def special_body(world, scenario, role):
+    return {"incident": world.scenarios[scenario].incident.pk}
+
+
+def supervision_body(world, scenario, role):
+    due = (timezone.now() + timedelta(days=3)).isoformat()
+    return {"ticket": world.scenarios[scenario].lead.pk, "reason": "逾期未反馈", "due_at": due}
+
+
+def supervision_drafted(world, scenario):
+    """The office drafts a 督报 to the scenario's lead unit, not issued yet (only the office sees a draft)."""
+    s = world.scenarios[scenario]
+    s.report = reporting_services.draft_supervision_notice(
+        s.office, s.lead.pk, reason="逾期未反馈", due_at=timezone.now() + timedelta(days=3)
+    )
+
+
+def risk_topic(world, scenario):
+    world.risk_topic = RiskTopic.objects.create(name="校园食品安全", keywords="食堂,饭菜", unit=world.org.edu)
+
+
+def risk_body(world, scenario, role):
+    return {"topic": world.risk_topic.pk, "requirements": "请加强食堂巡查"}
+
+
+def yesterday_body(*_):
+    return {"date": (timezone.localdate() - timedelta(days=1)).isoformat()}
+
+
+def last_week_body(*_):
+    return {"kind": "weekly", "start": (timezone.localdate() - timedelta(days=7)).isoformat()}
 
 
 def collecting(world, scenario):
@@ -472,6 +519,71 @@ ENDPOINTS = [
         INCIDENT_READ,
         prepare=supervised,
     ),
+    # The PDF of a version: the same rule as the .docx (the conversion is stubbed in the matrix test).
+    Endpoint(
+        "api-report-version-pdf",
+        "GET",
+        "/api/reports/{id}/versions/1/pdf/",
+        INCIDENT_READ,
+        prepare=supervised,
+    ),
+    # Creating reports (issue 14): the office only, through the pages' services. A 专报 or 督报 about something the
+    # caller does not see is a 404 (the service looks first), then the role: 403.
+    Endpoint(
+        "api-report-special",
+        "POST",
+        "/api/reports/special/",
+        {
+            "edu": "201 403 404 403 403 404 401",
+            "police": "201 404 403 404 403 404 401",
+            "confidential": NOT_VISIBLE,
+        },
+        body=special_body,
+        prepare=regraded_major,
+    ),
+    Endpoint(
+        "api-report-supervision",
+        "POST",
+        "/api/reports/supervision/",
+        {
+            "edu": "201 403 404 403 403 404 401",
+            "police": "201 404 403 404 403 404 401",
+            "confidential": NOT_VISIBLE,
+        },
+        body=supervision_body,
+    ),
+    Endpoint(
+        "api-report-risk-notices",
+        "POST",
+        "/api/reports/risk-notices/",
+        {"-": "201 403 403 403 403 403 401"},
+        body=risk_body,
+        prepare=risk_topic,
+    ),
+    Endpoint(
+        "api-report-daily", "POST", "/api/reports/daily/", {"-": "201 403 403 403 403 403 401"}, body=yesterday_body
+    ),
+    Endpoint(
+        "api-report-periodic",
+        "POST",
+        "/api/reports/periodic/",
+        {"-": "201 403 403 403 403 403 401"},
+        body=last_week_body,
+    ),
+    # Issuing: a draft is the office's alone (nobody else sees it: 404).
+    Endpoint(
+        "api-report-issue",
+        "POST",
+        "/api/reports/{id}/issue/",
+        {
+            "edu": "200 404 404 404 404 404 401",
+            "police": "200 404 404 404 404 404 401",
+            "confidential": NOT_VISIBLE,
+        },
+        prepare=supervision_drafted,
+    ),
+    # The ledger (.xlsx): the page's rule; a role without a ledger (the admin) 403.
+    Endpoint("api-ledger", "GET", "/api/ledger/", {"-": "200 200 200 200 200 403 401"}),
     # Only a collecting unit's own liaison submits; linking an incident the liaison may not see is a 400.
     Endpoint(
         "api-daily-submission-list",
@@ -604,6 +716,7 @@ def with_reports(world):
 def object_id(world, path, scenario):
     """The id a matrix path's {id} (or a list's row) stands for in a scenario."""
     s = world.scenarios[scenario]
+    path = under("/api/", path.removeprefix("/api/v1/")) if path.startswith("/api/v1/") else path
     for prefix, attribute in (
         ("/api/tickets/", "lead"),
         ("/api/deadlines/", "deadline"),
@@ -630,7 +743,8 @@ def _methods(callback):
 
 
 def api_routes(urlconf=None):
-    """(name, METHOD) of every URL pattern whose route starts with api/, from the live resolver."""
+    """(prefix, name, METHOD) of every URL pattern whose route starts with api/, from the live resolver; prefix is
+    "/api/v1/" for the canonical routes and "/api/" for the alias."""
 
     def walk(patterns, prefix):
         for pattern in patterns:
@@ -638,12 +752,13 @@ def api_routes(urlconf=None):
             if isinstance(pattern, URLResolver):
                 yield from walk(pattern.url_patterns, route)
             elif route.startswith("api/"):
+                version = "/api/v1/" if route.startswith("api/v1/") else "/api/"
                 for method in _methods(pattern.callback):
-                    yield pattern.name or route, method
+                    yield version, pattern.name or route, method
 
     return set(walk(get_resolver(urlconf).url_patterns, ""))
 
 
 def uncovered_routes(urlconf=None):
-    covered = {(e.name, e.method) for e in ENDPOINTS}
+    covered = {(prefix, e.name, e.method) for prefix in PREFIXES for e in ENDPOINTS}
     return api_routes(urlconf) - covered

@@ -1,17 +1,23 @@
-"""Who may do what through the API: the full role × endpoint × scenario matrix (tests/api_matrix.py)."""
+"""Who may do what through the API: the full role × endpoint × scenario matrix (tests/api_matrix.py), under the
+canonical /api/v1/ and under the /api/ alias."""
+
+import json
 
 import pytest
 from django.db import transaction
 from django.urls import include, path
 
 from core.api.base import not_found
+from reporting import api as reporting_api
 
-from .api_matrix import ENDPOINTS, ROLES, build_world, object_id, uncovered_routes
+from .api_matrix import ENDPOINTS, PREFIXES, ROLES, api_routes, build_world, object_id, uncovered_routes, under
 from .api_support import relaxed_throttles, token_client  # noqa: F401
 
 
 @pytest.fixture
-def world(org, make_incident, relaxed_throttles):  # noqa: F811
+def world(org, make_incident, relaxed_throttles, monkeypatch):  # noqa: F811
+    # Who may download a PDF is the question here, not LibreOffice (tests/test_api_reports.py converts for real).
+    monkeypatch.setattr(reporting_api, "convert_to_pdf", lambda data, extension="docx": b"%PDF-1.7 stub")
     return build_world(org, make_incident)
 
 
@@ -19,8 +25,8 @@ def _object_id(world, endpoint, scenario):
     return object_id(world, endpoint.path, scenario)
 
 
-def _call(world, endpoint, scenario, role):
-    url = endpoint.path
+def _call(world, endpoint, scenario, role, prefix):
+    url = under(prefix, endpoint.path)
     if "{id}" in url:
         url = url.replace("{id}", str(_object_id(world, endpoint, scenario)))
     body = endpoint.body(world, scenario, role) if callable(endpoint.body) else endpoint.body
@@ -31,8 +37,6 @@ def _call(world, endpoint, scenario, role):
 
 
 def _json(body):
-    import json
-
     return json.dumps(body)
 
 
@@ -41,27 +45,35 @@ def _listed_scenarios(world, endpoint, response):
     return {name for name, s in world.scenarios.items() if _object_id(world, endpoint, name) in ids}
 
 
+@pytest.mark.parametrize("prefix", PREFIXES)
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: f"{e.method} {e.path}")
-def test_permission_matrix(world, endpoint):
+def test_permission_matrix(world, endpoint, prefix):
     failures = []
-    for scenario, row in endpoint.expect.items():
+    rows = list(endpoint.expect.items())
+    if prefix != PREFIXES[0]:
+        # The alias serves the same views: every role, on the first scenario (the canonical pass runs them all).
+        rows = rows[:1]
+    for scenario, row in rows:
         for role, expected in zip(ROLES, row.split(), strict=True):
             # Each cell on fresh data: the request runs in a savepoint that is rolled back afterwards.
             with transaction.atomic():
                 if endpoint.prepare is not None:
                     endpoint.prepare(world, scenario)
-                response = _call(world, endpoint, scenario, role)
+                response = _call(world, endpoint, scenario, role, prefix)
                 transaction.set_rollback(True)
-            cell = f"{endpoint.method} {endpoint.path} [{scenario}] as {role}"
+            cell = f"{endpoint.method} {under(prefix, endpoint.path)} [{scenario}] as {role}"
             if response.status_code != int(expected):
                 failures.append(
                     f"{cell}: expected {expected}, got {response.status_code} {response.content.decode()[:200]}"
                 )
                 continue
             if response.status_code >= 400:
-                detail = response.json().get("detail", "")
+                problem = response.json()
+                detail = problem.get("detail", "")
                 if not any("\u4e00" <= ch <= "\u9fff" for ch in detail):
                     failures.append(f"{cell}: detail is not Chinese: {detail!r}")
+                if response["Content-Type"] != "application/problem+json" or problem.get("status") != int(expected):
+                    failures.append(f"{cell}: not a problem+json body: {response['Content-Type']} {problem}")
             if role in endpoint.visible and endpoint.visible[role] != _listed_scenarios(world, endpoint, response):
                 failures.append(
                     f"{cell}: lists {_listed_scenarios(world, endpoint, response)}, expected {endpoint.visible[role]}"
@@ -77,8 +89,17 @@ def test_matrix_check_notices_a_new_endpoint(settings):
     """The completeness check above is only worth something if it fails for an endpoint nobody listed."""
     settings.ROOT_URLCONF = __name__
     uncovered = uncovered_routes()
-    assert {name for name, _ in uncovered} == {"api-new-thing"}
-    assert ("api-new-thing", "POST") in uncovered
+    assert {name for _, name, _ in uncovered} == {"api-new-thing"}
+    assert ("/api/", "api-new-thing", "POST") in uncovered
+
+
+def test_the_alias_and_v1_serve_the_same_routes():
+    """Every canonical route has its alias and the other way round (the catch-all 404 aside)."""
+    from_prefix = {}
+    for prefix, name, method in api_routes():
+        from_prefix.setdefault(prefix, set()).add((name, method))
+    alias = {(name, method) for name, method in from_prefix["/api/"] if name != "api-not-found"}
+    assert alias == from_prefix["/api/v1/"] and len(alias) > 50
 
 
 urlpatterns = [

@@ -54,10 +54,11 @@ def keep_the_test_connection():
 
 # Loaded from the running application at collection time (the schema view reads no data). Schemathesis'
 # fixture-based lazy loading does not run under pytest 9, so the schema is loaded here, once.
-schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
 
 
 def _known_ids(world, path):
+    path = "/api/" + path.removeprefix("/api/v1/")
     if path.startswith("/api/tickets/"):
         return [s.lead.pk for s in world.scenarios.values()] + [world.extension_ticket.pk]
     if path.startswith("/api/extension-requests/"):
@@ -75,13 +76,13 @@ def _aim_at_real_objects(case, world):
     """Random ids almost never exist. Half of the generated (well-formed) ids are swapped for ids of the
     scenario objects, chosen from the generated value so that Hypothesis still replays it exactly."""
     raw = (case.path_parameters or {}).get("id")
-    if isinstance(raw, str) and raw.isdigit():
-        digest = hashlib.sha256(raw.encode()).digest()
+    if isinstance(raw, int) or (isinstance(raw, str) and raw.isdigit()):
+        digest = hashlib.sha256(str(raw).encode()).digest()
         if digest[0] % 2 == 0:
             ids = _known_ids(world, case.operation.path)
-            case.path_parameters["id"] = str(ids[digest[1] % len(ids)])
+            case.path_parameters["id"] = ids[digest[1] % len(ids)]
             if "number" in case.path_parameters and digest[2] % 2 == 0:
-                case.path_parameters["number"] = "1"  # every report has a first version
+                case.path_parameters["number"] = 1  # every report has a first version
 
 
 @pytest.mark.parametrize("role", ["duty", "edu_liaison", "edu_leader", "anonymous"])
@@ -109,6 +110,8 @@ def test_api_conforms_to_its_schema(case, role, world):
 # of earlier tests from the same test address would get these two a 429.
 def test_the_schema_is_served_and_describes_every_contract_path(client, relaxed_throttles):  # noqa: F811
     paths = client.get("/api/schema/", {"format": "json"}).json()["paths"]
+    assert all(path.startswith("/api/v1/") for path in paths)  # the canonical paths; /api/ is their alias
+    paths = {"/api/" + path.removeprefix("/api/v1/"): operations for path, operations in paths.items()}
     for path in (
         "/api/auth/token/",
         "/api/incidents/",
@@ -145,6 +148,14 @@ def test_the_schema_is_served_and_describes_every_contract_path(client, relaxed_
         "/api/reply-drafts/{id}/",
         "/api/reply-drafts/{id}/approve/",
         "/api/reply-drafts/{id}/send-back/",
+        "/api/reports/{id}/versions/{number}/pdf/",
+        "/api/reports/special/",
+        "/api/reports/supervision/",
+        "/api/reports/risk-notices/",
+        "/api/reports/daily/",
+        "/api/reports/periodic/",
+        "/api/reports/{id}/issue/",
+        "/api/ledger/",
     ):
         assert path in paths, path
     grade = paths["/api/incidents/{id}/grade/"]["post"]["responses"]
@@ -195,6 +206,97 @@ def test_the_schema_is_served_and_describes_every_contract_path(client, relaxed_
     assert {"201", "400", "401", "403", "404", "409"} <= set(
         paths["/api/tickets/{id}/reply-drafts/"]["post"]["responses"]
     )
+    assert set(paths["/api/reports/{id}/versions/{number}/pdf/"]["get"]["responses"]["200"]["content"]) == {
+        "application/pdf"
+    }
+    assert set(paths["/api/ledger/"]["get"]["responses"]["200"]["content"]) == {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    }
+    feedback = paths["/api/tickets/{id}/feedback/"]["post"]["requestBody"]["content"]
+    assert set(feedback) == {"application/json", "multipart/form-data"}
+
+
+def _operations(document):
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            yield path, method, operation
+
+
+def _parameter_problems(where, operation):
+    for parameter in operation.get("parameters", []):
+        schema, name = parameter["schema"], parameter["name"]
+        if parameter["in"] == "path" and schema.get("type") != "integer":
+            yield f"{where}: path parameter {name} is not an integer"
+        if parameter["in"] == "query" and name in ("incident", "ticket", "parent", "unit"):
+            if schema.get("type") != "integer":
+                yield f"{where}: id filter {name} is {schema}"
+        if not schema.get("title", "").isascii():
+            yield f"{where}: {name} has a Chinese title (a class name in a client)"
+
+
+def _response_problems(where, operation):
+    for code, response in operation["responses"].items():
+        if not response.get("description"):
+            yield f"{where}: {code} has no description"
+        for media_type, content in response.get("content", {}).items():
+            if int(code) >= 400 and media_type != "application/problem+json":
+                yield f"{where}: {code} answers {media_type}"
+            binary = content["schema"] == {"type": "string", "format": "binary"}
+            if media_type not in ("application/json", "application/problem+json") and not binary:
+                yield f"{where}: {media_type} is not binary"
+
+
+def _operation_problems(path, method, operation):
+    where = f"{method.upper()} {path}"
+    # One body type per operation, or JSON beside multipart (attachments): never JSON beside a form.
+    if "application/x-www-form-urlencoded" in operation.get("requestBody", {}).get("content", {}):
+        yield f"{where}: form body"
+    yield from _parameter_problems(where, operation)
+    yield from _response_problems(where, operation)
+    if method == "post" and operation["operationId"] != "auth_token_create":
+        names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+        if "Idempotency-Key" not in names or not {"409", "422"} <= set(operation["responses"]):
+            yield f"{where}: Idempotency-Key not documented"
+
+
+def test_the_schema_generates_a_working_client(client, relaxed_throttles):  # noqa: F811
+    """What openapi-python-client tripped over (issue 14), checked on the document itself."""
+    document = client.get("/api/v1/schema/", {"format": "json"}).json()
+    components = document["components"]["schemas"]
+    problems = [
+        problem for path, method, op in _operations(document) for problem in _operation_problems(path, method, op)
+    ]
+    bodies = {
+        content["schema"]["$ref"].rsplit("/", 1)[-1]
+        for _, _, operation in _operations(document)
+        for content in operation.get("requestBody", {}).get("content", {}).values()
+    }
+    assert "IncidentCreateRequest" in bodies and "SourceLinkRequest" in components
+    for name, component in components.items():
+        if not name.isascii():
+            problems.append(f"component {name} is not ASCII")
+        if name in bodies or name == "SourceLinkRequest":
+            # Request bodies carry no read-only field (COMPONENT_SPLIT_REQUEST), so nothing read-only is required.
+            if any(p.get("readOnly") for p in component.get("properties", {}).values()):
+                problems.append(f"{name} has read-only properties")
+    assert not problems, "\n".join(problems)
+    # Sort fields and page sizes are documented as enforced.
+    listing = {p["name"]: p for p in document["paths"]["/api/v1/incidents/"]["get"]["parameters"]}
+    assert "reported_at" in listing["ordering"]["description"] and "pattern" in listing["ordering"]["schema"]
+    assert listing["page_size"]["schema"]["maximum"] == 200 and listing["page_size"]["schema"]["minimum"] == 1
+    assert listing["status"]["schema"] == {"$ref": "#/components/schemas/IncidentStatusEnum"}
+    # Examples on the main operations.
+    for path, method in (
+        ("/api/v1/auth/token/", "post"),
+        ("/api/v1/incidents/", "post"),
+        ("/api/v1/incidents/{id}/grade/", "post"),
+        ("/api/v1/incidents/{id}/dispatch/", "post"),
+        ("/api/v1/tickets/{id}/feedback/", "post"),
+        ("/api/v1/incidents/{id}/close/", "post"),
+    ):
+        operation = document["paths"][path][method]
+        examples = [c.get("examples") for c in operation["requestBody"]["content"].values()]
+        assert any(examples), f"{method.upper()} {path} has no example"
 
 
 class _AssetURLs(HTMLParser):

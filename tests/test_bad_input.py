@@ -187,15 +187,16 @@ API_GETS = [
 
 def assert_json_client_error(response, what):
     assert 400 <= response.status_code < 500, (what, response.status_code)
-    assert response["Content-Type"].startswith("application/json"), (what, response["Content-Type"])
+    assert response["Content-Type"] == "application/problem+json", (what, response["Content-Type"])  # RFC 9457
     assert isinstance(response.json()["detail"], str) and response.json()["detail"], what
+    assert response.json()["status"] == response.status_code and response.json()["code"], what
 
 
 @pytest.mark.parametrize("url", API_GETS)
 def test_the_api_given_bad_query_input_answers_a_json_4xx_or_200(url, api_as, org, world):  # noqa: F811
     response = api_as(org.duty).get(url)
     assert response.status_code < 500, (url, response.status_code)
-    assert response["Content-Type"].startswith("application/json")
+    assert response["Content-Type"].startswith("application/json") or response.status_code >= 400
     if response.status_code >= 400:
         assert_json_client_error(response, url)
 
@@ -290,6 +291,14 @@ def test_an_unexpected_api_error_is_json_too(api_as, org, monkeypatch):  # noqa:
     client.raise_request_exception = False
     response = client.post("/api/incidents/", {"title": "网传某事"}, format="json")
     assert response.status_code == 500
-    assert response["Content-Type"].startswith("application/json")
-    assert response.json() == {"detail": "服务器内部错误，请稍后重试；如持续出现请联系管理员。", "errors": {}}
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "urn:yuqing:problem:server_error",
+        "title": "服务器内部错误",
+        "status": 500,
+        "detail": "服务器内部错误，请稍后重试；如持续出现请联系管理员。",
+        "instance": "/api/incidents/",
+        "code": "server_error",
+        "errors": {},
+    }
     assert "boom" not in response.content.decode()

@@ -90,7 +90,7 @@ def production_docs(settings, relaxed_throttles):  # noqa: F811
 def test_in_production_the_schema_needs_a_signed_in_user_or_a_token(client, org, production_docs):
     anonymous = client.get("/api/schema/")
     assert anonymous.status_code == 401
-    assert anonymous["Content-Type"] == "application/json"
+    assert anonymous["Content-Type"] == "application/problem+json"
     assert anonymous.json()["detail"] == "身份认证信息未提供。"
     assert token_client(org.edu_liaison).get("/api/schema/", {"format": "json"}).status_code == 200
     client.force_login(org.edu_liaison)

@@ -55,9 +55,14 @@ from org.models import Unit
 # --- Incidents -----------------------------------------------------------------------------------
 
 
-def _incident_action(request_serializer, summary, response=IncidentSerializer):
+def _incident_action(request_serializer, summary, response=IncidentSerializer, example=None):
+    examples = [OpenApiExample(summary.split("（")[0], value=example, request_only=True)] if example else []
     return extend_schema(
-        request=request_serializer, responses={200: response, **ACTION_ERRORS}, summary=summary, filters=False
+        request=request_serializer,
+        responses={200: response, **ACTION_ERRORS},
+        summary=summary,
+        filters=False,
+        examples=examples,
     )
 
 
@@ -96,7 +101,20 @@ class IncidentViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="报送舆情（带 external_id 时幂等：重复报送返回已有舆情 200）",
         request=IncidentCreateSerializer,
-        responses={201: IncidentSerializer, 200: IncidentSerializer, **errors(400, 401, 403, 409, 429)},
+        responses={201: IncidentSerializer, 200: IncidentSerializer, **errors(400, 401, 403, 409, 422, 429)},
+        examples=[
+            OpenApiExample(
+                "监测平台推送",
+                value={
+                    "title": "网传某小学食堂饭菜变质，家长群热议",
+                    "summary": "多名家长在微信群反映学生腹痛",
+                    "category": "livelihood",
+                    "external_id": "weibo:4987654321",
+                    "links": [{"platform": "微博", "url": "https://weibo.com/1234567890/Abcdef"}],
+                },
+                request_only=True,
+            )
+        ],
     )
     def create(self, request):
         data = dict(self.input(IncidentCreateSerializer))
@@ -114,7 +132,9 @@ class IncidentViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
             IncidentSerializer(incident).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
-    @_incident_action(GradeSerializer, "研判定级 / 调整等级")
+    @_incident_action(
+        GradeSerializer, "研判定级 / 调整等级", example={"grade": "III", "reason": "涉及学生健康，转发量较大"}
+    )
     @action(detail=True, methods=["post"])
     def grade(self, request, pk):
         self._visible(pk)
@@ -206,7 +226,14 @@ class IncidentViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
         page = self.paginate_queryset(replies)
         return self.get_paginated_response(ReplySerializer(page, many=True).data)
 
-    @_incident_action(DispatchSerializer, "转办（每个责任单位一张转办单，须有且只有一个主办）")
+    @_incident_action(
+        DispatchSerializer,
+        "转办（每个责任单位一张转办单，须有且只有一个主办）",
+        example={
+            "tickets": [{"unit": 12, "role": "lead"}, {"unit": 15, "role": "assist"}],
+            "instructions": "请教育局牵头核实，卫健委协助",
+        },
+    )
     @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch")
     def dispatch_(self, request, pk):  # not "dispatch": that name is the view's request entry point
         self._visible(pk)
@@ -240,7 +267,7 @@ class IncidentViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
         services.merge_incident(request.user, int(pk), into=data["into"], reason=data["reason"], ip=self.ip)
         return Response(IncidentSerializer(self._visible(pk)).data)
 
-    @_incident_action(CloseSerializer, "审核销号")
+    @_incident_action(CloseSerializer, "审核销号", example={"opinion": "核查属实，整改到位，同意销号"})
     @action(detail=True, methods=["post"])
     def close(self, request, pk):
         self._visible(pk)
