@@ -13,39 +13,26 @@ are compiled from many items; if formatting one of them fails, that item appears
 failure is logged, so the report is still compiled and recorded on time."""
 
 import logging
-import re
 
 from django.db import DatabaseError
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES
+
+from core.export import FORMULA_TRIGGERS, printable, spreadsheet_value
+
+__all__ = [
+    "FORMULA_TRIGGERS",
+    "UNAVAILABLE",
+    "format_each",
+    "plain_title",
+    "printable",
+    "printable_content",
+    "spreadsheet_value",
+]
 
 logger = logging.getLogger(__name__)
 
-# What XML 1.0 forbids (C0 except tab, newline, carriage return; U+FFFE, U+FFFF; lone surrogates), plus DEL and
-# the C1 range, which are never typed on purpose and which the input rule refuses as well.
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+# The output rules of spreadsheets (control characters, formula injection) live with the export helper, below
+# every app, so list exports and the ledger share them; re-exported here for the documents.
 UNAVAILABLE = "（本条内容无法生成，详见系统）"
-
-
-def printable(text):
-    """`text` without the characters a document cannot carry; anything else passes through unchanged."""
-    return _UNPRINTABLE.sub("", text) if isinstance(text, str) else text
-
-
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_value(sheet, value):
-    """What a write-only sheet gets for `value`: cleaned text; text a spreadsheet would evaluate (a formula
-    trigger first, or an error code such as #N/A) as a cell typed string ("s") with Excel's quote prefix (what a
-    leading apostrophe typed in Excel sets), so it is shown and edited as the text it is, characters unchanged."""
-    value = printable(value)
-    if not isinstance(value, str) or not (value.startswith(FORMULA_TRIGGERS) or value in ERROR_CODES):
-        return value
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
-    cell.quotePrefix = True
-    return cell
 
 
 def printable_content(value):

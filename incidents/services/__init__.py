@@ -12,6 +12,7 @@ This package re-exports the public functions, so callers write `from incidents i
 `services.dispatch_incident(...)`; a module may also be imported by name (`from incidents.services import
 tickets`)."""
 
+from incidents.services.bulk import bulk_dispatch, bulk_remind, remind_ticket  # noqa: F401 — 批量转办/催办 (issue 18)
 from incidents.services.clearance import grant_confidential_access, revoke_confidential_access
 from incidents.services.intake import merge_incident, report_incident, report_incident_once
 from incidents.services.leader_reports import may_record_leader_report, record_leader_report
