@@ -25,6 +25,9 @@ class DeadlineKind(models.TextChoices):
     FOLLOW_UP = "follow_up", "书面说明承诺时限"
     # One scheduled patrol slot of a watching unit (002 第五条、第六条): no incident, owned by the unit.
     PATROL = "patrol", "巡查时限"
+    # A county leader's 批示 on an incident, to be 落实 by the office (which relays it to the units) within its
+    # time limit: the one the leader gives, else "原则上在3天内落实到位" (000 三.2); 交办、承办、督办 (002 第八条).
+    LEADER_INSTRUCTION = "leader_instruction", "领导批示落实时限"
 
 
 class StartEvent(models.TextChoices):
@@ -33,6 +36,8 @@ class StartEvent(models.TextChoices):
     DISPATCH = "dispatch", "转办"
     CLAIM = "claim", "认领"
     REPORT = "report", "形成核实调查报告"
+    # Only the 批示 service starts a deadline from this event (scheduling.on_leader_instruction), never schedule().
+    INSTRUCTION = "instruction", "领导批示"
 
 
 class Scope(models.TextChoices):

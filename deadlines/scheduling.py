@@ -269,7 +269,8 @@ def on_ticket_ended(ticket: Ticket) -> None:
 
 
 def on_tickets_ended(incident: Incident) -> None:
-    cancel(Deadline.objects.filter(incident=incident))
+    # A leader's 批示 outlives the incident's 销号 or dismissal: its 落实情况 is still owed (000 三.2).
+    cancel(Deadline.objects.filter(incident=incident).exclude(kind=DeadlineKind.LEADER_INSTRUCTION))
 
 
 def on_instruction(ticket: Ticket, due_at: datetime) -> Deadline:
@@ -282,6 +283,37 @@ def on_instruction(ticket: Ticket, due_at: datetime) -> Deadline:
         calendar=WorkCalendar.load(),
         due_at=due_at,
     )
+
+
+def leader_instruction_policy(incident: Incident) -> DeadlinePolicy | None:
+    """The admin's default 落实时限 for a 批示 on this incident (时限规则, kind 领导批示落实时限), if one is active."""
+    return policy_for_kind(incident, None, DeadlineKind.LEADER_INSTRUCTION)
+
+
+def on_leader_instruction(incident: Incident, given_at: datetime, due_at: datetime | None = None) -> Deadline:
+    """A leader's 批示 on an incident: its 落实时限, owned by the office (no unit: the office relays it to the units
+    and answers for it; its leaders are told on escalation). The leader's own time limit if given, else the
+    policy's ("有明确时间要求的，必须按照规定时间落实到位；没有明确时间要求的，原则上在3天内落实到位", 000 三.2).
+    The reminders, escalation and channels come from the policy either way."""
+    policy = leader_instruction_policy(incident)
+    if policy is None and due_at is None:
+        raise ValueError("没有启用的领导批示落实时限规则，须指定落实时限")
+    return create_deadline(
+        kind=DeadlineKind.LEADER_INSTRUCTION,
+        incident=incident,
+        ticket=None,
+        started_at=given_at,
+        calendar=WorkCalendar.load(),
+        policy=policy,
+        due_at=due_at,
+        name="领导批示指定时限" if due_at is not None else None,
+        source="000 三.2：领导批示有明确时间要求的，必须按照规定时间落实到位" if due_at is not None else None,
+    )
+
+
+def on_leader_instruction_carried_out(deadline: Deadline, at: datetime) -> None:
+    """The 落实情况 recorded for a 批示 meets its deadline (late if past due; a pending escalation is cancelled)."""
+    meet(Deadline.objects.filter(pk=deadline.pk), at)
 
 
 def on_reply_redrafted(ticket: Ticket, at: datetime) -> None:
@@ -317,7 +349,9 @@ def recompute_open_deadlines(incident: Incident, *, actor: User | None = None, i
     from the policy that does, from the same start; each replacement is audited. Returns the new deadlines."""
     calendar = WorkCalendar.load()
     recomputed: list[Deadline] = []
-    for d in Deadline.objects.open().filter(incident=incident, explicit=False).select_related("ticket", "policy"):
+    # A 批示's limit is the leader's (or the default when it was given): no regrade moves it.
+    deadlines = Deadline.objects.open().filter(incident=incident, explicit=False)
+    for d in deadlines.exclude(kind=DeadlineKind.LEADER_INSTRUCTION).select_related("ticket", "policy"):
         new_policy = policy_for_kind(incident, d.ticket, d.kind)
         if new_policy is None or new_policy.pk == d.policy_id:
             continue

@@ -504,3 +504,57 @@ class ReplyDraft(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.incident_id} · {self.get_state_display()}"
+
+
+class LeaderInstructionQuerySet(models.QuerySet["LeaderInstruction"]):
+    def open(self) -> "LeaderInstructionQuerySet":
+        """Not yet answered with its 落实情况: the one definition of an open 批示."""
+        return self.filter(progress_at__isnull=True)
+
+
+class LeaderInstruction(models.Model):
+    """A leader's 批示 on an incident, given at any point of its life, not only with a send-back (issue 14). The
+    office relays it and records how it was carried out (落实情况) within its time limit, a tracked deadline
+    ("领导批示…有明确时间要求的，必须按照规定时间落实到位；没有明确时间要求的，原则上在3天内落实到位", 000 三.2;
+    交办、承办、督办, 002 第八条)."""
+
+    incident = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, related_name="leader_instructions", verbose_name="舆情"
+    )
+    text = models.TextField("批示内容")
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="批示领导", on_delete=models.PROTECT, related_name="+"
+    )
+    given_at = models.DateTimeField("批示时间", default=timezone.now)
+    deadline = models.OneToOneField(
+        "deadlines.Deadline", verbose_name="落实时限", on_delete=models.PROTECT, related_name="leader_instruction"
+    )
+    progress = models.TextField("落实情况", blank=True)
+    progress_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="落实情况报告人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    progress_at = models.DateTimeField("落实情况报告时间", null=True, blank=True)
+
+    objects = LeaderInstructionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "领导批示"
+        verbose_name_plural = "领导批示"
+        ordering = ["-given_at", "-id"]
+        indexes = [
+            models.Index(fields=["incident", "given_at"], name="instruction_incident_given"),
+            # The cockpit lists the open ones.
+            models.Index(fields=["given_at"], condition=Q(progress_at__isnull=True), name="instruction_open"),
+        ]
+
+    def __str__(self):
+        return f"批示 · {self.incident_id} · {timezone.localtime(self.given_at):%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self):
+        return self.progress_at is None

@@ -17,6 +17,8 @@ from incidents.models import (
     Feedback,
     Incident,
     IncidentQuerySet,
+    LeaderInstruction,
+    LeaderInstructionQuerySet,
     LeaderReport,
     Reply,
     ReplyDraft,
@@ -24,6 +26,7 @@ from incidents.models import (
     Ticket,
     TicketQuerySet,
 )
+from incidents.workflow import INCIDENT, IncidentStatus
 from org.access import AnyUser, access_for
 from org.models import Unit
 
@@ -64,6 +67,11 @@ def visible_leader_reports(user: AnyUser) -> QuerySet[LeaderReport]:
     return LeaderReport.objects.filter(incident__in=visible_incidents(user))
 
 
+def visible_leader_instructions(user: AnyUser) -> LeaderInstructionQuerySet:
+    """领导批示 are seen by whoever sees their incident (and its 知悉范围)."""
+    return LeaderInstruction.objects.filter(incident__in=visible_incidents(user))
+
+
 def visible_replies(user: AnyUser) -> QuerySet[Reply]:
     """Published replies (回应) are seen by whoever sees their incident."""
     return Reply.objects.filter(incident__in=visible_incidents(user))
@@ -85,6 +93,22 @@ def visible_incidents(user: AnyUser) -> IncidentQuerySet:
     if access.leader_unit_ids:
         condition |= Q(subject_unit_id__in=access.leader_unit_ids)
     return qs.filter(condition, cleared)
+
+
+# 待研判: the states the grade transition starts from (已报送, 舆情反复). Merged duplicates and dismissed items
+# (不予处置) are not awaiting a grade.
+AWAITING_GRADING = tuple(sorted(INCIDENT.transitions["grade"].sources))
+
+
+def awaiting_grading(user: AnyUser) -> IncidentQuerySet:
+    """待研判 for this reader: the one definition the desk (研判台) and the cockpit (驾驶舱) both count (issue 14)."""
+    return visible_incidents(user).filter(status__in=AWAITING_GRADING)
+
+
+def new_incidents(user: AnyUser, since: datetime) -> IncidentQuerySet:
+    """新增 since an instant for this reader: reported since then, merged duplicates left out (a duplicate merged
+    into another item is that item, already counted; issue 14)."""
+    return visible_incidents(user).filter(reported_at__gte=since).exclude(status=IncidentStatus.MERGED)
 
 
 def county_incidents() -> IncidentQuerySet:

@@ -12,6 +12,7 @@ SEED_STEPS = [
     ("incidents.migrations.0007_close_authority_and_promises", "county_closes_major"),
     ("monitoring.migrations.0002_seed_holidays", "forward"),
     ("monitoring.migrations.0003_default_policies", "forward"),
+    ("deadlines.migrations.0003_leader_instruction_deadlines", "seed_policy"),
 ]
 
 
