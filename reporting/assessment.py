@@ -180,9 +180,12 @@ def assess_units(
         score.tickets_received, score.returns = counts["received"], counts["returns"]
         score.designated_claims = counts["designated_claims"]
 
-    decided = _decided_deadlines(period_start, period_end, now)
+    # The patrol slots' deadlines (no incident) are decided like the others, in the same grouped query.
+    decided = _decided_deadlines(period_start, period_end, now, county_deadlines() | county_patrol_deadlines())
     unit_rates = _rates(
-        decided.filter(unit_id__in=ids), "unit_id", {"claim": (DeadlineKind.CLAIM,), "feedback": HANDLING_KINDS}
+        decided.filter(unit_id__in=ids),
+        "unit_id",
+        {"claim": (DeadlineKind.CLAIM,), "feedback": HANDLING_KINDS, "patrol": (DeadlineKind.PATROL,)},
     )
     lead_unit = Subquery(
         county_tickets()
@@ -194,11 +197,6 @@ def assess_units(
         decided.filter(ticket__isnull=True).annotate(lead_unit=lead_unit).filter(lead_unit__in=ids),
         "lead_unit",
         {"reply": REPLY_KINDS},
-    )
-    patrol_rates = _rates(
-        _decided_deadlines(period_start, period_end, now, county_patrol_deadlines()).filter(unit_id__in=ids),
-        "unit_id",
-        {"patrol": (DeadlineKind.PATROL,)},
     )
     extensions = _counts(
         ExtensionRequest.objects.filter(
@@ -221,7 +219,7 @@ def assess_units(
     )
 
     for uid, row in rows.items():
-        rates = unit_rates.get(uid, {}) | reply_rates.get(uid, {}) | patrol_rates.get(uid, {})
+        rates = unit_rates.get(uid, {}) | reply_rates.get(uid, {})
         row.claim = rates.get("claim", Rate())
         row.feedback = rates.get("feedback", Rate())
         row.reply = rates.get("reply", Rate())
