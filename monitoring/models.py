@@ -149,6 +149,8 @@ class PatrolRecord(models.Model):
         indexes = [
             models.Index(fields=["unit", "patrolled_at"], name="patrolrecord_unit_at"),
             models.Index(fields=["officer", "patrolled_at"], name="patrolrecord_officer_at"),
+            # The compliance page counts a county-wide period.
+            models.Index(fields=["patrolled_at"], name="patrolrecord_at"),
         ]
 
     def __str__(self):

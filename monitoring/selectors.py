@@ -138,13 +138,19 @@ def current_slot(unit: Unit, at: datetime | None = None) -> PatrolSlot | None:
     return slots.filter(due_at__gt=at).order_by("-starts_at").first() or slots.order_by("-starts_at").first()
 
 
+# How far back a patrol covers missed slots (late): a slot missed longer ago stays missed (漏巡), and the query
+# reads a bounded range of the (unit, starts_at) index however many slots history holds.
+COVERS_BACK = timedelta(hours=48)
+
+
 def open_slot_deadline_ids(unit: Unit, at: datetime) -> list[tuple[int, int]]:
-    """(slot id, deadline id) of the unit's slots started by `at` whose deadline is still open: a patrol at `at`
-    covers them (on time inside the window, late after it)."""
+    """(slot id, deadline id) of the unit's slots started by `at` (within COVERS_BACK) whose deadline is still
+    open: a patrol at `at` covers them (on time inside the window, late after it)."""
     return list(
         PatrolSlot.objects.filter(
             unit=unit,
             starts_at__lte=at,
+            starts_at__gt=at - COVERS_BACK,
             deadline__state__in=Deadline.OPEN_STATES,
             deadline__met_at__isnull=True,
         ).values_list("pk", "deadline_id")
@@ -186,11 +192,12 @@ class Compliance:
 
 
 def compliance(user: AnyUser, start: datetime, end: datetime, now: datetime | None = None) -> dict[str, list]:
-    """Per unit: slots due in [start, end) and decided by `now` (met, or past due), on time, late, missed; per
-    person: patrols recorded and the slots their patrols covered on time or late. Two grouped queries each."""
+    """Per unit: slots starting in [start, end) and decided by `now` (met, or past due), on time, late, missed;
+    per person: patrols recorded and the slots their patrols covered on time or late. Two grouped queries each,
+    on the starts_at and patrolled_at indexes."""
     now = now or timezone.now()
     ids = visible_unit_ids(user)
-    slots = PatrolSlot.objects.filter(due_at__gte=start, due_at__lt=end).filter(
+    slots = PatrolSlot.objects.filter(starts_at__gte=start, starts_at__lt=end).filter(
         Q(deadline__met_at__isnull=False) | Q(due_at__lte=now)
     )
     records = PatrolRecord.objects.filter(patrolled_at__gte=start, patrolled_at__lt=end)
