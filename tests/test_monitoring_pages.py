@@ -140,3 +140,46 @@ def test_the_last_evening_slot_ends_at_24_00(client, watch):
         client.force_login(watcher)
         html = client.get(reverse("monitoring:patrol")).content.decode()
     assert "23:30–24:00（晚间）" in html
+
+
+def test_the_roster_page_swaps_and_hands_over(client, org, watch):
+    centre, forum, board, watcher = watch
+    other = person("zhang", centre, Role.LIAISON, first_name="张监测")
+    later = Shift.objects.create(
+        unit=centre,
+        date=TUESDAY.date() + timedelta(days=1),
+        kind=Shift.Kind.DAY,
+        starts_at=TUESDAY.replace(hour=8) + timedelta(days=1),
+        ends_at=TUESDAY.replace(hour=17, minute=30) + timedelta(days=1),
+    )
+    evening = Shift.objects.create(
+        unit=centre,
+        date=TUESDAY.date() + timedelta(days=1),
+        kind=Shift.Kind.EVENING,
+        starts_at=TUESDAY.replace(hour=17, minute=30) + timedelta(days=1),
+        ends_at=TUESDAY.replace(hour=23, minute=30) + timedelta(days=1),
+    )
+    first = DutyAssignment.objects.create(shift=later, user=watcher)
+    second = DutyAssignment.objects.create(shift=evening, user=other)
+    with time_machine.travel(MORNING, tick=False):
+        client.force_login(org.duty)
+        swapped = client.post(
+            reverse("monitoring:roster"),
+            {"action": "swap", "unit": centre.pk, "month": "2026-12", "first": first.pk, "second": second.pk},
+        )
+        assert swapped.status_code == 302
+        assert DutyAssignment.objects.get(pk=first.pk).shift == evening
+        client.force_login(watcher)
+        shift = DutyAssignment.objects.filter(user=watcher, shift__date=TUESDAY.date()).get().shift
+        handed = client.post(
+            reverse("monitoring:roster"),
+            {"action": "handover", "unit": centre.pk, "month": "2026-12", "shift": shift.pk, "note": "无"},
+        )
+        assert handed.status_code == 302 and shift.handovers.get().note == "无"
+        empty = client.post(
+            reverse("monitoring:roster"),
+            {"action": "handover", "unit": centre.pk, "month": "2026-12", "shift": shift.pk, "note": ""},
+        )
+        assert empty.status_code == 400 and "交接事项" in empty.content.decode()
+    html = Template("{% load monitoring_tags %}{{ user|can_patrol }}").render(Context({"user": watcher}))
+    assert html == "True"

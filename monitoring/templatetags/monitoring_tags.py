@@ -19,3 +19,9 @@ def on_duty_panel(context):
 def window_end(instant):
     """A slot's end as HH:MM, midnight written 24:00."""
     return selectors.clock(instant)
+
+
+@register.filter
+def can_patrol(user):
+    """For the navigation: whether the user records patrols for a watching unit (the 巡查 link)."""
+    return bool(selectors.patrol_units(user))
