@@ -2,8 +2,9 @@
 error body, a person the login page's message. Both say how long and who can unlock."""
 
 from django.conf import settings
-from django.http import JsonResponse
 from django.shortcuts import render
+
+from core.api.errors import problem_response
 
 
 def lockout_message():
@@ -16,5 +17,5 @@ def lockout_message():
 
 def lockout_response(request, original_response=None, credentials=None):
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": lockout_message(), "errors": {}}, status=429)
+        return problem_response(request, "locked_out", 429, lockout_message())
     return render(request, "accounts/locked_out.html", {"message": lockout_message()}, status=429)

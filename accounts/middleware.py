@@ -2,19 +2,25 @@
 banner (PASSWORD_MAX_AGE_DAYS: a reminder, never a lock-out)."""
 
 from django.conf import settings
-from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
 from accounts import policy, services
+from core.api.errors import problem_response
 
 STEP_PAGES = {policy.VERIFY: "otp_verify", policy.CHANGE_PASSWORD: "password_change", policy.ENROL: "otp_setup"}
 STEP_MESSAGES = {
     policy.VERIFY: "请先完成双因素认证（动态口令）。",
     policy.CHANGE_PASSWORD: "请先修改初始密码。",
     policy.ENROL: "您的角色须启用双因素认证，请先绑定动态口令。",
+}
+# The API's problem code for each step (core/api/errors.py TITLES).
+STEP_CODES = {
+    policy.VERIFY: "otp_required",
+    policy.CHANGE_PASSWORD: "password_change_required",
+    policy.ENROL: "otp_enrolment_required",
 }
 OPEN_NAMES = ("login", "logout", "password_change", "password_change_done", "otp_verify", "otp_setup")
 
@@ -47,7 +53,7 @@ class AccountSecurityMiddleware:
 
     def hold(self, request, step):
         if request.path_info.startswith("/api/"):
-            return JsonResponse({"detail": STEP_MESSAGES[step], "errors": {}}, status=403)
+            return problem_response(request, STEP_CODES[step], 403, STEP_MESSAGES[step])
         target = reverse(STEP_PAGES[step])
         if request.method == "GET":
             target += "?" + urlencode({"next": request.get_full_path()})

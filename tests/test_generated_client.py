@@ -5,6 +5,7 @@ claim → feedback (with an attachment) → close, plus an Idempotency-Key repla
 The generator runs from its own venv (.venv-tools/, scripts/api-client setup; .ci/run sets it up): it pins its
 own ruff and pydantic. The generated package needs only httpx and attrs (requirements-dev.txt)."""
 
+import hashlib
 import importlib
 import io
 import os
@@ -26,8 +27,11 @@ GENERATOR = ROOT / ".venv-tools" / "bin" / "openapi-python-client"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
 
 
+GENERATED = {}  # schema digest → the directory holding yuqing_client: generated once per schema and run
+
+
 @pytest.fixture
-def client_package(live_server, org, tmp_path, relaxed_throttles):  # noqa: F811
+def client_package(live_server, org, tmp_path_factory, relaxed_throttles):  # noqa: F811
     """yuqing_client, generated from the schema the live server serves, importable for this test."""
     if not GENERATOR.exists():
         if os.environ.get("CI"):
@@ -38,21 +42,26 @@ def client_package(live_server, org, tmp_path, relaxed_throttles):  # noqa: F811
         f"{live_server.url}/api/v1/schema/", params={"format": "json"}, headers={"Authorization": f"Token {token}"}
     )
     assert schema.status_code == 200, schema.text[:300]
-    (tmp_path / "schema.json").write_bytes(schema.content)
-    generated = subprocess.run(
-        [ROOT / "scripts" / "api-client", "generate", tmp_path / "schema.json", tmp_path / "out" / "yuqing_client"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert generated.returncode == 0, generated.stdout + generated.stderr
-    # The generator warns about any operation or response it had to leave out: there must be none.
-    assert "Warning" not in generated.stdout + generated.stderr, generated.stdout + generated.stderr
-    sys.path.insert(0, str(tmp_path / "out"))
+    digest = hashlib.sha256(schema.content).hexdigest()
+    if digest not in GENERATED:
+        work = tmp_path_factory.mktemp("client")
+        (work / "schema.json").write_bytes(schema.content)
+        generated = subprocess.run(
+            [ROOT / "scripts" / "api-client", "generate", work / "schema.json", work / "out" / "yuqing_client"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        output = generated.stdout + generated.stderr
+        assert generated.returncode == 0, output
+        # The generator warns about any operation or response it had to leave out: there must be none.
+        assert "Warning" not in output, output
+        GENERATED[digest] = str(work / "out")
+    sys.path.insert(0, GENERATED[digest])
     try:
         yield importlib.import_module("yuqing_client")
     finally:
-        sys.path.remove(str(tmp_path / "out"))
+        sys.path.remove(GENERATED[digest])
         for name in [n for n in sys.modules if n == "yuqing_client" or n.startswith("yuqing_client.")]:
             del sys.modules[name]
 

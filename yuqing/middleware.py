@@ -9,8 +9,10 @@
 
 from urllib.parse import unquote_to_bytes
 
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponseBadRequest
 from django.template import loader
+
+from core.api.errors import problem_response
 
 NUL_REFUSED = "请求参数不能包含空字符（U+0000），未作任何处理。"
 
@@ -43,8 +45,7 @@ class InputGuardMiddleware:
     def __call__(self, request):
         if _has_nul(request):
             if request.path.startswith("/api/"):
-                body = {"detail": NUL_REFUSED, "errors": {}}
-                return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
+                return problem_response(request, "invalid", 400, NUL_REFUSED)
             return HttpResponseBadRequest(loader.get_template("400.html").render({"message": NUL_REFUSED}))
         return self.get_response(request)
 

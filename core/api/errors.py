@@ -34,6 +34,9 @@ TITLES = {
     "not_authenticated": "未登录或未提供令牌",
     "authentication_failed": "令牌无效或已失效",
     "permission_denied": "无权执行该操作",
+    "otp_required": "须先完成双因素认证",
+    "password_change_required": "须先修改初始密码",
+    "otp_enrolment_required": "须先启用双因素认证",
     "not_found": "对象不存在或无权查看",
     "method_not_allowed": "不支持该请求方法",
     "not_acceptable": "无法提供所要求的内容类型",
@@ -127,7 +130,8 @@ def _is_api(request):
     return request.path.startswith("/api/")
 
 
-def _problem_response(request, code, status, detail):
+def problem_response(request, code, status, detail):
+    """A problem+json answer given outside DRF (middleware, handlers, the lock-out callable)."""
     return JsonResponse(
         problem(code, status, detail, request.path),
         status=status,
@@ -139,12 +143,12 @@ def _problem_response(request, code, status, detail):
 def bad_request(request, exception=None):
     """handler400: a request Django refuses before any view (an oversized or malformed body, too many fields)."""
     if _is_api(request):
-        return _problem_response(request, "invalid", 400, INVALID_INPUT)
+        return problem_response(request, "invalid", 400, INVALID_INPUT)
     return HttpResponseBadRequest(loader.get_template("400.html").render())
 
 
 def server_error(request):
     """handler500: a bug. The exception is still logged (and raised in tests); the caller gets no internals."""
     if _is_api(request):
-        return _problem_response(request, "server_error", 500, SERVER_ERROR)
+        return problem_response(request, "server_error", 500, SERVER_ERROR)
     return HttpResponseServerError(loader.get_template("500.html").render())
