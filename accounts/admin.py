@@ -2,15 +2,18 @@
 kept), password states, and an administrator's password reset marking the password as initial again.
 Lock-outs are lifted in django-axes' own admin (访问尝试: delete the attempts) or `manage.py axes_reset_username`."""
 
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.models import ApiToken, PasswordState
 from core.errors import DomainError
 from core.http import client_ip
 from org.access import access_for
-from org.admin import SecurityAdminOnly, SecurityUserAdmin
+from org.admin import ChineseLabels, SecurityAdminOnly, SecurityUserAdmin
 
 
 class TokenAdminAccess(SecurityAdminOnly):
@@ -31,7 +34,7 @@ class TokenAdminAccess(SecurityAdminOnly):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(TokenAdminAccess, admin.ModelAdmin):
+class ApiTokenAdmin(ChineseLabels, TokenAdminAccess, admin.ModelAdmin):
     list_display = ["prefix", "user", "created_at", "expires_at", "revoked_at", "revoked_reason"]
     list_filter = ["revoked_at"]
     search_fields = ["user__username", "prefix"]
@@ -52,7 +55,7 @@ class ApiTokenAdmin(TokenAdminAccess, admin.ModelAdmin):
 
 
 @admin.register(PasswordState)
-class PasswordStateAdmin(TokenAdminAccess, admin.ModelAdmin):
+class PasswordStateAdmin(ChineseLabels, TokenAdminAccess, admin.ModelAdmin):
     list_display = ["user", "must_change", "changed_at"]
     readonly_fields = ["user", "must_change", "changed_at"]
 
@@ -73,3 +76,32 @@ class AccountsUserAdmin(SecurityUserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, AccountsUserAdmin)
+
+
+class ChineseTOTPDeviceAdmin(ChineseLabels, TOTPDeviceAdmin):
+    """django-otp's TOTP device admin with Chinese labels (issue 14: the admin is Chinese throughout)."""
+
+    field_words = {
+        "user": "用户",
+        "name": "名称",
+        "confirmed": "已确认",
+        "key": "密钥",
+        "step": "时间步长（秒）",
+        "t0": "起始时间（Unix 秒）",
+        "digits": "口令位数",
+        "tolerance": "容差（步）",
+        "drift": "时钟漂移（步）",
+        "last_t": "最后使用的时间步",
+        "throttling_failure_timestamp": "限流开始时间",
+        "throttling_failure_count": "连续失败次数",
+        "created_at": "创建时间",
+        "last_used_at": "最后使用时间",
+    }
+
+
+admin.site.unregister(TOTPDevice)
+admin.site.register(TOTPDevice, ChineseTOTPDeviceAdmin)
+# The apps' names in the admin's index and breadcrumbs: axes and django-otp name theirs after their labels
+# ("Axes", "Otp_Totp"), which no catalog translates. An app's verbose name is no model state (no migration).
+apps.get_app_config("axes").verbose_name = "登录锁定"
+apps.get_app_config("otp_totp").verbose_name = "双因素认证（TOTP）"

@@ -2,14 +2,16 @@
 administrator only (三员分立, GB/T 22239-2019 8.1.4.2), every change audited; and the admin base classes the other
 apps use."""
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.forms.models import BaseInlineFormSet, model_to_dict
 
@@ -18,8 +20,111 @@ from core.http import client_ip
 from org.access import access_for, duty_conflict, held_duties
 from org.models import Membership, Unit
 
+# Column heads and labels of fields whose models give no Chinese name (issue 14: the admin is Chinese throughout).
+FIELD_WORDS = {
+    "actor": "操作人账号",
+    "attempts": "尝试次数",
+    "channel": "渠道",
+    "created_at": "创建时间",
+    "created_by": "编制人",
+    "deadline": "时限",
+    "decided_at": "决定时间",
+    "decided_by": "决定人",
+    "error": "错误信息",
+    "feedback": "反馈",
+    "incident": "舆情",
+    "ip": "IP 地址",
+    "policy": "时限规则",
+    "published_by": "发布人",
+    "read_at": "阅读时间",
+    "recipient": "接收人",
+    "recorded_by": "记录人",
+    "report": "报告",
+    "reported_by": "报告人",
+    "requested_at": "申请时间",
+    "requested_by": "申请人",
+    "sent_at": "发送时间",
+    "sha256": "SHA-256 校验值",
+    "status": "状态",
+    "step": "督办步骤",
+    "submitted_by": "提交人",
+    "ticket": "转办单",
+    "updated_at": "更新时间",
+    "uploaded_at": "上传时间",
+    "uploaded_by": "上传人",
+    "user": "用户",
+}
 
-class AuditedAdmin(admin.ModelAdmin):
+
+def _chinese(text: object) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in str(text))
+
+
+@functools.cache
+def _worded_field(model: Any, name: Any, own: tuple[tuple[str, str], ...] = ()) -> Any:
+    """`name` of `model` when its verbose name is English and FIELD_WORDS (or the admin's `own` words) has a
+    Chinese one: a display function with that description (an enum as its label, a boolean as the admin's icon);
+    else `name` itself. Cached, so the list of fields and the list of read-only fields name the same function."""
+    if not isinstance(name, str):
+        return name
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:  # a method or "__str__": shown as it is
+        return name
+    words = FIELD_WORDS | dict(own)
+    if _chinese(getattr(field, "verbose_name", "")) or name not in words:
+        return name
+    choices = getattr(field, "choices", None)
+
+    def show(obj):
+        return getattr(obj, f"get_{name}_display")() if choices else getattr(obj, name)
+
+    show.__name__ = f"{name}_words"
+    boolean = field.get_internal_type() == "BooleanField"
+    return admin.display(description=words[name], ordering=name, boolean=boolean)(show)
+
+
+class ChineseLabels:
+    """Column heads, read-only fields and form labels in Chinese where a model field has no Chinese name."""
+
+    model: Any
+    field_words: dict[str, str] = {}  # an admin's own words, before FIELD_WORDS (a TOTP device's "step" is no 督办步骤)
+
+    def _worded(self, names):
+        own = tuple(sorted(self.field_words.items()))
+        return [_worded_field(self.model, name, own) for name in names]
+
+    def get_list_display(self, request):
+        return self._worded(super().get_list_display(request))  # type: ignore[misc]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self._worded(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)  # type: ignore[misc]
+        if self.has_change_permission(request, obj):  # type: ignore[attr-defined]
+            readonly = set(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+            shown = lambda names: [self._worded([n])[0] if n in readonly else n for n in names]  # noqa: E731
+        else:  # shown read-only, every field
+            shown = self._worded
+        return [
+            (title, {**options, "fields": _fieldset_fields(options["fields"], shown)}) for title, options in fieldsets
+        ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
+        words = FIELD_WORDS | self.field_words
+        if formfield is not None and db_field.name in words and not _chinese(formfield.label or db_field.name):
+            formfield.label = words[db_field.name]
+        return formfield
+
+
+def _fieldset_fields(fields, shown):
+    """A fieldset's fields, where a line may group several fields in a tuple."""
+    return [tuple(shown(list(line))) if isinstance(line, (list, tuple)) else shown([line])[0] for line in fields]
+
+
+class AuditedAdmin(ChineseLabels, admin.ModelAdmin):
     """Setting changes made in the admin land on the audit trail like any other change."""
 
     def save_model(self, request, obj, form, change):
@@ -175,7 +280,7 @@ class UnitAdmin(AuditedAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SecurityAdminOnly, admin.ModelAdmin):
+class MembershipAdmin(ChineseLabels, SecurityAdminOnly, admin.ModelAdmin):
     list_display = ["user", "unit", "role", "title", "phone", "is_active"]
     list_filter = ["role", "is_active", "unit"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "unit__name"]
@@ -214,7 +319,7 @@ class MembershipAdmin(SecurityAdminOnly, admin.ModelAdmin):
             self.delete_model(request, membership)
 
 
-class ReadOnlyWorkflowAdmin(admin.ModelAdmin):
+class ReadOnlyWorkflowAdmin(ChineseLabels, admin.ModelAdmin):
     """Workflow records change only through the services, so the admin shows them read-only."""
 
     def has_add_permission(self, request):
@@ -290,11 +395,36 @@ class SnapshotAudited:
             self.delete_model(request, obj)
 
 
+PERMISSION_VERBS = {"add": "新增", "change": "修改", "delete": "删除", "view": "查看"}
+
+
+def permission_words(permission: Any) -> str:
+    """A permission as the security administrator reads it: app | model | 可以新增…, in Chinese. Django stores
+    the default permissions' names in English ("Can add …"); the app's and model's verbose names are Chinese."""
+    content_type = permission.content_type
+    model = content_type.model_class()
+    verb, _, model_name = permission.codename.partition("_")
+    if model is not None and verb in PERMISSION_VERBS and model_name == model._meta.model_name:
+        app = apps.get_app_config(content_type.app_label).verbose_name
+        return f"{app} | {model._meta.verbose_name} | 可以{PERMISSION_VERBS[verb]}{model._meta.verbose_name}"
+    return str(permission)
+
+
+class PermissionsInChinese:
+    """The permission pickers (filter_horizontal) of users and groups list permissions in Chinese."""
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        formfield = super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+        if db_field.name in ("permissions", "user_permissions") and formfield is not None:
+            formfield.label_from_instance = permission_words
+        return formfield
+
+
 admin.site.unregister(User)
 
 
 @admin.register(User)
-class SecurityUserAdmin(SecurityAdminOnly, SnapshotAudited, RoleChangesAudited, UserAdmin):
+class SecurityUserAdmin(PermissionsInChinese, SecurityAdminOnly, SnapshotAudited, RoleChangesAudited, UserAdmin):
     snapshot = staticmethod(_user_snapshot)
     change_action, delete_action = "user_change", "user_delete"
     inlines = [MembershipInline]
@@ -316,6 +446,6 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class SecurityGroupAdmin(SecurityAdminOnly, SnapshotAudited, GroupAdmin):
+class SecurityGroupAdmin(PermissionsInChinese, SecurityAdminOnly, SnapshotAudited, GroupAdmin):
     snapshot = staticmethod(_group_snapshot)
     change_action, delete_action = "group_change", "group_delete"

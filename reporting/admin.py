@@ -6,11 +6,11 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from org.admin import AuditedAdmin
+from org.admin import AuditedAdmin, ChineseLabels
 from reporting.models import DailySubmission, Report, ReportSettings, ReportVersion, RiskTopic
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ChineseLabels, admin.ModelAdmin):
     def has_add_permission(self, request, obj=None):
         return False
 

@@ -163,7 +163,7 @@ def test_admin_edits_a_deadline_policy_and_the_next_dispatch_uses_it(open_sessio
     admin.fits()
     admin.shot("policy-form-error")
     page.get_by_label("时限长度").fill("3")
-    page.get_by_label("时限单位:", exact=True).select_option(label="小时")
+    page.get_by_label("时限单位：", exact=True).select_option(label="小时")
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_text("已保存")).to_be_visible()
     expect(page.get_by_text("转办后 3 小时")).to_be_visible()
