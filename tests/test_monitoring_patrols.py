@@ -15,7 +15,7 @@ from deadlines.models import Deadline, DeadlineKind, DeadlineStep
 from deadlines.selectors import county_deadlines
 from deadlines.sweep import run_timed_checks
 from monitoring import selectors
-from monitoring.models import DutyAssignment, PatrolRecord, PatrolSlot, Shift, Site
+from monitoring.models import DutyAssignment, PatrolPolicy, PatrolRecord, PatrolSlot, Shift, Site
 from monitoring.planning import plan_patrol_slots
 from monitoring.services.patrols import record_patrol
 from notifications.models import Notification
@@ -162,3 +162,35 @@ def test_patrol_slots_count_in_the_units_assessment_and_not_in_the_incident_figu
         (row,) = assess_units(TUESDAY, TUESDAY + timedelta(days=1), unit_ids=[watch.unit.pk])
         assert (row.patrol.on_time, row.patrol.total) == (1, 4)  # 09:30 on time; 08:30 late; 10:30, 11:30 missed
         assert not county_deadlines().filter(kind=DeadlineKind.PATROL).exists()
+
+
+@pytest.mark.parametrize(
+    ("start", "hours", "expected"),
+    [
+        (datetime(2026, 10, 10, 0, 0, tzinfo=SH), 24, 11),  # 调休 Saturday: a working day's 11 slots
+        (datetime(2026, 10, 11, 0, 0, tzinfo=SH), 24, 8),  # the Sunday after: 8 holiday slots
+        (datetime(2026, 10, 7, 0, 0, tzinfo=SH), 24, 8),  # 国庆, a Wednesday
+        (datetime(2026, 10, 9, 18, 0, tzinfo=SH), 6, 3),  # a Friday evening: 19:30, 21:30, 23:30
+    ],
+)
+def test_planning_follows_the_seeded_calendar(org, start, hours, expected):
+    centre = UnitFactory(code="jiankong", name="网络舆情应急监控中心", parent=org.county)
+    Site.objects.create(name="县城论坛", kind=Site.Kind.FORUM, unit=centre)
+    with time_machine.travel(start, tick=False):
+        created = plan_patrol_slots()
+        assert plan_patrol_slots() == []  # twice: once
+    in_window = [s for s in created if s.starts_at < start + timedelta(hours=hours)]
+    assert len(in_window) == expected
+
+
+def test_a_reminder_before_the_window_closes_when_configured(org):
+    centre = UnitFactory(code="jiankong", name="网络舆情应急监控中心", parent=org.county)
+    Site.objects.create(name="县城论坛", kind=Site.Kind.FORUM, unit=centre)
+    PatrolPolicy.objects.create(reminder_lead=15)
+    with time_machine.travel(TUESDAY, tick=False):
+        plan_patrol_slots(until=TUESDAY + timedelta(days=1))
+    with time_machine.travel(at(10, 15), tick=False):
+        run_timed_checks()
+    reminders = Notification.objects.filter(title__startswith="【巡查提醒】")
+    assert reminders.filter(title__contains="09:30–10:30").exists()
+    assert {n.recipient for n in reminders} == {org.duty}  # nobody rostered: the office's duty officers
