@@ -49,7 +49,8 @@ class Site(models.Model):
 
 class PatrolPolicy(models.Model):
     """The patrol schedule, one row (002 第五条、第六条). The seeds disagree on the night (002: evenings until
-    24:00; 004 三(一): 24-hour duty), so the overnight interval is a setting, empty by default (002)."""
+    24:00; 004 三(一): 24-hour duty), so the overnight interval is a setting, empty by default (002). A change applies
+    to the slots planned after it; those already planned (plan_ahead_hours ahead) keep their windows."""
 
     working_interval = models.PositiveSmallIntegerField(
         "工作时间巡查间隔（分钟）", default=60, help_text="002 第六条：工作日上班时间每间隔1小时巡查一次"
