@@ -81,6 +81,22 @@ class GradeForm(forms.Form):
         required=False,
         help_text="核实调查报告时限为认领后 15 个工作日（002 第八条）；转办时指定的时限优先",
     )
+    # The incident's version the page was drawn from (issue 18: a concurrent grade is refused, not overwritten).
+    version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if "version" in self.errors:  # hidden: say it above the form
+            del self.errors["version"]
+            self.add_error(None, "页面信息已失效，请刷新页面后重新研判。")
+        return data
+
+    def refresh_version(self, version):
+        """After a stale submission was refused: the redisplayed form carries the current version, so sending it
+        again, having read what changed, applies it."""
+        data = self.data.copy()
+        data[self.add_prefix("version")] = str(version)
+        self.data = data
 
 
 class HistoricalForm(forms.Form):
@@ -152,6 +168,7 @@ class DispatchForm(forms.Form):
         # Responsible units only: not the office, not the leading group above everyone.
         units = Unit.objects.filter(is_active=True, is_office=False).exclude(kind=Unit.Kind.OFFICE)
         self.fields["lead"].queryset = units
+        self.fields["lead"].empty_label = "（请选择）"
         self.fields["assists"].queryset = units
 
     def assignments(self):

@@ -36,6 +36,7 @@ from incidents.forms import (
 )
 from incidents.grading import suggest_grade
 from incidents.models import Attachment, Incident, TicketRole
+from incidents.services.triage import StaleIncident
 from incidents.timeline import timeline_rows
 from incidents.uploads import content_type_for
 from incidents.workflow import INCIDENT, TICKET, ticket_is_handling
@@ -133,7 +134,11 @@ def _grade_form(incident):
         site_count=incident.site_count,
         media_level=incident.media_level,
     )
-    initial = {"grade": incident.grade or suggestion.grade, "is_historical": incident.is_historical}
+    initial = {
+        "grade": incident.grade or suggestion.grade,
+        "is_historical": incident.is_historical,
+        "version": incident.version,  # a concurrent grade is refused, not overwritten (issue 18)
+    }
     return GradeForm(prefix="grade", initial=initial), suggestion
 
 
@@ -230,9 +235,19 @@ def incident_detail(request, pk):
 
 
 def _grade(user, incident, data, ip):
-    return services.grade_incident(
-        user, incident, grade=data["grade"], reason=data["reason"], is_historical=data.get("is_historical"), ip=ip
-    )
+    try:
+        return services.grade_incident(
+            user,
+            incident,
+            grade=data["grade"],
+            reason=data["reason"],
+            is_historical=data.get("is_historical"),
+            version=data.get("version"),
+            ip=ip,
+        )
+    except StaleIncident as exc:  # the form comes back with what changed, and the current version
+        data["_form"].refresh_version(exc.version)
+        raise
 
 
 def _dispatch(user, incident, data, ip):

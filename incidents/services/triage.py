@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import audit
-from core.errors import IllegalTransition, InvalidInput
+from core.errors import Conflict, IllegalTransition, InvalidInput
+from core.models import AuditEvent
 from deadlines.scheduling import on_case_type_changed, on_incident_graded, on_incident_regraded, on_tickets_ended
 from incidents.models import Grade, Incident
 from incidents.services._common import (
@@ -24,6 +25,48 @@ from org import recipients as monitoring_recipients
 from org.access import require_role
 
 
+class StaleIncident(Conflict):
+    """A form drawn from an earlier version of the incident (409): the message names the changes made since."""
+
+    def __init__(self, message: str, version: int) -> None:
+        super().__init__(message)
+        self.version = version
+
+
+# At most this many changes are named in the message; the rest are summed up.
+STALE_CHANGES_SHOWN = 3
+
+
+def _grade_words(value: str) -> str:
+    return Grade(value).label if value in Grade.values else "未定级"
+
+
+def _change_words(event: AuditEvent) -> str:
+    when = timezone.localtime(event.at)
+    words = f"{event.actor_name} 于 {when.month}月{when.day}日 {when:%H:%M} {audit.action_label(event)}"
+    before, after = (event.before or {}).get("grade"), (event.after or {}).get("grade")
+    if after is not None and before != after:
+        words += f"（等级 {_grade_words(before or '')} → {_grade_words(after)}）"
+    return words
+
+
+def stale_message(incident: Incident, version: int) -> str:
+    """What changed since `version`, in the words the second officer needs: who, when, what, the grade before → after
+    (the incident's own events, newest first; a confidential read or a recomputed deadline is not a change)."""
+    missed = max(incident.version - version, 1)
+    events = list(
+        AuditEvent.objects.filter(incident=incident, ticket__isnull=True)
+        .exclude(action="confidential_read")
+        .exclude(action__startswith="deadline_")  # the engine's consequences of a change, not a change
+        .order_by("-at", "-id")[: min(missed, STALE_CHANGES_SHOWN)]
+    )
+    changes = "；".join(_change_words(e) for e in events) or "该舆情已被修改"
+    return (
+        f"提交未生效：您打开此页后，{changes}。当前等级为「{_grade_words(incident.grade)}」。"
+        "为免覆盖他人的研判，本次提交未保存；请核对后再提交（下方保留了您填写的内容）。"
+    )
+
+
 @transaction.atomic
 def grade_incident(
     actor: User,
@@ -32,13 +75,21 @@ def grade_incident(
     grade: str,
     reason: str,
     is_historical: bool | None = None,
+    version: int | None = None,
     ip: str | None = None,
 ) -> Incident:
     """研判定级 or regrade. Every change keeps who, when, why and the metrics it was based on (docs/rules.md §4.5).
     `is_historical` (None: unchanged) sets or clears 历史遗留问题 at the same time (002 第八条: 15 instead of 5
     working days for the report; docs/rules.md §9.6: settable at triage, audited). A regrade form sent back with the
-    same grade and only the flag changed is that change alone (set_historical)."""
+    same grade and only the flag changed is that change alone (set_historical).
+
+    `version` is the incident's version the form was drawn from (issue 18): when someone changed the incident since,
+    nothing is written and StaleIncident says who changed what, so two officers grading at once never silently
+    overwrite each other (the row lock makes the second wait for the first, then see its version). None (the API
+    without it) skips the check."""
     incident = locked_incident(actor, incident)
+    if version is not None and version != incident.version:
+        raise StaleIncident(stale_message(incident, version), incident.version)
     action = "grade" if INCIDENT.allows("grade", incident.status) else "regrade"
     t = require(INCIDENT, action, office_kinds(actor))
     INCIDENT.transition(action, incident.status)
