@@ -56,6 +56,10 @@ def record_patrol(
         raise InvalidInput("；".join(e for messages in errors.values() for e in messages), errors)
     record = PatrolRecord.objects.create(unit=unit, officer=actor, patrolled_at=at, found=found, findings=findings)
     record.sites.set(chosen)
+    # Lock the slots it may cover, then read them again: a concurrent patrol of the same unit waits, and the slots
+    # it met are no longer open when this one looks (met once, by the first patrol).
+    candidates = [slot_id for slot_id, _ in selectors.open_slot_deadline_ids(unit, at)]
+    list(PatrolSlot.objects.select_for_update().filter(pk__in=candidates).values_list("pk", flat=True))
     covered = selectors.open_slot_deadline_ids(unit, at)
     scheduling.meet_by_ids([deadline_id for _, deadline_id in covered], at)
     PatrolSlot.objects.filter(pk__in=[slot_id for slot_id, _ in covered]).update(record=record)
