@@ -1,6 +1,7 @@
 """The base every API view shares: authentication and throttling order, strict parsers, pagination and a stable
 order, the error answers of the schema, object lookups that never leak existence, and the JSON 404."""
 
+import json
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
+from rest_framework.utils import encoders
 
 if TYPE_CHECKING:  # the stubs' own aliases for what DRF accepts in these attributes
     from rest_framework.generics import BaseFilterProtocol
@@ -179,7 +181,9 @@ class ApiView:
             if response.status_code >= 500 or not hasattr(response, "data"):
                 idempotency.release(record)
             else:
-                idempotency.complete(record, response.status_code, response.content_type or "", response.data)
+                # As the renderer would write it (dates, decimals, lazy strings), so the replay is byte-for-byte.
+                body = json.loads(json.dumps(response.data, cls=encoders.JSONEncoder))
+                idempotency.complete(record, response.status_code, response.content_type or "", body)
         return response
 
     def dispatch(self, request, *args, **kwargs):
