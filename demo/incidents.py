@@ -188,15 +188,17 @@ def seed_incidents(units, users):  # noqa: C901 (one branch per action; split in
             assignments=[(lead_unit, TicketRole.LEAD), (assist, TicketRole.ASSIST)],
             instructions="请核实情况并按时反馈。",
         )
-        if target == "dispatched":
-            continue
         lead_ticket, assist_ticket = tickets
         lead_liaison = users[LIAISON_OF[lead_unit.code]]
+        assist_liaison = users[LIAISON_OF[assist.code]]
+        # Units claim at once (认领时限 2 h, 002 第六条), as a working county does: a demo left running for two
+        # hours must not 督办 its own example tickets.
+        services.claim_ticket(assist_liaison, assist_ticket)
         if target == "returned":
             services.return_ticket(lead_liaison, lead_ticket, reason="该事项不属于本单位职责，建议转卫健委")
             continue
         services.claim_ticket(lead_liaison, lead_ticket)
-        if target == "claimed":
+        if target in ("dispatched", "claimed"):
             continue
         services.submit_feedback(lead_liaison, lead_ticket, kind=Feedback.Kind.PROGRESS, content="已安排专人核实。")
         if target == "in_progress":
@@ -209,10 +211,7 @@ def seed_incidents(units, users):  # noqa: C901 (one branch per action; split in
                 content="我局已关注网民反映的情况，已成立工作专班进行核实，核实结果将及时向社会公布。",
             )
             continue
-        assist_liaison = users.get(LIAISON_OF.get(assist.code, ""))
-        if assist_liaison is not None:
-            services.claim_ticket(assist_liaison, assist_ticket)
-            services.submit_feedback(assist_liaison, assist_ticket, kind=Feedback.Kind.FEEDBACK, content="已配合核实。")
+        services.submit_feedback(assist_liaison, assist_ticket, kind=Feedback.Kind.FEEDBACK, content="已配合核实。")
         if target == "feedback":
             continue
         services.submit_feedback(

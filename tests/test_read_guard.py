@@ -30,6 +30,7 @@ ALLOWED = {
     "incidents/notices.py": "notices written by services inside the write; notify() gates each recipient's text",
     # Ops tools, run by an operator on the server, never reachable by a user.
     "demo/incidents.py": "loads the demo county",
+    "demo/history.py": "loads the demo county's week of history (idempotent by external id)",
     "demo/management/commands/render_samples.py": "renders docs/samples from demo data",
 }
 

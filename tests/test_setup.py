@@ -71,7 +71,9 @@ def test_demo_data_loads_once_and_every_login_works(db, client, settings):
     assert Unit.objects.filter(kind="town").count() == 3
     assert Unit.objects.filter(kind="department").count() == 4
     assert Incident.objects.count() == 12
-    assert len(set(Incident.objects.values_list("status", flat=True))) >= 8
+    # Every workflow stage but 已转办: the demo's units claim at once, so that a demo left running sends no 督办
+    # (tests/test_demo_history.py).
+    assert len(set(Incident.objects.values_list("status", flat=True))) >= 7
     # The reporting side: collecting units, a distribution list, the risk library, one submission today.
     report_settings = ReportSettings.current()
     assert {u.code for u in report_settings.collecting_units.all()} == {"cac", "police"}
