@@ -39,7 +39,8 @@ def test_a_liaison_sees_only_their_units_data(open_session, org, make_incident):
     }
     for path, own in pages.items():
         response = health.go(path)
-        assert response.status == 200, path
+        # Another unit in the filter is refused in Chinese and left out (400, issue 18): never its rows.
+        assert response.status == (400 if "unit=" in path else 200), path
         text = health.text()
         assert EDU_ONLY not in text and EDU_SECRET not in text, path
         if own:
