@@ -1,7 +1,10 @@
-"""Reports, units' daily submissions and the assessment over the API, for other government systems that pull
-documents and figures (issue 4 contract: "GET /api/reports/… once reporting lands"). Thin like incidents.api:
-who sees which report is reporting.selectors.visible_reports, the downloads are the browser's
-(version_views), submissions go through reporting.services, the assessment through the page's own rule."""
+"""Reports, units' daily submissions, the assessment and the ledger over the API, for other government systems that
+pull documents and figures (issue 4 contract: "GET /api/reports/… once reporting lands") and, since issue 14, for
+everything the report pages do: drafting a 专报, 督报 or 风险提示函, generating a 日报 or 周报/月报/季度通报, issuing,
+and the PDF and ledger (.xlsx) downloads. Thin like incidents.api: who sees which report is
+reporting.selectors.visible_reports, every write is the pages' own service (reporting.services, reporting.daily,
+reporting.periodic through reporting/generation.py), the downloads follow the pages' rules (version_views,
+ledger_views), the assessment the page's own rule."""
 
 import datetime
 from urllib.parse import quote
@@ -26,7 +29,8 @@ from core.http import client_ip
 from incidents.api.serializers import BoundedDateTimeField
 from org.access import access_for
 from org.models import Unit
-from reporting import periodic, selectors, services
+from reporting import periodic as periodic_reports
+from reporting import selectors, services
 from reporting.assessment import quarter_of
 from reporting.assessment_views import may_view_assessment, visible_assessment
 from reporting.daily import generate_daily_report
@@ -298,9 +302,9 @@ class ReportViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
     def periodic(self, request):
         return self._create(
             PeriodicReportCreateSerializer,
-            lambda data: periodic.generate_periodic_report(
+            lambda data: periodic_reports.generate_periodic_report(
                 data["kind"],
-                periodic.period_containing(data["kind"], data["start"]),
+                periodic_reports.period_containing(data["kind"], data["start"]),
                 actor=request.user,
                 regenerate=data["regenerate"],
             ),
