@@ -230,6 +230,6 @@ def change_summary(event, names=None):
             parts.append(
                 f"{label}：{value_words(event, key, before[key], names)} → {value_words(event, key, new, names)}"
             )
-        elif key not in before:
+        elif key not in before and new not in (None, "", [], {}):  # nothing set is not news ("时限：—")
             parts.append(f"{label}：{value_words(event, key, new, names)}")
     return "；".join(parts)

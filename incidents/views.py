@@ -196,6 +196,8 @@ def _incident_context(request, incident, bound=None):
         "suggestion": suggestion,
         "cleared_people": selectors.confidential_grantees(request.user, incident),
         "timeline_rows": timeline_rows(request.user, incident.timeline),
+        # The report's own files; a unit's files show with its feedback under the tickets.
+        "incident_files": [a for a in incident.attachments.all() if not a.feedback_id],
         "merge_q": merge_q,
         "merge_candidates": merge_candidates(request.user, incident, merge_q) if "merge" in forms else [],
         **_incident_deadline_context(request.user, incident),

@@ -3,7 +3,11 @@
 // comes back open (data-open-on-load). No inline script: the Content-Security-Policy forbids it.
 (function () {
   function open(dialog) {
-    if (dialog && !dialog.open) dialog.showModal();
+    if (!dialog || dialog.open) return;
+    dialog.showModal();
+    // Into the first field rather than the 关闭 button the browser would pick.
+    var first = dialog.querySelector(".action-form input:not([type=hidden]), .action-form select, .action-form textarea, .merge-search input");
+    if (first && !dialog.hasAttribute("data-open-on-load")) first.focus();
   }
   document.querySelectorAll("button[data-opens]").forEach(function (button) {
     button.addEventListener("click", function () {

@@ -50,6 +50,7 @@ def test_a_normal_day_from_intake_to_close_ends_with_no_supervision_notice(open_
     expect(page.get_by_text("已报送舆情")).to_be_visible()
     incident = Incident.objects.get(title=TITLE)
 
+    page.locator("[data-opens=grade]").click()  # each action's form opens in a dialog (issue 14)
     grade = page.locator("form[data-action=grade]")
     grade.get_by_label("等级").select_option("III")
     grade.get_by_label("研判理由").fill("浏览量、评论量达到较大舆情建议值，涉及学生")
@@ -57,6 +58,7 @@ def test_a_normal_day_from_intake_to_close_ends_with_no_supervision_notice(open_
     expect(page.get_by_test_id("incident-status")).to_have_text("已研判")
     assert Deadline.objects.filter(incident=incident, kind="leader_report", state="pending").exists()
 
+    page.locator("[data-opens=leader_report]").click()
     report = page.locator("form[data-action=leader_report]")
     report.get_by_label("报告方式").select_option("phone")
     report.get_by_label("报告对象").fill("陈书记")
@@ -64,9 +66,10 @@ def test_a_normal_day_from_intake_to_close_ends_with_no_supervision_notice(open_
     report.get_by_role("button", name="登记报告领导").click()
     expect(page.get_by_test_id("leader-reports")).to_contain_text("陈书记")
 
+    page.locator("[data-opens=dispatch]").click()
     page.get_by_label("主办单位").select_option(label="县教育局")
     page.locator("form[data-action=dispatch]").get_by_label("县卫生健康委").check()
-    page.get_by_role("button", name="转办", exact=True).click()
+    page.locator("form[data-action=dispatch]").get_by_role("button", name="转办", exact=True).click()
     expect(page.get_by_test_id("incident-status")).to_have_text("已转办")
     duty.fits()
     duty.shot("normal-day-dispatched")
@@ -86,6 +89,7 @@ def test_a_normal_day_from_intake_to_close_ends_with_no_supervision_notice(open_
     health.go(f"/tickets/{assist.pk}/")
     health.page.get_by_role("button", name="认领").click()
     expect(health.page.get_by_test_id("ticket-status")).to_have_text("已认领")
+    health.page.locator("[data-opens=feedback]").click()
     feedback = health.page.locator("form[data-action=feedback]")
     feedback.get_by_label("类型").select_option(label="办理反馈")
     feedback.get_by_label("内容").fill("已配合核查学生体检与作息情况，未发现异常")
@@ -93,11 +97,13 @@ def test_a_normal_day_from_intake_to_close_ends_with_no_supervision_notice(open_
     expect(health.page.get_by_text("已配合核查学生体检")).to_be_visible()
 
     # 教育局: the 核实调查报告 (002 第八条), then a reply draft for the leader's approval (002 第九条)
+    edu.page.locator("[data-opens=feedback]").click()
     feedback = edu.page.locator("form[data-action=feedback]")
     feedback.get_by_label("类型").select_option(label="核实调查报告")
     feedback.get_by_label("内容").fill("经核实，县一中晚自习为学生自愿参加，学校已调整至21:30结束")
     feedback.get_by_role("button", name="提交反馈").click()
     expect(edu.page.get_by_text("学校已调整至21:30结束")).to_be_visible()
+    edu.page.locator("[data-opens=reply-draft]").click()
     draft = edu.page.locator("form[data-action=reply-draft]")
     draft.get_by_label("回应类型").select_option(label="处置结果")
     draft.get_by_label("发布渠道").fill("县教育局政务微博")
@@ -118,6 +124,7 @@ def test_a_normal_day_from_intake_to_close_ends_with_no_supervision_notice(open_
 
     # 值班员: 审核销号 of a 较大 incident is the office's (000 四.3)
     duty.go(f"/incidents/{incident.pk}/")
+    page.locator("[data-opens=close]").click()
     close = page.locator("form[data-action=close]")
     close.get_by_role("button", name="审核销号").click()
     expect(page.get_by_test_id("incident-status")).to_have_text("已销号")

@@ -42,13 +42,15 @@ def test_duty_officer_intake_grade_and_dispatch(open_session, org, live_server):
     incident = Incident.objects.get(title="网传城关二小食堂饭菜变质")
 
     # grade: the suggestion is shown and preselected; the officer confirms it with a reason
+    page.locator("[data-opens=grade]").click()  # the action's form opens in a dialog (issue 14)
     expect(page.get_by_test_id("grade-suggestion")).to_contain_text("建议等级：重大")
     expect(page.get_by_label("等级")).to_have_value("II")
     page.get_by_label("研判理由").fill("浏览量超过千次，涉及学生食品安全")
-    page.get_by_role("button", name="研判定级").click()
+    page.locator("form[data-action=grade]").get_by_role("button", name="研判定级").click()
     expect(page.get_by_test_id("incident-status")).to_have_text("已研判")
 
     # dispatch: choose the units and see the resulting deadlines before confirming
+    page.locator("[data-opens=dispatch]").click()
     page.get_by_label("主办单位").select_option(label="教育局")
     page.get_by_label("卫健委").check()
     preview = page.get_by_test_id("dispatch-preview")
@@ -58,7 +60,7 @@ def test_duty_officer_intake_grade_and_dispatch(open_session, org, live_server):
     expect(preview).to_contain_text("（2 小时）")
     duty.fits()
     duty.shot("incident-dispatch-preview")
-    page.get_by_role("button", name="转办", exact=True).click()
+    page.locator("form[data-action=dispatch]").get_by_role("button", name="转办", exact=True).click()
     expect(page.get_by_test_id("incident-status")).to_have_text("已转办")
     expect(page.get_by_test_id("tickets")).to_contain_text("教育局")
     duty.fits()
@@ -93,6 +95,7 @@ def test_liaison_claims_on_a_phone_then_reports_back_and_asks_for_more_time(open
     expect(page.get_by_test_id("deadlines")).to_contain_text("核实调查报告时限")
     liaison.fits()
 
+    page.locator("[data-opens=feedback]").click()
     feedback = page.locator("form[data-action=feedback]")
     feedback.get_by_label("类型").select_option(label="进展情况")
     feedback.get_by_label("内容").fill("已约谈学校负责人，正在核查收费情况")
@@ -101,6 +104,7 @@ def test_liaison_claims_on_a_phone_then_reports_back_and_asks_for_more_time(open
 
     report = Deadline.objects.get(ticket=ticket, kind="report", state="pending")
     wanted = timezone.localtime(report.due_at + timedelta(days=7)).replace(second=0, microsecond=0)
+    page.locator("[data-opens=extension]").click()
     extension = page.locator("form[data-action=extension]")
     extension.get_by_label("申请延至").fill(wanted.strftime("%Y-%m-%dT%H:%M"))
     extension.get_by_label("延期理由（书面申请）").fill("   ")  # blank to the server: refused, date kept
@@ -179,9 +183,10 @@ def test_admin_edits_a_deadline_policy_and_the_next_dispatch_uses_it(open_sessio
     incident = make_incident(title="调整时限后的新舆情", grade="IV")
     duty = open_session("duty")
     duty.go(f"/incidents/{incident.pk}/")
+    duty.page.locator("[data-opens=dispatch]").click()
     duty.page.get_by_label("主办单位").select_option(label="教育局")
     expect(duty.page.get_by_test_id("dispatch-preview")).to_contain_text("（3 小时）")
-    duty.page.get_by_role("button", name="转办", exact=True).click()
+    duty.page.locator("form[data-action=dispatch]").get_by_role("button", name="转办", exact=True).click()
     expect(duty.page.get_by_test_id("incident-status")).to_have_text("已转办")
     ticket = incident.tickets.get()
     claim = Deadline.objects.get(ticket=ticket, kind="claim")
