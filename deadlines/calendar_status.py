@@ -9,8 +9,8 @@ from deadlines.selectors import county_deadlines
 from workcalendar.models import CalendarYear
 
 STEPS = (
-    "请系统管理员到“工作日历”页面（系统设置 → 工作日历，选 {year} 年），按国务院办公厅的放假通知逐日录入放假日和"
-    "调休上班日（或点“从 chinesecalendar 同步”，该软件包已收录 {year} 年时），核对后点“确认 {year} 年安排”。"
+    "请系统管理员打开顶部导航的“工作日历”，在“年度”表中点“{year} 年”，按国务院办公厅的放假通知逐日录入放假日和调休上班日"
+    "（或点“从 chinesecalendar 同步”，该软件包已收录 {year} 年时），核对后点“确认 {year} 年安排”。"
 )
 
 

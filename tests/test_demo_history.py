@@ -104,8 +104,8 @@ def test_the_seed_says_which_calendar_years_are_confirmed(seeded):
 def test_the_2027_banner_says_what_the_admin_must_do(db):
     (warning,) = [w for w in calendar_warnings(date(2026, 11, 30)) if w.year == 2027]
     for words in (
-        "系统设置 → 工作日历",
-        "选 2027 年",
+        "顶部导航的“工作日历”",
+        "点“2027 年”",
         "从 chinesecalendar 同步",
         "确认 2027 年安排",
         "2026 年 12 月 31 日前",
