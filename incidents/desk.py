@@ -45,7 +45,7 @@ class Queue:
 
 
 QUEUES = {
-    "new": Queue("新报送（24小时内）", "incidents", "reported_at", "最近 24 小时报送的舆情"),
+    "new": Queue("新报送", "incidents", "reported_at", "最近 24 小时内报送的舆情"),
     "grade": Queue("待研判", "incidents", "reported_at", "已报送或舆情反复，等待研判定级"),
     "graded": Queue("已研判未转办", "incidents", "graded_at", "已定级，尚未转办责任单位"),
     "claim": Queue("待认领", "deadlines", "due_at", "已转办，责任单位尚未认领"),
