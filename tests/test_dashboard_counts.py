@@ -19,6 +19,7 @@ from cockpit import selectors as cockpit
 from incidents import services
 from incidents.models import Feedback, Reply, TicketRole
 from incidents.selectors import awaiting_grading, new_incidents
+from incidents.services import instructions
 
 SH = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=SH)
@@ -178,3 +179,20 @@ def test_the_reply_draft_card_shows_the_whole_draft(client, org, make_incident, 
     page = client.get(reverse("signoff")).content.decode()
     card = page.split('data-testid="reply-draft-item"')[1]
     assert "特此回应。" in card  # the end of a long draft, which a 300-character cut used to drop
+
+
+def test_the_cockpit_lists_do_not_cost_a_query_per_row(client, org, make_incident, monday):
+    def add(n):
+        for i in range(n):
+            incident = make_incident(title=f"重大事项{i}", grade="II")
+            instructions.give_instruction(org.leader, incident, text=f"请核实{i}")
+
+    client.force_login(org.leader)
+    add(1)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/dashboard/")
+    add(4)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/dashboard/").content.decode()
+    assert page.count("请核实") == 5 and number(page, "major-count") == 5
+    assert len(many) == len(few), f"{len(few)} statements with one row each, {len(many)} with five"

@@ -28,6 +28,10 @@ def make_many(org, make_incident, n):
         )
 
 
+# The cockpit counts more since issue 14 (待审签, 待研判, Ⅰ/Ⅱ without a response, open 批示): a budget of its own.
+QUERY_BUDGET = {"/dashboard/": 32}
+
+
 def queries_for(client, url):
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
@@ -52,7 +56,7 @@ def test_page_queries_do_not_grow_with_rows(client, org, make_incident, username
     make_many(org, make_incident, 12)
     many = queries_for(client, url)
     assert many == few, f"{url}: {few} queries with 2 rows, {many} with 14"
-    assert many <= 25
+    assert many <= QUERY_BUDGET.get(url, 25)
 
 
 @pytest.mark.parametrize(
@@ -79,7 +83,7 @@ def test_queries_stay_flat_with_notices_and_breaches(client, org, make_incident,
         assert "测试舆情" in client.get(url).content.decode()
     many = queries_for(client, url)
     assert many == few, f"{url}: {few} queries with 2 incidents, {many} with 14"
-    assert many <= 25
+    assert many <= QUERY_BUDGET.get(url, 25)
 
 
 def make_drafts(org, make_incident, n, grade="IV"):
