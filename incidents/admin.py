@@ -192,6 +192,7 @@ class AuditEventAdmin(ReadOnlyWorkflowAdmin):
     list_filter = [ActionFilter, ObjectTypeFilter]
     search_fields = ["actor_name", "object_id", "reason"]
     date_hierarchy = "at"
+    list_select_related = ["incident"]
     # The record in words (core.audit's labels), not raw codes and JSON (issue 14).
     fields = (
         "at",
@@ -214,6 +215,8 @@ class AuditEventAdmin(ReadOnlyWorkflowAdmin):
     @admin.display(description="对象", ordering="object_type")
     def object_words(self, event):
         kind = object_type_label(event.object_type)
+        if event.object_type == "incident" and event.incident_id and str(event.incident_id) == event.object_id:
+            return f"{kind} {event.incident.number}"  # the number people use (YQ…), not the row id
         return f"{kind} {event.object_id}".strip() if event.object_id else kind or "—"
 
     @admin.display(description="舆情")
