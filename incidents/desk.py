@@ -206,6 +206,7 @@ def suggest(request):
         comments=_int(data.get("comments")),
         site_count=_int(data.get("site_count")),
         media_level=data.get("media_level") or "",
+        text=f"{data.get('title', '')}\n{data.get('summary', '')}",
     )
     return render(request, "desk/_suggestion.html", {"suggestion": suggestion})
 

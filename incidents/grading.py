@@ -2,6 +2,7 @@
 joined by "or"; where two grades match (the shared boundary at 5 sites), the higher grade wins. It is
 a suggestion for the duty officer, never a final grade (docs/rules.md §9.14)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from incidents.models import Grade, GradeSetting, MediaLevel
@@ -27,7 +28,33 @@ class Suggestion:
         return "；".join(self.reasons) if self.reasons else "未达到任何升级阈值"
 
 
-def suggest_grade(*, views=0, comments=0, site_count=0, media_level="", settings=None):
+# Signals from the item's text (monitoring's keyword library registers one in its AppConfig.ready, so incidents never
+# imports monitoring): text → (grade it asks for, "" for none; reasons shown), or None when nothing matched.
+TextSignal = Callable[[str], "tuple[str, tuple[str, ...]] | None"]
+_TEXT_SIGNALS: list[TextSignal] = []
+
+
+def register_text_signal(signal: TextSignal) -> None:
+    if signal not in _TEXT_SIGNALS:
+        _TEXT_SIGNALS.append(signal)
+
+
+def suggest_grade(*, views=0, comments=0, site_count=0, media_level="", settings=None, text=""):
+    suggestion = _suggest_from_metrics(views, comments, site_count, media_level, settings)
+    for signal in _TEXT_SIGNALS if text else ():
+        found = signal(text)
+        if not found:
+            continue
+        grade, reasons = found
+        if grade in GRADE_ORDER and GRADE_ORDER.index(grade) < GRADE_ORDER.index(suggestion.grade):
+            label = next((s.label for s in GradeSetting.objects.filter(grade=grade)), Grade(grade).label)
+            suggestion = Suggestion(grade, label, suggestion.reasons + tuple(reasons))
+        else:
+            suggestion = Suggestion(suggestion.grade, suggestion.label, suggestion.reasons + tuple(reasons))
+    return suggestion
+
+
+def _suggest_from_metrics(views, comments, site_count, media_level, settings):
     settings = {s.grade: s for s in (settings if settings is not None else GradeSetting.objects.all())}
     for grade in GRADE_ORDER:
         s = settings.get(grade)

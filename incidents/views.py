@@ -133,6 +133,7 @@ def _grade_form(incident):
         comments=incident.comments,
         site_count=incident.site_count,
         media_level=incident.media_level,
+        text=f"{incident.title}\n{incident.summary}",
     )
     initial = {
         "grade": incident.grade or suggestion.grade,

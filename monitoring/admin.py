@@ -5,7 +5,19 @@ from django.contrib import admin
 
 from core import audit
 from core.http import client_ip
-from monitoring.models import DutyAssignment, Handover, PatrolPolicy, PatrolRecord, PatrolSlot, Shift, Site
+from monitoring.models import (
+    Candidate,
+    DutyAssignment,
+    EmergencyWatch,
+    Handover,
+    IntakeSource,
+    Keyword,
+    PatrolPolicy,
+    PatrolRecord,
+    PatrolSlot,
+    Shift,
+    Site,
+)
 from org.admin import AuditedAdmin, ReadOnlyWorkflowAdmin
 
 
@@ -81,3 +93,34 @@ class PatrolSlotAdmin(ReadOnlyWorkflowAdmin):
     list_filter = ["kind", "unit"]
     list_select_related = ["unit", "record"]
     date_hierarchy = "starts_at"
+
+
+# --- issue 15, second half: the keyword library (its history is the audit trail of AuditedAdmin), intake sources,
+# the candidate queue and emergency watches (read-only here: they change through their services' pages).
+
+
+@admin.register(Keyword)
+class KeywordAdmin(AuditedAdmin):
+    list_display = ["phrase", "topic", "unit", "raise_to", "is_active", "updated_at"]
+    list_filter = ["is_active", "raise_to", "topic", "unit"]
+    search_fields = ["phrase", "note"]
+    list_select_related = ["topic", "unit"]
+
+
+@admin.register(IntakeSource)
+class IntakeSourceAdmin(AuditedAdmin):
+    list_display = ["name", "code", "account", "trusted", "max_batch", "rate_per_minute", "is_active"]
+    list_filter = ["trusted", "is_active"]
+
+
+@admin.register(Candidate)
+class CandidateAdmin(ReadOnlyWorkflowAdmin):
+    list_display = ["title", "origin", "unit", "source", "status", "created_at"]
+    list_filter = ["status", "origin"]
+    list_select_related = ["unit", "source"]
+    search_fields = ["title", "url", "external_id"]
+
+
+@admin.register(EmergencyWatch)
+class EmergencyWatchAdmin(ReadOnlyWorkflowAdmin):
+    list_display = ["title", "topic", "interval", "starts_at", "ends_at", "ended_at"]

@@ -102,6 +102,7 @@ class PatrolSlot(models.Model):
         HOLIDAY = "holiday", "节假日"
         OVERNIGHT = "overnight", "夜间"
         ROUND = "round", "三个时间节点"
+        EMERGENCY = "emergency", "突发事件"
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name="监测单位")
     starts_at = models.DateTimeField("开始")
@@ -222,3 +223,226 @@ class Handover(models.Model):
 
     def __str__(self):
         return f"{self.shift} 交接班"
+
+
+# --- issue 15, second half: the keyword library, candidate items, intake sources and emergency watch -------------
+# (reporting.RiskTopic and reporting.DailySubmission are named by string: monitoring sits below reporting, so it
+# never imports it; the relation is the database's.)
+
+
+class KeywordLibrary(models.Model):
+    """The library's version counter (one row): every change to a keyword bumps it, and each process rebuilds its
+    matcher when the number it built from is no longer current (monitoring.matching)."""
+
+    version = models.PositiveIntegerField("版本", default=0)
+
+    class Meta:
+        verbose_name = "关键词库版本"
+        verbose_name_plural = "关键词库版本"
+
+    def __str__(self):
+        return f"关键词库第{self.version}版"
+
+    @classmethod
+    def current_version(cls) -> int:
+        return cls.objects.order_by("pk").values_list("version", flat=True).first() or 0
+
+    @classmethod
+    def bump(cls) -> None:
+        if not cls.objects.filter(pk=1).update(version=models.F("version") + 1):
+            cls.objects.get_or_create(pk=1, defaults={"version": 1})
+
+
+class Keyword(models.Model):
+    """A keyword or phrase of the library (004 二(二) 及时更新舆情关键词): per risk topic and/or per responsible unit
+    (属事). A match suggests the topic and the unit, and may raise the grade suggestion."""
+
+    phrase = models.CharField("关键词/短语", max_length=100, help_text="不区分全角半角和大小写；整句短语也可")
+    topic = models.ForeignKey(
+        "reporting.RiskTopic",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="library_keywords",
+        verbose_name="风险点",
+    )
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="属事单位"
+    )
+    raise_to = models.CharField(
+        "建议等级提升至",
+        max_length=3,
+        blank=True,
+        choices=[("I", "I级（特别重大）"), ("II", "II级（重大）"), ("III", "III级（较大）"), ("IV", "IV级（一般）")],
+        help_text="留空则只提示风险点和属事单位，不提升建议等级",
+    )
+    is_active = models.BooleanField("启用", default=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "舆情关键词"
+        verbose_name_plural = "舆情关键词库"
+        ordering = ["phrase", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(topic__isnull=False) | Q(unit__isnull=False), name="keyword_has_topic_or_unit"
+            )
+        ]
+
+    def __str__(self):
+        return self.phrase
+
+
+class KeywordHit(models.Model):
+    """A keyword matched in an item (an incident or a candidate): what the risk library's thresholds count."""
+
+    keyword = models.ForeignKey(Keyword, null=True, on_delete=models.SET_NULL, related_name="hits")
+    phrase = models.CharField("命中词", max_length=100)
+    topic = models.ForeignKey("reporting.RiskTopic", null=True, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, null=True, on_delete=models.PROTECT, related_name="+")
+    incident = models.ForeignKey(
+        "incidents.Incident", null=True, on_delete=models.CASCADE, related_name="keyword_hits"
+    )
+    candidate = models.ForeignKey("Candidate", null=True, on_delete=models.CASCADE, related_name="hits")
+    matched_at = models.DateTimeField("命中时间")
+
+    class Meta:
+        verbose_name = "关键词命中"
+        verbose_name_plural = "关键词命中"
+        indexes = [models.Index(fields=["topic", "matched_at"], name="keywordhit_topic_at")]
+
+    def __str__(self):
+        return self.phrase
+
+
+class IntakeSource(models.Model):
+    """A monitoring platform or other system that pushes items to POST /api/v1/intake/ (issue 15)."""
+
+    name = models.CharField("名称", max_length=100)
+    code = models.SlugField("来源代码", max_length=40, unique=True, help_text="请求头 X-Yuqing-Source 的值")
+    secret = models.CharField(
+        "签名密钥", max_length=128, blank=True, help_text="HMAC-SHA256 共享密钥；留空则只能用 API 令牌接入"
+    )
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="intake_sources",
+        verbose_name="接入账号",
+        help_text="以该账号的身份登记（直接生成舆情时须为值班员或联络员）；用 API 令牌接入时即令牌的账号",
+    )
+    trusted = models.BooleanField("可信来源", default=False, help_text="勾选则直接生成舆情；否则进入候选待办公室确认")
+    max_batch = models.PositiveSmallIntegerField("每次最多条数", default=100)
+    rate_per_minute = models.PositiveSmallIntegerField("每分钟最多请求数", default=60)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "接入来源"
+        verbose_name_plural = "接入来源"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Candidate(models.Model):
+    """A candidate item (候选舆情) from a unit's daily submission line or a platform's push: the office accepts it
+    (an incident), merges it into an existing one, or discards it with a reason."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待确认"
+        ACCEPTED = "accepted", "已受理"
+        MERGED = "merged", "已合并"
+        DISCARDED = "discarded", "已舍弃"
+
+    class Origin(models.TextChoices):
+        SUBMISSION = "submission", "单位报送"
+        PLATFORM = "platform", "监测平台"
+
+    origin = models.CharField("来源", max_length=20, choices=Origin.choices)
+    submission = models.ForeignKey(
+        "reporting.DailySubmission", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    line_no = models.PositiveIntegerField("行号", null=True, blank=True)
+    source = models.ForeignKey(IntakeSource, null=True, blank=True, on_delete=models.PROTECT, related_name="items")
+    external_id = models.CharField("来源编号", max_length=200, blank=True)
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="报送单位")
+    title = models.CharField("标题", max_length=300)
+    url = models.URLField("链接", max_length=1000, blank=True, db_index=True)
+    platform = models.CharField("平台", max_length=50, blank=True)
+    summary = models.TextField("摘要", blank=True)
+    posted_at = models.DateTimeField("发布时间", null=True, blank=True)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PENDING)
+    similar_to = models.ForeignKey(
+        "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="疑似重复"
+    )
+    similar_reason = models.CharField("疑似重复原因", max_length=300, blank=True)
+    topic = models.ForeignKey("reporting.RiskTopic", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    responsible_unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="属事单位"
+    )
+    matched = models.JSONField("命中关键词", default=list, blank=True)
+    incident = models.ForeignKey(
+        "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="舆情"
+    )
+    reason = models.CharField("处理说明", max_length=500, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    created_at = models.DateTimeField("生成时间")
+
+    class Meta:
+        verbose_name = "候选舆情"
+        verbose_name_plural = "候选舆情"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "line_no"],
+                condition=Q(submission__isnull=False),
+                name="one_candidate_per_submission_line",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "external_id"], condition=Q(source__isnull=False), name="one_candidate_per_source_id"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="candidate_status_at")]
+
+    def __str__(self):
+        return self.title
+
+
+class EmergencyWatch(models.Model):
+    """突发事件 continuous watch (000 二.2 "遇突发事件时实行24小时监测，第一时间报告"): a topic or keyword set watched at a
+    shorter patrol interval for a set period, every matching new item reported to the office leaders at once."""
+
+    title = models.CharField("事件名称", max_length=100)
+    topic = models.ForeignKey(
+        "reporting.RiskTopic", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="风险点"
+    )
+    keywords = models.CharField("关键词", max_length=500, blank=True, help_text="逗号分隔")
+    interval = models.PositiveSmallIntegerField("巡查间隔（分钟）", default=30)
+    starts_at = models.DateTimeField("开始")
+    ends_at = models.DateTimeField("结束")
+    ended_at = models.DateTimeField("提前结束于", null=True, blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField("启动原因", max_length=300)
+
+    class Meta:
+        verbose_name = "突发事件监测"
+        verbose_name_plural = "突发事件监测"
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="emergency_ends_after_start")
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [k.strip() for k in self.keywords.replace("，", ",").split(",") if k.strip()]
+
+    @property
+    def until(self) -> datetime.datetime:
+        return min(self.ends_at, self.ended_at) if self.ended_at else self.ends_at

@@ -10,7 +10,7 @@ from django.utils import timezone
 from core import audit
 from deadlines import scheduling
 from deadlines.models import DeadlineKind
-from monitoring import selectors
+from monitoring import emergency, selectors
 from monitoring.models import PatrolPolicy, PatrolSlot
 from monitoring.schedule import PatrolRules, Slot, due_slots
 from org.models import Unit
@@ -58,6 +58,9 @@ def plan_patrol_slots(now: datetime | None = None, until: datetime | None = None
     until = until or now + timedelta(hours=policy.plan_ahead_hours)
     calendar = WorkCalendar.load()
     slots = due_slots(PatrolRules.of(policy), calendar, now, until)
+    # 突发事件 (monitoring.emergency): an active watch's shorter interval adds slots; one per unit and start.
+    planned = {s.starts_at for s in slots}
+    slots = sorted(slots + [s for s in emergency.emergency_slots(now, until) if s.starts_at not in planned], key=lambda s: s.starts_at)
     rule = _rule(policy)
     created: list[PatrolSlot] = []
     for unit in selectors.watching_units():

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from monitoring import views
+from monitoring import candidate_views, views
 
 app_name = "monitoring"
 
@@ -8,4 +8,6 @@ urlpatterns = [
     path("patrol/", views.patrol, name="patrol"),
     path("compliance/", views.compliance, name="compliance"),
     path("roster/", views.roster_page, name="roster"),
+    path("candidates/", candidate_views.candidate_list, name="candidates"),  # issue 15: 候选舆情
+    path("emergency/", candidate_views.emergency_page, name="emergency"),  # issue 15: 突发事件监测
 ]

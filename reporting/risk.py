@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from incidents.clearance import sensitive_items
 from incidents.selectors import county_incidents
+from monitoring.models import KeywordHit
 from reporting import documents
 from reporting.models import Report, RiskTopic
 
@@ -20,9 +21,11 @@ RECENT_ITEMS_IN_NOTICE = 10
 
 def keyword_filter(topic):
     words = topic.keyword_list
+    # The keyword library's hits on the topic (monitoring.keywords, issue 15) count as well.
+    hits = Q(pk__in=KeywordHit.objects.filter(topic=topic, incident__isnull=False).values("incident_id"))
     if not words:
-        return Q(pk__in=[])
-    return reduce(or_, (Q(title__icontains=w) | Q(summary__icontains=w) for w in words))
+        return hits
+    return reduce(or_, (Q(title__icontains=w) | Q(summary__icontains=w) for w in words)) | hits
 
 
 def window_start(topic, now):

@@ -18,6 +18,7 @@ from deadlines.selectors import county_deadlines
 from incidents import services
 from incidents.models import Incident, LeaderReport, Ticket
 from incidents.selectors import county_tickets, visible_incidents, visible_tickets
+from monitoring import candidates
 from notifications.notify import notify
 from org import recipients as monitoring_recipients
 from org.access import access_for, require_role
@@ -571,9 +572,11 @@ def submit_daily_items(
         raise InvalidInput("关联的舆情不存在或无权查看。", {"incidents": ["关联的舆情不存在或无权查看。"]})
     day = timezone.localdate(now)
     try:
-        return _save_submission(actor, unit, day, now, content.strip(), linked, ip)
+        submission = _save_submission(actor, unit, day, now, content.strip(), linked, ip)
     except IntegrityError:  # a colleague's first submission of the day won the insert: update it instead
-        return _save_submission(actor, unit, day, now, content.strip(), linked, ip)
+        submission = _save_submission(actor, unit, day, now, content.strip(), linked, ip)
+    candidates.candidates_from_submission(submission, actor=actor)  # each line a candidate for the office (issue 15)
+    return submission
 
 
 @transaction.atomic

@@ -584,6 +584,15 @@ ENDPOINTS = [
     ),
     # The ledger (.xlsx): the page's rule; a role without a ledger (the admin) 403.
     Endpoint("api-ledger", "GET", "/api/ledger/", {"-": "200 200 200 200 200 403 401"}),
+    # 监测平台推送 (issue 15): only an account registered as an intake source (none in the matrix) may push; its own
+    # auth, signature and batch rules are tested in tests/test_monitoring_intake_api.py.
+    Endpoint(
+        "api-intake",
+        "POST",
+        "/api/intake/",
+        {"-": "403 403 403 403 403 403 401"},
+        body={"items": [{"id": "m-1", "title": "矩阵测试条目"}]},
+    ),
     # Only a collecting unit's own liaison submits; linking an incident the liaison may not see is a 400.
     Endpoint(
         "api-daily-submission-list",

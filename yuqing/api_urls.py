@@ -10,6 +10,7 @@ from core.api.base import not_found
 from incidents.api import deadlines as api_deadlines
 from incidents.api import replies as api_replies
 from incidents.api import views as api
+from monitoring import intake_api
 from reporting import api as reporting_api
 from yuqing import api_docs
 
@@ -29,6 +30,7 @@ operations = [
     path("docs/", api_docs.DocsView.as_view(), name="api-docs"),
     path("assessment/", reporting_api.AssessmentView.as_view(), name="api-assessment"),
     path("ledger/", reporting_api.LedgerView.as_view(), name="api-ledger"),
+    path("intake/", intake_api.IntakeView.as_view(), name="api-intake"),  # 监测平台推送 (issue 15)
     *router.urls,
 ]
 

@@ -1,0 +1,202 @@
+"""突发事件 continuous watch (000 二.2: "遇突发事件时实行24小时监测，第一时间报告"; 004 三(一) 24小时值班). The office
+switches a risk topic or a keyword set to continuous watch for a set period: the patrol planner plans extra slots
+at the watch's shorter interval for every watching unit (monitoring.planning asks emergency_slots), and each
+matching new item is reported to the office leaders at once. Ending the watch (or its end passing) stops both;
+the extra slots planned beyond the end are cancelled."""
+
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from core import audit
+from core.errors import Conflict, InvalidInput
+from deadlines import scheduling
+from deadlines.selectors import county_patrol_deadlines
+from monitoring.matching import MatchResult, normalise
+from monitoring.models import EmergencyWatch, PatrolSlot
+from monitoring.schedule import Slot
+from notifications.notify import notify
+from org import recipients
+from org.access import require_role
+
+SOURCE = "000 二.2：遇突发事件时实行24小时监测，第一时间报告"
+# Time-boxed (issue 15): a watch runs at most this long; a longer emergency is started again, deliberately.
+MAX_SPAN = timedelta(days=7)
+MIN_INTERVAL, MAX_INTERVAL = 5, 120
+
+
+def active_watches(at: datetime) -> list[EmergencyWatch]:
+    return [
+        w
+        for w in EmergencyWatch.objects.filter(starts_at__lte=at, ends_at__gt=at).filter(
+            Q(ended_at__isnull=True) | Q(ended_at__gt=at)
+        )
+    ]
+
+
+def watches_overlapping(start: datetime, end: datetime) -> list[EmergencyWatch]:
+    return [
+        w
+        for w in EmergencyWatch.objects.filter(starts_at__lt=end, ends_at__gt=start).filter(
+            Q(ended_at__isnull=True) | Q(ended_at__gt=start)
+        )
+    ]
+
+
+def _grid(watch: EmergencyWatch, start: datetime, end: datetime) -> list[Slot]:
+    step = timedelta(minutes=max(watch.interval, 1))
+    until = min(end, watch.until)
+    slots, at = [], watch.starts_at
+    while at < until:
+        if at >= start:
+            slots.append(Slot(at, min(at + step, watch.until), "emergency"))
+        at += step
+    return slots
+
+
+def emergency_slots(start: datetime, end: datetime) -> list[Slot]:
+    """The extra slots of every watch active in [start, end) that start in it (the planner adds them to the rules')."""
+    found: dict[datetime, Slot] = {}
+    for watch in watches_overlapping(start, end):
+        for slot in _grid(watch, start, end):
+            found.setdefault(slot.starts_at, slot)
+    return sorted(found.values(), key=lambda s: s.starts_at)
+
+
+@transaction.atomic
+def start_watch(
+    actor: User,
+    *,
+    title: str,
+    reason: str,
+    ends_at: datetime,
+    interval: int = 30,
+    topic=None,
+    keywords: str = "",
+    starts_at: datetime | None = None,
+    ip: str | None = None,
+) -> EmergencyWatch:
+    require_role(actor, ("is_office",), "只有办公室值班员可以启动突发事件监测。")
+    now = timezone.now()
+    starts_at = starts_at or now
+    errors: dict[str, list[str]] = {}
+    if not (title or "").strip():
+        errors["title"] = ["请填写事件名称。"]
+    if not (reason or "").strip():
+        errors["reason"] = ["请填写启动原因。"]
+    if topic is None and not (keywords or "").replace("，", ",").strip(" ,"):
+        errors["keywords"] = ["请选择风险点或填写关键词。"]
+    if not MIN_INTERVAL <= int(interval or 0) <= MAX_INTERVAL:
+        errors["interval"] = [f"巡查间隔应在{MIN_INTERVAL}至{MAX_INTERVAL}分钟之间。"]
+    if ends_at <= max(starts_at, now):
+        errors["ends_at"] = ["结束时间应晚于开始时间和现在。"]
+    elif ends_at - starts_at > MAX_SPAN:
+        errors["ends_at"] = [f"一次最长{MAX_SPAN.days}天；到期仍需监测的，请重新启动。"]
+    if errors:
+        raise InvalidInput("；".join(m for ms in errors.values() for m in ms), errors)
+    watch = EmergencyWatch.objects.create(
+        title=title.strip(),
+        reason=reason.strip(),
+        topic=topic,
+        keywords=(keywords or "").strip(),
+        interval=interval,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        started_by=actor,
+    )
+    audit.record(
+        actor,
+        "emergency_started",
+        watch,
+        after={
+            "title": watch.title,
+            "topic": topic.pk if topic else None,
+            "keywords": watch.keyword_list,
+            "interval": interval,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "reason": watch.reason,
+        },
+        ip=ip,
+    )
+    return watch
+
+
+@transaction.atomic
+def end_watch(actor: User, watch: EmergencyWatch | int, *, ip: str | None = None) -> EmergencyWatch:
+    """End a watch now: no more extra slots, no more immediate reports; the extra slots planned after now and not
+    on another active watch's grid are cancelled (their deadlines too)."""
+    require_role(actor, ("is_office",), "只有办公室值班员可以结束突发事件监测。")
+    pk = watch.pk if isinstance(watch, EmergencyWatch) else watch
+    watch = EmergencyWatch.objects.select_for_update().get(pk=pk)
+    now = timezone.now()
+    if watch.until <= now:
+        raise Conflict("该突发事件监测已经结束。")
+    watch.ended_at = now
+    watch.save(update_fields=["ended_at"])
+    later = PatrolSlot.objects.filter(kind=PatrolSlot.Kind.EMERGENCY, starts_at__gte=now, record__isnull=True)
+    horizon = max((s.starts_at for s in later), default=now) + timedelta(seconds=1)
+    kept = {s.starts_at for s in emergency_slots(now, horizon)}
+    dropped = [s for s in later if s.starts_at not in kept]
+    scheduling.cancel(county_patrol_deadlines().filter(pk__in=[s.deadline_id for s in dropped]))
+    PatrolSlot.objects.filter(pk__in=[s.pk for s in dropped]).delete()
+    audit.record(
+        actor,
+        "emergency_ended",
+        watch,
+        before={"ends_at": watch.ends_at},
+        after={"ended_at": now, "slots_cancelled": len(dropped)},
+        ip=ip,
+    )
+    return watch
+
+
+def watches_for(result: MatchResult, text: str, at: datetime) -> list[EmergencyWatch]:
+    """The active watches an item belongs to: its keyword hits name the watch's topic, or its text holds one of the
+    watch's own keywords."""
+    watches = active_watches(at)
+    if not watches:
+        return []
+    topics = {e.topic_id for e in result.hits}
+    flat = normalise(text)
+    return [
+        w
+        for w in watches
+        if (w.topic_id and w.topic_id in topics) or any(normalise(k) in flat for k in w.keyword_list if normalise(k))
+    ]
+
+
+def report_at_once(result: MatchResult, text: str, *, title: str, incident=None, link: str = "") -> int:
+    """第一时间报告: each matching new item is told to the office leaders now (inbox and SMS). Returns the number of
+    watches it was reported for."""
+    now = timezone.now()
+    watches = watches_for(result, text, now)
+    if not watches:
+        return 0
+    leaders = recipients.office_leaders()
+    link = link or (reverse("incident_detail", args=[incident.pk]) if incident is not None else "")
+    for watch in watches:
+        if leaders:
+            notify(
+                leaders,
+                title=f"【突发事件即报】{watch.title}：{title}",
+                body=f"突发事件监测期间发现相关舆情，请即研判（{SOURCE}）。",
+                link=link,
+                incident=incident,
+                channels="inbox,sms",
+            )
+        audit.record(
+            None,
+            "emergency_reported",
+            watch,
+            after={
+                "item": title,
+                "incident": incident.pk if incident is not None else None,
+                "told": [u.pk for u in leaders],
+            },
+        )
+    return len(watches)
