@@ -1,4 +1,4 @@
-"""The leader's pages in a real browser at 1366 px and on a 390 px phone (issue 14): the landing on the cockpit with
+"""The leader's pages in a real browser at 1366 px and on a 390 px phone (issue 14), each page with no serious axe-core finding: the landing on the cockpit with
 待审签, 待研判, the Ⅰ/Ⅱ items without a response and the open 批示; the trend's data table; the close-out card with
 every unit's feedback and attachments; a 批示 given on the incident page and its 落实情况 recorded by the office."""
 
@@ -11,6 +11,7 @@ from incidents.models import Feedback, LeaderInstruction, TicketRole
 from incidents.services import instructions
 
 from .conftest import DESKTOP, PHONE
+from .test_accessibility import axe_findings
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,6 +57,7 @@ def test_the_leader_lands_on_the_cockpit_and_works_from_it(open_session, org, co
     expect(page.get_by_test_id("trend-table")).to_be_visible()
     expect(page.get_by_test_id("trend-summary")).to_contain_text("近30日新增舆情共 3 条")
     leader.fits()
+    assert not (found := axe_findings(leader.page)), found
     leader.shot(f"b2-dashboard-{size}")
 
     page.get_by_test_id("to-sign").click()
@@ -65,6 +67,7 @@ def test_the_leader_lands_on_the_cockpit_and_works_from_it(open_session, org, co
     expect(card.get_by_test_id("signoff-feedback")).to_contain_text("卫健委已对留样食品送检")
     expect(card.get_by_test_id("signoff-attachment")).to_contain_text("食品留样检测报告")
     leader.fits()
+    assert not (found := axe_findings(leader.page)), found
     leader.shot(f"b2-signoff-{size}")
 
     page.goto(leader.base_url + f"/incidents/{major.pk}/")
@@ -75,6 +78,7 @@ def test_the_leader_lands_on_the_cockpit_and_works_from_it(open_session, org, co
     expect(page.get_by_test_id("instruction")).to_contain_text("请县生态环境局立即现场核查")
     expect(page.get_by_test_id("instruction-countdown")).to_contain_text("剩余")
     leader.fits()
+    assert not (found := axe_findings(leader.page)), found
     leader.shot(f"b2-incident-instruction-{size}")
     assert LeaderInstruction.objects.get().given_by == org.leader
 
@@ -88,6 +92,7 @@ def test_the_office_records_the_progress_and_the_cockpit_counts_down(open_sessio
     expect(leader.page.get_by_test_id("open-instructions")).to_contain_text("网传某乡镇企业排污致河水变色")
     expect(leader.page.get_by_test_id("open-instructions")).to_contain_text("剩余")
     leader.fits()
+    assert not (found := axe_findings(leader.page)), found
     leader.shot(f"b2-dashboard-instructions-{size}")
 
     duty = open_session("duty", viewport)
@@ -100,5 +105,6 @@ def test_the_office_records_the_progress_and_the_cockpit_counts_down(open_sessio
     expect(page.get_by_text("已报告批示落实情况")).to_be_visible()
     expect(page.get_by_test_id("instruction-progress")).to_contain_text("排污口已封堵")
     duty.fits()
+    assert not (found := axe_findings(duty.page)), found
     duty.shot(f"b2-incident-progress-{size}")
     assert not LeaderInstruction.objects.get().is_open
