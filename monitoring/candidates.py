@@ -5,7 +5,7 @@ intake service), merge into an existing incident, or discard with a reason. Ever
 Deduplication: a line whose link is already an incident's source link, or another candidate's, makes no candidate;
 a near title (the intake's 查重: core.text.cjk_bigrams and incidents.desk.dice, with the admin's 查重设置) is kept
 as a candidate and marked "疑似重复" with the incident it resembles, for the office to merge. Re-processing a
-submission creates nothing twice (one candidate per submission line, a unique constraint)."""
+submission creates nothing twice (one candidate per submission and link, a unique constraint)."""
 
 import re
 from dataclasses import dataclass
@@ -116,10 +116,10 @@ def _new_candidate(**fields: Any) -> Candidate:
 @transaction.atomic
 def candidates_from_submission(submission, *, actor: User | None = None) -> list[Candidate]:
     """Each "标题+链接" line of a unit's daily submission (reporting.DailySubmission) becomes a candidate, once."""
-    done = set(Candidate.objects.filter(submission=submission).values_list("line_no", flat=True))
+    done = set(Candidate.objects.filter(submission=submission).values_list("url", flat=True))
     created, skipped = [], []
     for n, title, url in submission_lines(submission.content):
-        if n in done:
+        if url in done:  # this submission's line already made its candidate (a resubmission moves lines)
             continue
         if known_url(url):
             skipped.append(n)

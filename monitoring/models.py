@@ -301,9 +301,7 @@ class KeywordHit(models.Model):
     phrase = models.CharField("命中词", max_length=100)
     topic = models.ForeignKey("reporting.RiskTopic", null=True, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(Unit, null=True, on_delete=models.PROTECT, related_name="+")
-    incident = models.ForeignKey(
-        "incidents.Incident", null=True, on_delete=models.CASCADE, related_name="keyword_hits"
-    )
+    incident = models.ForeignKey("incidents.Incident", null=True, on_delete=models.CASCADE, related_name="keyword_hits")
     candidate = models.ForeignKey("Candidate", null=True, on_delete=models.CASCADE, related_name="hits")
     matched_at = models.DateTimeField("命中时间")
 
@@ -366,7 +364,9 @@ class Candidate(models.Model):
     line_no = models.PositiveIntegerField("行号", null=True, blank=True)
     source = models.ForeignKey(IntakeSource, null=True, blank=True, on_delete=models.PROTECT, related_name="items")
     external_id = models.CharField("来源编号", max_length=200, blank=True)
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="报送单位")
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="报送单位"
+    )
     title = models.CharField("标题", max_length=300)
     url = models.URLField("链接", max_length=1000, blank=True, db_index=True)
     platform = models.CharField("平台", max_length=50, blank=True)
@@ -374,7 +374,12 @@ class Candidate(models.Model):
     posted_at = models.DateTimeField("发布时间", null=True, blank=True)
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.PENDING)
     similar_to = models.ForeignKey(
-        "incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="疑似重复"
+        "incidents.Incident",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="疑似重复",
     )
     similar_reason = models.CharField("疑似重复原因", max_length=300, blank=True)
     topic = models.ForeignKey("reporting.RiskTopic", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -398,9 +403,9 @@ class Candidate(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["submission", "line_no"],
+                fields=["submission", "url"],
                 condition=Q(submission__isnull=False),
-                name="one_candidate_per_submission_line",
+                name="one_candidate_per_submission_link",
             ),
             models.UniqueConstraint(
                 fields=["source", "external_id"], condition=Q(source__isnull=False), name="one_candidate_per_source_id"

@@ -376,8 +376,8 @@ class Migration(migrations.Migration):
             model_name="candidate",
             constraint=models.UniqueConstraint(
                 condition=models.Q(("submission__isnull", False)),
-                fields=("submission", "line_no"),
-                name="one_candidate_per_submission_line",
+                fields=("submission", "url"),
+                name="one_candidate_per_submission_link",
             ),
         ),
         migrations.AddConstraint(
