@@ -138,7 +138,13 @@ def close_out(org, make_incident, title):
         files=[SimpleUploadedFile("留样检测报告.txt", b"ok")],
     )
     services.claim_ticket(org.edu_liaison, lead)
-    services.submit_feedback(org.edu_liaison, lead, kind=Feedback.Kind.REPORT, content=f"{title}：经核实，已整改。")
+    services.submit_feedback(
+        org.edu_liaison,
+        lead,
+        kind=Feedback.Kind.REPORT,
+        content=f"{title}：经核实，已整改。",
+        files=[SimpleUploadedFile("整改照片说明.txt", b"ok")],
+    )
     return incident
 
 
@@ -161,11 +167,12 @@ def test_the_close_out_card_shows_report_feedback_and_attachments_in_bounded_que
     feedback = card.split('data-testid="signoff-feedback"')[1]
     assert "卫健委（协办）" in feedback and "第一件：卫健委已派员核查食品留样。" in feedback
     assert re.search(r'data-testid="signoff-attachment">留样检测报告[^<]*\.txt<', feedback)
+    assert re.search(r'data-testid="signoff-attachment">整改照片说明[^<]*\.txt<', card)  # the report's own file
     for i in range(4):
         close_out(org, make_incident, f"第{i + 2}件")
     many, page = signoff_queries(client)
     assert page.count('data-testid="signoff-item"') == 5
-    assert page.count('data-testid="signoff-attachment"') == 5
+    assert page.count('data-testid="signoff-attachment"') == 10
     assert many == few, f"{few} statements with one card, {many} with five"
 
 
