@@ -75,8 +75,8 @@ def edit_report(
     """The office edits a draft's section texts before issuing (issue 6); each edit is a new version."""
     require_role(actor, "is_office", "只有办公室值班员可以修改报告。")
     report = _locked_report(report)
-    if report.status == Report.Status.ISSUED:
-        raise Conflict("该报告已签发，不能再修改。")
+    if report.status != Report.Status.DRAFT:
+        raise Conflict(f"该报告{report.get_status_display()}，不能再修改。")
     current = {s["key"]: s.get("text", "") for s in report.content.get("sections", [])}
     unknown = set(texts) - set(current)
     if unknown:

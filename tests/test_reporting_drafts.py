@@ -173,7 +173,17 @@ def test_only_the_issuer_recalls_an_issued_notice_and_with_a_reason(org, lead, t
         services.recall_report(org.duty, notice, reason="有误")
     with pytest.raises(Conflict, match="已撤回"):
         services.issue_report(org.duty, notice)
+    texts = {s["key"]: "改写" for s in notice.content["sections"]}
+    with pytest.raises(Conflict, match="已撤回，不能再修改"):  # kept as it went out, for the audit trail
+        services.edit_report(org.duty, notice, texts=texts)
     assert AuditEvent.objects.filter(action="report_recalled").count() == 1
+
+
+def test_the_admin_sets_the_recall_window(org, client):
+    client.force_login(org.admin)
+    settings = ReportSettings.current()
+    page = client.get(f"/admin/reporting/reportsettings/{settings.pk}/change/").content.decode()
+    assert "签发后可撤回时限（分钟）" in page and 'name="recall_minutes"' in page and 'value="30"' in page
 
 
 # --- through the pages ----------------------------------------------------------------------------
