@@ -6,9 +6,13 @@ name, and the stored name is given the extension of the type found, so a page sa
 报告.pdf is refused, and a real PNG named 截图.html is stored as 截图.png. Each file is at most UPLOAD_MAX_BYTES.
 Refusal happens before anything is written: no row, no file in MEDIA_ROOT.
 
-Images are not re-encoded (Pillow is not a dependency); every attachment is downloaded, never shown inline: the
-download answers Content-Disposition: attachment with the content type of the checked kind and
-X-Content-Type-Options: nosniff (incidents.views.attachment_download, SecurityMiddleware)."""
+The name shown and downloaded under is the one given here (Attachment.original_name, kept before the storage adds
+its own suffix to a taken name, issue 14), sent as RFC 5987 filename* for a Chinese name.
+
+Images are not re-encoded (Pillow is not a dependency). Only the kinds a browser renders without running anything,
+the images and PDF, may be shown inline (a thumbnail, the preview of issue 18: ?inline=1); everything else answers
+Content-Disposition: attachment. Always with the content type of the checked kind and X-Content-Type-Options:
+nosniff (incidents.views.attachment_download, SecurityMiddleware)."""
 
 import codecs
 import io

@@ -204,8 +204,13 @@ def test_attachments_show_as_thumbnails_with_original_names_and_preview(open_ses
     with page.context.expect_page() as opened:
         page.get_by_role("link", name="检测报告.pdf", exact=True).click()
     preview = opened.value
+    refused = []
+    preview.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
     preview.wait_for_load_state()
     assert "inline=1" in preview.url
+    assert not refused, refused  # the site's Content-Security-Policy does not stop the browser's PDF viewer
     response = page.request.get(preview.url)
     assert response.headers["content-disposition"].startswith("inline;")
     assert response.headers["x-content-type-options"] == "nosniff"
@@ -265,4 +270,5 @@ def test_the_print_stylesheet_prints_the_record_not_the_tools(open_session, busy
     expect(page.get_by_test_id("timeline")).to_be_visible()
     expect(page.get_by_test_id("deadlines")).to_be_visible()
     expect(page.get_by_role("navigation", name="主导航")).to_be_hidden()
+    expect(page.locator(".page-head")).to_contain_text("较大")
     page.pdf(path=str(SCREENSHOTS / "ticket-print.pdf"), format="A4")
