@@ -64,7 +64,7 @@ class MatchResult:
 
 
 class Matcher:
-    def __init__(self, version: int, entries: list[Entry]):
+    def __init__(self, version: str, entries: list[Entry]):
         self.version = version
         self.size = len(entries)
         self.automaton = ahocorasick.Automaton()
@@ -110,7 +110,7 @@ _lock = threading.Lock()
 _cached: Matcher | None = None
 
 
-def _load(version: int) -> Matcher:
+def _load(version: str) -> Matcher:
     rows = (
         Keyword.objects.filter(is_active=True)
         .select_related("topic__unit", "unit")

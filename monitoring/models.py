@@ -4,6 +4,7 @@ The deadline engine that lived in this app moved to deadlines/, workcalendar/ an
 tables keep the monitoring_ names). A patrol slot's deadline is a row of that engine (DeadlineKind.PATROL)."""
 
 import datetime
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -231,10 +232,12 @@ class Handover(models.Model):
 
 
 class KeywordLibrary(models.Model):
-    """The library's version counter (one row): every change to a keyword bumps it, and each process rebuilds its
-    matcher when the number it built from is no longer current (monitoring.matching)."""
+    """The library's version (one row): every change to a keyword bumps the counter and draws a new stamp, and each
+    process rebuilds its matcher when the version it built from is no longer current (monitoring.matching). The
+    stamp makes a version never repeat, even after the row was emptied (a flush, a restore)."""
 
     version = models.PositiveIntegerField("版本", default=0)
+    stamp = models.UUIDField("版本标识", default=uuid.uuid4)
 
     class Meta:
         verbose_name = "关键词库版本"
@@ -244,12 +247,13 @@ class KeywordLibrary(models.Model):
         return f"关键词库第{self.version}版"
 
     @classmethod
-    def current_version(cls) -> int:
-        return cls.objects.order_by("pk").values_list("version", flat=True).first() or 0
+    def current_version(cls) -> str:
+        row = cls.objects.order_by("pk").values_list("version", "stamp").first()
+        return f"{row[0]}:{row[1]}" if row else "0"
 
     @classmethod
     def bump(cls) -> None:
-        if not cls.objects.filter(pk=1).update(version=models.F("version") + 1):
+        if not cls.objects.filter(pk=1).update(version=models.F("version") + 1, stamp=uuid.uuid4()):
             cls.objects.get_or_create(pk=1, defaults={"version": 1})
 
 

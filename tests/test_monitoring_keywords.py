@@ -95,7 +95,7 @@ def test_matcher_is_cached_per_version_and_rebuilt_on_change(library):
         matching.match("食堂饭菜变质")
     assert len(queries) == 1  # the version check only
     Keyword.objects.create(phrase="暴雨积水", topic=library[0])
-    assert KeywordLibrary.current_version() > first.version
+    assert KeywordLibrary.current_version() != first.version
     assert matching.matcher() is not first
     assert matching.match("暴雨积水严重").words == ("暴雨积水",)
     Keyword.objects.filter(phrase="暴雨积水").delete()  # a bulk delete sends post_delete per row as well
