@@ -197,3 +197,43 @@ def test_every_main_page_of_every_role_has_no_serious_accessibility_violation(
     for label, username, paths in pages_by_role():
         audit(chromium, live_server.url, viewport, username, paths, findings, label)
     assert not findings, f"{len(findings)} serious/critical axe-core findings:\n" + "\n".join(findings)
+
+
+HEADER_TARGETS = """
+[...document.querySelectorAll('.topbar a, .topbar button')].map(el => {
+  const box = el.getBoundingClientRect();
+  // A word broken over two lines: one of the link's text nodes laid out on more than one line.
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  let lines = 0;
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.textContent.trim()) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    lines = Math.max(lines, new Set([...range.getClientRects()].map(r => Math.round(r.top))).size);
+  }
+  return {text: el.innerText.replace(/\s+/g, ' ').trim(), height: box.height, width: box.width, lines: lines};
+})
+"""
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1366px", "390px"])
+def test_the_header_has_a_skip_link_and_whole_44px_targets(chromium, live_server, demo_county, viewport):
+    session = Session(chromium, live_server.url, viewport)
+    try:
+        login(session, "duty")
+        session.go("/desk/")
+        page = session.page
+        page.keyboard.press("Tab")
+        focused = page.evaluate("[document.activeElement.innerText, document.activeElement.getAttribute('href')]")
+        assert focused == ["跳到主要内容", "#main"]
+        box = page.locator(".skip-link").bounding_box()
+        assert box is not None and box["y"] >= 0 and box["height"] >= 44  # visible while focused
+        targets = page.evaluate(HEADER_TARGETS)
+        assert {t["text"] for t in targets} >= {"研判台", "舆情", "报送舆情", "转办单", "报告", "修改密码", "退出"}, targets
+        small = [t for t in targets if t["height"] < 44 or t["width"] < 24]
+        broken = [t for t in targets if t["lines"] > 1]  # a label split over two lines
+        assert not small and not broken, (small, broken)
+        session.fits()
+        session.shot(f"header-{viewport['width']}")
+    finally:
+        session.close()
