@@ -218,3 +218,11 @@ def test_ledger_download_follows_the_pages_rule(api_as, org, dispatched):  # noq
     assert api_as(org.admin).get("/api/v1/ledger/").status_code == 403
     bad = api_as(org.duty).get("/api/v1/ledger/", {"start": "2026-12-31", "end": "2026-01-01"})
     assert bad.status_code == 400 and bad.json()["code"] == "invalid"
+
+
+def test_an_id_past_the_databases_integer_is_a_404(api_as, org):  # noqa: F811
+    huge = 2**63
+    duty = api_as(org.duty)
+    for url in (f"/api/v1/reports/{huge}/versions/1/download/", f"/api/v1/reports/1/versions/{huge}/pdf/"):
+        response = duty.get(url)
+        assert response.status_code == 404 and response.json()["code"] == "not_found", url

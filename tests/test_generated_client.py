@@ -24,6 +24,7 @@ from .api_support import PASSWORD, relaxed_throttles  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATOR = ROOT / ".venv-tools" / "bin" / "openapi-python-client"
+TIMEOUT = httpx.Timeout(300)  # generous: CI's two cores run the suite with two workers
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
 
 
@@ -39,7 +40,10 @@ def client_package(live_server, org, tmp_path_factory, relaxed_throttles):  # no
         pytest.skip("run scripts/api-client setup to install the client generator")
     token = account_services.issue_token(org.duty)[1]
     schema = httpx.get(
-        f"{live_server.url}/api/v1/schema/", params={"format": "json"}, headers={"Authorization": f"Token {token}"}
+        f"{live_server.url}/api/v1/schema/",
+        params={"format": "json"},
+        headers={"Authorization": f"Token {token}"},
+        timeout=300,  # a busy CI machine builds the document slowly
     )
     assert schema.status_code == 200, schema.text[:300]
     digest = hashlib.sha256(schema.content).hexdigest()
@@ -87,14 +91,18 @@ def test_a_case_from_intake_to_close_through_the_generated_client(client_package
     assert api and incidents and tickets
 
     def signed_in(username):
-        anonymous = from_client.Client(base_url=live_server.url, raise_on_unexpected_status=True)
+        anonymous = from_client.Client(base_url=live_server.url, raise_on_unexpected_status=True, timeout=TIMEOUT)
         token_create = _import("api.auth.auth_token_create")
         token = token_create.sync(
             client=anonymous, body=models.CredentialsRequest(username=username, password=PASSWORD)
         )
         assert isinstance(token, models.Token), token
         return from_client.AuthenticatedClient(
-            base_url=live_server.url, token=token.token, prefix="Token", raise_on_unexpected_status=True
+            base_url=live_server.url,
+            token=token.token,
+            prefix="Token",
+            raise_on_unexpected_status=True,
+            timeout=TIMEOUT,
         )
 
     duty, liaison = signed_in(org.duty.username), signed_in(org.edu_liaison.username)

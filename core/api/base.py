@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # the stubs' own aliases for what DRF accepts in these attrib
 
 from core import idempotency
 from core.api.errors import NOT_FOUND, PROBLEM_CONTENT_TYPE, TITLES, ProblemException, problem
-from core.api.filters import ApiPagination, StableOrdering
+from core.api.filters import MAX_ID, ApiPagination, StableOrdering
 from core.api.parsers import StrictJSONParser
 from core.api.throttling import AnonymousRateThrottle, request_ip
 
@@ -117,6 +117,9 @@ class ApiView:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # type: ignore[misc]  # the APIView this mixes into
+        # An id past the database's integer (the routes take any digits) names nothing: 404, not an overflow (500).
+        if any(int(kwargs.get(name) or 0) > MAX_ID for name in ("pk", "number")):
+            raise exceptions.NotFound(NOT_FOUND)
         self.check_query_parameters(request)
         self._idempotency = None
         key = request.headers.get(idempotency.HEADER)
