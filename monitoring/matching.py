@@ -1,6 +1,6 @@
 """Matching an item's text against the keyword library (004 二(二) 及时更新舆情关键词; issue 15).
 
-Aho-Corasick over the library's phrases (pyahocorasick): every phrase is found wherever it occurs in the text, in one
+Aho-Corasick over the library's phrases (ahocorasick-rs, overlapping matches): every phrase is found wherever it occurs in the text, in one
 pass, whatever a word segmenter would make of the sentence ("食堂饭菜变质" is found in "学校食堂饭菜变质了", where
 jieba cuts 食堂/饭菜/变质). Text and phrases are normalised alike: NFKC (full-width letters, digits and punctuation
 become half-width), case-folded, whitespace dropped, so "ＡＢＣ 食堂" and "abc食堂" are one.
@@ -13,7 +13,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-import ahocorasick
+import ahocorasick_rs
 
 from monitoring.models import Keyword, KeywordLibrary
 
@@ -67,25 +67,25 @@ class Matcher:
     def __init__(self, version: str, entries: list[Entry]):
         self.version = version
         self.size = len(entries)
-        self.automaton = ahocorasick.Automaton()
         by_phrase: dict[str, list[Entry]] = {}
         for entry in entries:
             key = normalise(entry.phrase)
             if key:
                 by_phrase.setdefault(key, []).append(entry)
-        for key, found in by_phrase.items():
-            self.automaton.add_word(key, tuple(found))
-        if by_phrase:
-            self.automaton.make_automaton()
-        self.empty = not by_phrase
+        self.patterns = list(by_phrase)
+        self.values = [tuple(by_phrase[key]) for key in self.patterns]
+        self.empty = not self.patterns
+        # Standard match kind: every occurrence, overlapping ones too (食堂 and 食堂饭菜变质 in the same words).
+        self.automaton = None if self.empty else ahocorasick_rs.AhoCorasick(self.patterns)
 
     def match(self, *texts: str) -> MatchResult:
         if self.empty:
             return MatchResult()
         seen: dict[int, Entry] = {}
+        assert self.automaton is not None
         for text in texts:
-            for _end, found in self.automaton.iter(normalise(text)):
-                for entry in found:
+            for index, _start, _end in self.automaton.find_matches_as_indexes(normalise(text), overlapping=True):
+                for entry in self.values[index]:
                     seen.setdefault(entry.keyword_id, entry)
         if not seen:
             return MatchResult()

@@ -1,0 +1,291 @@
+"""Benchmark (not a test) of issue 15's monitoring on PostgreSQL: keyword matching and the patrol slots at scale.
+
+    createdb -h 127.0.0.1 -U postgres yuqing_bench_g2
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/yuqing_bench_g2 \\
+        .venv/bin/python bench/bench_monitoring.py --keywords 10000 --items 20000 --slots 1000000 --units 20
+
+Keyword matching: `--keywords` phrases (2–6 CJK characters, drawn from the 3,500 common characters' block with a
+fixed seed, a tenth of them with a unit, the rest over 50 risk topics) loaded through the ORM; then `--items`
+titles-plus-summaries of 60–200 characters, a third of them holding a phrase, matched (a) by the cached automaton
+alone, (b) by monitoring.matching.match (the version check, one query per item) and, for scale, (c) by the naive
+`phrase in text` loop over a sample. Build time of the automaton included.
+
+Patrol slots: with generate_series, `--slots` hourly patrol slots over `--units` watching units going back from
+the current hour, each with its 巡查时限 (monitoring_deadline, kind patrol) and two steps (breach, escalate), and a
+patrol record per slot (met on time; the 1M-record table the compliance page counts); the latest slot of every unit
+is due and unpatrolled. Then times one timed-check sweep (which fires those breaches), the compliance page's
+selector over the last 30 days and over a year, the planner's next 36 hours, and the open-slot lookup of a patrol,
+counting each one's statements with connection.execute_wrapper and EXPLAINing the compliance query. Results are
+appended to bench/RESULTS-monitoring.md. `--reuse` keeps the loaded slots.
+"""
+
+import argparse
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yuqing.settings")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/yuqing_bench_g2")
+
+
+def ensure_database(url):
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+class Counter:
+    """connection.execute_wrapper: counts the statements a block runs."""
+
+    def __init__(self):
+        self.n = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.n += 1
+        return execute(sql, params, many, context)
+
+
+def measure(label, fn, results):
+    from django.db import connection
+
+    counter = Counter()
+    with connection.execute_wrapper(counter):
+        started = time.perf_counter()
+        value = fn()
+        elapsed = time.perf_counter() - started
+    results.append((label, elapsed, counter.n))
+    print(f"{label}: {elapsed * 1000:.1f} ms, {counter.n} statements")
+    return value
+
+
+COMMON = [chr(c) for c in range(0x4E00, 0x4E00 + 3500)]
+
+
+def phrases(n, rng):
+    found = set()
+    while len(found) < n:
+        found.add("".join(rng.choice(COMMON) for _ in range(rng.randint(2, 6))))
+    return sorted(found)
+
+
+def bench_keywords(args, lines):
+    from monitoring import matching
+    from monitoring.models import Keyword, KeywordLibrary
+    from org.models import Unit
+    from reporting.models import RiskTopic
+
+    rng = random.Random(15)
+    unit = Unit.objects.filter(is_active=True).order_by("pk").first()
+    Keyword.objects.filter(note="bench").delete()
+    RiskTopic.objects.filter(name__startswith="bench topic ").delete()
+    topics = [RiskTopic.objects.create(name=f"bench topic {i}", keywords="", unit=unit) for i in range(50)]
+    words = phrases(args.keywords, rng)
+    Keyword.objects.bulk_create(
+        Keyword(
+            phrase=w, topic=None if i % 10 == 0 else topics[i % 50], unit=unit if i % 10 == 0 else None, note="bench"
+        )
+        for i, w in enumerate(words)
+    )
+    KeywordLibrary.bump()  # bulk_create sends no post_save: bump as the admin's save would
+    texts = []
+    for i in range(args.items):
+        body = "".join(rng.choice(COMMON) for _ in range(rng.randint(60, 200)))
+        if i % 3 == 0:
+            at = rng.randint(0, len(body))
+            body = body[:at] + rng.choice(words) + body[at:]
+        texts.append(body)
+    results = []
+    built = measure("build the automaton (10,000 keywords, cold)", matching.matcher, results)
+    assert built.size == args.keywords, built.size
+    m = matching.matcher()
+    started = time.perf_counter()
+    hits = sum(1 for t in texts if m.match(t))
+    cached = time.perf_counter() - started
+    counter = Counter()
+    from django.db import connection
+
+    with connection.execute_wrapper(counter):
+        started = time.perf_counter()
+        for t in texts:
+            matching.match(t)
+        full = time.perf_counter() - started
+    sample = texts[:200]
+    started = time.perf_counter()
+    for t in sample:
+        [w for w in words if w in t]
+    naive = (time.perf_counter() - started) / len(sample) * len(texts)
+    lines += [
+        f"## Keyword matching: {args.keywords:,} keywords, {args.items:,} items of 60–200 characters\n",
+        f"- automaton built (cold, from the database): {results[0][1] * 1000:.0f} ms, {results[0][2]} statements",
+        f"- cached automaton alone: {args.items / cached:,.0f} items/s ({hits:,} items matched)",
+        f"- monitoring.matching.match (with the version check): {args.items / full:,.0f} items/s, "
+        f"{counter.n / args.items:.1f} statement per item",
+        f"- for scale, `phrase in text` over every keyword: {args.items / naive:,.0f} items/s (from {len(sample)} items)",
+        "",
+    ]
+    Keyword.objects.filter(note="bench").delete()
+    RiskTopic.objects.filter(name__startswith="bench topic ").delete()
+
+
+LOAD_SQL = """
+INSERT INTO monitoring_deadline (kind, incident_id, ticket_id, unit_id, rule, explicit, started_at, due_at,
+    original_due_at, calendar_confirmed, state, met_at, created_at)
+SELECT 'patrol', NULL, NULL, u.id,
+    '{"policy": "巡查时限", "duration": "", "reminder_leads": "", "escalate_after": "60m", "channels": "inbox"}',
+    false, s.t, s.t + interval '1 hour', s.t + interval '1 hour', true,
+    CASE WHEN s.k = 0 THEN 'pending' ELSE 'met' END,
+    CASE WHEN s.k = 0 THEN NULL ELSE s.t + interval '10 minutes' END, s.t
+FROM (SELECT g, (g - 1) %% %(units)s AS ui, (g - 1) / %(units)s AS k,
+             date_trunc('hour', now()) - ((g - 1) / %(units)s + 1) * interval '1 hour' AS t
+      FROM generate_series(1, %(n)s) g) s
+JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS ui FROM incidents_unit WHERE code LIKE 'benchwatch%%') u
+  ON u.ui = s.ui
+ORDER BY s.g;
+
+INSERT INTO monitoring_deadlinestep (deadline_id, step, fire_at, state, outcome, attempts, error)
+SELECT d.id, s.step, d.due_at + s.offs, CASE WHEN d.state = 'pending' THEN 'pending' ELSE 'cancelled' END,
+    CASE WHEN d.state = 'pending' THEN '' ELSE 'met' END, 0, ''
+FROM monitoring_deadline d
+CROSS JOIN (VALUES ('breach', interval '0'), ('escalate', interval '60 minutes')) AS s(step, offs)
+WHERE d.kind = 'patrol';
+
+INSERT INTO monitoring_patrolrecord (unit_id, officer_id, patrolled_at, found, findings, recorded_at)
+SELECT d.unit_id, %(user)s, d.started_at + interval '10 minutes', d.id %% 50 = 0, '', d.started_at + interval '10 minutes'
+FROM monitoring_deadline d WHERE d.kind = 'patrol' AND d.state = 'met' ORDER BY d.id;
+
+INSERT INTO monitoring_patrolslot (unit_id, starts_at, due_at, kind, deadline_id, record_id)
+SELECT d.unit_id, d.started_at, d.due_at, 'office', d.id, r.id
+FROM monitoring_deadline d
+LEFT JOIN monitoring_patrolrecord r ON r.unit_id = d.unit_id AND r.patrolled_at = d.started_at + interval '10 minutes'
+WHERE d.kind = 'patrol';
+ANALYZE;
+"""
+
+
+def load_slots(args, user):
+    from django.db import connection
+
+    from monitoring.models import Site
+    from org.models import Unit
+
+    root = Unit.objects.order_by("pk").first()
+    for i in range(args.units):
+        unit, _ = Unit.objects.get_or_create(
+            code=f"benchwatch{i:03d}",
+            defaults={"name": f"监测单位{i:03d}", "parent": root, "path": f"{root.path}benchwatch{i:03d}/"},
+        )
+        Site.objects.get_or_create(name=f"论坛{i:03d}", unit=unit, defaults={"kind": Site.Kind.FORUM})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE monitoring_patrolslot, monitoring_patrolrecord_sites, monitoring_patrolrecord, "
+            "monitoring_notification, monitoring_deadlinestep, monitoring_deadline RESTART IDENTITY CASCADE"
+        )
+        started = time.perf_counter()
+        for statement in LOAD_SQL.split(";\n"):
+            if statement.strip():
+                cursor.execute(statement, {"n": args.slots, "units": args.units, "user": user.pk})
+        print(f"loaded {args.slots:,} slots in {time.perf_counter() - started:.1f}s")
+
+
+def bench_slots(args, lines, user, office):
+    from datetime import timedelta
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from deadlines.sweep import run_timed_checks
+    from monitoring import selectors
+    from monitoring.models import PatrolRecord, PatrolSlot
+    from monitoring.planning import plan_patrol_slots
+
+    if not args.reuse or PatrolSlot.objects.count() != args.slots:
+        load_slots(args, user)
+    now = timezone.now()
+    unit = PatrolSlot.objects.order_by("-starts_at").first().unit
+    results = []
+    with transaction.atomic():
+        fired = measure(
+            "one timed-check sweep (the latest slot of every unit past due)", lambda: run_timed_checks(now), results
+        )
+        transaction.set_rollback(True)
+    measure(
+        "compliance selector, last 30 days",
+        lambda: selectors.compliance(office, now - timedelta(days=30), now),
+        results,
+    )
+    measure(
+        "compliance selector, last 365 days",
+        lambda: selectors.compliance(office, now - timedelta(days=365), now),
+        results,
+    )
+    measure("open slots a patrol meets (one unit)", lambda: selectors.open_slot_deadline_ids(unit, now), results)
+    measure("current slot of a unit (patrol page)", lambda: selectors.current_slot(unit, now), results)
+    with transaction.atomic():
+        made = measure("planner, next 36 hours for every unit", lambda: plan_patrol_slots(now), results)
+        transaction.set_rollback(True)
+    slots_qs = PatrolSlot.objects.filter(starts_at__gte=now - timedelta(days=30), starts_at__lt=now).values("unit_id")
+    with connection.cursor() as cursor:
+        sql, params = slots_qs.query.sql_with_params()
+        cursor.execute(
+            "EXPLAIN (ANALYZE, BUFFERS) SELECT unit_id, count(*) FROM (" + sql + ") s GROUP BY unit_id", params
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    lines.append(
+        f"## Patrol slots: {PatrolSlot.objects.count():,} slots, {PatrolRecord.objects.count():,} patrol records, "
+        f"{args.units} units\n"
+    )
+    for label, elapsed, n in results:
+        lines.append(f"- {label}: {elapsed * 1000:,.1f} ms, {n:,} statements")
+    lines += [
+        f"- (the sweep fired {len(fired)} steps; the planner created {len(made)} slots)",
+        "",
+        "Plan of the compliance page's slot count over 30 days:",
+        "",
+        "```",
+        plan,
+        "```",
+        "",
+    ]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keywords", type=int, default=10_000)
+    parser.add_argument("--items", type=int, default=20_000)
+    parser.add_argument("--slots", type=int, default=1_000_000)
+    parser.add_argument("--units", type=int, default=20)
+    parser.add_argument("--reuse", action="store_true", help="keep the loaded slots if present")
+    parser.add_argument("--only", choices=["keywords", "slots"])
+    args = parser.parse_args()
+
+    ensure_database(os.environ["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from demo.incidents import ensure_units, ensure_users
+
+    call_command("migrate", verbosity=0)
+    units = ensure_units()
+    users = ensure_users(units)
+    lines = [f"# Run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n"]
+    if args.only in (None, "keywords"):
+        bench_keywords(args, lines)
+    if args.only in (None, "slots"):
+        bench_slots(args, lines, users["duty"], users["duty"])
+    report = "\n".join(lines)
+    print(report)
+    with open(ROOT / "bench" / "RESULTS-monitoring.md", "a") as fh:
+        fh.write(report + "\n")
+
+
+if __name__ == "__main__":
+    main()
