@@ -28,6 +28,9 @@ class DeadlineKind(models.TextChoices):
     # A county leader's 批示 on an incident, to be 落实 by the office (which relays it to the units) within its
     # time limit: the one the leader gives, else "原则上在3天内落实到位" (000 三.2); 交办、承办、督办 (002 第八条).
     LEADER_INSTRUCTION = "leader_instruction", "领导批示落实时限"
+    # An item the city hands down (市级交办), to be reported back to the city by the city's own time limit (000 三;
+    # 004 二(三)3). Owned by the office, met by recording the report-back (followup.services).
+    CITY_ASSIGNMENT = "city_assignment", "市级交办反馈时限"
 
 
 class StartEvent(models.TextChoices):

@@ -381,3 +381,70 @@ def recompute_open_deadlines(incident: Incident, *, actor: User | None = None, i
         )
         recomputed.append(new)
     return recomputed
+
+
+# --- follow-through (issue 17: 会商研判, 市级交办) -----------------------------------------------------------
+
+
+def rebase_replies_on_joint_review(
+    incident: Incident, reviewed_at: datetime, *, actor: User | None = None, ip: str | None = None
+) -> list[Deadline]:
+    """002 第九条: a high-attention item is replied to "经会商研判后" within 5 working days. The caller (followup)
+    decides the item is one whose reply is 会商审定; here each open policy reply deadline of the incident is
+    replaced by one of the same policy started at the review, each replacement audited. Explicit limits stay."""
+    calendar = WorkCalendar.load()
+    rebased: list[Deadline] = []
+    open_replies = Deadline.objects.open().filter(
+        incident=incident, ticket__isnull=True, kind=DeadlineKind.REPLY, explicit=False, policy__isnull=False
+    )
+    for d in open_replies.select_related("policy"):
+        if d.started_at == reviewed_at:
+            continue
+        cancel(Deadline.objects.filter(pk=d.pk), outcome="joint_review")
+        new = create_deadline(
+            kind=d.kind, incident=incident, ticket=None, started_at=reviewed_at, calendar=calendar, policy=d.policy
+        )
+        audit.record(
+            actor,
+            "deadline_rebased",
+            new,
+            before={"due_at": d.due_at, "started_at": d.started_at},
+            after={"due_at": new.due_at, "started_at": reviewed_at, "reason": "002 第九条：经会商研判后回复"},
+            ip=ip,
+            incident=incident,
+        )
+        rebased.append(new)
+    return rebased
+
+
+CITY_ASSIGNMENT_RULE = {
+    "reminder_leads": "1d,2h",
+    "escalate_after": "1d",
+    "channels": "inbox,sms",
+}
+
+
+def on_city_assignment_received(incident: Incident, received_at: datetime, due_at: datetime) -> Deadline:
+    """市级交办: the report back to the city falls due at the city's own time limit (000 三; 004 二(三)3), owned by
+    the office (no unit) and swept like every deadline: reminded a day and two hours before, escalated to the
+    office's leaders a day after a breach (product default, like the 批示's)."""
+    deadline = create_deadline(
+        kind=DeadlineKind.CITY_ASSIGNMENT,
+        incident=incident,
+        ticket=None,
+        started_at=received_at,
+        calendar=WorkCalendar.load(),
+        due_at=due_at,
+        name="市级交办反馈时限",
+        source="000 三；004 二(三)3：市级交办事项按市里规定时限反馈",
+    )
+    deadline.rule |= CITY_ASSIGNMENT_RULE
+    deadline.save(update_fields=["rule"])
+    DeadlineStep.objects.filter(deadline=deadline).delete()
+    build_steps(deadline, WorkCalendar.load())
+    return deadline
+
+
+def on_city_assignment_reported(deadline_id: int, at: datetime) -> None:
+    """The report back to the city meets its deadline (late if past due; a pending escalation is cancelled)."""
+    meet(Deadline.objects.filter(pk=deadline_id), at)

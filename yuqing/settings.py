@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "reporting",
     "cockpit",
     "monitoring",
+    "followup",  # 会商研判, 上报, 市级交办 (issue 17)
+    "review",  # 销号抽查, 舆情日志 (issue 17)
     "demo",
     "ops",  # backup and restore commands
     "accounts",  # after incidents: its admin wraps whatever user admin is registered by then
@@ -296,6 +298,11 @@ CELERY_BEAT_SCHEDULE = {
     "orphan-report-files-hourly": {
         "task": "reporting.tasks.remove_orphan_report_files",
         "schedule": crontab(minute=7),
+    },
+    # 销号抽查 (000 四.3), state-based: the last whole period is drawn once, whenever beat first runs after it.
+    "spot-check-draw-hourly": {
+        "task": "review.tasks.draw_due_spot_checks",
+        "schedule": crontab(minute=11),
     },
 }
 if CELERY_BROKER_URL.startswith("sqla+"):

@@ -39,6 +39,8 @@ from reporting.templates_store import active_template
 
 __all__ = [
     "FAMILY",
+    "JOINT_REVIEW",
+    "UPWARD_SPECIAL",
     "PLACEHOLDERS",
     "active_template",
     "classification",
@@ -61,6 +63,7 @@ __all__ = [
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 UPWARD_SPECIAL = "special_upward"  # the 专报 sent upward: its own template, of the official family
+JOINT_REVIEW = "joint_review"  # 会商纪要 of a 重大敏感 item (002 第七条; followup/): a briefing-family record
 
 # 紧急程度 a 公文 may carry (GB/T 9704-2012 7.2.3), printed at the top left of its 版头.
 URGENCIES = ("加急", "特急")
@@ -74,8 +77,13 @@ FAMILY: dict[str, str] = {
     Report.Kind.SUPERVISION: "official",
     Report.Kind.RISK_NOTICE: "official",
     Report.Kind.QUARTERLY: "official",
+    JOINT_REVIEW: "briefing",
 }
-KIND_LABELS = {**{k.value: k.label for k in Report.Kind}, UPWARD_SPECIAL: "舆情专报（上行文）"}
+KIND_LABELS = {
+    **{k.value: k.label for k in Report.Kind},
+    UPWARD_SPECIAL: "舆情专报（上行文）",
+    JOINT_REVIEW: "会商纪要",
+}
 
 _COMMON = {"kind_label", "title", "subtitle", "body", "masthead", "issuer", "date", "copy_number", "classification"}
 PLACEHOLDERS: dict[str, set[str]] = {
