@@ -134,6 +134,14 @@ def test_the_on_duty_panel_for_the_desk(org, watch):
     assert "当前值班" in html and "网络舆情应急监控中心" in html and "刘监测" in html
 
 
+def test_the_desk_shows_who_is_on_duty_now(client, org, watch):
+    """004 三(一) 24-hour duty: the duty officer sees on the 研判台 who is on duty now, with the patrol link."""
+    with time_machine.travel(MORNING, tick=False):
+        client.force_login(org.duty)
+        html = client.get(reverse("desk")).content.decode()
+    assert 'data-testid="on-duty"' in html and "刘监测" in html and reverse("monitoring:patrol") in html
+
+
 def test_the_last_evening_slot_ends_at_24_00(client, watch):
     centre, forum, board, watcher = watch
     with time_machine.travel(TUESDAY.replace(hour=23, minute=40), tick=False):
