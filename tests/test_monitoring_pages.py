@@ -191,3 +191,15 @@ def test_the_roster_page_swaps_and_hands_over(client, org, watch):
         assert empty.status_code == 400 and "交接事项" in empty.content.decode()
     html = Template("{% load monitoring_tags %}{{ user|can_patrol }}").render(Context({"user": watcher}))
     assert html == "True"
+
+
+def test_the_navigation_leads_to_the_patrol_and_its_compliance(client, org, watch):
+    """002 第六条: the person who patrols reaches 巡查 from every page; the office reaches 巡查情况 (考核)."""
+    centre, forum, board, watcher = watch
+    client.force_login(watcher)
+    html = client.get(reverse("ticket_list")).content.decode()
+    assert f'href="{reverse("monitoring:patrol")}"' in html
+    assert f'href="{reverse("monitoring:compliance")}"' not in html
+    client.force_login(org.duty)
+    html = client.get(reverse("ticket_list")).content.decode()
+    assert f'href="{reverse("monitoring:compliance")}"' in html
