@@ -49,6 +49,36 @@ def record(actor, action, obj, *, before=None, after=None, reason="", ip=None, i
     )
 
 
+def event(actor, action, obj, *, before=None, after=None, reason="", ip=None, incident=None, ticket=None):
+    """The row record() writes, unsaved: for record_many(), which writes many in one statement."""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        actor_name = actor.get_full_name() or actor.get_username()
+        actor_id = actor.pk
+    else:
+        actor_name, actor_id = "系统", None
+    return AuditEvent(
+        at=timezone.now(),
+        actor_id=actor_id,
+        actor_name=actor_name,
+        action=action,
+        incident=incident,
+        ticket=ticket,
+        object_type=obj._meta.model_name if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        before=_plain(before or {}),
+        after=_plain(after or {}),
+        reason=reason or "",
+        ip=ip,
+    )
+
+
+def record_many(events):
+    """Write the rows of event() in one INSERT (per database batch): the same rows record() writes one at a time,
+    for the timed checks' batches. Inserts only, so the append-only trigger has nothing to refuse."""
+    events = list(events)
+    return AuditEvent.objects.bulk_create(events) if events else []
+
+
 ACTION_LABELS = {
     "report": "报送舆情",
     "merge_received": "并入重复舆情",

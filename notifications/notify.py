@@ -9,6 +9,7 @@ the relative link; email and SMS carry it absolute (SITE_URL), since they are re
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -20,6 +21,7 @@ from django.utils import timezone
 from deadlines.models import DeadlineStep
 from incidents.clearance import SENSITIVE_ONE, cleared_user_ids
 from incidents.models import Incident, Ticket
+from incidents.selectors import visible_incidents
 from notifications.models import Notification
 from notifications.sms import gateway
 from org.recipients import phone_of
@@ -90,6 +92,59 @@ def sensitive_title(title: str, head: str | None = None) -> str:
     return f"{head}：{SENSITIVE_ONE}" if head else SENSITIVE_ONE
 
 
+@dataclass
+class Notice:
+    """One notice to several people, as notify() takes it: for notify_many(), which writes many in one go."""
+
+    recipients: Iterable[User]
+    title: str
+    body: str = ""
+    link: str | None = ""
+    incident: Incident | None = None
+    ticket: Ticket | None = None
+    step: DeadlineStep | None = None
+    channels: str = "inbox"
+    sensitive_head: str | None = None
+
+
+HIDDEN_BODY = f"{SENSITIVE_ONE}：该舆情限制知悉，请登录系统查看；无权查看的请联系办公室。"
+
+
+def _rows(notice: Notice, cleared: set[int], now) -> list[Notification]:
+    title, link = fit(one_line(notice.title), TITLE_MAX), _fit_link(notice.link or "")
+    people = list({user.pk: user for user in notice.recipients}.values())
+    hidden_title = fit(one_line(sensitive_title(title, notice.sensitive_head)), TITLE_MAX)
+    rows: list[Notification] = []
+    for user in people:
+        shown_title, shown_body = (title, notice.body) if user.pk in cleared else (hidden_title, HIDDEN_BODY)
+        for channel in parse_channels(notice.channels):
+            inbox = channel == Notification.Channel.INBOX
+            rows.append(
+                Notification(
+                    recipient=user,
+                    channel=channel,
+                    title=shown_title,
+                    body=shown_body,
+                    link=link,
+                    incident=notice.incident,
+                    ticket=notice.ticket,
+                    step=notice.step,
+                    created_at=now,
+                    status=Notification.Status.SENT if inbox else Notification.Status.PENDING,
+                    sent_at=now if inbox else None,
+                )
+            )
+    return rows
+
+
+def _write(rows: list[Notification]) -> list[Notification]:
+    created = Notification.objects.bulk_create(rows) if rows else []
+    pending = [n.pk for n in created if n.status == Notification.Status.PENDING and n.pk]
+    if pending:
+        transaction.on_commit(lambda: deliver(pending))
+    return created
+
+
 def notify(
     recipients: Iterable[User],
     *,
@@ -108,37 +163,37 @@ def notify(
     A notice about a confidential incident carries its title and body only to the recipients who may open the
     incident (incidents.clearance); the others get sensitive_title() and the link, so the inbox and the SMS of
     someone not cleared say only that there is one (issue 11 §1; docs/rules.md §8)."""
-    now = timezone.now()
-    title, link = fit(one_line(title), TITLE_MAX), _fit_link(link or "")
     people = list({user.pk: user for user in recipients}.values())
-    cleared = cleared_user_ids(people, incident)
-    hidden_title = fit(one_line(sensitive_title(title, sensitive_head)), TITLE_MAX)
-    hidden_body = f"{SENSITIVE_ONE}：该舆情限制知悉，请登录系统查看；无权查看的请联系办公室。"
+    notice = Notice(people, title, body, link, incident, ticket, step, channels, sensitive_head)
+    return _write(_rows(notice, cleared_user_ids(people, incident), timezone.now()))
+
+
+def notify_many(notices: Iterable[Notice]) -> list[Notification]:
+    """notify() for many notices in one INSERT (per database batch): the same rows, the same clearance rule. Who may
+    open the confidential incidents among them is asked once per recipient of those (a query each), not per notice;
+    an ordinary incident's notice goes in full to everyone, as in notify()."""
+    notices = [Notice(**{**vars(n), "recipients": list(n.recipients)}) for n in notices]
+    now = timezone.now()
+    confidential: dict[int, set[int]] = {}  # user id -> ids of the confidential incidents they are told of
+    users: dict[int, User] = {}
+    for n in notices:
+        if n.incident is not None and n.incident.is_confidential:
+            for user in n.recipients:
+                confidential.setdefault(user.pk, set()).add(n.incident.pk)
+                users[user.pk] = user
+    may_open = {
+        pk: set(visible_incidents(users[pk]).filter(pk__in=ids).values_list("pk", flat=True))
+        for pk, ids in confidential.items()
+    }
     rows: list[Notification] = []
-    for user in people:
-        shown_title, shown_body = (title, body) if user.pk in cleared else (hidden_title, hidden_body)
-        for channel in parse_channels(channels):
-            inbox = channel == Notification.Channel.INBOX
-            rows.append(
-                Notification(
-                    recipient=user,
-                    channel=channel,
-                    title=shown_title,
-                    body=shown_body,
-                    link=link,
-                    incident=incident,
-                    ticket=ticket,
-                    step=step,
-                    created_at=now,
-                    status=Notification.Status.SENT if inbox else Notification.Status.PENDING,
-                    sent_at=now if inbox else None,
-                )
-            )
-    created = Notification.objects.bulk_create(rows)
-    pending = [n.pk for n in created if n.status == Notification.Status.PENDING and n.pk]
-    if pending:
-        transaction.on_commit(lambda: deliver(pending))
-    return created
+    for n in notices:
+        people = list(n.recipients)
+        if n.incident is not None and n.incident.is_confidential:
+            cleared = {u.pk for u in people if n.incident.pk in may_open.get(u.pk, set())}
+        else:
+            cleared = {u.pk for u in people}
+        rows += _rows(n, cleared, now)
+    return _write(rows)
 
 
 def _send(notification: Notification) -> str:
