@@ -1,0 +1,80 @@
+"""Upward reports (issue 17): "属地在本区、责任主体不在本区的舆情，报市委办公厅、市委网宣办" (000 三); important items to
+the city 网信办 (004 二(三)3). Recorded with the upper body (an admin-kept list), the time and the 专报 sent as a
+上行文 whose 签发人 is the leader the office chose."""
+
+import io
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from docx import Document
+
+from core.errors import InvalidInput, NotPermitted
+from core.models import AuditEvent
+from followup import services
+from followup.models import UpperBody, UpwardReport
+
+SH = ZoneInfo("Asia/Shanghai")
+MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=SH)
+
+
+def document_text(report):
+    doc = Document(io.BytesIO(bytes(report.document)))
+    parts = [p.text for p in doc.paragraphs]
+    for t in doc.tables:
+        parts += [c.text for row in t.rows for c in row.cells]
+    return "\n".join(parts)
+
+
+@pytest.fixture
+def incident(make_incident):
+    with time_machine.travel(MONDAY, tick=False):
+        return make_incident(title="外区企业在本县施工扰民", grade="III")
+
+
+def report(org, incident, **over):
+    fields = {
+        "body": UpperBody.objects.get(name="市委办公厅"),
+        "signer": org.leader,
+        "reason": "属地在本区、责任主体不在本区",
+        "reported_at": MONDAY + timedelta(hours=2),
+    } | over
+    with time_machine.travel(MONDAY + timedelta(hours=3), tick=False):
+        return services.record_upward_report(org.duty, incident, **fields)
+
+
+def test_recorded_audited_and_the_document_reads_back(org, incident):
+    """000 三: the report names the upper body, the time and the leader who signed it off; the 专报 is a 上行文 to
+    that body with the 签发人 printed in its 版头."""
+    made = report(org, incident)
+    assert made.body.name == "市委办公厅" and made.signer == org.leader
+    text = document_text(made)
+    assert "签发人" in text and org.leader.get_username() in text
+    assert "市委办公厅" in text and "外区企业在本县施工扰民" in text
+    event = AuditEvent.objects.get(action="upward_report_recorded")
+    assert event.after["body"] == "市委办公厅" and event.incident_id == incident.pk
+
+
+def test_the_signer_is_a_chosen_leader(org, incident):
+    """004 二(三)3: the 签发人 of a 上行文 is a leader; a duty officer or a unit's liaison is refused."""
+    with pytest.raises(InvalidInput) as err:
+        report(org, incident, signer=org.edu_liaison)
+    assert err.value.field_errors["signer"] == ["签发人须为县领导或办公室领导。"]
+    assert not UpwardReport.objects.exists()
+
+
+def test_an_inactive_upper_body_or_missing_reason_is_refused(org, incident):
+    """000 三: only a body on the administrator's active list; nothing changes on bad input."""
+    body = UpperBody.objects.create(name="已撤销的单位", is_active=False)
+    with pytest.raises(InvalidInput) as err:
+        report(org, incident, body=body, reason="  ", reported_at=MONDAY + timedelta(days=2))
+    assert set(err.value.field_errors) == {"body", "reason", "reported_at"}
+    assert not UpwardReport.objects.exists() and not AuditEvent.objects.filter(action="upward_report_recorded")
+
+
+def test_only_the_office_reports_upward(org, incident):
+    """004 二(三)3: the office reports to the city; a unit's liaison cannot."""
+    with time_machine.travel(MONDAY + timedelta(hours=3), tick=False), pytest.raises(NotPermitted):
+        services.record_upward_report(org.leader, incident, body=1, signer=org.leader, reason="x", reported_at=MONDAY)
+    assert not UpwardReport.objects.exists()
