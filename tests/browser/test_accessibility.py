@@ -199,7 +199,7 @@ def test_every_main_page_of_every_role_has_no_serious_accessibility_violation(
     assert not findings, f"{len(findings)} serious/critical axe-core findings:\n" + "\n".join(findings)
 
 
-HEADER_TARGETS = """
+HEADER_TARGETS = r"""
 [...document.querySelectorAll('.topbar a, .topbar button')].map(el => {
   const box = el.getBoundingClientRect();
   // A word broken over two lines: one of the link's text nodes laid out on more than one line.
