@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.urls import reverse
 from docx import Document
 
 from core.errors import InvalidInput, NotFound, NotPermitted
@@ -156,3 +157,35 @@ def test_a_review_of_an_unseen_incident_is_a_404(org, reported):
     """002 第七条 / unit isolation: a liaison of another unit cannot even find the incident."""
     with pytest.raises((NotFound, NotPermitted)):
         services.record_joint_review(org.police_liaison, reported, **review_fields(org))
+
+
+def test_page_records_a_review_and_shows_the_caliber_by_the_reply_form(client, org, reported):
+    """002 第七条, 002 第九条: the office records the review on the page; the 口径 is shown next to the reply form;
+    a reply without the review is refused on the form (400, Chinese, nothing published)."""
+    client.force_login(org.duty)
+    url = reverse("followup_page", args=[reported.pk])
+    with time_machine.travel(MONDAY + timedelta(days=3, hours=2), tick=False):
+        assert client.get(url).status_code == 200
+        bad = client.post(
+            reverse("followup_act", args=[reported.pk, "reply"]),
+            {"kind": "result", "channel": "微博", "content": "回应"},
+        )
+        assert bad.status_code == 400 and "002 第九条" in bad.content.decode()
+        assert not Reply.objects.exists()
+        fields = review_fields(org)
+        data = {k: v for k, v in fields.items() if k != "units"} | {
+            "units": [org.edu.pk, org.health.pk],
+            "held_at": "2026-11-26T10:00",
+        }
+        response = client.post(reverse("followup_act", args=[reported.pk, "review"]), data)
+        assert response.status_code == 302
+        page = client.get(url).content.decode()
+        doc = client.get(reverse("followup_review_document", args=[JointReview.objects.get().pk]))
+    assert 'data-testid="reply-caliber"' in page and "不作推测" in page
+    assert doc.status_code == 200 and doc.content[:2] == b"PK"
+
+
+def test_page_is_not_found_for_an_unseen_incident(client, org, reported):
+    """002 第七条 / unit isolation: another unit's liaison gets a 404, not the review."""
+    client.force_login(org.police_liaison)
+    assert client.get(reverse("followup_page", args=[reported.pk])).status_code == 404

@@ -14,6 +14,7 @@ urlpatterns = [
     path("settings/", include("deadlines.configuration.urls")),
     path("settings/", include("reporting.template_urls")),
     path("monitoring/", include("monitoring.urls")),
+    path("followup/", include("followup.urls")),  # 会商研判, 上报, 市级交办 (issue 17)
     path("", include("cockpit.urls")),
     path("", include("incidents.urls")),
 ]
