@@ -14,12 +14,23 @@ def _units():
     return Unit.objects.filter(is_active=True).order_by("path")
 
 
+class _Form(forms.Form):
+    """Several forms share a page: each names its controls' ids after itself, so every label finds its control."""
+
+    id_prefix = "f"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
 class _Named(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.get_full_name() or obj.get_username()
 
 
-class JointReviewForm(forms.Form):
+class JointReviewForm(_Form):
+    id_prefix = "review"
     held_at = forms.DateTimeField(label="会商时间", widget=DateTimeInput())
     units = forms.ModelMultipleChoiceField(
         label="参会单位", queryset=Unit.objects.none(), widget=forms.CheckboxSelectMultiple
@@ -38,7 +49,8 @@ class JointReviewForm(forms.Form):
         self.fields["units"].queryset = _units()
 
 
-class ReviewedReplyForm(forms.Form):
+class ReviewedReplyForm(_Form):
+    id_prefix = "reply"
     review = forms.ModelChoiceField(label="依据的会商研判", queryset=JointReview.objects.none(), required=False)
     kind = forms.ChoiceField(label="回应类型", choices=Reply.Kind.choices)
     channel = forms.CharField(label="发布渠道", max_length=100)
@@ -51,7 +63,8 @@ class ReviewedReplyForm(forms.Form):
         self.fields["review"].empty_label = "（不引用）"
 
 
-class UpwardReportForm(forms.Form):
+class UpwardReportForm(_Form):
+    id_prefix = "upward"
     body = forms.ModelChoiceField(label="报送单位", queryset=UpperBody.objects.none())
     reported_at = forms.DateTimeField(label="报送时间", widget=DateTimeInput())
     signer = _Named(label="签发人", queryset=User.objects.none())
@@ -69,7 +82,8 @@ class UpwardReportForm(forms.Form):
         self.fields["signer"].empty_label = "（请选择领导）"
 
 
-class CityAssignmentForm(forms.Form):
+class CityAssignmentForm(_Form):
+    id_prefix = "city"
     body = forms.ModelChoiceField(label="交办单位", queryset=UpperBody.objects.none())
     reference = forms.CharField(label="市级交办编号", max_length=100)
     received_at = forms.DateTimeField(label="接收时间", widget=DateTimeInput())
@@ -81,7 +95,8 @@ class CityAssignmentForm(forms.Form):
         self.fields["body"].empty_label = "（请选择）"
 
 
-class CityDispatchForm(forms.Form):
+class CityDispatchForm(_Form):
+    id_prefix = "city_dispatch"
     lead = forms.ModelChoiceField(label="主办单位", queryset=Unit.objects.none())
     assists = forms.ModelMultipleChoiceField(
         label="协办单位", queryset=Unit.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
@@ -95,6 +110,7 @@ class CityDispatchForm(forms.Form):
         self.fields["assists"].queryset = units
 
 
-class ReportBackForm(forms.Form):
+class ReportBackForm(_Form):
+    id_prefix = "report_back"
     reported_at = forms.DateTimeField(label="反馈时间", widget=DateTimeInput())
     content = forms.CharField(label="反馈内容", widget=forms.Textarea(attrs={"rows": 3}))

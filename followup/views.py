@@ -45,7 +45,8 @@ def section(request: HttpRequest, incident: Incident, bound: dict[str, Any] | No
         "upward_reports": list(selectors.upward_reports(user, incident)),
         "assignment": selectors.city_assignment(user, incident),
         "review_form": bound.get("review") or forms.JointReviewForm(),
-        "reply_form": bound.get("reply") or forms.ReviewedReplyForm(reviews=reviews),
+        "reply_form": bound.get("reply")
+        or forms.ReviewedReplyForm(reviews=reviews, initial={"review": reviews[0].pk if reviews else None}),
         "upward_form": bound.get("upward") or forms.UpwardReportForm(bodies=bodies, signers=selectors.signers()),
         "city_form": bound.get("city") or forms.CityAssignmentForm(bodies=bodies),
         "city_dispatch_form": bound.get("city_dispatch") or forms.CityDispatchForm(),
