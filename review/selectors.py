@@ -89,3 +89,16 @@ def incident_log(user: AnyUser, unit: Unit, *, start: date | None = None, end: d
             )
         )
     return rows
+
+
+def visible_checks(user: AnyUser) -> QuerySet[SpotCheck]:
+    return SpotCheck.objects.filter(draw__in=visible_draws(user)).select_related("incident", "draw")
+
+
+def check_titles(user: AnyUser, checks: list[SpotCheck]) -> dict[int, str]:
+    """Each sampled incident's title, SENSITIVE_ONE for a confidential one the reader is not cleared for."""
+    cleared = set(visible_incidents(user).filter(pk__in=[c.incident_id for c in checks]).values_list("pk", flat=True))
+    return {
+        c.pk: c.incident.title if (not c.incident.is_confidential or c.incident_id in cleared) else SENSITIVE_ONE
+        for c in checks
+    }

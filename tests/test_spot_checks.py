@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from core.errors import Conflict, InvalidInput, NotPermitted
 from core.models import AuditEvent
@@ -137,3 +138,37 @@ def test_a_confirmed_verdict_changes_nothing_else(org, closed_in_october):
     review.record_verdict(org.duty, check, verdict=Verdict.CONFIRMED)
     check.incident.refresh_from_db()
     assert check.incident.status == "closed" and not Criticism.objects.exists()
+
+
+def test_the_office_draws_and_records_verdicts_on_the_page(org, closed_in_october, client):
+    """000 四.3 on the page: the office draws, a bad verdict is a 400 with a Chinese error and changes nothing, a
+    good one is recorded; a liaison is refused."""
+    closed_in_october(1)
+    _settings(size=1)
+    with time_machine.travel(datetime(2026, 11, 2, 9, 0, tzinfo=SH)):
+        client.force_login(org.edu_liaison)
+        assert client.get(reverse("spot_checks")).status_code == 403
+        client.force_login(org.duty)
+        response = client.post(reverse("spot_check_draw_new"))
+        draw = SpotCheckDraw.objects.get()
+        assert response.status_code == 302 and response["Location"] == reverse("spot_check_draw", args=[draw.pk])
+        shown = client.get(response["Location"])
+        assert shown.status_code == 200, shown
+        page = shown.content.decode()
+        assert "十月舆情0" in page and draw.seed in page and "依据 000 四.3" in page
+        check = draw.checks.get()
+        prefix = f"c{check.pk}-"
+        bad = client.post(
+            reverse("spot_check_verdict", args=[check.pk]), {prefix + "verdict": "false_feedback", prefix + "note": ""}
+        )
+        assert bad.status_code == 400 and "结论不是“核实无误”时须填写复核说明" in bad.content.decode()
+        check.refresh_from_db()
+        assert check.verdict == ""
+        good = client.post(
+            reverse("spot_check_verdict", args=[check.pk]),
+            {prefix + "verdict": "not_done", prefix + "note": "群众再次反映，问题依旧。"},
+        )
+        assert good.status_code == 302
+        check.refresh_from_db()
+        check.incident.refresh_from_db()
+        assert check.verdict == "not_done" and check.incident.status == "reopened"

@@ -15,6 +15,7 @@ urlpatterns = [
     path("settings/", include("reporting.template_urls")),
     path("monitoring/", include("monitoring.urls")),
     path("followup/", include("followup.urls")),  # 会商研判, 上报, 市级交办 (issue 17)
+    path("review/", include("review.urls")),  # 销号抽查, 舆情日志 (issue 17)
     path("", include("cockpit.urls")),
     path("", include("incidents.urls")),
 ]
