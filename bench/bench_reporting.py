@@ -23,6 +23,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from counting import Recorder  # noqa: E402
+from counting import explain as explain_params  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yuqing.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/yuqing_bench_reporting")
 
@@ -205,26 +209,28 @@ def explain(sql):
 
 
 def measure(label, call):
-    """Cold then warm run; the warm run's queries are EXPLAINed one by one."""
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
+    """Cold then warm run; the warm run's statements (every one: connection.execute_wrapper, never Django's query
+    log, which stops at 9,000) are EXPLAINed one by one."""
+    from django.db import connection
 
     started = time.perf_counter()
     call()
     cold = time.perf_counter() - started
-    reset_queries()
-    with CaptureQueriesContext(connection) as captured:
+    recorder = Recorder()
+    with connection.execute_wrapper(recorder):
         started = time.perf_counter()
         call()
         warm = time.perf_counter() - started
     rows, plans = [], []
-    for n, query in enumerate(captured.captured_queries, start=1):
-        plan = explain(query["sql"])
+    for n, (sql, params, _many, _seconds) in enumerate(recorder.statements, start=1):
+        if not sql.lstrip().upper().startswith("SELECT"):
+            continue
+        plan = explain_params(connection, sql, params)
         ms = float(re.search(r"Execution Time: ([\d.]+) ms", plan).group(1))
         seq = sorted({t for t in BIG_TABLES if re.search(rf"Seq Scan on {t}\b", plan)})
-        rows.append((n, ms, ", ".join(seq) or "—", query["sql"][:110].replace("|", "\\|")))
+        rows.append((n, ms, ", ".join(seq) or "—", sql[:110].replace("|", "\\|")))
         plans.append((ms, n, plan))
-    return {"label": label, "cold": cold, "warm": warm, "queries": len(captured), "rows": rows, "plans": plans}
+    return {"label": label, "cold": cold, "warm": warm, "queries": len(recorder), "rows": rows, "plans": plans}
 
 
 def markdown(result, top=2):
