@@ -141,6 +141,8 @@ def approve_extension(
     request = _locked_request(actor, request)
     old = Deadline.objects.select_for_update(of=("self",)).get(pk=request.deadline_id)
     new_due = due_at or request.requested_due_at
+    if old.incident is None:  # extensions are asked on a ticket's deadlines; a patrol slot has no incident
+        raise InvalidInput("该时限不能延期。")
     if new_due <= timezone.now():
         raise InvalidInput("批准的时限须晚于现在。", {"due_at": ["批准的时限须晚于现在。"]})
     cancel(Deadline.objects.filter(pk=old.pk), outcome="extended", new_state=Deadline.State.EXTENDED)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
@@ -96,6 +97,14 @@ class ChineseLabels:
 
     def get_list_display(self, request):
         return self._worded(super().get_list_display(request))  # type: ignore[misc]
+
+    def get_form(self, request, obj=None, **kwargs):
+        # The fieldsets may name display functions (the worded read-only fields); a form is built from field
+        # names only, and read-only fields are never in it anyway.
+        if "fields" not in kwargs:
+            fieldsets = self.get_fieldsets(request, obj)  # type: ignore[attr-defined]
+            kwargs["fields"] = [name for name in flatten_fieldsets(fieldsets) if isinstance(name, str)]
+        return super().get_form(request, obj, **kwargs)  # type: ignore[misc]
 
     def get_readonly_fields(self, request, obj=None):
         return self._worded(super().get_readonly_fields(request, obj))  # type: ignore[misc]

@@ -28,7 +28,7 @@ TIMEOUT = httpx.Timeout(300)  # generous: CI's two cores run the suite with two 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(64)
 
 
-GENERATED = {}  # schema digest → the directory holding yuqing_client: generated once per schema and run
+GENERATED: dict[str, str] = {}  # schema digest → the directory holding yuqing_client: generated once per schema and run
 
 
 @pytest.fixture

@@ -172,3 +172,13 @@ def test_the_office_draws_and_records_verdicts_on_the_page(org, closed_in_octobe
         check.refresh_from_db()
         check.incident.refresh_from_db()
         assert check.verdict == "not_done" and check.incident.status == "reopened"
+
+
+def test_the_navigation_leads_to_the_spot_checks_and_the_log(client, org):
+    """000 四.3 and 002 第八条: the office reaches 销号抽查 and 舆情日志 from every page; a liaison its 舆情日志 only."""
+    client.force_login(org.duty)
+    html = client.get(reverse("ticket_list")).content.decode()
+    assert f'href="{reverse("spot_checks")}"' in html and f'href="{reverse("incident_log")}"' in html
+    client.force_login(org.edu_liaison)
+    html = client.get(reverse("ticket_list")).content.decode()
+    assert f'href="{reverse("incident_log")}"' in html and f'href="{reverse("spot_checks")}"' not in html
