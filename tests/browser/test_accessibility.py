@@ -229,7 +229,9 @@ def test_the_header_has_a_skip_link_and_whole_44px_targets(chromium, live_server
         box = page.locator(".skip-link").bounding_box()
         assert box is not None and box["y"] >= 0 and box["height"] >= 44  # visible while focused
         targets = page.evaluate(HEADER_TARGETS)
-        assert {t["text"] for t in targets} >= {"研判台", "舆情", "报送舆情", "转办单", "报告", "修改密码", "退出"}, targets
+        assert {t["text"] for t in targets} >= {"研判台", "舆情", "报送舆情", "转办单", "报告", "修改密码", "退出"}, (
+            targets
+        )
         small = [t for t in targets if t["height"] < 44 or t["width"] < 24]
         broken = [t for t in targets if t["lines"] > 1]  # a label split over two lines
         assert not small and not broken, (small, broken)
