@@ -60,7 +60,10 @@ def plan_patrol_slots(now: datetime | None = None, until: datetime | None = None
     slots = due_slots(PatrolRules.of(policy), calendar, now, until)
     # 突发事件 (monitoring.emergency): an active watch's shorter interval adds slots; one per unit and start.
     planned = {s.starts_at for s in slots}
-    slots = sorted(slots + [s for s in emergency.emergency_slots(now, until) if s.starts_at not in planned], key=lambda s: s.starts_at)
+    slots = sorted(
+        slots + [s for s in emergency.emergency_slots(now, until) if s.starts_at not in planned],
+        key=lambda s: s.starts_at,
+    )
     rule = _rule(policy)
     created: list[PatrolSlot] = []
     for unit in selectors.watching_units():

@@ -98,13 +98,13 @@ class ChineseLabels:
     def get_list_display(self, request):
         return self._worded(super().get_list_display(request))  # type: ignore[misc]
 
-    def get_form(self, request, obj=None, **kwargs):
+    def get_form(self, request: Any, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         # The fieldsets may name display functions (the worded read-only fields); a form is built from field
         # names only, and read-only fields are never in it anyway.
         if "fields" not in kwargs:
             fieldsets = self.get_fieldsets(request, obj)  # type: ignore[attr-defined]
             kwargs["fields"] = [name for name in flatten_fieldsets(fieldsets) if isinstance(name, str)]
-        return super().get_form(request, obj, **kwargs)  # type: ignore[misc]
+        return super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]
 
     def get_readonly_fields(self, request, obj=None):
         return self._worded(super().get_readonly_fields(request, obj))  # type: ignore[misc]
