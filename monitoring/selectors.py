@@ -192,11 +192,22 @@ class Compliance:
 
 
 def compliance(user: AnyUser, start: datetime, end: datetime, now: datetime | None = None) -> dict[str, list]:
+    """The patrol compliance of the units `user` may see (see _compliance)."""
+    return _compliance(visible_unit_ids(user), start, end, now)
+
+
+def county_compliance(start: datetime, end: datetime, now: datetime | None = None) -> dict[str, list]:
+    """Every watching unit's compliance (units only), for the 日报 and the 季度通报 that go to every leader."""
+    return _compliance(None, start, end, now, people=False)
+
+
+def _compliance(
+    ids: set[int] | None, start: datetime, end: datetime, now: datetime | None, *, people: bool = True
+) -> dict[str, list]:
     """Per unit: slots starting in [start, end) and decided by `now` (met, or past due), on time, late, missed;
     per person: patrols recorded and the slots their patrols covered on time or late. Two grouped queries each,
     on the starts_at and patrolled_at indexes."""
     now = now or timezone.now()
-    ids = visible_unit_ids(user)
     slots = PatrolSlot.objects.filter(starts_at__gte=start, starts_at__lt=end).filter(
         Q(deadline__met_at__isnull=False) | Q(due_at__lte=now)
     )
@@ -218,6 +229,8 @@ def compliance(user: AnyUser, start: datetime, end: datetime, now: datetime | No
         row = Compliance(unit.name, r["due"], r["on_time"], r["late"], r["due"] - r["on_time"] - r["late"])
         row.records = record_counts.get(unit.pk, 0)
         units.append(row)
+    if not people:
+        return {"units": units, "people": []}
     by_person = {
         r["record__officer_id"]: r
         for r in slots.filter(record__isnull=False)
@@ -226,7 +239,7 @@ def compliance(user: AnyUser, start: datetime, end: datetime, now: datetime | No
         .order_by()
     }
     person_records = dict(records.values_list("officer_id").annotate(n=Count("pk")).order_by())
-    people = []
+    rows = []
     for person in User.objects.filter(pk__in=set(by_person) | set(person_records)).order_by("username"):
         counts = by_person.get(person.pk, {"on_time": 0, "late": 0})
         row = Compliance(
@@ -236,5 +249,5 @@ def compliance(user: AnyUser, start: datetime, end: datetime, now: datetime | No
             counts["late"],
         )
         row.records = person_records.get(person.pk, 0)
-        people.append(row)
-    return {"units": units, "people": people}
+        rows.append(row)
+    return {"units": units, "people": rows}

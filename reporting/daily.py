@@ -24,6 +24,7 @@ from org.access import require_role
 from reporting import documents, generation
 from reporting.figures import NOTABLE_GRADES, NOTABLE_LIMIT, grade_label, items_reported
 from reporting.models import DailySubmission, Report, ReportSettings
+from reporting.patrol_figures import patrol_section
 from reporting.safe_output import UNAVAILABLE, format_each, plain_title, printable_content
 
 # Items of note in the 日报: those of figures.NOTABLE_GRADES plus the most viewed of the rest, whatever became
@@ -242,6 +243,7 @@ def compile_daily_content(period_start, period_end):
         )
         + "。"
     )
+    patrols, patrol_figures = patrol_section("patrols", "七、巡查情况", period_start, period_end, period_end)
     return printable_content(
         {
             "title": f"舆情日报（{day.year}年{day.month}月{day.day}日）",
@@ -270,6 +272,7 @@ def compile_daily_content(period_start, period_end):
                     submission_text,
                     documents.table(["单位", "报送情况", "报送时间", "报送条数"], submission_rows),
                 ),
+                patrols,
             ],
             "figures": {
                 "period_start": period_start.isoformat(),
@@ -286,6 +289,7 @@ def compile_daily_content(period_start, period_end):
                 "open_tickets": open_tickets,
                 "overdue_by_unit": [{"unit": r[0], "items": r[1], "deadlines": r[2]} for r in overdue_rows],
                 "submissions": submissions,
+                "patrols": patrol_figures,
             },
         }
     )

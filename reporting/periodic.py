@@ -24,6 +24,7 @@ from reporting import documents, generation
 from reporting.assessment import assess_units
 from reporting.figures import NOTABLE_GRADES, NOTABLE_LIMIT, grade_label, items_reported
 from reporting.models import Criticism, Report, ReportSettings
+from reporting.patrol_figures import patrol_section
 from reporting.safe_output import UNAVAILABLE, format_each, plain_title, printable_content
 
 KINDS = (Report.Kind.WEEKLY, Report.Kind.MONTHLY, Report.Kind.QUARTERLY)
@@ -252,6 +253,8 @@ def compile_periodic_content(kind, start, end, *, now=None):
     }
     if kind == Report.Kind.QUARTERLY:
         sections += _quarterly_sections(start, end, scores, figures)
+        patrols, figures["patrols"] = patrol_section("patrols", "七、巡查情况", start, end, now)
+        sections.append(patrols)
     return printable_content(
         {
             "title": title_of(kind, start, end),

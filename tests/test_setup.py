@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from core.models import AuditEvent
 from demo.incidents import DEMO_PASSWORD, LOGINS, seed_demo
+from demo.monitoring_seed import seed_monitoring
 from demo.reporting import seed_reporting
 from incidents.models import Incident
 from org.models import Membership, Unit
@@ -48,6 +49,7 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
 def _seed_everything():
     units, users, _ = seed_demo()
     seed_reporting(units, users)
+    seed_monitoring(units, users)
 
 
 def test_demo_data_loads_once_and_every_login_works(db, client, settings):
@@ -69,7 +71,7 @@ def test_demo_data_loads_once_and_every_login_works(db, client, settings):
         AuditEvent.objects.count(),
     )
     assert Unit.objects.filter(kind="town").count() == 3
-    assert Unit.objects.filter(kind="department").count() == 4
+    assert Unit.objects.filter(kind="department").count() == 6  # with 督查局 and 网警大队, who watch (004 二(一))
     assert Incident.objects.count() == 12
     # Every workflow stage but 已转办: the demo's units claim at once, so that a demo left running sends no 督办
     # (tests/test_demo_history.py).

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from core.models import AuditEvent
 from deadlines.models import DeadlinePolicy
 from demo.incidents import DEMO_PASSWORD, seed_demo
+from demo.monitoring_seed import seed_monitoring
 from demo.reporting import seed_reporting
 from incidents.models import Incident, Ticket
 from reporting.models import Report, ReportSettings
@@ -56,9 +57,19 @@ def pages_by_role():
                 "/reports/assessment/",
                 "/reports/risks/",
                 "/reports/submissions/",
+                "/reports/periodic/new/",
+                # 舆情监测 (issue 15) and the follow-through (issue 17)
+                "/monitoring/compliance/",
+                "/monitoring/roster/",
+                "/monitoring/candidates/",
+                "/monitoring/emergency/",
+                "/review/spot-checks/",
+                "/review/log/",
+                f"/followup/incidents/{incident('03')}/",
                 *own,
             ],
         ),
+        ("监测员", "monitor", ["/monitoring/patrol/", "/tickets/", "/review/log/"]),
         (
             "联络员",
             "edu",
@@ -168,6 +179,7 @@ def demo_county(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     units, users, _ = seed_demo()
     seed_reporting(units, users)
+    seed_monitoring(units, users)
     # The development demo (DEBUG) makes its system administrator a superuser (demo.incidents.ensure_users).
     get_user_model().objects.filter(username="admin").update(is_superuser=True)
 

@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from demo.history import HISTORY_DAYS, seed_history
 from demo.incidents import DEMO_PASSWORD, LOGINS, seed_demo
+from demo.monitoring_seed import seed_monitoring
 from demo.reporting import seed_reporting
 from workcalendar.models import CalendarYear
 
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         units, users, created = seed_demo()
         seed_reporting(units, users)
         history = seed_history(units, users)
+        seed_monitoring(units, users)  # 舆情监测 (issue 15): watching units, sites, logins, roster, patrol slots
         self.stdout.write(
             f"演示数据就绪（新建舆情 {created} 条；过去 {HISTORY_DAYS} 个工作日的历史舆情 {history} 条，"
             "每日日报已签发）。"
