@@ -33,7 +33,7 @@ PREVIOUS_MAIN = [
     ("reporting", "0002_report_issuer"),
     ("accounts", "0001_initial"),
 ]
-NEW_APPS = ["core", "org", "workcalendar", "deadlines", "notifications"]
+NEW_APPS = ["core", "org", "workcalendar", "deadlines", "notifications", "review", "followup"]  # did not exist then
 MOVED_FROM_INCIDENTS = ["unit", "membership", "auditevent"]
 MOVED_FROM_MONITORING = [
     "calendarday",

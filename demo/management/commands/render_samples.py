@@ -70,7 +70,10 @@ class Command(BaseCommand):
             content = special.compile_special_content(major, tickets, links, numbers=numbers)
             samples.append((name, "docx", documents.render_docx(content)))
 
-        ticket = Ticket.objects.filter(role=TicketRole.LEAD, claimed_at__isnull=True, status="dispatched").first()
+        # The demo's units claim at once (a demo left running sends no 督办), so the 督报 sample takes an open lead
+        # ticket whatever its step.
+        leads = Ticket.objects.filter(role=TicketRole.LEAD).order_by("claimed_at", "id")
+        ticket = leads.exclude(status__in=("closed", "returned")).first() or leads.first()
         content = supervision.compile_supervision_content(
             ticket,
             reason="转办后超过认领时限仍未认领，请立即认领并核实处置。",
