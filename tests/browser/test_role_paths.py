@@ -52,7 +52,7 @@ def test_duty_officer_intake_grade_and_dispatch(open_session, org, live_server):
     # dispatch: choose the units and see the resulting deadlines before confirming
     page.locator("[data-opens=dispatch]").click()
     page.get_by_label("主办单位").select_option(label="教育局")
-    page.get_by_label("卫健委").check()
+    page.get_by_role("checkbox", name="卫健委").and_(page.locator("[name=dispatch-assists]")).check()
     preview = page.get_by_test_id("dispatch-preview")
     expect(preview).to_contain_text("教育局")
     expect(preview).to_contain_text("卫健委")
