@@ -29,28 +29,13 @@ def snapshot(obj, fields):
 
 
 def record(actor, action, obj, *, before=None, after=None, reason="", ip=None, incident=None, ticket=None):
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        actor_name = actor.get_full_name() or actor.get_username()
-        actor_id = actor.pk
-    else:
-        actor_name, actor_id = "系统", None
-    return AuditEvent.objects.create(
-        actor_id=actor_id,
-        actor_name=actor_name,
-        action=action,
-        incident=incident,
-        ticket=ticket,
-        object_type=obj._meta.model_name if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        before=_plain(before or {}),
-        after=_plain(after or {}),
-        reason=reason or "",
-        ip=ip,
-    )
+    row = event(actor, action, obj, before=before, after=after, reason=reason, ip=ip, incident=incident, ticket=ticket)
+    row.save(force_insert=True)
+    return row
 
 
 def event(actor, action, obj, *, before=None, after=None, reason="", ip=None, incident=None, ticket=None):
-    """The row record() writes, unsaved: for record_many(), which writes many in one statement."""
+    """One audit row, unsaved: record() writes it, record_many() writes many in one statement."""
     if actor is not None and getattr(actor, "is_authenticated", False):
         actor_name = actor.get_full_name() or actor.get_username()
         actor_id = actor.pk
