@@ -20,23 +20,14 @@ from followup import documents as texts
 from followup.models import CityAssignment, JointReview, ReviewedReply, UpperBody, UpwardReport
 from followup.selectors import high_attention, signers
 from incidents.models import Incident, Reply, Ticket, TicketRole
-from incidents.selectors import visible_incidents
 from incidents.services import dispatch_incident
+from incidents.services._common import locked_incident
 from incidents.services.replies import publish_reply
 from org.access import require_role
 from org.models import Unit
 from reporting.documents import render_docx
 
 OFFICE_ONLY = "只有舆情办公室可以进行此操作。"
-
-
-def locked_incident(actor: User, incident: Incident | int) -> Incident:
-    """The incident, row-locked, if the actor may see it (a 404 otherwise: 知悉范围 and unit isolation)."""
-    pk = incident.pk if isinstance(incident, Incident) else incident
-    locked = visible_incidents(actor).select_for_update(of=("self",)).filter(pk=pk).first()
-    if locked is None:
-        raise NotFound("舆情不存在或无权查看。")
-    return locked
 
 
 def _text(value: str, field: str, label: str, errors: dict, *, required: bool = True, limit: int = 5000) -> str:
