@@ -31,6 +31,9 @@ class DeadlineKind(models.TextChoices):
     # An item the city hands down (市级交办), to be reported back to the city by the city's own time limit (000 三;
     # 004 二(三)3). Owned by the office, met by recording the report-back (followup.services).
     CITY_ASSIGNMENT = "city_assignment", "市级交办反馈时限"
+    # 后期处置 (000 三.3): the office's 总结评估 of a closed incident, due when its watch (持续关注) ends. Owned by the
+    # office (no unit), met by writing the evaluation (followup.aftercare).
+    AFTERCARE_EVALUATION = "aftercare_evaluation", "总结评估时限"
 
 
 class StartEvent(models.TextChoices):

@@ -114,3 +114,21 @@ class ReportBackForm(_Form):
     id_prefix = "report_back"
     reported_at = forms.DateTimeField(label="反馈时间", widget=DateTimeInput())
     content = forms.CharField(label="反馈内容", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AftercareEvaluationForm(_Form):
+    """总结评估 (000 三.3): the template's four parts."""
+
+    id_prefix = "aftercare"
+    trend = forms.CharField(
+        label="关注期舆情走势",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="销号后网上相关舆情的走势：是否平稳、有无反复（000 三.3：关注网络上相关事件的舆情趋势）",
+    )
+    worked = forms.CharField(label="成功经验", widget=forms.Textarea(attrs={"rows": 3}))
+    went_wrong = forms.CharField(label="暴露的问题", widget=forms.Textarea(attrs={"rows": 3}))
+    to_change = forms.CharField(
+        label="改进措施",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="如何修改完善有关工作方案（000 三.3）",
+    )

@@ -4,7 +4,15 @@ seen by whoever may see its incident."""
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
-from followup.models import CityAssignment, JointReview, UpperBody, UpwardReport
+from followup.models import (
+    AftercareEvaluation,
+    AftercareEvent,
+    AftercareWatch,
+    CityAssignment,
+    JointReview,
+    UpperBody,
+    UpwardReport,
+)
 from incidents.models import Approver, Incident
 from incidents.selectors import visible_incidents
 from incidents.services.replies import reply_approver
@@ -54,3 +62,31 @@ def city_assignment(user: AnyUser, incident: Incident) -> CityAssignment | None:
         .select_related("body", "deadline")
         .first()
     )
+
+
+def aftercare_watch(user: AnyUser, incident: Incident) -> AftercareWatch | None:
+    """The incident's 持续关注 (000 三.3) with its 总结评估 deadline, for whoever may see the incident."""
+    return (
+        AftercareWatch.objects.filter(incident__in=visible_incidents(user), incident=incident)
+        .select_related("deadline")
+        .first()
+    )
+
+
+def aftercare_events(user: AnyUser, incident: Incident) -> QuerySet[AftercareEvent]:
+    return AftercareEvent.objects.filter(
+        watch__incident__in=visible_incidents(user), watch__incident=incident
+    ).select_related("related")
+
+
+def aftercare_evaluation(user: AnyUser, incident: Incident) -> AftercareEvaluation | None:
+    return (
+        AftercareEvaluation.objects.filter(incident__in=visible_incidents(user), incident=incident)
+        .select_related("written_by")
+        .defer("document")
+        .first()
+    )
+
+
+def aftercare_evaluation_by_pk(user: AnyUser, pk: int) -> AftercareEvaluation:
+    return AftercareEvaluation.objects.select_related("incident").get(incident__in=visible_incidents(user), pk=pk)

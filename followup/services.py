@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from core import audit
@@ -26,6 +27,8 @@ from incidents.services.replies import publish_reply
 from org.access import require_role
 from org.models import Unit
 from reporting.documents import render_docx
+from reporting.documents.numbering import doc_number
+from reporting.models import Report, ReportSettings
 
 OFFICE_ONLY = "只有舆情办公室可以进行此操作。"
 
@@ -158,6 +161,30 @@ def publish_reviewed_reply(
     return reply
 
 
+def take_upward_number(reported_at: datetime) -> dict:
+    """The upward 专报's 发文字号 (GB/T 9704-2012 7.2.4; reporting.documents.numbering's form): the administrator's
+    专报（上行文）代字 (ReportSettings.number_prefix_special), the year it was sent in 〔〕 and the next number of the
+    专报 sent upward that year, counting those the reporting app numbered with the same 代字 too, so the series has no
+    duplicates. The settings row is locked while the number is taken, as take_number() does (same lock, so the two
+    series never interleave wrongly); the unique (year, sequence) backs it."""
+    year = timezone.localtime(reported_at).year
+    ReportSettings.current()
+    settings = ReportSettings.objects.select_for_update().get(pk=1)
+    here = UpwardReport.objects.filter(year=year).aggregate(n=Max("sequence"))["n"] or 0
+    issued = (
+        Report.objects.filter(kind=Report.Kind.SPECIAL, year=year)
+        .exclude(doc_number="")
+        .aggregate(n=Max("sequence"))["n"]
+        or 0
+    )
+    sequence = max(here, issued) + 1
+    return {
+        "year": year,
+        "sequence": sequence,
+        "doc_number": doc_number(settings.number_prefix_special, year, sequence),
+    }
+
+
 @transaction.atomic
 def record_upward_report(
     actor: User,
@@ -187,9 +214,15 @@ def record_upward_report(
     _past(reported_at, "reported_at", "报送时间", errors)
     _raise(errors)
     assert upper is not None and chosen is not None and reported_at is not None
+    numbers = take_upward_number(reported_at)
     document = render_docx(
         texts.upward_report_content(
-            incident, body_name=upper.name, signer=chosen, reason=reason, reported_at=reported_at
+            incident,
+            body_name=upper.name,
+            signer=chosen,
+            reason=reason,
+            reported_at=reported_at,
+            doc_number=numbers["doc_number"],
         )
     )
     report = UpwardReport.objects.create(
@@ -200,12 +233,19 @@ def record_upward_report(
         reason=reason,
         document=document,
         recorded_by=actor,
+        **numbers,
     )
     audit.record(
         actor,
         "upward_report_recorded",
         report,
-        after={"body": upper.name, "signer": texts._name(chosen), "reported_at": reported_at, "reason": reason},
+        after={
+            "body": upper.name,
+            "signer": texts._name(chosen),
+            "reported_at": reported_at,
+            "reason": reason,
+            "doc_number": numbers["doc_number"],
+        },
         ip=ip,
         incident=incident,
     )

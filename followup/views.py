@@ -1,6 +1,7 @@
 """The follow-through section of an incident (issue 17): /followup/incidents/<id>/ shows the joint reviews, the
-upward reports and the 市级交办 with the office's forms; each form posts to one service. The same partials
-(templates/incidents/_joint_review.html, _upward.html) are meant for the incident page."""
+upward reports, the 市级交办 and the 后期处置 (持续关注 and 总结评估, 000 三.3) with the office's forms; each form posts
+to one service. The same partials (templates/incidents/_joint_review.html, _upward.html, _aftercare.html) are on the
+incident page."""
 
 from collections.abc import Callable
 from typing import Any, cast
@@ -16,8 +17,8 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from core.forms import add_domain_errors
 from core.http import client_ip
-from followup import forms, selectors, services
-from followup.models import JointReview, UpwardReport
+from followup import aftercare, forms, selectors, services
+from followup.models import AftercareEvaluation, JointReview, UpwardReport
 from incidents.models import Incident
 from incidents.selectors import visible_incidents
 from org.access import access_for
@@ -51,6 +52,20 @@ def section(request: HttpRequest, incident: Incident, bound: dict[str, Any] | No
         "city_form": bound.get("city") or forms.CityAssignmentForm(bodies=bodies),
         "city_dispatch_form": bound.get("city_dispatch") or forms.CityDispatchForm(),
         "report_back_form": bound.get("report_back") or forms.ReportBackForm(),
+        **_aftercare(user, incident, bound),
+    }
+
+
+def _aftercare(user: Any, incident: Incident, bound: dict[str, Any]) -> dict[str, Any]:
+    """后期处置 (000 三.3): the watch, what it found, the 总结评估 and, for the office on a closed incident not yet
+    evaluated, its form."""
+    evaluation = selectors.aftercare_evaluation(user, incident)
+    return {
+        "watch": selectors.aftercare_watch(user, incident),
+        "aftercare_events": list(selectors.aftercare_events(user, incident)),
+        "evaluation": evaluation,
+        "may_evaluate": evaluation is None and incident.status == Incident.Status.CLOSED,
+        "aftercare_form": bound.get("aftercare") or forms.AftercareEvaluationForm(),
     }
 
 
@@ -71,6 +86,7 @@ def _form(name: str, request: HttpRequest, incident: Incident) -> Any:
         "city": lambda: forms.CityAssignmentForm(data, bodies=bodies),
         "city_dispatch": lambda: forms.CityDispatchForm(data),
         "report_back": lambda: forms.ReportBackForm(data),
+        "aftercare": lambda: forms.AftercareEvaluationForm(data),
     }[name]()
 
 
@@ -84,6 +100,7 @@ def _call(name: str, request: HttpRequest, incident: Incident, data: dict[str, A
         "city": lambda: services.receive_city_assignment(actor, incident, ip=ip, **data),
         "city_dispatch": lambda: services.dispatch_city_assignment(actor, incident, ip=ip, **data),
         "report_back": lambda: services.report_back_to_city(actor, incident, ip=ip, **data),
+        "aftercare": lambda: aftercare.write_evaluation(actor, incident, ip=ip, **data),
     }
     calls[name]()
     return {
@@ -93,10 +110,11 @@ def _call(name: str, request: HttpRequest, incident: Incident, data: dict[str, A
         "city": "已登记市级交办，反馈时限已开始计时。",
         "city_dispatch": "已按市级时限转办。",
         "report_back": "已登记向市里反馈。",
+        "aftercare": "已完成总结评估，总结评估报告已生成。",
     }[name]
 
 
-FORMS = ("review", "reply", "upward", "city", "city_dispatch", "report_back")
+FORMS = ("review", "reply", "upward", "city", "city_dispatch", "report_back", "aftercare")
 
 
 @login_required
@@ -133,7 +151,16 @@ def upward_document(request: HttpRequest, pk: int) -> HttpResponse:
         report = selectors.upward_report(request.user, pk)
     except UpwardReport.DoesNotExist:
         raise Http404 from None
-    return _docx(bytes(report.document), f"专报-{report.incident.number}.docx")
+    return _docx(bytes(report.document), f"专报-{report.doc_number or report.incident.number}.docx")
+
+
+@login_required
+def evaluation_document(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        evaluation = selectors.aftercare_evaluation_by_pk(request.user, pk)
+    except AftercareEvaluation.DoesNotExist:
+        raise Http404 from None
+    return _docx(bytes(evaluation.document), f"总结评估-{evaluation.incident.number}.docx")
 
 
 def _docx(data: bytes, filename: str) -> HttpResponse:

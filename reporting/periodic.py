@@ -20,7 +20,7 @@ from incidents.models import Category, Grade, TicketRole
 from incidents.selectors import county_tickets
 from incidents.workflow import IncidentStatus
 from org.access import require_role
-from reporting import documents, generation
+from reporting import documents, figure_sources, generation
 from reporting.assessment import assess_units
 from reporting.figures import NOTABLE_GRADES, NOTABLE_LIMIT, grade_label, items_reported
 from reporting.models import Criticism, Report, ReportSettings
@@ -32,6 +32,7 @@ KINDS = (Report.Kind.WEEKLY, Report.Kind.MONTHLY, Report.Kind.QUARTERLY)
 DUE_TIME = datetime.time(8, 0)
 GRADES = [Grade.I, Grade.II, Grade.III, Grade.IV, ""]
 QUARTER_NAMES = "一二三四"
+SECTION_NUMBERS = "一二三四五六七八九十"
 
 logger = logging.getLogger(__name__)
 
@@ -255,6 +256,11 @@ def compile_periodic_content(kind, start, end, *, now=None):
         sections += _quarterly_sections(start, end, scores, figures)
         patrols, figures["patrols"] = patrol_section("patrols", "七、巡查情况", start, end, now)
         sections.append(patrols)
+    # Sections of the apps above reporting (reporting.figure_sources), numbered after this report's own.
+    for source in figure_sources.sources_for(kind):
+        number = SECTION_NUMBERS[len(sections)] if len(sections) < len(SECTION_NUMBERS) else str(len(sections) + 1)
+        extra, figures[source.key] = source.build(source.key, f"{number}、{source.title}", start, end, now)
+        sections.append(extra)
     return printable_content(
         {
             "title": title_of(kind, start, end),

@@ -38,6 +38,7 @@ from reporting.models import Report, ReportSettings
 from reporting.templates_store import active_template
 
 __all__ = [
+    "AFTERCARE_EVALUATION",
     "FAMILY",
     "JOINT_REVIEW",
     "UPWARD_SPECIAL",
@@ -64,6 +65,7 @@ __all__ = [
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 UPWARD_SPECIAL = "special_upward"  # the 专报 sent upward: its own template, of the official family
 JOINT_REVIEW = "joint_review"  # 会商纪要 of a 重大敏感 item (002 第七条; followup/): a briefing-family record
+AFTERCARE_EVALUATION = "aftercare_evaluation"  # 总结评估报告 after the watch (000 三.3; followup/): a briefing record
 
 # 紧急程度 a 公文 may carry (GB/T 9704-2012 7.2.3), printed at the top left of its 版头.
 URGENCIES = ("加急", "特急")
@@ -78,11 +80,13 @@ FAMILY: dict[str, str] = {
     Report.Kind.RISK_NOTICE: "official",
     Report.Kind.QUARTERLY: "official",
     JOINT_REVIEW: "briefing",
+    AFTERCARE_EVALUATION: "briefing",
 }
 KIND_LABELS = {
     **{k.value: k.label for k in Report.Kind},
     UPWARD_SPECIAL: "舆情专报（上行文）",
     JOINT_REVIEW: "会商纪要",
+    AFTERCARE_EVALUATION: "总结评估报告",
 }
 
 _COMMON = {"kind_label", "title", "subtitle", "body", "masthead", "issuer", "date", "copy_number", "classification"}
