@@ -2,9 +2,6 @@
 emergency watch (突发事件监测: start, end). Thin: reads through the services' selectors, writes through
 monitoring.candidates / monitoring.emergency, a DomainError shown on the page with status 400."""
 
-import datetime
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -14,7 +11,8 @@ from django.utils import timezone
 from core.errors import DomainError, InvalidInput
 from core.http import client_ip, int_param
 from incidents.selectors import visible_incidents
-from monitoring import candidates, emergency
+from monitoring import backfill, candidates, emergency
+from monitoring.forms import PeriodForm, WatchForm
 from monitoring.models import Candidate, EmergencyWatch
 from org.access import role_required
 
@@ -34,6 +32,15 @@ def _incident_by_number(user, value: str):
     return found
 
 
+def _backfill(request, form: PeriodForm, ip: str | None) -> backfill.Backfill:
+    """补生成: the chosen range's submissions become candidates (empty dates: the last seven days)."""
+    if not form.is_valid():
+        raise InvalidInput("；".join(str(e) for errors in form.errors.values() for e in errors))
+    return backfill.backfill_candidates(
+        request.user, start=form.cleaned_data["start"], end=form.cleaned_data["end"], ip=ip
+    )
+
+
 @login_required
 @role_required("is_office", "只有办公室值班员可以处理候选舆情。")
 def candidate_list(request):
@@ -41,6 +48,7 @@ def candidate_list(request):
     if status not in Candidate.Status.values:
         status = Candidate.Status.PENDING
     code = 200
+    backfill_form = PeriodForm(request.POST if request.POST.get("action") == "backfill" else None, prefix="backfill")
     if request.method == "POST":
         pk, action, ip = int_param(request.POST.get("candidate")), request.POST.get("action"), client_ip(request)
         try:
@@ -56,6 +64,11 @@ def candidate_list(request):
             elif action == "discard":
                 candidates.discard_candidate(request.user, pk or 0, reason=request.POST.get("reason", ""), ip=ip)
                 messages.success(request, "已舍弃。")
+            elif action == "backfill":
+                done = _backfill(request, backfill_form, ip)
+                messages.success(
+                    request, f"{done.start}至{done.end}：{done.submissions}份报送，新生成候选舆情{done.created}条。"
+                )
             else:
                 raise InvalidInput("未知的操作。")
             return redirect(request.get_full_path())
@@ -69,21 +82,15 @@ def candidate_list(request):
     return render(
         request,
         "monitoring/candidates.html",
-        {"page": page, "status": status, "tabs": tabs, "pending": status == Candidate.Status.PENDING},
+        {
+            "page": page,
+            "status": status,
+            "tabs": tabs,
+            "pending": status == Candidate.Status.PENDING,
+            "backfill_form": backfill_form,
+        },
         status=code,
     )
-
-
-class WatchForm(forms.Form):
-    title = forms.CharField(label="事件名称", max_length=100)
-    keywords = forms.CharField(label="关键词（逗号分隔）", max_length=500, required=False)
-    interval = forms.IntegerField(
-        label="巡查间隔（分钟）", initial=30, min_value=emergency.MIN_INTERVAL, max_value=emergency.MAX_INTERVAL
-    )
-    hours = forms.IntegerField(
-        label="持续时长（小时）", initial=24, min_value=1, max_value=emergency.MAX_SPAN.days * 24
-    )
-    reason = forms.CharField(label="启动原因", max_length=300)
 
 
 @login_required
@@ -99,17 +106,21 @@ def emergency_page(request):
                 return redirect("monitoring:emergency")
             if form.is_valid():
                 data = form.cleaned_data
-                now = timezone.now()
                 watch = emergency.start_watch(
                     request.user,
                     title=data["title"],
+                    topic=data["topic"],
                     keywords=data["keywords"],
                     interval=data["interval"],
-                    ends_at=now + datetime.timedelta(hours=data["hours"]),
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
                     reason=data["reason"],
                     ip=client_ip(request),
                 )
-                messages.success(request, f"已启动突发事件监测：{watch.title}，每{watch.interval}分钟巡查一次。")
+                messages.success(
+                    request,
+                    f"已启动突发事件监测：{watch.title}，每{watch.interval}分钟巡查一次，加密巡查时段已生成。",
+                )
                 return redirect("monitoring:emergency")
             code = 400
         except DomainError as exc:
@@ -126,7 +137,7 @@ def emergency_page(request):
         {
             "form": form,
             "active": emergency.active_watches(now),
-            "recent": EmergencyWatch.objects.all()[:20],
+            "recent": EmergencyWatch.objects.select_related("topic")[:20],
             "now": now,
         },
         status=code,

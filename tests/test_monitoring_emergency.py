@@ -113,7 +113,9 @@ def test_a_watch_is_time_boxed_and_for_the_office(org, centre):
 def test_the_page_starts_and_ends_a_watch(client, org, centre):
     with time_machine.travel(TEN, tick=False):
         client.force_login(org.duty)
-        bad = client.post("/monitoring/emergency/", {"action": "start", "title": "", "interval": "1", "hours": "2"})
+        bad = client.post(
+            "/monitoring/emergency/", {"action": "start", "title": "", "interval": "1", "ends_at": "2026-12-01T12:00"}
+        )
         assert bad.status_code == 400
         ok = client.post(
             "/monitoring/emergency/",
@@ -122,7 +124,7 @@ def test_the_page_starts_and_ends_a_watch(client, org, centre):
                 "title": "暴雨",
                 "keywords": "积水",
                 "interval": "20",
-                "hours": "6",
+                "ends_at": f"{(TEN + timedelta(hours=6)).astimezone(SH):%Y-%m-%dT%H:%M}",
                 "reason": "暴雨预警",
             },
         )
