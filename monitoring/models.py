@@ -150,7 +150,8 @@ class PatrolRecord(models.Model):
         verbose_name_plural = "巡查记录"
         ordering = ["-patrolled_at", "-id"]
         indexes = [
-            models.Index(fields=["unit", "patrolled_at"], name="patrolrecord_unit_at"),
+            # A unit's records newest first, keyset-paginated on (patrolled_at, id): the index holds the sort.
+            models.Index(fields=["unit", "patrolled_at", "id"], name="patrolrecord_unit_at_id"),
             models.Index(fields=["officer", "patrolled_at"], name="patrolrecord_officer_at"),
             # The compliance page counts a county-wide period.
             models.Index(fields=["patrolled_at"], name="patrolrecord_at"),
@@ -158,6 +159,54 @@ class PatrolRecord(models.Model):
 
     def __str__(self):
         return f"{self.unit} {self.patrolled_at:%Y-%m-%d %H:%M} {'发现舆情' if self.found else '未发现'}"
+
+
+class PatrolDay(models.Model):
+    """A watching unit's patrol figures of one local day, kept by monitoring.patrol_days whenever slots are
+    planned or a patrol is recorded (state-based: each write recounts the day from the slots and records), so the
+    compliance page and the 日报/季度通报 add up a period's days instead of counting its slots (issue 15: flat at a
+    million records). `slots` counts the slots starting that day, met on time or late by their deadline; the rest
+    are missed once the day is decided (`last_due_at` passed). `records` counts the patrols recorded that day."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", verbose_name="监测单位")
+    day = models.DateField("日期")
+    slots = models.PositiveIntegerField("巡查时段", default=0)
+    on_time = models.PositiveIntegerField("按时", default=0)
+    late = models.PositiveIntegerField("补巡", default=0)
+    last_due_at = models.DateTimeField("最晚截止", null=True, blank=True)
+    records = models.PositiveIntegerField("巡查记录", default=0)
+
+    class Meta:
+        verbose_name = "巡查日统计"
+        verbose_name_plural = "巡查日统计"
+        constraints = [models.UniqueConstraint(fields=["day", "unit"], name="one_patrol_day_per_unit")]
+
+    def __str__(self):
+        return f"{self.unit} {self.day}"
+
+
+class PatrolDayPerson(models.Model):
+    """A person's share of a unit's PatrolDay: the slots their patrols met (on time, late; by the slot's day) and
+    the patrols they recorded (by the record's day)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", verbose_name="监测单位")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="巡查人"
+    )
+    day = models.DateField("日期")
+    on_time = models.PositiveIntegerField("按时", default=0)
+    late = models.PositiveIntegerField("补巡", default=0)
+    records = models.PositiveIntegerField("巡查记录", default=0)
+
+    class Meta:
+        verbose_name = "巡查日统计（人员）"
+        verbose_name_plural = "巡查日统计（人员）"
+        constraints = [
+            models.UniqueConstraint(fields=["day", "unit", "officer"], name="one_patrol_day_per_unit_officer")
+        ]
+
+    def __str__(self):
+        return f"{self.officer} {self.day}"
 
 
 class Shift(models.Model):

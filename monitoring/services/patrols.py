@@ -10,7 +10,7 @@ from django.utils import timezone
 from core import audit
 from core.errors import InvalidInput, NotPermitted
 from deadlines import scheduling
-from monitoring import selectors
+from monitoring import patrol_days, selectors
 from monitoring.models import PatrolRecord, PatrolSlot, Site
 from org.access import access_for, require_role
 from org.models import Unit
@@ -63,6 +63,9 @@ def record_patrol(
     covered = selectors.open_slot_deadline_ids(unit, at)
     scheduling.meet_by_ids([deadline_id for _, deadline_id in covered], at)
     PatrolSlot.objects.filter(pk__in=[slot_id for slot_id, _ in covered]).update(record=record)
+    # The daily figures of the days it touched: the record's, and those of the slots it may have covered.
+    first, last = patrol_days.local_day(at - selectors.COVERS_BACK), patrol_days.local_day(at)
+    patrol_days.refresh((unit.pk, first + timedelta(days=i)) for i in range((last - first).days + 1))
     audit.record(
         actor,
         "patrol_recorded",
