@@ -78,9 +78,9 @@ def _assignment_label(assignment: DutyAssignment) -> str:
 class KeywordForm(forms.Form):
     phrase = forms.CharField(label="关键词/短语", max_length=keyword_library.PHRASE_MAX)
     topic = forms.ModelChoiceField(
-        label="风险点", queryset=keyword_library.RiskTopic._default_manager.none(), required=False
+        label="风险点", queryset=keyword_library.RiskTopic._default_manager.none(), required=False, empty_label="不选"
     )
-    unit = forms.ModelChoiceField(label="属事单位", queryset=Unit.objects.none(), required=False)
+    unit = forms.ModelChoiceField(label="属事单位", queryset=Unit.objects.none(), required=False, empty_label="不选")
     raise_to = forms.ChoiceField(
         label="建议等级提升至", required=False, choices=[("", "不提升")] + list(keyword_library.GRADES.items())
     )
