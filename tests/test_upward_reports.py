@@ -14,6 +14,7 @@ from core.errors import InvalidInput, NotPermitted
 from core.models import AuditEvent
 from followup import services
 from followup.models import UpperBody, UpwardReport
+from reporting.models import Report, ReportSettings
 
 SH = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=SH)
@@ -78,3 +79,38 @@ def test_only_the_office_reports_upward(org, incident):
     with time_machine.travel(MONDAY + timedelta(hours=3), tick=False), pytest.raises(NotPermitted):
         services.record_upward_report(org.leader, incident, body=1, signer=org.leader, reason="x", reported_at=MONDAY)
     assert not UpwardReport.objects.exists()
+
+
+def test_each_upward_report_gets_its_own_document_number_printed_in_the_masthead(org, incident):
+    """GB/T 9704-2012 7.2.4 发文字号 of the 专报 sent upward (000 三; 004 二(三)3): the administrator's 专报（上行文）
+    代字, the year in 〔〕 and the sequence of the year, stored on the record, printed in the 版头, audited."""
+    ReportSettings.objects.update_or_create(pk=1, defaults={"number_prefix_special": "示县网舆报"})
+    first = report(org, incident)
+    second = report(org, incident, body=UpperBody.objects.get(name="市委网信办"))
+    assert (first.year, first.sequence, first.doc_number) == (2026, 1, "示县网舆报〔2026〕1号")
+    assert (second.sequence, second.doc_number) == (2, "示县网舆报〔2026〕2号")
+    assert "示县网舆报〔2026〕1号" in document_text(first)
+    assert "示县网舆报〔2026〕2号" in document_text(second) and "〔2026〕1号" not in document_text(second)
+    assert AuditEvent.objects.filter(action="upward_report_recorded").last().after["doc_number"] == second.doc_number
+
+
+def test_the_sequence_restarts_each_year_and_follows_the_reporting_series(org, incident):
+    """GB/T 9704-2012 7.2.4: numbered within the year of sending; a 专报 the office already numbered as 上行文 in the
+    reporting app with the same 代字 is not numbered again (one series, no duplicate 发文字号)."""
+    Report.objects.create(
+        kind=Report.Kind.SPECIAL, title="专报", year=2026, sequence=4, doc_number="县网舆报〔2026〕4号"
+    )
+    this_year = report(org, incident)
+    assert this_year.sequence == 5 and this_year.doc_number.endswith("〔2026〕5号")
+    new_year = datetime(2027, 1, 2, 9, 0, tzinfo=SH)
+    with time_machine.travel(new_year + timedelta(hours=1), tick=False):
+        next_year = services.record_upward_report(
+            org.duty,
+            incident,
+            body=UpperBody.objects.get(name="市委办公厅"),
+            signer=org.leader,
+            reason="续报",
+            reported_at=new_year,
+        )
+    assert (next_year.year, next_year.sequence) == (2027, 1)
+    assert next_year.doc_number.endswith("〔2027〕1号") and next_year.doc_number in document_text(next_year)
