@@ -1,9 +1,10 @@
 """Writing the audit trail. Called only from services, inside their transaction."""
 
+import json
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -58,10 +59,28 @@ def event(actor, action, obj, *, before=None, after=None, reason="", ip=None, in
 
 
 def record_many(events):
-    """Write the rows of event() in one INSERT (per database batch): the same rows record() writes one at a time,
-    for the timed checks' batches. Inserts only, so the append-only trigger has nothing to refuse."""
+    """Write the rows of event() in one INSERT: the same rows record() writes one at a time, for the timed checks'
+    batches. Inserts only, so the append-only trigger has nothing to refuse. On PostgreSQL the rows travel as one
+    JSON parameter unpacked by the server: Django's psycopg cursor binds parameters in Python, and bulk_create's
+    per-field preparation and quoting of 1,000 rows costs more than the INSERT (issue 16). Returns the rows written
+    (without their ids on PostgreSQL)."""
     events = list(events)
-    return AuditEvent.objects.bulk_create(events) if events else []
+    if not events or connection.vendor != "postgresql":
+        return AuditEvent.objects.bulk_create(events) if events else []
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    rows = [[_plain(getattr(e, f.attname)) for f in fields] for e in events]
+    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    casts = ", ".join(
+        f"r->{i}" if f.db_type(connection) == "jsonb" else f"(r->>{i})::{f.db_type(connection)}"
+        for i, f in enumerate(fields)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {connection.ops.quote_name(AuditEvent._meta.db_table)} ({names}) "
+            f"SELECT {casts} FROM jsonb_array_elements(%s::jsonb) r",
+            [json.dumps(rows, ensure_ascii=False)],
+        )
+    return events
 
 
 ACTION_LABELS = {

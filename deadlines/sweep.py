@@ -1,21 +1,22 @@
-"""The timed checks. Each run asks the database for the steps due now, by index, never loops over
-open incidents. A step is locked (skip locked, so two workers split the work), re-checked, fired and
-marked in its own savepoint with its audit row; notices go out after commit. A step missed while the
-worker was down fires on the next run, once, with the breach time it really had.
+"""The timed checks. Each run asks the database for the steps due now, by index, never loops over open incidents. A
+step missed while the worker was down fires on the next run, once, with the breach time it really had.
 
-A step that raises is isolated: only its savepoint is rolled back, the error and the attempt are kept
-on the step and logged, and the rest of the batch fires. It is not picked again in the same run, is
-retried by the next runs, and after MAX_ATTEMPTS it is marked failed for the admins, who can put it
+Set-based per batch (issue 16): one statement locks a batch of due steps with their deadlines (skip locked, only the
+columns the checks read), one reads the incidents' titles, recipients are looked up once per unit and role for the
+whole pass (org.recipients.Directory), and the batch's notices (tuples in one INSERT, notifications.bulk), audit rows,
+breached deadlines, overdue tickets and fired steps are each written in one statement, so the statements per step
+fall with the batch's size. What each step does is decided by one builder per step kind (deadlines.sweep_steps),
+which the batch and the one-by-one fallback share.
+
+A step that raises is isolated: nothing of it is planned, the error and the attempt are kept on the step and logged,
+and the rest of the batch fires. Should a bulk write fail, its savepoint is rolled back and the batch's steps fire one
+by one, each in its own savepoint (_fire_one), so one bad row still fails alone. A failed step is not picked again in
+the same run, is retried by the next runs, and after MAX_ATTEMPTS it is marked failed for the admins, who can put it
 back in the queue (requeue_failed_steps, the admin's 重新触发).
 
-Set-based per batch (issue 16): one statement locks a batch of due steps with their deadlines (skip locked),
-recipients are looked up once per unit and role for the whole pass (org.recipients.Directory), and the batch's
-notices, audit rows, breached deadlines, overdue tickets and fired steps are each written in one statement, so
-the statements per step fall with the batch's size instead of being a dozen per step. Should a bulk write fail,
-its savepoint is rolled back and the batch's steps fire one by one as before (_fire_isolated), so one bad row
-still fails alone. A pass holds a lock (a PostgreSQL advisory lock; on SQLite the database's single writer
-serialises the batches) so two passes never overlap, and stops taking batches after PASS_SECONDS or PASS_STEPS:
-a backlog drains over several passes, none outliving the beat interval."""
+A pass holds a lock (a PostgreSQL advisory lock; on SQLite the database's single writer serialises the batches) so
+two passes never overlap, and stops taking batches after PASS_SECONDS or PASS_STEPS: a backlog drains over several
+passes, none outliving the beat interval."""
 
 import logging
 import time
@@ -27,16 +28,19 @@ from datetime import datetime
 from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
-from django.urls import reverse
 from django.utils import timezone
 
 from core import audit
-from deadlines import subjects
-from deadlines.models import Deadline, DeadlineKind, DeadlineStep
-from incidents.models import Ticket
-from notifications.notify import TITLE_MAX, Notice, fit, notify, notify_many
+from core.models import AuditEvent
+from deadlines import subjects, sweep_steps
+from deadlines.models import Deadline, DeadlineStep
+from deadlines.sweep_steps import Due, Effect, Links
+from incidents.models import Incident, Ticket
+from notifications import bulk
+from notifications.notify import fit
 from org import recipients
 from org.access import require_role
+from org.models import Unit
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 200
@@ -47,6 +51,10 @@ ERROR_MAX = 2000
 PASS_SECONDS = 40
 PASS_STEPS = 20_000
 PASS_LOCK = 0x59510016  # pg_try_advisory_lock key of the timed checks' pass ("YQ", issue 16)
+# The columns a batch reads and locks: the step's and its deadline's (sweep_steps.Due), no model instances and nothing
+# of the incident, ticket or unit (read apart, once).
+READ = ("pk", "step", "fire_at", "attempts", "deadline_id", "deadline__kind", "deadline__state", "deadline__met_at",
+        "deadline__due_at", "deadline__rule", "deadline__incident_id", "deadline__ticket_id", "deadline__unit_id")  # fmt: skip
 
 
 @dataclass
@@ -63,21 +71,48 @@ class Fired:
         return f"{timezone.localtime(self.fire_at):%Y-%m-%d %H:%M} {self.step:<14} {self.outcome:<14} {self.label}"
 
 
-def due_steps(now: datetime, *, tried_before: datetime | None = None) -> QuerySet[DeadlineStep]:
-    """Pending steps due at `now`. With `tried_before` (the run's start), a step that failed during this
-    run is left out, so a failing step cannot keep a run busy; the next run retries it."""
+def _due(now: datetime, tried_before: datetime | None = None) -> QuerySet[DeadlineStep]:
     qs = DeadlineStep.objects.filter(state=DeadlineStep.State.PENDING, fire_at__lte=now)
     if tried_before is not None:
         qs = qs.filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lt=tried_before))
-    return qs.select_related("deadline__incident", "deadline__ticket", "deadline__unit").order_by("fire_at", "id")
+    return qs.order_by("fire_at", "id")
 
 
-def _label(deadline: Deadline) -> str:
-    if (subject := subjects.subject_of(deadline)) is not None:
-        return subject.label(deadline)
-    owner = deadline.unit.name if deadline.unit else "办公室"
-    title = deadline.incident.title if deadline.incident else ""
-    return f"{title}｜{owner}｜{deadline.get_kind_display()}"
+def due_steps(now: datetime, *, tried_before: datetime | None = None) -> QuerySet[DeadlineStep]:
+    """Pending steps due at `now`. With `tried_before` (the run's start), a step that failed during this
+    run is left out, so a failing step cannot keep a run busy; the next run retries it."""
+    return _due(now, tried_before).select_related("deadline__incident", "deadline__ticket", "deadline__unit")
+
+
+def _locked(qs: QuerySet[DeadlineStep], limit: int) -> list[Due]:
+    """The first `limit` steps of `qs` with their deadlines, both locked (skip locked: a step or deadline another
+    transaction holds waits for a later batch), as plain values (READ). The statement joins only the two tables,
+    so FOR UPDATE locks those rows and no incident's."""
+    return [Due(*row) for row in qs.select_for_update(skip_locked=True).values_list(*READ)[:limit]]
+
+
+class _Pass:
+    """What one pass reads once and keeps: the people (org.recipients.Directory), the units, the links' prefixes."""
+
+    def __init__(self, now: datetime, directory: recipients.Directory) -> None:
+        self.now, self.directory, self.links = now, directory, Links()
+        self.units: dict[int, Unit] = {}
+
+    def complete(self, batch: list[Due]) -> None:
+        """The incidents' titles of a batch in one query, the units not yet seen in this pass in another, and their
+        people (and those up their chain) in a third."""
+        ours = [d for d in batch if d.incident_id is not None]
+        incidents = Incident.objects.filter(pk__in={d.incident_id for d in ours})
+        titles: dict[int | None, tuple[str, bool]] = {
+            pk: (title, secret) for pk, title, secret in incidents.values_list("pk", "title", "is_confidential")
+        }
+        missing = {d.unit_id for d in ours if d.unit_id is not None} - self.units.keys()
+        if missing:
+            self.units |= Unit.objects.in_bulk(missing)
+        for d in ours:
+            d.unit = self.units.get(d.unit_id) if d.unit_id is not None else None
+            d.title, d.confidential = titles[d.incident_id]
+        self.directory.preload(d.unit for d in ours)
 
 
 def run_timed_checks(
@@ -105,14 +140,11 @@ def run_timed_checks(
             return fired
         clock = time.monotonic()
         with recipients.pass_directory() as directory:
+            run = _Pass(now, directory)
             while True:
                 with transaction.atomic():
-                    batch = list(
-                        due_steps(now, tried_before=started).select_for_update(
-                            skip_locked=True, of=("self", "deadline")
-                        )[:batch_size]
-                    )
-                    fired += _fire_batch(batch, now, directory)
+                    batch = _locked(_due(now, tried_before=started), batch_size)
+                    fired += _fire_batch(batch, run)
                 if len(batch) < batch_size:
                     return fired
                 if len(fired) >= max_steps or time.monotonic() - clock >= max_seconds:
@@ -144,48 +176,62 @@ def _pass_lock() -> Iterator[bool]:
 class _Writes:
     """What a batch changes, written in one statement each by write()."""
 
-    steps: list[DeadlineStep] = field(default_factory=list)
-    breached: list[Deadline] = field(default_factory=list)
-    unclaimed: dict[int, datetime] = field(default_factory=dict)  # ticket id -> its claim deadline's due time
-    notices: list[Notice] = field(default_factory=list)
-    events: list = field(default_factory=list)
+    now: datetime
+    planned: list[Due] = field(default_factory=list)
+    fired: dict[str, list[int]] = field(default_factory=dict)  # outcome -> step ids
+    waited: list[int] = field(default_factory=list)
+    breached: set[int] = field(default_factory=set)  # deadline ids
+    overdue: dict[int, int] = field(default_factory=dict)  # ticket id -> its claim deadline's id
+    notices: list[bulk.BulkNotice] = field(default_factory=list)
+    events: list[AuditEvent] = field(default_factory=list)
 
-    def write(self, now: datetime) -> None:
+    def add(self, due: Due, effect: Effect) -> None:
+        if effect.notice is not None:
+            event = audit.event(None, effect.action, _named(due.deadline_id), after=effect.after)
+            event.incident_id, event.ticket_id = due.incident_id, due.ticket_id  # ids: the batch read no instances
+            self.notices.append(effect.notice)
+            self.events.append(event)
+        if effect.breach:
+            self.breached.add(due.deadline_id)
+        if effect.overdue_ticket is not None:
+            self.overdue[effect.overdue_ticket] = due.deadline_id
+        self.planned.append(due)
+        self.fired.setdefault(effect.outcome, []).append(due.step_id)
+
+    def wait(self, due: Due) -> None:
+        self.planned.append(due)
+        self.waited.append(due.step_id)
+
+    def write(self) -> None:
         """One UPDATE per kind of change with the same values (Django's bulk_update builds a CASE per row and
         field, which costs more in Python than the sweep's whole SQL), one INSERT per kind of row."""
         if self.breached:
-            Deadline.objects.filter(pk__in=[d.pk for d in self.breached]).update(
-                state=Deadline.State.BREACHED, breached_at=F("due_at")
+            Deadline.objects.filter(pk__in=self.breached).update(state=Deadline.State.BREACHED, breached_at=F("due_at"))
+        if self.overdue:
+            due = Deadline.objects.filter(pk__in=list(self.overdue.values()), ticket_id=OuterRef("pk"))
+            Ticket.objects.filter(pk__in=list(self.overdue), claimed_at__isnull=True).update(
+                overdue_unclaimed_at=Subquery(due.order_by("-due_at").values("due_at")[:1])
             )
-        if self.unclaimed:
-            claims = [d.pk for d in self.breached if d.ticket_id in self.unclaimed]
-            due = Deadline.objects.filter(pk__in=claims, ticket_id=OuterRef("pk")).order_by("-due_at").values("due_at")
-            Ticket.objects.filter(pk__in=list(self.unclaimed), claimed_at__isnull=True).update(
-                overdue_unclaimed_at=Subquery(due[:1])
-            )
-        notify_many(self.notices)
+        bulk.insert_notices(self.notices)
         audit.record_many(self.events)
-        by_outcome: dict[str, list[int]] = {}
-        waited: list[int] = []
-        for step in self.steps:
-            if step.state == DeadlineStep.State.FIRED:
-                by_outcome.setdefault(step.outcome, []).append(step.pk)
-            else:
-                waited.append(step.pk)
-        for outcome, ids in by_outcome.items():
+        for outcome, ids in self.fired.items():
             DeadlineStep.objects.filter(pk__in=ids).update(
-                state=DeadlineStep.State.FIRED, fired_at=now, outcome=outcome, error=""
+                state=DeadlineStep.State.FIRED, fired_at=self.now, outcome=outcome, error=""
             )
-        if waited:
-            DeadlineStep.objects.filter(pk__in=waited).update(last_attempt_at=timezone.now())
+        if self.waited:
+            DeadlineStep.objects.filter(pk__in=self.waited).update(last_attempt_at=timezone.now())
 
 
-def _waiting_for_breach(batch: list[DeadlineStep]) -> set[int]:
-    """The deadlines of the batch's escalations whose breach has not fired (pending or failed): one query."""
+def _named(pk: int) -> Deadline:
+    """The deadline as an audit row names it (object type and id), without reading it."""
+    return Deadline(pk=pk)
+
+
+def _waiting_for_breach(batch: list[Due]) -> set[int]:
+    """The deadlines of the batch's escalations whose breach has not fired (pending or failed): one query. Escalating
+    such a deadline now would find it not breached and drop the escalation for good; it waits for a later run."""
     ids = {
-        s.deadline_id
-        for s in batch
-        if s.step == "escalate" and s.deadline.state == Deadline.State.PENDING and s.deadline.met_at is None
+        d.deadline_id for d in batch if d.step == "escalate" and d.state == Deadline.State.PENDING and d.met_at is None
     }
     if not ids:
         return set()
@@ -196,204 +242,119 @@ def _waiting_for_breach(batch: list[DeadlineStep]) -> set[int]:
     )
 
 
-def _fire_batch(batch: list[DeadlineStep], now: datetime, directory: recipients.Directory) -> list[Fired]:
+def _fire_batch(batch: list[Due], run: _Pass) -> list[Fired]:
     """The batch's steps, in order, planned in memory (a step that raises fails alone and plans nothing), then
     written together; a write that fails is rolled back and the planned steps fire one by one."""
-    shared: dict[int, Deadline] = {}
-    for s in batch:  # one instance per deadline: a breach earlier in the batch is seen by its escalation
-        s.deadline = shared.setdefault(s.deadline_id, s.deadline)
+    run.complete(batch)
     waiting = _waiting_for_breach(batch)
-    directory.preload(s.deadline.unit for s in batch if s.deadline.incident_id is not None)
-    writes = _Writes()
+    writes = _Writes(run.now)
     out: list[Fired] = []
-    for step in batch:
-        if subjects.subject_of(step.deadline) is not None:
-            out.append(_fire_isolated(step, now))  # a patrol slot's subject writes its own notices
+    for due in batch:
+        if due.incident_id is None:  # a deadline of no incident (a patrol slot): its subject writes its own notices
+            out.append(_fire_subject_isolated(due, run.now))
             continue
         try:
-            out.append(_plan(step, now, writes, waiting))
+            out.append(_plan(due, run, writes, waiting))
         except Exception as exc:
-            logger.exception("timed check step %s (%s of deadline %s) failed", step.pk, step.step, step.deadline_id)
-            out.append(_record_failure(step, exc))
-    if not writes.steps:
+            logger.exception("timed check step %s (%s of deadline %s) failed", due.step_id, due.step, due.deadline_id)
+            out.append(_record_failure(due, exc, sweep_steps.label(due)))
+    if not writes.planned:
         return out
     try:
         with transaction.atomic():
-            writes.write(now)
+            writes.write()
     except Exception:
-        logger.exception("timed checks: the batch's bulk write failed, its %s steps fire one by one", len(writes.steps))
-        planned = {s.pk for s in writes.steps}
+        logger.exception(
+            "timed checks: the batch's bulk write failed, its %s steps fire one by one", len(writes.planned)
+        )
+        planned = {d.step_id for d in writes.planned}
         out = [f for f in out if f.step_id not in planned]
-        again = due_steps(now).filter(pk__in=planned).select_for_update(of=("self",))
-        out += [_fire_isolated(s, now) for s in again]
+        out += [f for due in writes.planned if (f := _fire_one(due, run)) is not None]
     return out
 
 
-def _plan(step: DeadlineStep, now: datetime, writes: _Writes, waiting: set[int]) -> Fired:
-    """_fire() for a batch: the same checks and outcomes, with the writes added to `writes`. Everything that may
-    raise (looking up people, building titles) happens before anything is added or changed in memory."""
-    deadline = step.deadline
+def _fired(due: Due, outcome: str) -> Fired:
+    return Fired(due.step_id, due.deadline_id, due.kind, due.step, due.fire_at, outcome, sweep_steps.label(due))
+
+
+def _plan(due: Due, run: _Pass, writes: _Writes, waiting: set[int]) -> Fired:
+    """The step's effect by its builder, added to `writes`; the builder writes nothing, so a step that raises leaves
+    nothing behind."""
+    if due.deadline_id in writes.breached:  # breached by a step earlier in this batch
+        due.state = Deadline.State.BREACHED
     if (
-        step.step == "escalate"
-        and deadline.state == Deadline.State.PENDING
-        and deadline.met_at is None
-        and deadline.pk in waiting
+        due.step == "escalate"
+        and due.state == Deadline.State.PENDING
+        and due.met_at is None
+        and due.deadline_id in waiting
     ):
-        step.last_attempt_at = timezone.now()
-        writes.steps.append(step)
-        return Fired(step.pk, deadline.pk, deadline.kind, step.step, step.fire_at, "waiting_breach", _label(deadline))
-    label = _label(deadline)
-    if step.step == "breach":
-        outcome = _plan_breach(step, deadline, writes)
-    elif step.step == "escalate":
-        outcome = _plan_escalate(step, deadline, writes)
-    else:
-        outcome = _plan_remind(step, deadline, now, writes)
-    step.state, step.fired_at, step.outcome, step.error = DeadlineStep.State.FIRED, now, outcome, ""
-    writes.steps.append(step)
-    return Fired(step.pk, deadline.pk, deadline.kind, step.step, step.fire_at, outcome, label)
+        writes.wait(due)
+        return _fired(due, "waiting_breach")
+    effect = sweep_steps.builder(due.step)(due, run.now, run.links)
+    writes.add(due, effect)
+    return _fired(due, effect.outcome)
 
 
-def _plan_remind(step: DeadlineStep, deadline: Deadline, now: datetime, writes: _Writes) -> str:
-    if not deadline.is_open:
-        return "skipped_met"
-    if now >= deadline.due_at:
-        return "skipped_stale"
-    head = f"【到期提醒】{deadline.get_kind_display()}将于{_when(deadline.due_at)}到期："
-    notice = Notice(
-        _owners(deadline),
-        title=_title(head, deadline, with_unit=False),
-        link=_link(deadline),
-        incident=deadline.incident,
-        ticket=deadline.ticket,
-        step=step,
-        channels="inbox",
-        sensitive_head=head,
-    )
-    event = audit.event(
-        None,
-        "deadline_reminder",
-        deadline,
-        after={"kind": deadline.kind, "due_at": deadline.due_at, "step": step.step},
-        incident=deadline.incident,
-        ticket=deadline.ticket,
-    )
-    writes.notices.append(notice)
-    writes.events.append(event)
-    return "notified"
-
-
-def _plan_breach(step: DeadlineStep, deadline: Deadline, writes: _Writes) -> str:
-    if deadline.state != Deadline.State.PENDING or deadline.met_at is not None:
-        return "skipped_met"
-    people = list(_owners(deadline)) + recipients.duty_officers()
-    after = {"kind": deadline.kind, "due_at": deadline.due_at, "breached_at": deadline.due_at}
-    unclaimed = deadline.kind == DeadlineKind.CLAIM and bool(deadline.ticket_id)
-    if unclaimed:
-        # 逾期未认领 (002 第六条): the office and the unit's leader are told; the office may designate.
-        people += recipients.leaders(deadline.unit)
-        after["overdue_unclaimed"] = True
-    head = f"【督办】{deadline.get_kind_display()}已于{_when(deadline.due_at)}逾期："
-    notice = Notice(
-        people,
-        title=_title(head, deadline),
-        link=_link(deadline),
-        incident=deadline.incident,
-        ticket=deadline.ticket,
-        step=step,
-        channels=deadline.rule.get("channels", "inbox"),
-        sensitive_head=head.rstrip("：") + _owner_tail(deadline),
-    )
-    event = audit.event(
-        None, "deadline_breached", deadline, after=after, incident=deadline.incident, ticket=deadline.ticket
-    )
-    deadline.state, deadline.breached_at = Deadline.State.BREACHED, deadline.due_at
-    writes.breached.append(deadline)
-    if unclaimed and deadline.ticket_id is not None:
-        writes.unclaimed[deadline.ticket_id] = deadline.due_at
-    writes.notices.append(notice)
-    writes.events.append(event)
-    return "notified"
-
-
-def _plan_escalate(step: DeadlineStep, deadline: Deadline, writes: _Writes) -> str:
-    if not deadline.is_open or deadline.state != Deadline.State.BREACHED:
-        return "skipped_met"
-    # Up the chain of whoever owns the deadline (004 一(五)), as _escalate().
-    people = recipients.leaders(deadline.unit) if deadline.unit else recipients.office_leaders()
-    head = f"【逾期升级】{deadline.get_kind_display()}逾期未办结，请督促："
-    notice = Notice(
-        people + recipients.duty_officers(),
-        title=_title(head, deadline),
-        link=_link(deadline),
-        incident=deadline.incident,
-        ticket=deadline.ticket,
-        step=step,
-        channels=deadline.rule.get("channels", "inbox"),
-        sensitive_head=head.rstrip("：") + _owner_tail(deadline),
-    )
-    event = audit.event(
-        None,
-        "deadline_escalated",
-        deadline,
-        after={"kind": deadline.kind, "due_at": deadline.due_at},
-        incident=deadline.incident,
-        ticket=deadline.ticket,
-    )
-    writes.notices.append(notice)
-    writes.events.append(event)
-    return "notified"
-
-
-def _fire_isolated(step: DeadlineStep, now: datetime) -> Fired:
-    """One savepoint per step: whatever one row does (a title too long for a column, a bad recipient …)
-    rolls back that step alone, never the batch, and never stops the checks for everyone."""
+def _fire_one(due: Due, run: _Pass) -> Fired | None:
+    """The fallback: one step in its own savepoint, re-read under its lock, decided by the same builder and written
+    by the same writer as a batch of one; whatever it raises rolls back that step alone."""
     try:
         with transaction.atomic():
-            return _fire(step, now)
+            again = _locked(_due(run.now).filter(pk=due.step_id), 1)
+            if not again:  # no longer pending: nothing to do
+                return None
+            run.complete(again)
+            writes = _Writes(run.now)
+            fired = _plan(again[0], run, writes, _waiting_for_breach(again))
+            writes.write()
+            return fired
     except Exception as exc:
-        logger.exception("timed check step %s (%s of deadline %s) failed", step.pk, step.step, step.deadline_id)
-        return _record_failure(step, exc)
+        logger.exception("timed check step %s (%s of deadline %s) failed", due.step_id, due.step, due.deadline_id)
+        return _record_failure(due, exc, sweep_steps.label(due))
 
 
-def _record_failure(step: DeadlineStep, exc: Exception) -> Fired:
-    attempts = step.attempts + 1
+def _record_failure(due: Due, exc: Exception, label: str) -> Fired:
+    attempts = due.attempts + 1
     state = DeadlineStep.State.FAILED if attempts >= MAX_ATTEMPTS else DeadlineStep.State.PENDING
-    DeadlineStep.objects.filter(pk=step.pk).update(
+    DeadlineStep.objects.filter(pk=due.step_id).update(
         attempts=attempts,
         last_attempt_at=timezone.now(),
         error=fit(f"{type(exc).__name__}: {exc}", ERROR_MAX),
         state=state,
     )
-    deadline = step.deadline
     outcome = f"failed {attempts}/{MAX_ATTEMPTS}"
-    return Fired(step.pk, deadline.pk, deadline.kind, step.step, step.fire_at, outcome, _label(deadline))
+    return Fired(due.step_id, due.deadline_id, due.kind, due.step, due.fire_at, outcome, label)
 
 
-def _fire(step: DeadlineStep, now: datetime) -> Fired:
-    # Re-read the deadline under its row lock: it may have been met, or breached by an earlier step
-    # of this same batch, since the steps were selected.
-    deadline = (
-        Deadline.objects.select_for_update(of=("self",))
-        .select_related("incident", "ticket", "unit")
-        .get(pk=step.deadline_id)
-    )
-    if step.step == "escalate" and _breach_not_fired(deadline):
-        # Its breach failed and waits for a retry (or an admin's 重新触发): escalating now would find the
-        # deadline not breached and drop the escalation for good. Try again on the next run.
-        DeadlineStep.objects.filter(pk=step.pk).update(last_attempt_at=timezone.now())
-        return Fired(step.pk, deadline.pk, deadline.kind, step.step, step.fire_at, "waiting_breach", _label(deadline))
+def _label(deadline: Deadline) -> str:
     if (subject := subjects.subject_of(deadline)) is not None:
-        outcome = _fire_subject(subject, step, deadline, now)
-    elif step.step == "breach":
-        outcome = _breach(step, deadline, now)
-    elif step.step == "escalate":
-        outcome = _escalate(step, deadline)
-    else:
-        outcome = _remind(step, deadline, now)
-    step.state, step.fired_at, step.outcome, step.error = DeadlineStep.State.FIRED, now, outcome, ""
-    step.save(update_fields=["state", "fired_at", "outcome", "error"])
-    return Fired(step.pk, deadline.pk, deadline.kind, step.step, step.fire_at, outcome, _label(deadline))
+        return subject.label(deadline)
+    owner = deadline.unit.name if deadline.unit else "办公室"
+    title = deadline.incident.title if deadline.incident else ""
+    return f"{title}｜{owner}｜{deadline.get_kind_display()}"
+
+
+def _fire_subject_isolated(due: Due, now: datetime) -> Fired:
+    """A deadline of no incident (a patrol slot), in its own savepoint: the same states and audit rows as an
+    incident's, the people told and the words chosen by its registered subject (deadlines.subjects)."""
+    try:
+        with transaction.atomic():
+            step = DeadlineStep.objects.get(pk=due.step_id)
+            deadline = Deadline.objects.select_for_update(of=("self",)).select_related("unit").get(pk=due.deadline_id)
+            subject = subjects.subject_of(deadline)
+            if subject is None:
+                raise LookupError(f"时限类型 {deadline.kind} 没有登记的对象（deadlines.subjects）")
+            if step.step == "escalate" and _breach_not_fired(deadline):
+                DeadlineStep.objects.filter(pk=step.pk).update(last_attempt_at=timezone.now())
+                outcome = "waiting_breach"
+            else:
+                outcome = _fire_subject(subject, step, deadline, now)
+                step.state, step.fired_at, step.outcome, step.error = DeadlineStep.State.FIRED, now, outcome, ""
+                step.save(update_fields=["state", "fired_at", "outcome", "error"])
+            return Fired(step.pk, deadline.pk, deadline.kind, step.step, step.fire_at, outcome, subject.label(deadline))
+    except Exception as exc:
+        logger.exception("timed check step %s (%s of deadline %s) failed", due.step_id, due.step, due.deadline_id)
+        return _record_failure(due, exc, "")
 
 
 def _breach_not_fired(deadline: Deadline) -> bool:
@@ -404,124 +365,7 @@ def _breach_not_fired(deadline: Deadline) -> bool:
     ).exists()
 
 
-def _link(deadline: Deadline) -> str:
-    if deadline.ticket_id:
-        return reverse("ticket_detail", args=[deadline.ticket_id])
-    return reverse("incident_detail", args=[deadline.incident_id])
-
-
-def _owners(deadline: Deadline) -> list[User]:
-    """Whoever must act: the unit's liaisons for a ticket, the office for the incident as a whole."""
-    if deadline.unit:
-        return recipients.liaisons(deadline.unit)
-    return recipients.duty_officers()
-
-
-def _when(instant: datetime) -> str:
-    return f"{timezone.localtime(instant):%m月%d日 %H:%M}"
-
-
-def _title(head: str, deadline: Deadline, *, with_unit: bool = True) -> str:
-    """head + the incident's title + （unit）: the incident's title is what gets cut, so the notice still
-    says what happened and whose it is however long the title someone typed."""
-    tail = f"（{deadline.unit.name}）" if with_unit and deadline.unit else ""
-    title = deadline.incident.title if deadline.incident else ""
-    return head + fit(title, TITLE_MAX - len(head) - len(tail)) + tail
-
-
-def _owner_tail(deadline: Deadline) -> str:
-    """（unit） for a notice's head: whose deadline it is may be told to anyone the notice reaches."""
-    return f"（{deadline.unit.name}）" if deadline.unit else ""
-
-
-def _remind(step: DeadlineStep, deadline: Deadline, now: datetime) -> str:
-    if not deadline.is_open:
-        return "skipped_met"
-    if now >= deadline.due_at:
-        return "skipped_stale"  # the reminder was missed and the deadline has passed: the breach speaks
-    head = f"【到期提醒】{deadline.get_kind_display()}将于{_when(deadline.due_at)}到期："
-    # sensitive_head: who may not open a confidential incident reads the kind and time, not its title (issue 11 §1).
-    notify(
-        _owners(deadline),
-        title=_title(head, deadline, with_unit=False),
-        link=_link(deadline),
-        incident=deadline.incident,
-        ticket=deadline.ticket,
-        step=step,
-        channels="inbox",
-        sensitive_head=head,
-    )
-    audit.record(
-        None,
-        "deadline_reminder",
-        deadline,
-        after={"kind": deadline.kind, "due_at": deadline.due_at, "step": step.step},
-        incident=deadline.incident,
-        ticket=deadline.ticket,
-    )
-    return "notified"
-
-
-def _breach(step: DeadlineStep, deadline: Deadline, now: datetime) -> str:
-    if deadline.state != Deadline.State.PENDING or deadline.met_at is not None:
-        return "skipped_met"
-    deadline.state, deadline.breached_at = Deadline.State.BREACHED, deadline.due_at
-    deadline.save(update_fields=["state", "breached_at"])
-    people = list(_owners(deadline)) + recipients.duty_officers()
-    after = {"kind": deadline.kind, "due_at": deadline.due_at, "breached_at": deadline.breached_at}
-    if deadline.kind == DeadlineKind.CLAIM and deadline.ticket_id:
-        # 逾期未认领 (002 第六条): the office and the unit's leader are told; the office may designate.
-        Ticket.objects.filter(pk=deadline.ticket_id, claimed_at__isnull=True).update(
-            overdue_unclaimed_at=deadline.due_at
-        )
-        people += recipients.leaders(deadline.unit)
-        after["overdue_unclaimed"] = True
-    head = f"【督办】{deadline.get_kind_display()}已于{_when(deadline.due_at)}逾期："
-    notify(
-        people,
-        title=_title(head, deadline),
-        link=_link(deadline),
-        incident=deadline.incident,
-        ticket=deadline.ticket,
-        step=step,
-        channels=deadline.rule.get("channels", "inbox"),
-        sensitive_head=head.rstrip("：") + _owner_tail(deadline),
-    )
-    audit.record(None, "deadline_breached", deadline, after=after, incident=deadline.incident, ticket=deadline.ticket)
-    return "notified"
-
-
-def _escalate(step: DeadlineStep, deadline: Deadline) -> str:
-    if not deadline.is_open or deadline.state != Deadline.State.BREACHED:
-        return "skipped_met"
-    # Up the chain of whoever owns the deadline: a unit's to that unit's leaders, the office's own
-    # (报告领导, 回应发布 …, unit None) to the office's leaders, not the subject unit's (004 一(五)).
-    people = recipients.leaders(deadline.unit) if deadline.unit else recipients.office_leaders()
-    head = f"【逾期升级】{deadline.get_kind_display()}逾期未办结，请督促："
-    notify(
-        people + recipients.duty_officers(),
-        title=_title(head, deadline),
-        link=_link(deadline),
-        incident=deadline.incident,
-        ticket=deadline.ticket,
-        step=step,
-        channels=deadline.rule.get("channels", "inbox"),
-        sensitive_head=head.rstrip("：") + _owner_tail(deadline),
-    )
-    audit.record(
-        None,
-        "deadline_escalated",
-        deadline,
-        after={"kind": deadline.kind, "due_at": deadline.due_at},
-        incident=deadline.incident,
-        ticket=deadline.ticket,
-    )
-    return "notified"
-
-
 def _fire_subject(subject: subjects.Subject, step: DeadlineStep, deadline: Deadline, now: datetime) -> str:
-    """A deadline of no incident (a patrol slot): the same states and audit rows as an incident's, the people
-    told and the words chosen by its registered subject (deadlines.subjects)."""
     if step.step == "breach":
         if deadline.state != Deadline.State.PENDING or deadline.met_at is not None:
             return "skipped_met"
