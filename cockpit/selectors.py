@@ -27,7 +27,6 @@ from incidents.models import (
 )
 from incidents.selectors import (
     AWAITING_GRADING,
-    awaiting_grading,
     new_incidents,
     visible_incidents,
     visible_leader_instructions,
@@ -167,27 +166,27 @@ def new_by_grade(user: User, periods: dict[str, datetime]) -> dict[str, tuple[in
     return result
 
 
-def awaiting_grading_count(user: User) -> int:
-    return awaiting_grading(user).count()
-
-
-def major_without_response(user: User, limit: int = 20) -> tuple[int, list[Incident]]:
-    """Open 特别重大/重大 items with no published response yet (issue 14), oldest first, each with its open
-    response deadline (首次回应/回应发布) and countdown when there is one. (total, the first `limit`)."""
+def major_without_response_qs(user: User):
+    """Open 特别重大/重大 items with no published response yet (issue 14)."""
     replied = Reply.objects.filter(incident=OuterRef("pk"))
-    qs = visible_incidents(user).open().filter(grade__in=MAJOR_GRADES).filter(~Exists(replied))
+    return visible_incidents(user).open().filter(grade__in=MAJOR_GRADES).filter(~Exists(replied))
+
+
+def major_without_response(user: User, limit: int = 20) -> list[Incident]:
+    """The oldest `limit` of major_without_response_qs, each with its open response deadline (首次回应/回应发布) and
+    countdown when there is one. Their number is counted with the page's other bounded counts."""
     rows = list(
-        qs.select_related("subject_unit")
+        major_without_response_qs(user)
+        .select_related("subject_unit")
         .prefetch_related(open_deadlines_prefetch())
         .order_by("reported_at", "id")[:limit]
     )
-    if not rows:
-        return 0, rows
-    attach_countdowns(rows)
+    if rows:
+        attach_countdowns(rows)
     for incident in rows:
         due = [d for d in incident.open_deadlines if d.kind in REPLY_KINDS and d.ticket_id is None]  # type: ignore[attr-defined]
         incident.response_deadline = due[0] if due else None  # type: ignore[attr-defined]  # for the list
-    return (qs.count() if len(rows) == limit else len(rows)), rows
+    return rows
 
 
 def trend(user: User, today: datetime, days: int = 30) -> dict[str, list]:
@@ -204,19 +203,17 @@ def trend(user: User, today: datetime, days: int = 30) -> dict[str, list]:
     }
 
 
-def open_instructions(user: User, limit: int = 20) -> tuple[int, list[LeaderInstruction]]:
-    """领导批示 still waiting for their 落实情况, soonest due first, each deadline with its countdown. (total, the first
-    `limit`); the reader's own 批示 are marked (`mine`)."""
+def open_instructions(user: User, limit: int = 20) -> list[LeaderInstruction]:
+    """领导批示 still waiting for their 落实情况, soonest due first, each deadline with its countdown (the first
+    `limit`; their number is counted with the page's other bounded counts); the reader's own 批示 are marked (`mine`)."""
     rows = list(
         visible_leader_instructions(user)
         .open()
         .select_related("incident", "given_by", "deadline")
         .order_by("deadline__due_at", "id")[:limit]
     )
-    if not rows:
-        return 0, rows
-    with_countdowns([i.deadline for i in rows])
+    if rows:
+        with_countdowns([i.deadline for i in rows])
     for item in rows:
         item.mine = item.given_by_id == user.pk  # type: ignore[attr-defined]  # for the list
-    total = visible_leader_instructions(user).open().count() if len(rows) == limit else len(rows)
-    return total, rows
+    return rows

@@ -4,22 +4,42 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from cockpit import selectors
+from cockpit import aggregates, selectors
+from cockpit.models import CockpitFigures
 from core.errors import DomainError
 from core.forms import add_domain_errors
 from core.http import client_ip, int_param
-from deadlines.selectors import overdue_by_unit, timeliness_by_unit
+from deadlines.selectors import overdue_by_unit
 from incidents import services
+from incidents.bounded import bounded_counts
 from incidents.forms import ReplyDecisionForm, SignoffForm
-from incidents.selectors import visible_incidents
+from incidents.selectors import awaiting_grading, visible_incidents, visible_leader_instructions
 from incidents.workflow import INCIDENT_OPEN_STATES, IncidentStatus
 from org.access import access_for, role_required
-from reporting.assessment import quarter_ranking
+from reporting.assessment import quarter_of
+
+RANKING_PER_PAGE = 20
+
+
+def _live_counts(user):
+    """The figures the desk also shows, or that change with every action (待研判, 待审签, 在办 by status, Ⅰ/Ⅱ without
+    a response, open 批示): live, through the same selectors as the desk, each bounded (incidents.bounded), in one
+    statement whatever the number of open items."""
+    open_items = visible_incidents(user).open()
+    querysets = {f"status_{s}": open_items.filter(status=s) for s in INCIDENT_OPEN_STATES} | {
+        "awaiting_grading": awaiting_grading(user),
+        "to_sign": selectors.signoff_queue(user),
+        "drafts_to_approve": selectors.reply_draft_queue(user),
+        "major": selectors.major_without_response_qs(user),
+        "instructions": visible_leader_instructions(user).open(),
+    }
+    return bounded_counts(querysets)
 
 
 @login_required
@@ -30,44 +50,58 @@ def dashboard(request):
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     week = today - timedelta(days=today.weekday())
     list_url = reverse("incident_list")
-    open_counts = dict(visible_incidents(request.user).open().values_list("status").annotate(n=Count("pk")))
+    counts = _live_counts(request.user)
     open_by_status = [
-        {"label": IncidentStatus(s).label, "n": open_counts.get(s, 0), "url": f"{list_url}?status={s}"}
+        {"label": IncidentStatus(s).label, "n": counts[f"status_{s}"], "url": f"{list_url}?status={s}"}
         for s in INCIDENT_OPEN_STATES
     ]
     unit_ids = None if access.is_office else access.visible_unit_ids
-    ranking = timeliness_by_unit(today - timedelta(days=30), now + timedelta(days=1), unit_ids)
+    ranking, ranking_at = aggregates.timeliness(now, unit_ids)
+    ranking_page = Paginator(ranking, RANKING_PER_PAGE).get_page(request.GET.get("ranking"))
     new = selectors.new_by_grade(request.user, {"today": today, "week": week})
     (today_total, today_stats), (week_total, week_stats) = new["today"], new["week"]
-    major_total, major = selectors.major_without_response(request.user)
-    instructions_total, instructions = selectors.open_instructions(request.user)
     trend = selectors.trend(request.user, today)
     context = {
         "today_total": today_total,
         "today": today_stats,
         "week_total": week_total,
         "week": week_stats,
-        "awaiting_grading": selectors.awaiting_grading_count(request.user),
+        "awaiting_grading": counts["awaiting_grading"],
         "awaiting_url": reverse("desk") + "?queue=grade" if access.is_office else f"{list_url}?status=reported",
-        "to_sign": selectors.signoff_queue(request.user).count(),
-        "drafts_to_approve": selectors.reply_draft_queue(request.user).count(),
-        "major_total": major_total,
-        "major": major,
-        "instructions_total": instructions_total,
-        "instructions": instructions,
+        "to_sign": counts["to_sign"],
+        "drafts_to_approve": counts["drafts_to_approve"],
+        "to_sign_total": counts["to_sign"] + counts["drafts_to_approve"],
+        "major_total": counts["major"],
+        "major": selectors.major_without_response(request.user),
+        "instructions_total": counts["instructions"],
+        "instructions": selectors.open_instructions(request.user),
         "open_by_status": open_by_status,
         "overdue": overdue_by_unit(request.user),
-        "ranking": ranking,
+        "ranking": ranking_page,
+        "ranking_at": ranking_at,
         "trend": trend,
         "trend_rows": list(zip(trend["dates"], trend["counts"], strict=True)),
         "trend_total": sum(trend["counts"]),
         "trend_peak": max(zip(trend["counts"], trend["dates"], strict=True)),
         "ticket_list_url": reverse("ticket_list"),
-        "assessment": quarter_ranking(
+        "assessment": aggregates.quarter_ranking(
             timezone.localdate(), unit_ids=None if access.sees_everything else access.leader_unit_ids
         ),
+        "may_refresh": access.is_office,
     }
     return render(request, "cockpit/dashboard.html", context)
+
+
+@login_required
+@role_required("is_office", "仅值班员可更新驾驶舱统计。")
+@require_POST
+def refresh(request):
+    """On demand: the 考核 and 办理时效 figures computed now instead of at the next beat (cockpit.aggregates)."""
+    now = timezone.now()
+    aggregates.compute(CockpitFigures.Kind.ASSESSMENT, *quarter_of(timezone.localdate(now)), now)
+    aggregates.compute(CockpitFigures.Kind.TIMELINESS, *aggregates.timeliness_period(now), now)
+    messages.success(request, f"统计数据已更新（截至 {timezone.localtime(now):%H:%M}）。")
+    return redirect("dashboard")
 
 
 def _decide_reply_draft(request):

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
@@ -28,6 +27,7 @@ from deadlines.selectors import (
     visible_extension_requests,
     with_countdowns,
 )
+from incidents.bounded import bounded_counts
 from incidents.grading import suggest_grade
 from incidents.models import DuplicateCheckSettings, Grade, Incident, Ticket, TicketRole
 from incidents.selectors import awaiting_grading, new_incidents, visible_incidents, visible_tickets
@@ -99,34 +99,13 @@ def queue_rows(user, key, now):
 
 
 def queue_counts(user, now):
-    """Every queue's count in six statements, whatever the number of items; `urgent`: the queues holding a Ⅰ/Ⅱ
-    item that has not been dispatched yet (their badge is red)."""
-    by_status = visible_incidents(user).aggregate(
-        graded=Count("pk", filter=Q(status=IncidentStatus.GRADED)),
-        graded_urgent=Count("pk", filter=Q(status=IncidentStatus.GRADED, grade__in=URGENT_GRADES)),
-        signoff=Count("pk", filter=Q(status=IncidentStatus.UNDER_REVIEW)),
-    )
-    by_deadline = (
-        visible_deadlines(user)
-        .open()
-        .aggregate(
-            claim=Count("pk", filter=Q(kind=DeadlineKind.CLAIM, ticket__claimed_at__isnull=True)),
-            reply=Count("pk", filter=Q(kind__in=REPLY_KINDS)),
-            overdue=Count("pk", filter=_overdue(now)),
-        )
-    )
-    counts = {
-        "new": queue_rows(user, "new", now).count(),
-        "grade": queue_rows(user, "grade", now).count(),
-        "graded": by_status["graded"],
-        "claim": by_deadline["claim"],
-        "returned": queue_rows(user, "returned", now).count(),
-        "extension": queue_rows(user, "extension", now).count(),
-        "reply": by_deadline["reply"],
-        "signoff": by_status["signoff"],
-        "overdue": by_deadline["overdue"],
-    }
-    urgent = {"graded": by_status["graded_urgent"] > 0, "overdue": by_deadline["overdue"] > 0}
+    """Every queue's count in one statement, each bounded (incidents.bounded: "1000+" past the cap, so the desk costs
+    the same with 100 or 1,000,000 open items); `urgent`: the queues holding a Ⅰ/Ⅱ item that has not been dispatched
+    yet, or anything overdue (their badge is red)."""
+    querysets = {key: queue_rows(user, key, now) for key in QUEUES}
+    querysets["graded_urgent"] = querysets["graded"].filter(grade__in=URGENT_GRADES)
+    counts = bounded_counts(querysets)
+    urgent = {"graded": bool(counts.pop("graded_urgent")), "overdue": bool(counts["overdue"])}
     return counts, urgent
 
 
@@ -147,6 +126,37 @@ def _with_related(queue, qs):
     if queue.rows == "extensions":
         return qs.select_related("ticket__incident", "ticket__unit", "deadline", "requested_by")
     return qs.select_related("incident", "unit", "ticket")
+
+
+PER_PAGE = 25
+MAX_PAGE = 40  # 1,000 items deep: past that the officer filters (grade) or sorts the other way
+
+
+@dataclass
+class QueuePage:
+    """One page of a queue without counting the queue (issue 16: a COUNT(*) per view grew with the open items):
+    the page's rows plus one, which says whether there is a next page. Numbers past MAX_PAGE read as the last one."""
+
+    object_list: list
+    number: int
+    has_next: bool
+
+    @classmethod
+    def of(cls, qs, page):
+        try:
+            number = min(max(int(page or 1), 1), MAX_PAGE)
+        except (TypeError, ValueError):
+            number = 1
+        start = (number - 1) * PER_PAGE
+        rows = list(qs[start : start + PER_PAGE + 1])
+        return cls(rows[:PER_PAGE], number, len(rows) > PER_PAGE and number < MAX_PAGE)
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    @property
+    def has_previous(self):
+        return self.number > 1
 
 
 def _countdowns(queue, rows, now):
@@ -172,7 +182,7 @@ def desk(request):
     if grade:
         qs = qs.filter(**{GRADE_FIELD[queue.rows]: grade})
     order = (queue.order, "id") if sort == "oldest" else (f"-{queue.order}", "-id")
-    page = Paginator(_with_related(queue, qs).order_by(*order), 25).get_page(request.GET.get("page"))
+    page = QueuePage.of(_with_related(queue, qs).order_by(*order), request.GET.get("page"))
     _countdowns(queue, page.object_list, now)
     counts, urgent = queue_counts(request.user, now)
     context = {

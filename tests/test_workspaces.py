@@ -28,8 +28,10 @@ def make_many(org, make_incident, n):
         )
 
 
-# The cockpit counts more since issue 14 (待审签, 待研判, Ⅰ/Ⅱ without a response, open 批示): a budget of its own.
-QUERY_BUDGET = {"/dashboard/": 32}
+# The cockpit's live figures are one bounded statement and its 考核/时效 figures maintained rows since issue 16 (21
+# statements, was 32): the common budget. The first view of a period computes those rows (cockpit.aggregates), so
+# each measure below follows a first view.
+QUERY_BUDGET: dict[str, int] = {}
 
 
 def queries_for(client, url):
@@ -52,6 +54,7 @@ def queries_for(client, url):
 def test_page_queries_do_not_grow_with_rows(client, org, make_incident, username, url):
     client.force_login(getattr(org, {"duty": "duty", "edu_l": "edu_liaison", "leader": "leader"}[username]))
     make_many(org, make_incident, 2)
+    client.get(url)
     few = queries_for(client, url)
     make_many(org, make_incident, 12)
     many = queries_for(client, url)
@@ -76,6 +79,7 @@ def test_queries_stay_flat_with_notices_and_breaches(client, org, make_incident,
     client.force_login(getattr(org, who))
     make_many(org, make_incident, 2)
     run_timed_checks(timezone.now() + timedelta(hours=3))
+    client.get(url)
     few = queries_for(client, url)
     make_many(org, make_incident, 12)
     run_timed_checks(timezone.now() + timedelta(hours=3))
