@@ -304,6 +304,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "review.tasks.draw_due_spot_checks",
         "schedule": crontab(minute=11),
     },
+    # The cockpit's 考核 and 办理时效 figures (issue 16; cockpit/aggregates.py), state-based: stale or missing rows
+    # are recomputed once, a quarter that ended gets its final figures once.
+    "cockpit-figures-every-10-minutes": {
+        "task": "cockpit.tasks.refresh_figures",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 if CELERY_BROKER_URL.startswith("sqla+"):
     # The SQLAlchemy broker keeps every delivered message; beat has them removed (yuqing/broker.py).
