@@ -18,13 +18,14 @@ from core.errors import Conflict, InvalidInput
 from deadlines import scheduling
 from deadlines.models import DeadlineKind
 from deadlines.selectors import county_patrol_deadlines
-from monitoring import selectors
+from monitoring import patrol_days, selectors
 from monitoring.matching import MatchResult, normalise
 from monitoring.models import EmergencyWatch, PatrolPolicy, PatrolSlot
 from monitoring.schedule import PatrolRules, Slot, due_slots
 from notifications.notify import notify
 from org import recipients
 from org.access import require_role
+from org.models import Unit
 from workcalendar.working_days import WorkCalendar
 
 SOURCE = "000 二.2：遇突发事件时实行24小时监测，第一时间报告"
@@ -101,15 +102,22 @@ def plan_watch_now(watch: EmergencyWatch, now: datetime) -> list[PatrolSlot]:
     regular = {s.starts_at for s in due_slots(PatrolRules.of(policy), calendar, start, end)}
     grid = [s for s in _grid(watch, start, end) if s.starts_at not in regular]
     rule = _rule(policy)
-    created: list[PatrolSlot] = []
-    for unit in selectors.watching_units():
-        existing = set(
-            PatrolSlot.objects.filter(unit=unit, starts_at__gte=start, starts_at__lt=end).values_list(
-                "starts_at", flat=True
-            )
+    # The planner's lock (monitoring.planning): a planner run now waits for this transaction and then finds these
+    # slots, instead of meeting the unique constraint and rolling back its whole run.
+    units = list(
+        Unit.objects.select_for_update(no_key=True)
+        .filter(pk__in=selectors.watching_units().values("pk"))
+        .order_by("pk")
+    )
+    existing = set(
+        PatrolSlot.objects.filter(unit__in=units, starts_at__gte=start, starts_at__lt=end).values_list(
+            "unit_id", "starts_at"
         )
+    )
+    created: list[PatrolSlot] = []
+    for unit in units:
         for slot in grid:
-            if slot.starts_at in existing:
+            if (unit.pk, slot.starts_at) in existing:
                 continue
             try:
                 with transaction.atomic():
@@ -126,8 +134,10 @@ def plan_watch_now(watch: EmergencyWatch, now: datetime) -> list[PatrolSlot]:
                             unit=unit, starts_at=slot.starts_at, due_at=slot.due_at, kind=slot.kind, deadline=deadline
                         )
                     )
-            except IntegrityError:  # the planner created this one meanwhile
+            except IntegrityError:  # created meanwhile (the constraint keeps one)
                 continue
+    # The compliance figures count slots per unit and day (monitoring.patrol_days, state-based).
+    patrol_days.refresh({(slot.unit_id, patrol_days.local_day(slot.starts_at)) for slot in created})
     return created
 
 
@@ -232,6 +242,7 @@ def end_watch(actor: User, watch: EmergencyWatch | int, *, ip: str | None = None
     dropped = [s for s in later if s.starts_at not in kept]
     scheduling.cancel(county_patrol_deadlines().filter(pk__in=[s.deadline_id for s in dropped]))
     PatrolSlot.objects.filter(pk__in=[s.pk for s in dropped]).delete()
+    patrol_days.refresh({(s.unit_id, patrol_days.local_day(s.starts_at)) for s in dropped})
     audit.record(
         actor,
         "emergency_ended",

@@ -13,7 +13,7 @@ from core.errors import InvalidInput
 from core.models import AuditEvent
 from monitoring import emergency, keyword_library
 from monitoring.keyword_library import KeywordData
-from monitoring.models import EmergencyWatch, Keyword, PatrolSlot, Site
+from monitoring.models import EmergencyWatch, Keyword, PatrolDay, PatrolSlot, Site
 from monitoring.planning import plan_patrol_slots
 from notifications.models import Notification
 from reporting.models import RiskTopic
@@ -71,6 +71,8 @@ def test_starting_by_topic_on_the_page_creates_the_extra_slots_at_once(client, o
     assert all(s.deadline.rule["source"].startswith("000 二.2") for s in slots.select_related("deadline"))
     event = AuditEvent.objects.get(action="emergency_started")
     assert event.after["topic"] == safety.pk and event.after["slots_planned"] == 12
+    # The compliance figures (002 第六条 考核) count them from the start too.
+    assert sorted(PatrolDay.objects.filter(day=TEN.date()).values_list("slots", flat=True)) == [6, 6]
     with time_machine.travel(TEN, tick=False):
         made = plan_patrol_slots(until=TEN + timedelta(days=1))
     assert [s for s in made if s.kind == PatrolSlot.Kind.EMERGENCY] == []  # none twice

@@ -12,7 +12,7 @@ from core.errors import InvalidInput, NotPermitted
 from core.models import AuditEvent
 from deadlines.models import Deadline
 from monitoring import emergency
-from monitoring.models import Keyword, PatrolSlot, Site
+from monitoring.models import Keyword, PatrolDay, PatrolSlot, Site
 from monitoring.planning import plan_patrol_slots
 from notifications.models import Notification
 from reporting.models import RiskTopic
@@ -76,6 +76,9 @@ def test_ending_early_cancels_the_later_extra_slots(org, centre):
     assert set(Deadline.objects.filter(pk__in=later).values_list("state", flat=True)) == {Deadline.State.CANCELLED}
     event = AuditEvent.objects.get(action="emergency_ended")
     assert event.after["slots_cancelled"] == len(later)
+    # The day's compliance figures no longer count the cancelled slots (002 第六条 考核).
+    day = PatrolDay.objects.get(unit=centre, day=TEN.date())
+    assert day.slots == PatrolSlot.objects.filter(unit=centre, starts_at__date=TEN.date()).count()
 
 
 def test_each_matching_new_item_is_reported_at_once(org, centre, make_incident):
