@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from core.http import client_ip, int_param
 from deadlines.selectors import attach_countdowns, open_deadlines_prefetch
 from incidents import search, selectors, services
 from incidents.models import Grade
+from incidents.paging import bounded_page
 from incidents.workflow import IncidentStatus, TicketStatus
 from org.access import access_for
 
@@ -49,7 +49,8 @@ def home(request):
 
 
 def _page(request, qs, per_page=25):
-    return Paginator(qs, per_page).get_page(request.GET.get("page"))
+    """Two statements per page however long the history (incidents/paging.py: rows + 1, a count bounded at 1000)."""
+    return bounded_page(qs, request.GET.get("page"), per_page)
 
 
 # --- Filters kept in the URL (issue 18) ----------------------------------------------------------------------

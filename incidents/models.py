@@ -192,6 +192,8 @@ class Incident(models.Model):
         indexes = [
             models.Index(fields=["status", "-reported_at"], name="incident_status_reported"),
             models.Index(fields=["grade", "status"], name="incident_grade_status"),
+            # The 舆情 list's order (issue 16): a page is the first rows of this index, whatever the history.
+            models.Index(fields=["-reported_at", "-id"], name="incident_reported_id"),
         ]
 
     def __str__(self):
@@ -295,6 +297,10 @@ class Ticket(models.Model):
         ]
         indexes = [
             models.Index(fields=["unit", "status", "-dispatched_at"], name="ticket_unit_status"),
+            # The 转办单 list's order, a unit's (a liaison) and everyone's (the office; issue 16): a page reads the
+            # first rows of an index instead of sorting all of a unit's tickets.
+            models.Index(fields=["unit", "-dispatched_at", "-id"], name="ticket_unit_dispatched"),
+            models.Index(fields=["-dispatched_at", "-id"], name="ticket_dispatched_id"),
             models.Index(fields=["status", "dispatched_at"], name="ticket_status_dispatched"),
             # The assessment counts tickets by period (received, returned, designated): without these its
             # query scans every ticket of history (bench/RESULTS-reporting.md).

@@ -28,6 +28,17 @@ LEADER = "leader"  # leaders overseeing the unit
 SYSTEM = "system"  # the application itself, on another transition's behalf
 
 
+# Per-person yes/no answers a higher app needs on every page (the navigation's 巡查 link: monitoring), answered in
+# access_for's one membership statement instead of a statement of their own per request (issue 16). name → a
+# function returning a boolean expression evaluated on each of the person's active Membership rows (its unit, its
+# role); the flag holds if it holds on any row. Registered in the higher app's AppConfig.ready() (register_flag).
+_FLAGS: dict[str, Callable[[], Any]] = {}
+
+
+def register_flag(name: str, expression: Callable[[], Any]) -> None:
+    _FLAGS[name] = expression
+
+
 @dataclass
 class Access:
     user_id: int | None
@@ -35,6 +46,7 @@ class Access:
     liaison_unit_ids: set[int] = field(default_factory=set)
     leader_unit_ids: set[int] = field(default_factory=set)  # the leader's units and everything under them
     units: list[Unit] = field(default_factory=list)
+    flags: dict[str, bool] = field(default_factory=dict)  # the registered flags (register_flag), by name
 
     @property
     def is_office(self) -> bool:
@@ -89,9 +101,9 @@ def access_for(user: AnyUser) -> Access:
     if not user or not user.is_authenticated:
         return Access(user_id=None)
     access = Access(user_id=user.pk)
-    memberships = list(
-        Membership.objects.filter(user=user, is_active=True, unit__is_active=True).select_related("unit")
-    )
+    rows = Membership.objects.filter(user=user, is_active=True, unit__is_active=True).select_related("unit")
+    memberships = list(rows.annotate(**{f"_flag_{name}": expression() for name, expression in _FLAGS.items()}))
+    access.flags = {name: any(getattr(m, f"_flag_{name}") for m in memberships) for name in _FLAGS}
     leader_paths: list[str] = []
     for m in memberships:
         access.roles.add(m.role)

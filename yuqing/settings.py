@@ -126,6 +126,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The web's statements are short OLTP reads: JIT compilation only adds its own 0.1—0.6 s when the planner
+    # overestimates a list's cost (issue 16, bench/RESULTS-pages.md). Off for this application's connections.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) share the file: wait for locks instead of failing,
     # and take the write lock at BEGIN so read-then-write transactions cannot deadlock.
@@ -309,6 +313,12 @@ CELERY_BEAT_SCHEDULE = {
     "cockpit-figures-every-10-minutes": {
         "task": "cockpit.tasks.refresh_figures",
         "schedule": crontab(minute="*/10"),
+    },
+    # 后期处置 (000 三.3), state-based: closed incidents without a watch get one, once; unfinished watches are scanned
+    # for new links, 舆情反复 and similar new items, each prompted once (catch-up after downtime).
+    "aftercare-watch-every-5-minutes": {
+        "task": "followup.tasks.run_aftercare",
+        "schedule": crontab(minute="*/5"),
     },
 }
 if CELERY_BROKER_URL.startswith("sqla+"):

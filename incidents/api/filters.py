@@ -1,13 +1,16 @@
-"""How API lists are cut: filters (django-filter), a stable order, and page size."""
+"""How API lists are cut: filters (django-filter), a stable order, and pages whose count is bounded."""
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions
+from rest_framework.response import Response
 
-from core.api.filters import DateTimeFilter, IdFilter
+from core.api.filters import ApiPagination, DateTimeFilter, IdFilter
 from deadlines.models import Deadline, DeadlineKind, ExtensionRequest
-from incidents.models import Category, Grade, Ticket, TicketRole
+from incidents import paging, selectors
+from incidents.models import Category, Grade, TicketRole
 from incidents.workflow import IncidentStatus, ReplyDraftState, TicketStatus
 from org.models import Unit
 
@@ -29,8 +32,7 @@ class IncidentFilter(filters.FilterSet):
     q = filters.CharFilter(method="filter_text", label="标题或摘要包含")
 
     def filter_unit(self, queryset, name, unit):
-        has_ticket = Exists(Ticket.objects.filter(incident=OuterRef("pk"), unit=unit))
-        return queryset.filter(Q(has_ticket) | Q(subject_unit=unit))
+        return queryset.filter(selectors.subject_unit_or_dispatched_to(unit.pk))
 
     def filter_text(self, queryset, name, value):
         return queryset.filter(Q(title__icontains=value) | Q(summary__icontains=value))
@@ -75,3 +77,55 @@ class ReplyDraftFilter(filters.FilterSet):
     unit = filters.ModelChoiceFilter(field_name="ticket__unit", queryset=Unit.objects.all(), label="拟稿单位")
     ticket = IdFilter(field_name="ticket_id", label="转办单 id")
     incident = IdFilter(field_name="incident_id", label="舆情 id")
+
+
+class BoundedCountPagination(ApiPagination):
+    """Pages of the big lists (舆情, 转办单; issue 16): the page's rows plus one tell whether a next page exists, and
+    `count` is exact up to 1000 rows, else 1000 with `count_exact: false`, so a page costs the same at a million rows
+    as at a thousand. `next` is given whenever more rows follow, past 1000 too: a client reads every page by
+    following `next`, not by dividing `count`."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        size = self.get_page_size(request)
+        raw = request.query_params.get(self.page_query_param) or "1"
+        if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) < 10**9:
+            raise exceptions.NotFound("页码无效。")
+        number = int(raw)
+        rows, more = paging.rows_and_next(queryset, number, size)
+        if not rows and number > 1:
+            raise exceptions.NotFound("页码超过末页。")
+        count, exact = paging.page_count(queryset, number, size, rows, more)
+        self.page = paging.BoundedPage(rows, number, paging.BoundedPaginator(count, exact, size), more)
+        return rows
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.page.paginator.count,
+                "count_exact": self.page.paginator.count_exact,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        properties = response["properties"]
+        properties["count"] = {
+            "type": "integer",
+            "example": 123,
+            "description": f"总条数；超过 {paging.COUNT_CAP} 条时为 {paging.COUNT_CAP}（count_exact 为 false）。"
+            "取全部数据请沿 next 翻页，不要用 count 推算页数。",
+        }
+        properties["count_exact"] = {
+            "type": "boolean",
+            "description": f"count 是否为精确总数：超过 {paging.COUNT_CAP} 条时为 false（只计到 {paging.COUNT_CAP}）。",
+        }
+        response["required"] = [*response["required"], "count_exact"]
+        return {
+            "type": "object",
+            "required": response["required"],
+            "properties": {name: properties[name] for name in ("count", "count_exact", "next", "previous", "results")},
+        }

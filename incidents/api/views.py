@@ -19,7 +19,7 @@ from core.api.parsers import StrictJSONParser, StrictMultiPartParser
 from deadlines import selectors as monitoring_selectors
 from deadlines import services as monitoring_services
 from incidents import selectors, services
-from incidents.api.filters import IncidentFilter, TicketFilter, UnitFilter
+from incidents.api.filters import BoundedCountPagination, IncidentFilter, TicketFilter, UnitFilter
 from incidents.api.serializers import (
     EXTENSION_REQUEST_RELATED,
     AssignSerializer,
@@ -79,6 +79,7 @@ class IncidentViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = Incident.objects.none()  # for the schema's id type; requests use get_queryset()
     serializer_class = IncidentSerializer
     filterset_class = IncidentFilter
+    pagination_class = BoundedCountPagination
     ordering_fields = ["reported_at", "first_seen_at", "grade", "status", "views", "id"]
     ordering = ["-reported_at", "-id"]
 
@@ -343,6 +344,7 @@ class TicketViewSet(
     queryset = Ticket.objects.none()  # for the schema's id type; requests use get_queryset()
     serializer_class = TicketSerializer
     filterset_class = TicketFilter
+    pagination_class = BoundedCountPagination
     ordering_fields = ["dispatched_at", "due_at", "status", "id"]
     ordering = ["-dispatched_at", "-id"]
 
