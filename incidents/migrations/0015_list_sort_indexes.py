@@ -5,24 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('incidents', '0014_leader_instruction'),
-        ('org', '0001_initial'),
+        ("incidents", "0014_leader_instruction"),
+        ("org", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['-reported_at', '-id'], name='incident_reported_id'),
+            model_name="incident",
+            index=models.Index(fields=["-reported_at", "-id"], name="incident_reported_id"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['unit', '-dispatched_at', '-id'], name='ticket_unit_dispatched'),
+            model_name="ticket",
+            index=models.Index(fields=["unit", "-dispatched_at", "-id"], name="ticket_unit_dispatched"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['-dispatched_at', '-id'], name='ticket_dispatched_id'),
+            model_name="ticket",
+            index=models.Index(fields=["-dispatched_at", "-id"], name="ticket_dispatched_id"),
         ),
     ]
