@@ -5,8 +5,10 @@ pass, whatever a word segmenter would make of the sentence ("食堂饭菜变质"
 jieba cuts 食堂/饭菜/变质). Text and phrases are normalised alike: NFKC (full-width letters, digits and punctuation
 become half-width), case-folded, whitespace dropped, so "ＡＢＣ 食堂" and "abc食堂" are one.
 
-The automaton is built once per library version and kept per process; each lookup reads the version counter
-(KeywordLibrary, one indexed row) and rebuilds when an admin changed the library meanwhile."""
+The automaton is built once per library version and kept per process; each lookup reads the version stamp
+(KeywordLibrary, one row by primary key) and rebuilds when the library changed meanwhile, in this process or any
+other (the office's page, the admin, an import: monitoring.keyword_library, monitoring.keyword_import), so a change
+is matched from the next item on, with no restart and no cache to clear."""
 
 import threading
 import unicodedata
@@ -112,7 +114,9 @@ _cached: Matcher | None = None
 
 def _load(version: str) -> Matcher:
     rows = (
+        # A stopped risk topic's keywords stop too (its 停用 saves the topic: the version moves, monitoring.apps).
         Keyword.objects.filter(is_active=True)
+        .exclude(topic__is_active=False)
         .select_related("topic__unit", "unit")
         .only("pk", "phrase", "raise_to", "topic__id", "topic__name", "topic__unit__name", "unit__id", "unit__name")
     )

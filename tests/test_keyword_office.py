@@ -63,6 +63,16 @@ def test_a_change_made_by_another_process_is_seen_by_this_ones_next_match(org, f
     assert not matching.match("发现霉变大米") and matching.match("超市卖过期牛奶")
 
 
+def test_a_stopped_risk_topic_stops_its_keywords(org, food):
+    keyword_library.create_keyword(org.duty, KeywordData("地沟油", food, None))
+    assert matching.match("网传地沟油")
+    food.is_active = False
+    food.save()
+    assert not matching.match("网传地沟油")
+    with pytest.raises(InvalidInput, match="该风险点已停用"):
+        keyword_library.create_keyword(org.duty, KeywordData("过期食品", food, None))
+
+
 def test_refusals_say_what_is_wrong_and_change_nothing(org, food):
     keyword_library.create_keyword(org.duty, KeywordData("食物中毒", food, None))
     for data, field, words in [
