@@ -17,6 +17,7 @@ import time_machine
 from django.db import transaction
 from django.utils import timezone
 
+from followup.services import record_joint_review
 from incidents import services
 from incidents.models import Feedback, Incident, TicketRole
 from reporting import daily
@@ -109,6 +110,19 @@ def _story_walk(units, users, story, external_id, day, *, finish):
         services.submit_feedback(
             lead_liaison, lead_ticket, kind=Feedback.Kind.REPORT, content="经核实，已处置并向网民说明情况。"
         )
+        if grade in ("I", "II"):
+            # 关注度高的，经会商研判后回复 (002 第九条): the reply cites this review (followup/citation.py).
+            record_joint_review(
+                duty,
+                incident,
+                held_at=timezone.now() - timedelta(minutes=30),
+                units=[units[lead], units[assist]],
+                nature="关注度高，须以核实结果及时回应。",
+                trend="转发量趋稳，未见线下聚集。",
+                risks="若不及时澄清，可能引发群众误解和质疑。",
+                handling=f"{units[lead].name}牵头核实，县融媒体中心发布情况说明。",
+                caliber="以核实结果为准，公布事实，不作推测。",
+            )
         services.publish_reply(
             duty, incident, kind="initial", channel="县融媒体中心", content=f"关于“{title}”的情况说明：已核实处置。"
         )

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
@@ -36,6 +37,7 @@ from incidents.forms import (
 )
 from incidents.grading import suggest_grade
 from incidents.models import Attachment, Incident, TicketRole
+from incidents.reply_checks import JOINT_REVIEW_REQUIRED
 from incidents.services.triage import StaleIncident
 from incidents.timeline import timeline_rows
 from incidents.uploads import content_type_for
@@ -357,6 +359,9 @@ def incident_action(request, pk, action):
             _run_incident_action(request, incident, action, form.cleaned_data | {"_form": form})
         except DomainError as exc:
             add_domain_errors(form, exc, unmatched_to_form=False)
+            if exc.code == JOINT_REVIEW_REQUIRED:
+                # 002 第九条: the reply waits for the joint review; its form is on this page (_joint_review.html).
+                form.add_error(None, mark_safe('<a href="#joint-review">前往本页「会商研判」登记会商研判</a>'))
         else:
             messages.success(request, "操作成功。")
             return redirect("incident_detail", pk=pk)

@@ -3,7 +3,7 @@ requires. Thin like incidents.api: reads through incidents.selectors, writes thr
 Drafting is an action of the ticket (TicketViewSet.reply_drafts)."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -17,6 +17,16 @@ from incidents.api.serializers import (
     ReplySendBackSerializer,
 )
 from incidents.models import ReplyDraft
+
+
+class ReplyApproveCitingSerializer(ReplyApproveSerializer):
+    review = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="所依据的会商研判 id（关注度高的舆情须经会商研判后回复，002 第九条；不填则引用回应前最近一次会商研判，"
+        "没有会商研判时答复 400，code 为 joint_review_required）",
+    )
 
 
 def _decision(request_serializer, summary):
@@ -52,12 +62,12 @@ class ReplyDraftViewSet(
     def _done(self):
         return Response(ReplyDraftSerializer(self.get_object()).data)
 
-    @_decision(ReplyApproveSerializer, "审定并发布回应（记入回应时限）")
+    @_decision(ReplyApproveCitingSerializer, "审定并发布回应（记入回应时限；关注度高的须引用会商研判，002 第九条）")
     @action(detail=True, methods=["post"])
     def approve(self, request, pk):
         self.get_object()
-        data = self.input(ReplyApproveSerializer)
-        services.approve_reply(request.user, int(pk), note=data["note"], ip=self.ip)
+        data = self.input(ReplyApproveCitingSerializer)
+        services.approve_reply(request.user, int(pk), note=data["note"], cite=data["review"], ip=self.ip)
         return self._done()
 
     @_decision(ReplySendBackSerializer, "退回修改并下达批示（可设办理时限，纳入督办）")

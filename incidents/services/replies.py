@@ -20,6 +20,7 @@ from core import audit
 from core.errors import IllegalTransition, InvalidInput, NotFound, NotPermitted
 from deadlines.scheduling import on_instruction, on_reply_published, on_reply_redrafted
 from incidents.models import Approver, Grade, GradeSetting, Incident, Reply, ReplyDraft, Ticket
+from incidents.reply_checks import Publication, run_checks
 from incidents.selectors import visible_reply_drafts
 from incidents.services._common import locked_incident, locked_ticket, require, ticket_kinds
 from incidents.workflow import REPLY_DRAFT, TICKET
@@ -51,11 +52,13 @@ def publish_reply(
     content: str,
     url: str = "",
     published_at: datetime | None = None,
+    cite=None,
     ip: str | None = None,
 ) -> Reply:
     """Record a reply the office itself published (新闻通稿, 发布会: the single outlet, plan #4 第二十五条); it
     fulfils the reply deadlines. A unit cannot publish on its own (docs/rules.md §9.27: not without the approval the
-    grade requires): its draft goes through approval instead (approve_reply below)."""
+    grade requires): its draft goes through approval instead (approve_reply below). `cite` is handed to the
+    registered reply checks (incidents.reply_checks): followup's 会商研判 to cite (002 第九条), else the latest."""
     incident = locked_incident(actor, incident)
     require_role(actor, "is_office", "单位的回应须拟写回应稿并经审定后发布；只有办公室可以直接登记已发布的回应。")
     url = (url or "").strip()
@@ -64,13 +67,24 @@ def publish_reply(
     if url and not publication_url_ok(url):
         raise InvalidInput("发布链接无效。", {"url": [PUBLICATION_URL_ERROR]})
     return _publish_reply(
-        actor, incident, kind=kind, channel=channel, content=content, url=url, published_at=published_at, ip=ip
+        actor,
+        incident,
+        kind=kind,
+        channel=channel,
+        content=content,
+        url=url,
+        published_at=published_at,
+        cite=cite,
+        ip=ip,
     )
 
 
-def _publish_reply(actor, incident, *, kind, channel, content, url="", published_at=None, ip=None, after_extra=None):
-    """The publication itself, for a caller that has locked the incident and checked the actor: the Reply,
-    its audit event, and the reply deadlines met (deadlines.scheduling.on_reply_published)."""
+def _publish_reply(
+    actor, incident, *, kind, channel, content, url="", published_at=None, cite=None, ip=None, after_extra=None
+):
+    """The publication itself, for a caller that has locked the incident and checked the actor: the registered
+    reply checks (incidents.reply_checks: they may refuse, and record what the reply cites), the Reply, its audit
+    event, and the reply deadlines met (deadlines.scheduling.on_reply_published)."""
     if not incident.is_open:
         raise IllegalTransition(f"当前状态为「{incident.get_status_display()}」，不能登记回应。")
     if kind not in Reply.Kind.values:
@@ -81,6 +95,7 @@ def _publish_reply(actor, incident, *, kind, channel, content, url="", published
     published_at = published_at or timezone.now()
     if published_at > timezone.now():
         raise InvalidInput("发布时间不能晚于现在。", {"published_at": ["发布时间不能晚于现在。"]})
+    after_publish = run_checks(Publication(actor, incident, published_at, cite=cite, ip=ip))
     reply = Reply.objects.create(
         incident=incident,
         kind=kind,
@@ -98,6 +113,8 @@ def _publish_reply(actor, incident, *, kind, channel, content, url="", published
         ip=ip,
         incident=incident,
     )
+    for record in after_publish:
+        record(reply)
     on_reply_published(incident, published_at)
     return reply
 
@@ -232,10 +249,13 @@ def draft_reply(
 
 
 @transaction.atomic
-def approve_reply(actor: User, draft: ReplyDraft | int, *, note: str = "", ip: str | None = None) -> ReplyDraft:
+def approve_reply(
+    actor: User, draft: ReplyDraft | int, *, note: str = "", cite=None, ip: str | None = None
+) -> ReplyDraft:
     """审定发布 (002 第九条; docs/rules.md §4.6, §9.27): for grades whose replies a leader approves (by default 一般/较大),
     a leader overseeing the drafting unit; for the office's grades (by default 重大/特别重大, 会商审定), the office
-    or a county-level leader. Approval publishes the reply and meets the reply deadlines."""
+    or a county-level leader. Approval publishes the reply and meets the reply deadlines; the registered reply
+    checks apply as to publish_reply (`cite`: the 会商研判 the reply follows, 002 第九条)."""
     draft = _locked_draft(actor, draft)
     incident = Incident.objects.select_for_update().get(pk=draft.incident_id)
     t = _require_approver(actor, draft, incident, "approve_reply")
@@ -248,6 +268,7 @@ def approve_reply(actor: User, draft: ReplyDraft | int, *, note: str = "", ip: s
         channel=draft.channel,
         content=draft.content,
         url=draft.url,
+        cite=cite,
         ip=ip,
         after_extra={"draft": draft.pk, "drafted_by": draft.drafted_by_id},
     )
