@@ -28,8 +28,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yuqing.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/yuqing_bench_g2")
+# The pages are rendered in-process as in production (bench/bench_pages.py does the same).
+os.environ.update(
+    {
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-key-not-secret-0123456789abcdefghijklmnop",
+        "SECURE_SSL_REDIRECT": "0",
+        "OTP_REQUIRED_ROLES": "",
+        "PASSWORD_CHANGE_INITIAL": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    }
+)
+
+from counting import Recorder, explain  # noqa: E402
 
 
 def ensure_database(url):
@@ -194,65 +208,174 @@ def load_slots(args, user):
         print(f"loaded {args.slots:,} slots in {time.perf_counter() - started:.1f}s")
 
 
+def timed(label, fn, results, runs=1, rollback=False):
+    """Run fn `runs` times (each in a rolled-back transaction when `rollback`), recording every statement with
+    bench/counting.py's Recorder. Keeps p50/p95 of the wall time, the statements of one run and their database time
+    (the SQL floor: what the run cannot go below however fast the Python), and the run's slowest SELECT."""
+    from django.db import connection, transaction
+
+    times, recorder, value = [], None, None
+    for _ in range(runs):
+        rec = Recorder()
+        with connection.execute_wrapper(rec):
+            started = time.perf_counter()
+            if rollback:
+                with transaction.atomic():
+                    value = fn()
+                    transaction.set_rollback(True)
+            else:
+                value = fn()
+            times.append(time.perf_counter() - started)
+        recorder = rec
+    times.sort()
+    p50 = times[len(times) // 2]
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    sql = sum(s[3] for s in recorder.statements)
+    selects = [
+        st for st in recorder.statements if st[0].lstrip().upper().startswith("SELECT") and "monitoring_" in st[0]
+    ]
+    results.append((label, p50, p95, runs, len(recorder), sql, selects))
+    print(
+        f"{label}: p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, {len(recorder)} statements, SQL {sql * 1000:.1f} ms"
+    )
+    return value
+
+
 def bench_slots(args, lines, user, office):
     from datetime import timedelta
 
-    from django.db import connection, transaction
+    from django.db import transaction
+    from django.test import Client
     from django.utils import timezone
 
     from deadlines.sweep import run_timed_checks
     from monitoring import selectors
-    from monitoring.models import PatrolRecord, PatrolSlot
+    from monitoring.models import PatrolRecord, PatrolSlot, Site
     from monitoring.planning import plan_patrol_slots
+    from monitoring.services.patrols import record_patrol
 
+    try:
+        from monitoring import patrol_days
+    except ImportError:  # the code before issue 15's daily figures (the "before" run)
+        patrol_days = None
+    loaded = False
     if not args.reuse or PatrolSlot.objects.count() != args.slots:
         load_slots(args, user)
+        loaded = True
+    results = []
+    if patrol_days is not None and loaded:
+        with transaction.atomic():
+            timed(
+                "rebuild of the daily figures (rebuild_patrol_days, once after the bulk load)",
+                patrol_days.rebuild,
+                results,
+            )
     now = timezone.now()
     unit = PatrolSlot.objects.order_by("-starts_at").first().unit
-    results = []
-    with transaction.atomic():
-        fired = measure(
-            "one timed-check sweep (the latest slot of every unit past due)", lambda: run_timed_checks(now), results
-        )
-        transaction.set_rollback(True)
-    measure(
-        "compliance selector, last 30 days",
-        lambda: selectors.compliance(office, now - timedelta(days=30), now),
+    site = Site.objects.filter(unit=unit).first()
+    timed(
+        "one timed-check sweep (the latest slot of every unit past due)",
+        lambda: run_timed_checks(now),
         results,
+        rollback=True,
     )
-    measure(
-        "compliance selector, last 365 days",
-        lambda: selectors.compliance(office, now - timedelta(days=365), now),
-        results,
-    )
-    measure("open slots a patrol meets (one unit)", lambda: selectors.open_slot_deadline_ids(unit, now), results)
-    measure("current slot of a unit (patrol page)", lambda: selectors.current_slot(unit, now), results)
-    with transaction.atomic():
-        made = measure("planner, next 36 hours for every unit", lambda: plan_patrol_slots(now), results)
-        transaction.set_rollback(True)
-    slots_qs = PatrolSlot.objects.filter(starts_at__gte=now - timedelta(days=30), starts_at__lt=now).values("unit_id")
-    with connection.cursor() as cursor:
-        sql, params = slots_qs.query.sql_with_params()
-        cursor.execute(
-            "EXPLAIN (ANALYZE, BUFFERS) SELECT unit_id, count(*) FROM (" + sql + ") s GROUP BY unit_id", params
+    runs = args.runs
+    for days in (1, 30, 92, 365):
+        timed(
+            f"compliance selector (page), last {days} days",
+            lambda days=days: selectors.compliance(office, now - timedelta(days=days), now),
+            results,
+            runs,
         )
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    lines.append(
-        f"## Patrol slots: {PatrolSlot.objects.count():,} slots, {PatrolRecord.objects.count():,} patrol records, "
-        f"{args.units} units\n"
+    timed(
+        "county_compliance for the 季度通报 (92 days)",
+        lambda: selectors.county_compliance(now - timedelta(days=92), now, now),
+        results,
+        runs,
     )
-    for label, elapsed, n in results:
-        lines.append(f"- {label}: {elapsed * 1000:,.1f} ms, {n:,} statements")
+    client = Client()
+    client.force_login(office)
+    today = timezone.localdate(now)
+    for days in (30, 365):
+        frm = today - timedelta(days=days - 1)
+
+        def page(frm=frm):
+            response = client.get("/monitoring/compliance/", {"from": f"{frm}", "to": f"{today}"})
+            assert response.status_code == 200, response.status_code
+
+        timed(f"GET /monitoring/compliance/ ({days} days, office)", page, results, runs)
+
+    def patrol_page():
+        response = client.get("/monitoring/patrol/", {"unit": unit.pk})
+        assert response.status_code == 200, response.status_code
+
+    timed("GET /monitoring/patrol/ (office)", patrol_page, results, runs)
+    timed("current slot of a unit (no window open now)", lambda: selectors.current_slot(unit, now), results, runs)
+    timed("open slots a patrol meets (one unit)", lambda: selectors.open_slot_deadline_ids(unit, now), results, runs)
+    if hasattr(selectors, "records_page"):
+        timed("records_page, first page (20)", lambda: selectors.records_page(office, unit), results, runs)
+        deep = PatrolRecord.objects.filter(unit=unit).order_by("patrolled_at", "id")[1000]
+        cursor = selectors._cursor(deep)
+        timed(
+            "records_page, a page 3 years back (keyset)",
+            lambda: selectors.records_page(office, unit, after=cursor),
+            results,
+            runs,
+        )
+    else:
+        timed(
+            "recent_records (patrol page's list, 5)", lambda: selectors.recent_records(office, unit, 5), results, runs
+        )
+
+    def patrol():
+        from django.utils import timezone as tz
+
+        return record_patrol(office, unit=unit, sites=[site], patrolled_at=tz.now())
+
+    timed("record_patrol, one patrol (rolled back)", patrol, results, 5, rollback=True)
+    made = timed(
+        "planner, next 36 hours for every unit (rolled back)", lambda: plan_patrol_slots(now), results, 3, rollback=True
+    )
+    report_slots(args, lines, results, made, PatrolSlot.objects.count(), PatrolRecord.objects.count())
+
+
+def report_slots(args, lines, results, made, slots, records):
+    from django.db import connection, transaction
+
+    lines.append(f"## Patrol slots: {slots:,} slots, {records:,} patrol records, {args.units} units ({args.label})\n")
     lines += [
-        f"- (the sweep fired {len(fired)} steps; the planner created {len(made)} slots)",
-        "",
-        "Plan of the compliance page's slot count over 30 days:",
-        "",
-        "```",
-        plan,
-        "```",
-        "",
+        "| measurement | runs | p50 ms | p95 ms | statements | SQL floor ms |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
+    for label, p50, p95, n, statements, sql, _ in results:
+        lines.append(f"| {label} | {n} | {p50 * 1000:,.1f} | {p95 * 1000:,.1f} | {statements:,} | {sql * 1000:,.1f} |")
+    lines += [f"\n(the planner created {len(made)} slots)", ""]
+    # The plan of each measurement's slowest statement by the server's own execution time (EXPLAIN ANALYZE of
+    # every SELECT it sent on the monitoring tables): wall times on this shared machine are mostly waiting for a CPU.
+    for label, *_, selects in results:
+        if not any(key in label for key in args.explain_labels) or not selects:
+            continue
+        plans = []
+        for sql, params, *_ in selects:
+            try:
+                with transaction.atomic():
+                    plan = explain(connection, sql, params)
+                    transaction.set_rollback(True)
+            except Exception as exc:  # noqa: BLE001 - a plan that cannot be re-run is reported, not fatal
+                plan = f"Execution Time: 0 (EXPLAIN failed: {exc})"
+            took = float(plan.rsplit("Execution Time: ", 1)[-1].split()[0])
+            plans.append((took, sql, plan))
+        took, sql, plan = max(plans, key=lambda p: p[0])
+        lines += [
+            f'Slowest statement of "{label}" by server time ({took:.2f} ms of {len(selects)} SELECTs):',
+            "",
+            "```",
+            sql[:400] + (" …" if len(sql) > 400 else ""),
+            "",
+            "\n".join(row for row in plan.splitlines() if "Buffers:" not in row),
+            "```",
+            "",
+        ]
 
 
 def main():
@@ -263,6 +386,14 @@ def main():
     parser.add_argument("--units", type=int, default=20)
     parser.add_argument("--reuse", action="store_true", help="keep the loaded slots if present")
     parser.add_argument("--only", choices=["keywords", "slots"])
+    parser.add_argument("--runs", type=int, default=20, help="runs of each read, for p50/p95")
+    parser.add_argument(
+        "--explain-labels",
+        nargs="*",
+        default=["365 days", "GET /monitoring/patrol/", "current slot", "3 years back", "record_patrol", "planner"],
+        help="measurements (label substrings) whose slowest statement is EXPLAINed",
+    )
+    parser.add_argument("--label", default="", help="e.g. before / after, written in the heading")
     args = parser.parse_args()
 
     ensure_database(os.environ["DATABASE_URL"])

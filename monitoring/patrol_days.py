@@ -97,12 +97,9 @@ def refresh(pairs: Iterable[tuple[int, date]], apps=global_apps) -> None:
     unit_ids = {u for u, _ in wanted}
     days = {d for _, d in wanted}
     day_model.objects.bulk_create([day_model(unit_id=u, day=d) for u, d in sorted(wanted)], ignore_conflicts=True)
-    list(
-        day_model.objects.select_for_update()
-        .filter(unit_id__in=unit_ids, day__in=days)
-        .order_by("day", "unit_id")
-        .values_list("pk", flat=True)
-    )
+    # Locked in the order they were inserted in: two refreshes never wait on each other in a cycle.
+    locked = day_model.objects.select_for_update().filter(unit_id__in=unit_ids, day__in=days)
+    list(locked.order_by("unit_id", "day").values_list("pk", flat=True))
     counts, people = _counts(apps, unit_ids, day_start(min(days)), day_start(max(days) + timedelta(days=1)))
     day_model.objects.bulk_create(
         [day_model(unit_id=u, day=d, **counts.get((u, d), ZERO)) for u, d in sorted(wanted)],

@@ -1,5 +1,7 @@
 """巡查情况 in the 日报 and the 季度通报 (issue 15): the watching units' patrol slots of the period, due, on time,
-late and missed (002 第五条、第六条: patrols on schedule; missed ones count in 考核)."""
+late and missed (002 第五条、第六条: patrols on schedule; missed ones count in 考核). The figures are the compliance
+page's (monitoring.selectors.county_compliance: the kept daily figures of the decided days, the edges counted from
+the slots), so the documents and the page never disagree (tests/test_monitoring_speed.py)."""
 
 from monitoring.selectors import county_compliance
 from reporting import documents
