@@ -1,7 +1,8 @@
-"""Figures the cockpit shows without recomputing them per view (issue 16): the quarter's 考核 of every unit and the
-units' 办理时效 over the last 30 days, each a grouped read over a quarter or a month of deadlines and tickets. They are
+"""Figures the cockpit shows without recomputing them per view (issue 16): the quarter's 考核 of every unit, the
+units' 办理时效 over the last 30 days, the open overdue deadlines per unit and the new items per day before today, each
+a grouped read over a quarter or a month of deadlines, tickets or incidents, or over every open deadline. They are
 kept here, one row per figure and period, refreshed by beat (cockpit.aggregates.refresh_due, state-based) and on
-demand, and shown with the time they were computed ("数据截至"). Unit figures only: no incident, no title."""
+demand, and shown with the time they were computed ("数据截至"). Unit and day figures only: no incident, no title."""
 
 from django.db import models
 
@@ -10,6 +11,8 @@ class CockpitFigures(models.Model):
     class Kind(models.TextChoices):
         ASSESSMENT = "assessment", "季度考核"
         TIMELINESS = "timeliness", "近30日办理时效"
+        OVERDUE = "overdue", "逾期未办（按单位）"
+        TREND = "trend", "近30日新增（今日以前）"
 
     kind = models.CharField("数据", max_length=20, choices=Kind.choices)
     period_start = models.DateTimeField("统计起")

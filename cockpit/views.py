@@ -15,7 +15,6 @@ from cockpit.models import CockpitFigures
 from core.errors import DomainError
 from core.forms import add_domain_errors
 from core.http import client_ip, int_param
-from deadlines.selectors import overdue_by_unit
 from incidents import services
 from incidents.bounded import bounded_counts
 from incidents.forms import ReplyDecisionForm, SignoffForm
@@ -60,7 +59,8 @@ def dashboard(request):
     ranking_page = Paginator(ranking, RANKING_PER_PAGE).get_page(request.GET.get("ranking"))
     new = selectors.new_by_grade(request.user, {"today": today, "week": week})
     (today_total, today_stats), (week_total, week_stats) = new["today"], new["week"]
-    trend = selectors.trend(request.user, today)
+    trend, trend_at = aggregates.trend(request.user, now)
+    overdue, overdue_units, overdue_at = aggregates.overdue(now, None if access.sees_everything else unit_ids)
     context = {
         "today_total": today_total,
         "today": today_stats,
@@ -76,7 +76,10 @@ def dashboard(request):
         "instructions_total": counts["instructions"],
         "instructions": selectors.open_instructions(request.user),
         "open_by_status": open_by_status,
-        "overdue": overdue_by_unit(request.user),
+        "overdue": overdue,
+        "overdue_units": overdue_units,
+        "overdue_at": overdue_at,
+        "trend_at": trend_at,
         "ranking": ranking_page,
         "ranking_at": ranking_at,
         "trend": trend,
@@ -96,10 +99,11 @@ def dashboard(request):
 @role_required("is_office", "仅值班员可更新驾驶舱统计。")
 @require_POST
 def refresh(request):
-    """On demand: the 考核 and 办理时效 figures computed now instead of at the next beat (cockpit.aggregates)."""
+    """On demand: the maintained figures (考核, 办理时效, overdue per unit, the trend) computed now instead of at the next beat (cockpit.aggregates)."""
     now = timezone.now()
     aggregates.compute(CockpitFigures.Kind.ASSESSMENT, *quarter_of(timezone.localdate(now)), now)
-    aggregates.compute(CockpitFigures.Kind.TIMELINESS, *aggregates.timeliness_period(now), now)
+    for kind, period in aggregates.DAILY.items():
+        aggregates.compute(kind, *period(now), now)
     messages.success(request, f"统计数据已更新（截至 {timezone.localtime(now):%H:%M}）。")
     return redirect("dashboard")
 

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cockpit import aggregates
+from cockpit import selectors as cockpit_selectors
 from cockpit.models import CockpitFigures
 from deadlines.models import Deadline, DeadlineKind
 from deadlines.selectors import timeliness_by_unit
@@ -76,7 +77,7 @@ def test_the_maintained_figures_equal_a_recomputation_from_the_raw_rows(org, mak
     start, end = quarter_of(now.date())
     with time_machine.travel(now, tick=False):
         done = aggregates.refresh_due()
-        assert {kind for kind, _ in done} == {CockpitFigures.Kind.ASSESSMENT, CockpitFigures.Kind.TIMELINESS}
+        assert {kind for kind, _ in done} == set(CockpitFigures.Kind)
         shown = aggregates.quarter_ranking(now.date(), n=10)
         rows, _ = aggregates.timeliness(timezone.now())
     fresh = assess_units(start, end, now=now)
@@ -90,6 +91,17 @@ def test_the_maintained_figures_equal_a_recomputation_from_the_raw_rows(org, mak
         assert rows == timeliness_by_unit(since, until)
     for r in rows:
         assert (r["claim_on_time"], r["claim_total"]) == raw.get(r["unit_id"], (0, 0))
+    # Overdue per unit: the open breached deadlines, counted from the rows.
+    breached: dict[int, int] = {}
+    for d in Deadline.objects.filter(state=Deadline.State.BREACHED, met_at__isnull=True, unit__isnull=False):
+        breached[d.unit_id] = breached.get(d.unit_id, 0) + 1
+    with time_machine.travel(now, tick=False):
+        top, units, _ = aggregates.overdue(timezone.now(), n=100)
+        assert {r["unit_id"]: r["n"] for r in top} == breached and units == len(breached)
+        # The trend: maintained past days and today live equal the live count of every day (county leader).
+        shown_trend, _ = aggregates.trend(org.leader, timezone.now())
+        assert shown_trend == cockpit_selectors.trend(org.leader, aggregates.trend_period(timezone.now())[1])
+        assert sum(shown_trend["counts"]) == 14
 
 
 def test_beat_refreshes_once_per_window_and_the_ended_quarter_once_more(org, make_incident):
@@ -98,11 +110,11 @@ def test_beat_refreshes_once_per_window_and_the_ended_quarter_once_more(org, mak
     with time_machine.travel(at(12, 30, 9), tick=False):
         make_incident("季末舆情", grade="IV")
         first = aggregates.refresh_due()
-    assert len(first) == 2
+    assert len(first) == 4  # 考核, 时效, overdue per unit, the trend's past days
     with time_machine.travel(at(12, 30, 9, 4), tick=False):
         assert aggregates.refresh_due() == []  # fresh: nothing to do
     with time_machine.travel(at(12, 30, 9, 10), tick=False):
-        assert len(aggregates.refresh_due()) == 2  # stale: both recomputed, once
+        assert len(aggregates.refresh_due()) == 4  # stale: each recomputed, once
         assert aggregates.refresh_due() == []
     q4 = CockpitFigures.objects.get(
         kind=CockpitFigures.Kind.ASSESSMENT, period_start=quarter_of(dt.date(2026, 12, 1))[0]
@@ -119,7 +131,8 @@ def test_beat_refreshes_once_per_window_and_the_ended_quarter_once_more(org, mak
     with time_machine.travel(later + dt.timedelta(minutes=20), tick=False):
         done = aggregates.refresh_due()
     assert (CockpitFigures.Kind.ASSESSMENT, q4.period_start) not in done  # final: never again
-    assert CockpitFigures.objects.filter(kind=CockpitFigures.Kind.TIMELINESS).count() == 1  # old days dropped
+    for kind in aggregates.DAILY:
+        assert CockpitFigures.objects.filter(kind=kind).count() == 1  # earlier days dropped
 
 
 def test_the_dashboard_shows_when_its_figures_were_computed_and_the_office_may_refresh(client, org, make_incident):
