@@ -63,9 +63,11 @@ def pages_by_role():
                 "/monitoring/roster/",
                 "/monitoring/candidates/",
                 "/monitoring/emergency/",
+                "/monitoring/keywords/",
                 "/review/spot-checks/",
                 "/review/log/",
                 f"/followup/incidents/{incident('03')}/",
+                f"/followup/incidents/{incident('06')}/",  # 已办结: 后期处置 and the 总结评估 form (000 三.3)
                 *own,
             ],
         ),
