@@ -42,7 +42,8 @@ def _query(filters: dict) -> str:
 def keyword_list(request):
     action = request.POST.get("action") if request.method == "POST" else None
     form = KeywordForm(request.POST if action == "add" else None, prefix="new")
-    upload = KeywordImportForm(request.POST if action == "import" else None, request.FILES or None)
+    importing = action == "import"
+    upload = KeywordImportForm(request.POST if importing else None, request.FILES if importing else None)
     status = 200
     if action == "add" and form.is_valid():
         try:
@@ -52,7 +53,7 @@ def keyword_list(request):
         else:
             messages.success(request, f"已新增关键词“{keyword.phrase}”，即时生效。")
             return redirect(request.get_full_path())
-    elif action == "import" and upload.is_valid():
+    elif importing and upload.is_valid():
         try:
             made = keyword_import.import_keywords(
                 request.user, upload.cleaned_data["file"].read(), ip=client_ip(request)
