@@ -7,11 +7,13 @@ from rest_framework.routers import SimpleRouter
 
 from accounts import api as accounts_api
 from core.api.base import not_found
+from followup import api as followup_api
 from incidents.api import deadlines as api_deadlines
 from incidents.api import replies as api_replies
 from incidents.api import views as api
 from monitoring import intake_api
 from reporting import api as reporting_api
+from review import api as review_api
 from yuqing import api_docs
 
 router = SimpleRouter()
@@ -23,6 +25,42 @@ router.register("reply-drafts", api_replies.ReplyDraftViewSet, basename="api-rep
 router.register("deadlines", api_deadlines.DeadlineViewSet, basename="api-deadline")
 router.register("reports", reporting_api.ReportViewSet, basename="api-report")
 router.register("daily-submissions", reporting_api.DailySubmissionViewSet, basename="api-daily-submission")
+router.register("spot-check-draws", review_api.SpotCheckDrawViewSet, basename="api-spot-check-draw")
+router.register("spot-checks", review_api.SpotCheckViewSet, basename="api-spot-check")
+
+# The follow-through of an incident (issue 17): bound here, under the incident, without widening IncidentViewSet.
+reviews = followup_api.JointReviewViewSet
+upward = followup_api.UpwardReportViewSet
+city = followup_api.CityAssignmentViewSet
+followup = [
+    path(
+        "incidents/<int:pk>/joint-reviews/",
+        reviews.as_view({"get": "list", "post": "create"}),
+        name="api-incident-joint-reviews",
+    ),
+    path("joint-reviews/<int:pk>/document/", reviews.as_view({"get": "document"}), name="api-joint-review-document"),
+    path(
+        "incidents/<int:pk>/upward-reports/",
+        upward.as_view({"get": "list", "post": "create"}),
+        name="api-incident-upward-reports",
+    ),
+    path("upward-reports/<int:pk>/document/", upward.as_view({"get": "document"}), name="api-upward-report-document"),
+    path(
+        "incidents/<int:pk>/city-assignment/",
+        city.as_view({"get": "retrieve", "post": "create"}),
+        name="api-incident-city-assignment",
+    ),
+    path(
+        "incidents/<int:pk>/city-assignment/dispatch/",
+        city.as_view({"post": "dispatch_units"}),
+        name="api-incident-city-assignment-dispatch",
+    ),
+    path(
+        "incidents/<int:pk>/city-assignment/report-back/",
+        city.as_view({"post": "report_back"}),
+        name="api-incident-city-assignment-report-back",
+    ),
+]
 
 operations = [
     path("auth/token/", accounts_api.TokenView.as_view(), name="api-token"),
@@ -31,6 +69,9 @@ operations = [
     path("assessment/", reporting_api.AssessmentView.as_view(), name="api-assessment"),
     path("ledger/", reporting_api.LedgerView.as_view(), name="api-ledger"),
     path("intake/", intake_api.IntakeView.as_view(), name="api-intake"),  # 监测平台推送 (issue 15)
+    path("incident-log/", review_api.IncidentLogView.as_view(), name="api-incident-log"),  # 舆情日志 (002 第八条)
+    path("incident-log/download/", review_api.IncidentLogDownloadView.as_view(), name="api-incident-log-download"),
+    *followup,
     *router.urls,
 ]
 
