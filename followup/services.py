@@ -18,7 +18,7 @@ from deadlines.scheduling import (
     rebase_replies_on_joint_review,
 )
 from followup import documents as texts
-from followup.models import CityAssignment, JointReview, ReviewedReply, UpperBody, UpwardReport
+from followup.models import CityAssignment, JointReview, UpperBody, UpwardReport
 from followup.selectors import high_attention, signers
 from incidents.models import Incident, Reply, Ticket, TicketRole
 from incidents.services import dispatch_incident
@@ -142,23 +142,20 @@ def publish_reviewed_reply(
     ip: str | None = None,
 ) -> Reply:
     """The office's reply to a high-attention item cites the joint review it follows (002 第九条：经会商研判后回复).
-    Refused without a review of this incident; for other items the citation is optional."""
-    incident = locked_incident(actor, incident)
-    require_role(actor, "is_office", OFFICE_ONLY)
-    review_pk = review.pk if isinstance(review, JointReview) else review
-    cited = JointReview.objects.filter(incident=incident, pk=review_pk).first() if review_pk else None
-    if review_pk and cited is None:
-        raise InvalidInput("所引会商研判不属于该舆情。", {"review": ["所引会商研判不属于该舆情。"]})
-    if cited is None and high_attention(incident):
-        message = "关注度高的舆情须经会商研判后回复，请先登记会商研判并引用（依据 002 第九条）。"
-        raise InvalidInput(message, {"review": [message]})
-    reply = publish_reply(
-        actor, incident, kind=kind, channel=channel, content=content, url=url, published_at=published_at, ip=ip
+    The rule is followup.citation's check, run by publish_reply on every reply path (incidents.reply_checks): a
+    high-attention item's reply without a review is refused; the chosen review (or, with none chosen, the latest held
+    before the reply) is cited, audited."""
+    return publish_reply(
+        actor,
+        incident,
+        kind=kind,
+        channel=channel,
+        content=content,
+        url=url,
+        published_at=published_at,
+        cite=review,
+        ip=ip,
     )
-    if cited is not None:
-        ReviewedReply.objects.create(reply=reply, review=cited)
-        audit.record(actor, "reply_cites_joint_review", reply, after={"review": cited.pk}, ip=ip, incident=incident)
-    return reply
 
 
 def take_upward_number(reported_at: datetime) -> dict:
