@@ -6,13 +6,7 @@ reporting.selectors.visible_reports, every write is the pages' own service (repo
 reporting.periodic through reporting/generation.py), the downloads follow the pages' rules (version_views,
 ledger_views), the assessment the page's own rule."""
 
-import datetime
-from urllib.parse import quote
-
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db.models import OuterRef, Subquery
-from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -31,14 +25,21 @@ from org.access import access_for
 from org.models import Unit
 from reporting import periodic as periodic_reports
 from reporting import selectors, services
-from reporting.assessment import quarter_of
 from reporting.assessment_views import may_view_assessment, visible_assessment
 from reporting.daily import generate_daily_report
 from reporting.documents import URGENCIES
-from reporting.ledger import build_ledger
-from reporting.ledger_views import XLSX, ledger_unit_ids
+from reporting.downloads import (
+    DOCX_CONTENT_TYPE,
+    XLSX,
+    default_ledger_days,
+    ledger_response,
+    ledger_unit_ids,
+    ledger_units,
+    version_file_response,
+    version_pdf_response,
+)
 from reporting.models import DailySubmission, Report, ReportVersion
-from reporting.pdf import ConversionError, convert_to_pdf
+from reporting.pdf import ConversionError
 from reporting.period_forms import LedgerForm, PeriodForm
 from reporting.serializers import (
     AssessmentSerializer,
@@ -49,7 +50,6 @@ from reporting.serializers import (
     ReportSerializer,
     SubmissionDateSerializer,
 )
-from reporting.version_views import DOCX_CONTENT_TYPE, version_file_response
 
 REPORT_NOT_FOUND = "报告不存在或无权查看。"
 MAX_ID = 2**63 - 1
@@ -200,22 +200,10 @@ class ReportViewSet(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet):
             version = selectors.report_version(request.user, pk, number, ip=client_ip(request))
         except ReportVersion.DoesNotExist:
             raise exceptions.NotFound("报告或该版本不存在，或无权查看。") from None
-        pdf_name = version.file.name.rsplit(".", 1)[0] + ".pdf"
-        if not default_storage.exists(pdf_name):
-            with version.file.open("rb") as source:
-                data, extension = source.read(), version.file.name.rsplit(".", 1)[-1]
-            try:
-                converted = convert_to_pdf(data, extension=extension)
-            except ConversionError as exc:
-                raise ProblemException(str(exc.args[0]), "unavailable", 503) from None
-            pdf_name = default_storage.save(pdf_name, ContentFile(converted))
-        stem = f"{version.report.title}-v{version.number}"
-        return FileResponse(
-            default_storage.open(pdf_name, "rb"),
-            as_attachment=True,
-            filename=f"{stem}.pdf",
-            content_type="application/pdf",
-        )
+        try:
+            return version_pdf_response(version)
+        except ConversionError as exc:
+            raise ProblemException(str(exc.args[0]), "unavailable", 503) from None
 
     def _create(self, request_serializer, make):
         data = self.input(request_serializer)
@@ -420,8 +408,7 @@ class LedgerView(ApiView, APIView):
     )
     def get(self, request):
         allowed = ledger_unit_ids(request.user)  # 403 for a role without a ledger, as on the page
-        start, end = quarter_of(timezone.localdate())
-        query = {"start": start.date().isoformat(), "end": (end - datetime.timedelta(days=1)).date().isoformat()}
+        query = {name: day.isoformat() for name, day in default_ledger_days().items()}
         query.update(
             {name: request.query_params[name] for name in self.query_parameters if name in request.query_params}
         )
@@ -429,19 +416,6 @@ class LedgerView(ApiView, APIView):
         if not form.is_valid():
             raise serializers.ValidationError(_form_errors(form))
         unit_id = form.cleaned_data["unit"]
-        units = (
-            Unit.objects.filter(pk__in=allowed)
-            if allowed is not None
-            else Unit.objects.filter(is_active=True, is_office=False, parent__isnull=False)
-        )
-        if unit_id is not None and not units.filter(pk=unit_id).exists():
+        if unit_id is not None and not ledger_units(allowed).filter(pk=unit_id).exists():
             raise exceptions.NotFound("单位不存在或无权查看。")
-        unit_ids = [unit_id] if unit_id is not None else (None if allowed is None else sorted(allowed))
-        start_at, end_at = form.period
-        data = build_ledger(
-            start=start_at, end=end_at, unit_ids=unit_ids, grade=form.cleaned_data["grade"] or None, user=request.user
-        )
-        response = HttpResponse(data, content_type=XLSX)
-        name = f"舆情台账_{form.cleaned_data['start']:%Y%m%d}-{form.cleaned_data['end']:%Y%m%d}.xlsx"
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-        return response
+        return ledger_response(request.user, form.cleaned_data, form.period, allowed)

@@ -14,7 +14,7 @@ from core.api.errors import TITLES
 from core.errors import Conflict, DomainError, IllegalTransition, InvalidInput, NotFound, NotPermitted
 from incidents import services
 from incidents.models import Attachment, Feedback
-from reporting import api as reporting_api
+from reporting import downloads as reporting_downloads
 from reporting.models import Report, RiskTopic
 
 from .api_support import api_as, relaxed_throttles  # noqa: F401
@@ -186,7 +186,7 @@ def test_pdf_download_of_a_report_version(api_as, org, dispatched, monkeypatch):
         converted.append(extension)
         return b"%PDF-1.7 converted"
 
-    monkeypatch.setattr(reporting_api, "convert_to_pdf", convert)
+    monkeypatch.setattr(reporting_downloads, "convert_to_pdf", convert)
     duty = api_as(org.duty)
     due = (timezone.now() + timedelta(days=2)).isoformat()
     report = duty.post(

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.urls import include, path
 
 from core.api.base import not_found
-from reporting import api as reporting_api
+from reporting import downloads as reporting_downloads
 
 from .api_matrix import ENDPOINTS, PREFIXES, ROLES, api_routes, build_world, object_id, uncovered_routes, under
 from .api_support import relaxed_throttles, token_client  # noqa: F401
@@ -17,7 +17,7 @@ from .api_support import relaxed_throttles, token_client  # noqa: F401
 @pytest.fixture
 def world(org, make_incident, relaxed_throttles, monkeypatch):  # noqa: F811
     # Who may download a PDF is the question here, not LibreOffice (tests/test_api_reports.py converts for real).
-    monkeypatch.setattr(reporting_api, "convert_to_pdf", lambda data, extension="docx": b"%PDF-1.7 stub")
+    monkeypatch.setattr(reporting_downloads, "convert_to_pdf", lambda data, extension="docx": b"%PDF-1.7 stub")
     return build_world(org, make_incident)
 
 

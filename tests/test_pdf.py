@@ -156,7 +156,7 @@ def test_office_downloads_the_pdf_which_is_kept_for_the_next_time(weekly, org, c
     def no_second_conversion(*args, **kwargs):
         raise AssertionError("converted twice")
 
-    monkeypatch.setattr("reporting.version_views.convert_to_pdf", no_second_conversion)
+    monkeypatch.setattr("reporting.downloads.convert_to_pdf", no_second_conversion)
     assert client.get(url, {"format": "pdf"}).status_code == 200
     docx = client.get(url)
     assert docx.status_code == 200 and b"".join(docx.streaming_content).startswith(b"PK")  # the .docx itself
