@@ -273,7 +273,7 @@ def bench_slots(args, lines, user, office):
     now = timezone.now()
     unit = PatrolSlot.objects.order_by("-starts_at").first().unit
     site = Site.objects.filter(unit=unit).first()
-    timed(
+    fired = timed(
         "one timed-check sweep (the latest slot of every unit past due)",
         lambda: run_timed_checks(now),
         results,
@@ -317,7 +317,7 @@ def bench_slots(args, lines, user, office):
         deep = PatrolRecord.objects.filter(unit=unit).order_by("patrolled_at", "id")[1000]
         cursor = selectors._cursor(deep)
         timed(
-            "records_page, a page 3 years back (keyset)",
+            "records_page, the page after the 1,000th oldest record (keyset)",
             lambda: selectors.records_page(office, unit, after=cursor),
             results,
             runs,
@@ -336,13 +336,19 @@ def bench_slots(args, lines, user, office):
     made = timed(
         "planner, next 36 hours for every unit (rolled back)", lambda: plan_patrol_slots(now), results, 3, rollback=True
     )
+    lines_before = len(lines)
     report_slots(args, lines, results, made, PatrolSlot.objects.count(), PatrolRecord.objects.count())
+    lines.insert(lines_before + 4 + len(results), f"(the sweep fired {len(fired)} steps)")
 
 
 def report_slots(args, lines, results, made, slots, records):
     from django.db import connection, transaction
 
-    lines.append(f"## Patrol slots: {slots:,} slots, {records:,} patrol records, {args.units} units ({args.label})\n")
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    lines.append(
+        f"## Patrol slots: {slots:,} slots, {records:,} patrol records, {args.units} units ({args.label}; "
+        f"load average at the end {load})\n"
+    )
     lines += [
         "| measurement | runs | p50 ms | p95 ms | statements | SQL floor ms |",
         "|---|---:|---:|---:|---:|---:|",
@@ -390,7 +396,7 @@ def main():
     parser.add_argument(
         "--explain-labels",
         nargs="*",
-        default=["365 days", "GET /monitoring/patrol/", "current slot", "3 years back", "record_patrol", "planner"],
+        default=["365 days", "GET /monitoring/patrol/", "current slot", "1,000th", "record_patrol", "planner"],
         help="measurements (label substrings) whose slowest statement is EXPLAINed",
     )
     parser.add_argument("--label", default="", help="e.g. before / after, written in the heading")
