@@ -136,7 +136,7 @@ def emergency_page(request):
         "monitoring/emergency.html",
         {
             "form": form,
-            "active": emergency.active_watches(now),
+            "active": emergency.active_watches(now) + emergency.upcoming_watches(now),
             "recent": EmergencyWatch.objects.select_related("topic")[:20],
             "now": now,
         },

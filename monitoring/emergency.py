@@ -45,6 +45,15 @@ def active_watches(at: datetime) -> list[EmergencyWatch]:
     ]
 
 
+def upcoming_watches(at: datetime) -> list[EmergencyWatch]:
+    """Watches started for a later time (their slots already planned), which the office may still call off."""
+    return list(
+        EmergencyWatch.objects.filter(starts_at__gt=at, ended_at__isnull=True)
+        .select_related("topic")
+        .order_by("starts_at")
+    )
+
+
 def watches_overlapping(start: datetime, end: datetime) -> list[EmergencyWatch]:
     return [
         w

@@ -79,9 +79,9 @@ def test_starting_by_topic_on_the_page_creates_the_extra_slots_at_once(client, o
     assert slots.count() == 12
 
 
-def test_a_later_start_plans_from_its_start(org, watchers, safety):
+def test_a_later_start_plans_from_its_start_is_listed_and_can_be_called_off(client, org, watchers, safety):
     with time_machine.travel(TEN, tick=False):
-        emergency.start_watch(
+        watch = emergency.start_watch(
             org.duty,
             title="演练",
             reason="夜间演练",
@@ -92,6 +92,12 @@ def test_a_later_start_plans_from_its_start(org, watchers, safety):
         )
     starts = sorted(set(PatrolSlot.objects.filter(kind="emergency").values_list("starts_at", flat=True)))
     assert starts and min(starts) >= TEN + timedelta(hours=10) and max(starts) < TEN + timedelta(hours=12)
+    client.force_login(org.duty)
+    with time_machine.travel(TEN + timedelta(hours=1), tick=False):
+        page = client.get("/monitoring/emergency/").content.decode()
+        assert "演练" in page and "未开始" in page
+        assert client.post("/monitoring/emergency/", {"action": "end", "watch": watch.pk}).status_code == 302
+    assert not PatrolSlot.objects.filter(kind="emergency").exists()
 
 
 def test_the_topics_keywords_are_watched_including_one_added_after_the_start(org, watchers, safety, make_incident):
