@@ -68,7 +68,7 @@ def record_many(events):
     if not events or connection.vendor != "postgresql":
         return AuditEvent.objects.bulk_create(events) if events else []
     fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-    rows = [[_plain(getattr(e, f.attname)) for f in fields] for e in events]
+    rows = [[getattr(e, f.attname) for f in fields] for e in events]  # before/after: event() made them plain
     names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     casts = ", ".join(
         f"r->{i}" if f.db_type(connection) == "jsonb" else f"(r->>{i})::{f.db_type(connection)}"
@@ -78,7 +78,7 @@ def record_many(events):
         cursor.execute(
             f"INSERT INTO {connection.ops.quote_name(AuditEvent._meta.db_table)} ({names}) "
             f"SELECT {casts} FROM jsonb_array_elements(%s::jsonb) r",
-            [json.dumps(rows, ensure_ascii=False)],
+            [json.dumps(rows, ensure_ascii=False, default=_plain)],
         )
     return events
 

@@ -27,7 +27,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from core import audit
@@ -54,7 +54,8 @@ PASS_LOCK = 0x59510016  # pg_try_advisory_lock key of the timed checks' pass ("Y
 # The columns a batch reads and locks: the step's and its deadline's (sweep_steps.Due), no model instances and nothing
 # of the incident, ticket or unit (read apart, once).
 READ = ("pk", "step", "fire_at", "attempts", "deadline_id", "deadline__kind", "deadline__state", "deadline__met_at",
-        "deadline__due_at", "deadline__rule", "deadline__incident_id", "deadline__ticket_id", "deadline__unit_id")  # fmt: skip
+        "deadline__due_at", "deadline__rule", "deadline__incident_id", "deadline__ticket_id", "deadline__unit_id",
+        "breach_unfired")  # fmt: skip
 
 
 @dataclass
@@ -88,7 +89,14 @@ def _locked(qs: QuerySet[DeadlineStep], limit: int) -> list[Due]:
     """The first `limit` steps of `qs` with their deadlines, both locked (skip locked: a step or deadline another
     transaction holds waits for a later batch), as plain values (READ). The statement joins only the two tables,
     so FOR UPDATE locks those rows and no incident's."""
-    return [Due(*row) for row in qs.select_for_update(skip_locked=True).values_list(*READ)[:limit]]
+    # Whether the deadline's breach has not fired (pending or failed), read with the step: an escalation waits for it.
+    unfired = DeadlineStep.objects.filter(
+        deadline_id=OuterRef("deadline_id"),
+        step="breach",
+        state__in=[DeadlineStep.State.PENDING, DeadlineStep.State.FAILED],
+    )
+    qs = qs.annotate(breach_unfired=Exists(unfired)).select_for_update(skip_locked=True)
+    return [Due(*row) for row in qs.values_list(*READ)[:limit]]
 
 
 class _Pass:
@@ -187,7 +195,7 @@ class _Writes:
 
     def add(self, due: Due, effect: Effect) -> None:
         if effect.notice is not None:
-            event = audit.event(None, effect.action, _named(due.deadline_id), after=effect.after)
+            event = audit.event(None, effect.action, _Named(due.deadline_id), after=effect.after)
             event.incident_id, event.ticket_id = due.incident_id, due.ticket_id  # ids: the batch read no instances
             self.notices.append(effect.notice)
             self.events.append(event)
@@ -222,31 +230,19 @@ class _Writes:
             DeadlineStep.objects.filter(pk__in=self.waited).update(last_attempt_at=timezone.now())
 
 
-def _named(pk: int) -> Deadline:
-    """The deadline as an audit row names it (object type and id), without reading it."""
-    return Deadline(pk=pk)
+class _Named:
+    """What audit.event() reads of the deadline it names (its model and id), without a model instance per row."""
 
+    _meta = Deadline._meta
 
-def _waiting_for_breach(batch: list[Due]) -> set[int]:
-    """The deadlines of the batch's escalations whose breach has not fired (pending or failed): one query. Escalating
-    such a deadline now would find it not breached and drop the escalation for good; it waits for a later run."""
-    ids = {
-        d.deadline_id for d in batch if d.step == "escalate" and d.state == Deadline.State.PENDING and d.met_at is None
-    }
-    if not ids:
-        return set()
-    return set(
-        DeadlineStep.objects.filter(
-            deadline_id__in=ids, step="breach", state__in=[DeadlineStep.State.PENDING, DeadlineStep.State.FAILED]
-        ).values_list("deadline_id", flat=True)
-    )
+    def __init__(self, pk: int) -> None:
+        self.pk = pk
 
 
 def _fire_batch(batch: list[Due], run: _Pass) -> list[Fired]:
     """The batch's steps, in order, planned in memory (a step that raises fails alone and plans nothing), then
     written together; a write that fails is rolled back and the planned steps fire one by one."""
     run.complete(batch)
-    waiting = _waiting_for_breach(batch)
     writes = _Writes(run.now)
     out: list[Fired] = []
     for due in batch:
@@ -254,7 +250,7 @@ def _fire_batch(batch: list[Due], run: _Pass) -> list[Fired]:
             out.append(_fire_subject_isolated(due, run.now))
             continue
         try:
-            out.append(_plan(due, run, writes, waiting))
+            out.append(_plan(due, run, writes))
         except Exception as exc:
             logger.exception("timed check step %s (%s of deadline %s) failed", due.step_id, due.step, due.deadline_id)
             out.append(_record_failure(due, exc, sweep_steps.label(due)))
@@ -277,17 +273,14 @@ def _fired(due: Due, outcome: str) -> Fired:
     return Fired(due.step_id, due.deadline_id, due.kind, due.step, due.fire_at, outcome, sweep_steps.label(due))
 
 
-def _plan(due: Due, run: _Pass, writes: _Writes, waiting: set[int]) -> Fired:
+def _plan(due: Due, run: _Pass, writes: _Writes) -> Fired:
     """The step's effect by its builder, added to `writes`; the builder writes nothing, so a step that raises leaves
     nothing behind."""
     if due.deadline_id in writes.breached:  # breached by a step earlier in this batch
         due.state = Deadline.State.BREACHED
-    if (
-        due.step == "escalate"
-        and due.state == Deadline.State.PENDING
-        and due.met_at is None
-        and due.deadline_id in waiting
-    ):
+    if due.step == "escalate" and due.state == Deadline.State.PENDING and due.met_at is None and due.breach_unfired:
+        # Its breach failed and waits for a retry (or an admin's 重新触发): escalating now would find the deadline not
+        # breached and drop the escalation for good. It waits for a later run.
         writes.wait(due)
         return _fired(due, "waiting_breach")
     effect = sweep_steps.builder(due.step)(due, run.now, run.links)
@@ -305,7 +298,7 @@ def _fire_one(due: Due, run: _Pass) -> Fired | None:
                 return None
             run.complete(again)
             writes = _Writes(run.now)
-            fired = _plan(again[0], run, writes, _waiting_for_breach(again))
+            fired = _plan(again[0], run, writes)
             writes.write()
             return fired
     except Exception as exc:

@@ -39,6 +39,7 @@ class Due:
     incident_id: int | None
     ticket_id: int | None
     unit_id: int | None
+    breach_unfired: bool  # the deadline's breach step is pending or failed
     unit: Unit | None = None
     title: str = ""  # the incident's title
     confidential: bool = False
