@@ -10,7 +10,7 @@ import zipfile
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from core import audit
@@ -25,6 +25,20 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
 MAX_ERRORS = 30
 COLUMNS = 5
+HEADER = ["关键词", "风险点", "属事单位", "建议等级", "说明"]
+
+
+def blank_sheet() -> bytes:
+    """The sheet to fill in: the header and one example row (the office deletes or overwrites it)."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "关键词"
+    sheet.append(HEADER)
+    sheet.append(["食堂饭菜变质", "食品安全", "", "III", "示例行，导入前请删除或改写"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def _text(value) -> str:

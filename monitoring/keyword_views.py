@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -126,3 +126,15 @@ def keyword_detail(request, pk):
         "recent_days": keyword_library.RECENT_DAYS,
     }
     return render(request, "monitoring/keyword_detail.html", context, status=status)
+
+
+@login_required
+@role_required("is_office", OFFICE_ONLY)
+def keyword_sheet(request):
+    """The .xlsx to fill in for an import."""
+    response = HttpResponse(
+        keyword_import.blank_sheet(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="keywords.xlsx"'
+    return response

@@ -12,4 +12,5 @@ urlpatterns = [
     path("emergency/", candidate_views.emergency_page, name="emergency"),  # issue 15: 突发事件监测
     path("keywords/", keyword_views.keyword_list, name="keywords"),  # 004 二(二): 舆情关键词库
     path("keywords/<int:pk>/", keyword_views.keyword_detail, name="keyword"),
+    path("keywords/sheet.xlsx", keyword_views.keyword_sheet, name="keyword_sheet"),
 ]

@@ -153,6 +153,16 @@ def test_import_adds_all_rows_or_none_with_the_bad_rows_by_number(client, org, f
     assert event.reason == "从 .xlsx 导入（第2行）" and event.actor_id == org.duty.pk
 
 
+def test_the_blank_sheet_downloads_and_its_example_row_imports(client, org, food):
+    client.force_login(org.duty)
+    response = client.get(reverse("monitoring:keyword_sheet"))
+    assert response.status_code == 200 and response["Content-Type"].endswith("spreadsheetml.sheet")
+    made = keyword_import.import_keywords(org.duty, response.content)
+    assert [(k.phrase, k.topic, k.raise_to) for k in made] == [("食堂饭菜变质", food, "III")]
+    client.force_login(org.edu_liaison)
+    assert client.get(reverse("monitoring:keyword_sheet")).status_code == 403
+
+
 def test_a_file_that_is_not_xlsx_is_refused(org):
     with pytest.raises(InvalidInput, match="无法读取该文件"):
         keyword_import.import_keywords(org.duty, b"not a workbook")
