@@ -43,5 +43,6 @@ class MonitoringConfig(AppConfig):
                 "emergency_started": "启动突发事件监测",
                 "emergency_ended": "结束突发事件监测",
                 "emergency_reported": "突发事件即报",
+                "candidates_backfilled": "补生成候选舆情",
             }
         )
