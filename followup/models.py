@@ -3,6 +3,7 @@
 hands down (市级交办) with the city's own time limit."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -134,6 +135,15 @@ def _valid_duration_list(value: str) -> None:
     validate_duration_list(value)
 
 
+CHANNELS = ("inbox", "email", "sms")
+
+
+def _valid_channels(value: str) -> None:
+    unknown = [c.strip() for c in value.split(",") if c.strip() and c.strip() not in CHANNELS]
+    if unknown:
+        raise ValidationError(f"未知的通知渠道：{'、'.join(unknown)}。可选 inbox、email、sms，用逗号分隔。")
+
+
 class AftercareSettings(models.Model):
     """One row (pk=1), kept by the administrator: how long the office keeps watching a topic after 销号 and when
     the 总结评估 falls due. 000 三.3 says "应急处置结束后……组织相关部门关注网络上相关事件的舆情趋势。同时，对应急处置
@@ -167,6 +177,7 @@ class AftercareSettings(models.Model):
         "提示渠道",
         max_length=50,
         default="inbox",
+        validators=[_valid_channels],
         help_text="关注期内新链接、舆情反复的提示及总结评估督办的渠道：inbox,email,sms 的组合（站内信总会发送）。",
     )
     applies_from = models.DateTimeField(

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from docx import Document
 
 from core.errors import Conflict, IllegalTransition, InvalidInput, NotPermitted
@@ -256,3 +257,16 @@ def test_closed_again_after_a_relapse_restarts_the_watch(org, close):
     assert first.state == Deadline.State.CANCELLED and watch.deadline != first
     assert watch.deadline.state == Deadline.State.PENDING
     assert AuditEvent.objects.filter(action="aftercare_watch_restarted").count() == 1
+
+
+def test_the_settings_refuse_a_bad_period_or_channel(db):
+    """000 三.3 names no period, so the administrator sets it: a period, reminder or channel the engine cannot read
+    is refused in Chinese on save in the admin, never stored to fail the timed check later."""
+    rules = AftercareSettings.current()
+    rules.watch_period, rules.reminder_leads, rules.channels = "一周", "1wd,soon", "inbox,fax"
+    with pytest.raises(ValidationError) as err:
+        rules.full_clean()
+    assert set(err.value.message_dict) == {"watch_period", "reminder_leads", "channels"}
+    assert "未知的通知渠道：fax" in err.value.message_dict["channels"][0]
+    rules.watch_period, rules.reminder_leads, rules.channels, rules.escalate_after = "10wd", "2wd,2h", "inbox,sms", ""
+    rules.full_clean()
