@@ -131,7 +131,7 @@ def headers(user, api, cookies, tokens):
     return {"Authorization": f"Token {tokens[user]}"} if api else {"Cookie": f"sessionid={cookies[user]}"}
 
 
-def in_process(pages, users, tokens):
+def in_process(pages, users, tokens, runs=5):
     """Statements, warm time and the slowest statement's plan of each page, in this process."""
     from django.db import connection
     from django.test import Client
@@ -147,7 +147,7 @@ def in_process(pages, users, tokens):
         response = client.get(path, **extra)
         assert response.status_code == 200, (label, response.status_code, response.content[:300])
         times = []
-        for _ in range(5):
+        for _ in range(runs):
             started = time.perf_counter()
             client.get(path, **extra)
             times.append(time.perf_counter() - started)
@@ -196,7 +196,7 @@ def worker_rss(master_pid):
     return rss
 
 
-def over_http(pages, cookies, tokens, seconds, port):
+def over_http(pages, cookies, tokens, seconds, port, singles_n=22):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "yuqing.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}"],
@@ -219,7 +219,7 @@ def over_http(pages, cookies, tokens, seconds, port):
         for label, user, path, api in pages:
             hdrs = headers(user, api, cookies, tokens)
             singles = []
-            for n in range(22):
+            for n in range(singles_n):
                 request = urllib.request.Request(base + path, headers=hdrs)
                 started = time.perf_counter()
                 with urllib.request.urlopen(request, timeout=60) as response:
@@ -271,7 +271,12 @@ def markdown(args, counts, inproc, http, rss, floor, extra):
         lines.append(
             f"| {label} | {i['statements']} | {i['ms']:.0f} | {single} | {wrk} | {fl} | {i['slowest_ms']:.1f} |"
         )
-    lines += ["", "Filters (in-process, warm median of 5):", "", "| page | statements | ms | slowest statement ms |"]
+    lines += [
+        "",
+        f"Filters (in-process, warm median of {args.runs}):",
+        "",
+        "| page | statements | ms | slowest statement ms |",
+    ]
     lines += ["|---|---|---|---|"]
     for label, i in extra.items():
         lines.append(f"| {label} | {i['statements']} | {i['ms']:.0f} | {i['slowest_ms']:.1f} |")
@@ -291,6 +296,9 @@ def main():
     parser.add_argument("--port", type=int, default=8716)
     parser.add_argument("--plans", type=int, default=3)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--singles", type=int, default=22, help="single requests per page (the first 2 warm up)")
+    parser.add_argument("--runs", type=int, default=5, help="in-process warm renders per page")
+    parser.add_argument("--skip-filters", action="store_true")
     args = parser.parse_args()
 
     prepare(args.db, args.incidents)
@@ -313,12 +321,12 @@ def main():
     counts = f"{incidents:,} incidents, {tickets:,} tickets"
     print(counts, flush=True)
     print("in-process:", flush=True)
-    inproc = in_process(PAGES, users, tokens)
-    extra = in_process(extra_pages, users, tokens)
+    inproc = in_process(PAGES, users, tokens, args.runs)
+    extra = {} if args.skip_filters else in_process(extra_pages, users, tokens, args.runs)
     floor = floors({"edu_unit": edu_unit})
     connection.close()
     print("over HTTP:", flush=True)
-    http, rss = over_http(PAGES, cookies, tokens, args.seconds, args.port)
+    http, rss = over_http(PAGES, cookies, tokens, args.seconds, args.port, args.singles)
     report = markdown(args, counts, inproc, http, rss, floor, extra)
     print(report)
     if not args.no_write:

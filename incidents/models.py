@@ -301,6 +301,8 @@ class Ticket(models.Model):
             # first rows of an index instead of sorting all of a unit's tickets.
             models.Index(fields=["unit", "-dispatched_at", "-id"], name="ticket_unit_dispatched"),
             models.Index(fields=["-dispatched_at", "-id"], name="ticket_dispatched_id"),
+            # A liaison's incidents are those of the unit's tickets: one hashed set read from this index alone.
+            models.Index(fields=["unit", "incident"], name="ticket_unit_incident"),
             models.Index(fields=["status", "dispatched_at"], name="ticket_status_dispatched"),
             # The assessment counts tickets by period (received, returned, designated): without these its
             # query scans every ticket of history (bench/RESULTS-reporting.md).

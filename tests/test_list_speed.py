@@ -9,12 +9,14 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.test import Client
 from django.utils import timezone
 
 from accounts import services as account_services
 from incidents import paging, selectors, services
 from incidents.models import Incident, TicketRole
+from org import access
 from org.models import Role
 from tests.factories import person
 
@@ -229,3 +231,17 @@ def test_the_visible_incidents_list_walks_an_index_without_jit(org):
         assert "JIT" not in plan, (name, plan)
         assert "Seq Scan on incidents_incident" not in plan, (name, plan)
         assert not re.search(r"->  Sort\b", plan), (name, plan)  # no sort of every visible row
+
+
+def test_a_registered_access_flag_costs_no_statement_of_its_own(org, monkeypatch):
+    """issue 16 (the navigation's per-page checks): a flag a higher app registers (the 巡查 link's) is answered in
+    access_for's membership statement, per person, with no statement of its own."""
+    monkeypatch.setattr(
+        access, "_FLAGS", {"acts_for_edu": lambda: ExpressionWrapper(Q(unit__code="edu"), output_field=BooleanField())}
+    )
+    for user, expected in ((org.edu_liaison, True), (org.health_liaison, False), (org.duty, False)):
+        counter = Counter()
+        with connection.execute_wrapper(counter):
+            flags = access.access_for(user).flags
+        assert flags == {"acts_for_edu": expected}
+        assert len(counter.statements) == 1, counter.statements

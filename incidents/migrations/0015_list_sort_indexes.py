@@ -24,4 +24,8 @@ class Migration(migrations.Migration):
             model_name="ticket",
             index=models.Index(fields=["-dispatched_at", "-id"], name="ticket_dispatched_id"),
         ),
+        migrations.AddIndex(
+            model_name="ticket",
+            index=models.Index(fields=["unit", "incident"], name="ticket_unit_incident"),
+        ),
     ]
