@@ -13,7 +13,7 @@
   and escalated to the office's leaders by the sweep, met by write_evaluation()."""
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
@@ -47,6 +47,8 @@ OFFICE_ONLY = "只有舆情办公室可以进行此操作。"
 SOURCE = "000 三.3：应急处置结束后关注舆情趋势，同时进行全面总结和评估"
 # How many items reported during a watch are compared with it per pass (newest first): the duplicate check's bound.
 SIMILAR_CANDIDATES = 500
+# A pass looks again at the items reported this long before the previous pass: one committed late is still found.
+RESCAN_MARGIN = timedelta(hours=1)
 
 
 # --- starting the watch ------------------------------------------------------------------------------------------
@@ -189,35 +191,44 @@ def _found(watch: AftercareWatch, until: datetime) -> list[AftercareEvent]:
 
 def _similar(watch: AftercareWatch, until: datetime) -> list[AftercareEvent]:
     """New items reported during the watch that the duplicate check would call the same: a shared source link, or a
-    title at least as similar as 查重设置's threshold (incidents.desk.possible_duplicates' rule)."""
+    title at least as similar as 查重设置's threshold (incidents.desk.possible_duplicates' rule). A pass compares the
+    items reported since the previous pass (less a margin for a report committed late; the keys make a second find
+    harmless): a fixed number of statements per watch, whatever the number of items."""
     incident = watch.incident
     threshold = DuplicateCheckSettings.current().threshold
-    urls = set(incident.links.values_list("url", flat=True))
-    mine = cjk_bigrams(incident.title)
-    candidates = (
+    since = watch.started_at
+    if watch.scanned_at is not None:
+        since = max(since, watch.scanned_at - RESCAN_MARGIN)
+    reported = (
         county_incidents()
-        .filter(reported_at__gte=watch.started_at, reported_at__lte=until)
+        .filter(reported_at__gte=since, reported_at__lte=until)
         .exclude(pk=incident.pk)
         .exclude(status=IncidentStatus.MERGED)
-        .only("pk", "title", "reported_at", "is_confidential")
-        .order_by("-reported_at", "-id")[:SIMILAR_CANDIDATES]
     )
-    found = []
-    for other in candidates:
-        shares_link = bool(urls) and other.links.filter(url__in=urls).exists()
-        if not shares_link and dice(mine, cjk_bigrams(other.title)) * 100 < threshold:
-            continue
-        found.append(
-            AftercareEvent(
-                watch=watch,
-                kind=AftercareEvent.Kind.SIMILAR,
-                key=f"similar:{other.pk}",
-                occurred_at=other.reported_at,
-                detail=f"{other.number} {other.title}"[:300],
-                related=other,
-            )
+    candidates = list(
+        reported.only("pk", "title", "reported_at", "is_confidential").order_by("-reported_at", "-id")[
+            :SIMILAR_CANDIDATES
+        ]
+    )
+    urls = list(incident.links.values_list("url", flat=True))
+    shared = set()
+    if urls and candidates:
+        shared = set(
+            reported.filter(pk__in=[c.pk for c in candidates], links__url__in=urls).values_list("pk", flat=True)
         )
-    return found
+    mine = cjk_bigrams(incident.title)
+    return [
+        AftercareEvent(
+            watch=watch,
+            kind=AftercareEvent.Kind.SIMILAR,
+            key=f"similar:{other.pk}",
+            occurred_at=other.reported_at,
+            detail=f"{other.number} {other.title}"[:300],
+            related=other,
+        )
+        for other in candidates
+        if other.pk in shared or dice(mine, cjk_bigrams(other.title)) * 100 >= threshold
+    ]
 
 
 def _prompt(watch: AftercareWatch, event: AftercareEvent, channels: str) -> None:
