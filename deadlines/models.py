@@ -159,6 +159,13 @@ class Deadline(models.Model):
             models.Index(fields=["due_at"], name="deadline_due_at"),
             # The admins' "calendar unconfirmed" warning counts these on every page.
             models.Index(fields=["state"], condition=Q(calendar_confirmed=False), name="deadline_unconfirmed"),
+            # The desk's 待认领/待答复 queues (incidents/desk.py): open deadlines of a kind, soonest first, and their
+            # bounded counts, which with no match at all scanned every deadline (788 ms at 1M, issue 16).
+            models.Index(
+                fields=["kind", "due_at"],
+                condition=Q(met_at__isnull=True, state__in=("pending", "breached")),
+                name="deadline_open_kind_due",
+            ),
         ]
 
     def __str__(self):
