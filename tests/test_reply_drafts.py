@@ -7,10 +7,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from core.errors import IllegalTransition, InvalidInput, NotFound, NotPermitted
 from core.models import AuditEvent
 from deadlines.models import Deadline
+from followup import services as followup_services
 from incidents import services
 from incidents.models import Feedback, GradeSetting, Reply, ReplyDraft, TicketRole
 from notifications.models import Notification
@@ -26,6 +28,21 @@ DRAFT = {
     "channel": "政民互动平台网络新闻发言人版块",
     "content": "我局已关注网民反映的问题，正在核实。",
 }
+
+
+def joint_review(org, incident):
+    """会商研判 of the item (002 第七条): a high-attention item's reply follows and cites it (002 第九条)."""
+    return followup_services.record_joint_review(
+        org.duty,
+        incident,
+        held_at=timezone.now(),
+        units=[org.edu],
+        nature="属实的投诉",
+        trend="平稳",
+        risks="可控",
+        handling="教育局核实后回应",
+        caliber="以核实结果为准",
+    )
 
 
 @pytest.fixture
@@ -87,6 +104,7 @@ def test_a_high_attention_draft_is_approved_by_the_office_or_a_county_leader_not
     first.refresh_from_db()
     assert first.state == "pending" and AuditEvent.objects.count() == events and not Reply.objects.exists()
 
+    joint_review(org, ticket.incident)  # 002 第九条: 经会商研判后回复
     services.approve_reply(org.duty, first)  # 会商审定 by the office
     second = services.draft_reply(org.edu_liaison, ticket, **{**DRAFT, "kind": "result"})
     services.approve_reply(org.leader, second)  # or a county-level leader
@@ -105,6 +123,7 @@ def test_the_office_may_not_approve_a_general_reply_and_the_admin_can_move_the_s
     GradeSetting.objects.filter(grade="IV").update(reply_approver="office")
     with pytest.raises(NotPermitted):
         services.approve_reply(org.edu_leader, draft)
+    joint_review(org, ticket.incident)  # now 会商审定, so high-attention: 经会商研判后回复 (002 第九条)
     services.approve_reply(org.duty, draft)
     assert ReplyDraft.objects.get().state == "approved"
 
