@@ -21,7 +21,6 @@ from django.utils import timezone
 from deadlines.models import DeadlineStep
 from incidents.clearance import SENSITIVE_ONE, cleared_user_ids
 from incidents.models import Incident, Ticket
-from incidents.selectors import visible_incidents
 from notifications.models import Notification
 from notifications.sms import gateway
 from org.recipients import phone_of
@@ -94,7 +93,8 @@ def sensitive_title(title: str, head: str | None = None) -> str:
 
 @dataclass
 class Notice:
-    """One notice to several people, as notify() takes it: for notify_many(), which writes many in one go."""
+    """One notice to several people, as notify() takes it (the timed checks' batches write theirs with
+    notifications.bulk)."""
 
     recipients: Iterable[User]
     title: str
@@ -166,34 +166,6 @@ def notify(
     people = list({user.pk: user for user in recipients}.values())
     notice = Notice(people, title, body, link, incident, ticket, step, channels, sensitive_head)
     return _write(_rows(notice, cleared_user_ids(people, incident), timezone.now()))
-
-
-def notify_many(notices: Iterable[Notice]) -> list[Notification]:
-    """notify() for many notices in one INSERT (per database batch): the same rows, the same clearance rule. Who may
-    open the confidential incidents among them is asked once per recipient of those (a query each), not per notice;
-    an ordinary incident's notice goes in full to everyone, as in notify()."""
-    notices = [Notice(**{**vars(n), "recipients": list(n.recipients)}) for n in notices]
-    now = timezone.now()
-    confidential: dict[int, set[int]] = {}  # user id -> ids of the confidential incidents they are told of
-    users: dict[int, User] = {}
-    for n in notices:
-        if n.incident is not None and n.incident.is_confidential:
-            for user in n.recipients:
-                confidential.setdefault(user.pk, set()).add(n.incident.pk)
-                users[user.pk] = user
-    may_open = {
-        pk: set(visible_incidents(users[pk]).filter(pk__in=ids).values_list("pk", flat=True))
-        for pk, ids in confidential.items()
-    }
-    rows: list[Notification] = []
-    for n in notices:
-        people = list(n.recipients)
-        if n.incident is not None and n.incident.is_confidential:
-            cleared = {u.pk for u in people if n.incident.pk in may_open.get(u.pk, set())}
-        else:
-            cleared = {u.pk for u in people}
-        rows += _rows(n, cleared, now)
-    return _write(rows)
 
 
 def _send(notification: Notification) -> str:
