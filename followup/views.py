@@ -4,13 +4,15 @@ to one service. The same partials (templates/incidents/_joint_review.html, _upwa
 incident page."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import quote
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -31,41 +33,87 @@ def _incident(request: HttpRequest, pk: int) -> Incident:
     return incident
 
 
+class _Choices:
+    """What the forms offer, read once per request: the incident's reviews (the reply's citation), the upper bodies
+    and the leaders who may sign a 专报."""
+
+    def __init__(self, user: Any, incident: Incident):
+        self.reviews = list(selectors.joint_reviews(user, incident))
+        self.bodies = list(selectors.upper_bodies())
+        self.signers = selectors.signers()
+
+
+def _reply_form(c: _Choices, data: QueryDict | None) -> forms.ReviewedReplyForm:
+    if data is None:  # the latest review cited by default (002 第九条)
+        return forms.ReviewedReplyForm(reviews=c.reviews, initial={"review": c.reviews[0].pk if c.reviews else None})
+    return forms.ReviewedReplyForm(data, reviews=c.reviews)
+
+
+@dataclass(frozen=True)
+class Handler:
+    """One form of the page: how it is built (data None: unbound, for the page), the service it posts to (called as
+    service(actor, incident, ip=…, **cleaned_data)) and the message shown after it."""
+
+    form: Callable[[_Choices, QueryDict | None], django_forms.Form]
+    service: Callable[..., object]
+    done: str
+
+
+HANDLERS: dict[str, Handler] = {
+    "review": Handler(
+        lambda c, d: forms.JointReviewForm(d), services.record_joint_review, "已登记会商研判，会商纪要已生成。"
+    ),
+    "reply": Handler(_reply_form, services.publish_reviewed_reply, "已登记回应。"),
+    "upward": Handler(
+        lambda c, d: forms.UpwardReportForm(d, bodies=c.bodies, signers=c.signers),
+        services.record_upward_report,
+        "已登记向上报送，专报已生成。",
+    ),
+    "city": Handler(
+        lambda c, d: forms.CityAssignmentForm(d, bodies=c.bodies),
+        services.receive_city_assignment,
+        "已登记市级交办，反馈时限已开始计时。",
+    ),
+    "city_dispatch": Handler(
+        lambda c, d: forms.CityDispatchForm(d), services.dispatch_city_assignment, "已按市级时限转办。"
+    ),
+    "report_back": Handler(lambda c, d: forms.ReportBackForm(d), services.report_back_to_city, "已登记向市里反馈。"),
+    # 总结评估 (000 三.3)
+    "aftercare": Handler(
+        lambda c, d: forms.AftercareEvaluationForm(d),
+        aftercare.write_evaluation,
+        "已完成总结评估，总结评估报告已生成。",
+    ),
+}
+
+
 def section(request: HttpRequest, incident: Incident, bound: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What the two partials show: the records the user may see and, for the office, the forms."""
+    """What the partials show: the records the user may see and, for the office, the forms (each `<name>_form`)."""
     user = request.user
-    reviews = list(selectors.joint_reviews(user, incident))
-    bodies = list(selectors.upper_bodies())
+    choices = _Choices(user, incident)
     bound = bound or {}
     return {
         "incident": incident,
         "is_office": access_for(user).is_office,
-        "reviews": reviews,
-        "latest_review": reviews[0] if reviews else None,
+        "reviews": choices.reviews,
+        "latest_review": choices.reviews[0] if choices.reviews else None,
         "high_attention": selectors.high_attention(incident),
         "upward_reports": list(selectors.upward_reports(user, incident)),
         "assignment": selectors.city_assignment(user, incident),
-        "review_form": bound.get("review") or forms.JointReviewForm(),
-        "reply_form": bound.get("reply")
-        or forms.ReviewedReplyForm(reviews=reviews, initial={"review": reviews[0].pk if reviews else None}),
-        "upward_form": bound.get("upward") or forms.UpwardReportForm(bodies=bodies, signers=selectors.signers()),
-        "city_form": bound.get("city") or forms.CityAssignmentForm(bodies=bodies),
-        "city_dispatch_form": bound.get("city_dispatch") or forms.CityDispatchForm(),
-        "report_back_form": bound.get("report_back") or forms.ReportBackForm(),
-        **_aftercare(user, incident, bound),
+        **{f"{name}_form": bound.get(name) or h.form(choices, None) for name, h in HANDLERS.items()},
+        **_aftercare(user, incident),
     }
 
 
-def _aftercare(user: Any, incident: Incident, bound: dict[str, Any]) -> dict[str, Any]:
-    """后期处置 (000 三.3): the watch, what it found, the 总结评估 and, for the office on a closed incident not yet
-    evaluated, its form."""
+def _aftercare(user: Any, incident: Incident) -> dict[str, Any]:
+    """后期处置 (000 三.3): the watch, what it found, the 总结评估, and whether its form is offered (a closed incident
+    not yet evaluated)."""
     evaluation = selectors.aftercare_evaluation(user, incident)
     return {
         "watch": selectors.aftercare_watch(user, incident),
         "aftercare_events": list(selectors.aftercare_events(user, incident)),
         "evaluation": evaluation,
         "may_evaluate": evaluation is None and incident.status == Incident.Status.CLOSED,
-        "aftercare_form": bound.get("aftercare") or forms.AftercareEvaluationForm(),
     }
 
 
@@ -75,62 +123,22 @@ def page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "followup/page.html", {"incident": incident, "fu": section(request, incident)})
 
 
-def _form(name: str, request: HttpRequest, incident: Incident) -> Any:
-    reviews = list(selectors.joint_reviews(request.user, incident))
-    bodies = list(selectors.upper_bodies())
-    data = request.POST
-    return {
-        "review": lambda: forms.JointReviewForm(data),
-        "reply": lambda: forms.ReviewedReplyForm(data, reviews=reviews),
-        "upward": lambda: forms.UpwardReportForm(data, bodies=bodies, signers=selectors.signers()),
-        "city": lambda: forms.CityAssignmentForm(data, bodies=bodies),
-        "city_dispatch": lambda: forms.CityDispatchForm(data),
-        "report_back": lambda: forms.ReportBackForm(data),
-        "aftercare": lambda: forms.AftercareEvaluationForm(data),
-    }[name]()
-
-
-def _call(name: str, request: HttpRequest, incident: Incident, data: dict[str, Any]) -> str:
-    """Call the form's service; returns the message shown after it."""
-    actor, ip = cast(User, request.user), client_ip(request)  # login_required: a signed-in user
-    calls: dict[str, Callable[[], object]] = {
-        "review": lambda: services.record_joint_review(actor, incident, ip=ip, **data),
-        "reply": lambda: services.publish_reviewed_reply(actor, incident, ip=ip, **data),
-        "upward": lambda: services.record_upward_report(actor, incident, ip=ip, **data),
-        "city": lambda: services.receive_city_assignment(actor, incident, ip=ip, **data),
-        "city_dispatch": lambda: services.dispatch_city_assignment(actor, incident, ip=ip, **data),
-        "report_back": lambda: services.report_back_to_city(actor, incident, ip=ip, **data),
-        "aftercare": lambda: aftercare.write_evaluation(actor, incident, ip=ip, **data),
-    }
-    calls[name]()
-    return {
-        "review": "已登记会商研判，会商纪要已生成。",
-        "reply": "已登记回应。",
-        "upward": "已登记向上报送，专报已生成。",
-        "city": "已登记市级交办，反馈时限已开始计时。",
-        "city_dispatch": "已按市级时限转办。",
-        "report_back": "已登记向市里反馈。",
-        "aftercare": "已完成总结评估，总结评估报告已生成。",
-    }[name]
-
-
-FORMS = ("review", "reply", "upward", "city", "city_dispatch", "report_back", "aftercare")
-
-
 @login_required
 @require_POST
 def act(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    if name not in FORMS:
+    handler = HANDLERS.get(name)
+    if handler is None:
         raise Http404
     incident = _incident(request, pk)
-    form = _form(name, request, incident)
+    form = handler.form(_Choices(request.user, incident), request.POST)
     if form.is_valid():
+        actor = cast(User, request.user)  # login_required: a signed-in user
         try:
-            done = _call(name, request, incident, dict(form.cleaned_data))
+            handler.service(actor, incident, ip=client_ip(request), **form.cleaned_data)
         except DomainError as exc:
             add_domain_errors(form, exc)
         else:
-            messages.success(request, done)
+            messages.success(request, handler.done)
             return redirect("followup_page", pk=incident.pk)
     context = section(request, incident, {name: form}) | {"failed": name}
     return render(request, "followup/page.html", {"incident": incident, "fu": context}, status=400)
