@@ -22,6 +22,7 @@ from deadlines.selectors import timeliness_by_unit
 from deadlines.sweep import run_timed_checks
 from incidents import bounded, services
 from incidents.models import TicketRole
+from incidents.selectors import awaiting_grading, visible_incidents
 from reporting.assessment import assess_units, quarter_of
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -162,6 +163,11 @@ def test_a_unit_leader_sees_only_the_units_under_them(client, org, make_incident
         page = client.get("/dashboard/").content.decode()
         client.force_login(org.leader)
         county = client.get("/dashboard/").content.decode()
+    # 在办 and 待研判 of a unit leader come from one grouped pass: the same numbers as their selectors.
+    with time_machine.travel(at(10, 20, 9), tick=False):
+        edu_items = visible_incidents(org.edu_leader).open()
+        assert f'data-testid="awaiting-grading"><div class="n">{awaiting_grading(org.edu_leader).count()}<' in page
+        assert f'<div class="n">{edu_items.filter(status="dispatched").count()}</div>已转办' in page
     for block in ("assessment-top", "ranking"):
         mine = page.split(f'data-testid="{block}"')[1].split("</table>")[0]
         everyone = county.split(f'data-testid="{block}"')[1].split("</table>")[0]
