@@ -1,8 +1,11 @@
 """Benchmark (not a test) of issue 15's monitoring on PostgreSQL: keyword matching and the patrol slots at scale.
 
-    createdb -h 127.0.0.1 -U postgres yuqing_bench_g2
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/yuqing_bench_g2 \\
         .venv/bin/python bench/bench_monitoring.py --keywords 10000 --items 20000 --slots 1000000 --units 20
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_h15a \\
+        .venv/bin/python bench/bench_monitoring.py --only slots --slots 1000000 --label "after, 1M"
+
+(the database is created if missing; drop it when done.)
 
 Keyword matching: `--keywords` phrases (2–6 CJK characters, drawn from the 3,500 common characters' block with a
 fixed seed, a tenth of them with a unit, the rest over 50 risk topics) loaded through the ORM; then `--items`
@@ -13,10 +16,15 @@ alone, (b) by monitoring.matching.match (the version check, one query per item) 
 Patrol slots: with generate_series, `--slots` hourly patrol slots over `--units` watching units going back from
 the current hour, each with its 巡查时限 (monitoring_deadline, kind patrol) and two steps (breach, escalate), and a
 patrol record per slot (met on time; the 1M-record table the compliance page counts); the latest slot of every unit
-is due and unpatrolled. Then times one timed-check sweep (which fires those breaches), the compliance page's
-selector over the last 30 days and over a year, the planner's next 36 hours, and the open-slot lookup of a patrol,
-counting each one's statements with connection.execute_wrapper and EXPLAINing the compliance query. Results are
-appended to bench/RESULTS-monitoring.md. `--reuse` keeps the loaded slots.
+is due and unpatrolled; after a load the daily figures are rebuilt (monitoring.patrol_days, timed). Then times
+(p50/p95 over `--runs`) one timed-check sweep (which fires those breaches), the compliance selector over 1, 30, 92
+and 365 days, county_compliance over a quarter, the compliance and patrol pages (test client, in-process),
+current_slot overnight, the open-slot lookup of a patrol, a unit's records (first page, and keyset after the
+1,000th oldest), one record_patrol and the planner's next 36 hours (both rolled back); each with its statements and
+their time on the connection (bench/counting.py's Recorder), and EXPLAIN ANALYZE of the slowest statement (by server
+time) of the measurements named by `--explain-labels`. A checkout without monitoring.patrol_days (the "before" run)
+is measured the same where it can be. Results are appended to bench/RESULTS-monitoring.md. `--reuse` keeps the
+loaded slots.
 """
 
 import argparse
