@@ -84,7 +84,7 @@ class PatrolRecordAdmin(ReadOnlyWorkflowAdmin):
     list_display = ["unit", "officer", "patrolled_at", "found"]
     list_filter = ["found", "unit"]
     list_select_related = ["unit", "officer"]
-    date_hierarchy = "patrolled_at"
+    show_full_result_count = False  # a million rows: no COUNT(*) of the whole table per page (issue 15)
 
 
 @admin.register(PatrolSlot)
@@ -92,7 +92,7 @@ class PatrolSlotAdmin(ReadOnlyWorkflowAdmin):
     list_display = ["unit", "starts_at", "due_at", "kind", "record"]
     list_filter = ["kind", "unit"]
     list_select_related = ["unit", "record"]
-    date_hierarchy = "starts_at"
+    show_full_result_count = False  # a million rows: no COUNT(*) of the whole table per page (issue 15)
 
 
 # --- issue 15, second half: the keyword library (its history is the audit trail of AuditedAdmin), intake sources,

@@ -44,5 +44,6 @@ class MonitoringConfig(AppConfig):
                 "emergency_ended": "结束突发事件监测",
                 "emergency_reported": "突发事件即报",
                 "candidates_backfilled": "补生成候选舆情",
+                "patrol_days_rebuilt": "重新统计巡查情况",
             }
         )
