@@ -127,9 +127,11 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # The web's statements are short OLTP reads: JIT compilation only adds its own 0.1—0.6 s when the planner
-    # overestimates a list's cost (issue 16, bench/RESULTS-pages.md). Off for this application's connections.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # The web's statements are short OLTP reads (issue 16, bench/RESULTS-pages.md): JIT compilation only adds its
+    # own 0.1—1.5 s when the planner overestimates a list's cost, and a parallel plan (two workers per statement,
+    # on a machine whose cores serve the web workers) made the planner walk the whole ticket table in date order
+    # instead of a unit's index (134 ms → 9 ms, 898 ms → 6 ms at 1M). Both off for this application's connections.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c max_parallel_workers_per_gather=0"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) share the file: wait for locks instead of failing,
     # and take the write lock at BEGIN so read-then-write transactions cannot deadlock.
