@@ -19,6 +19,11 @@ class FollowupConfig(AppConfig):
         from reporting.models import Report
 
         figure_sources.register("aftercare", TITLE, (Report.Kind.QUARTERLY,), aftercare_section)
+        # The upward 专报 shares the 专报's 代字: the reporting app's numbering counts its numbers too (GB/T 9704 7.2.4).
+        from followup.services import highest_upward_sequence
+        from reporting.documents import numbering
+
+        numbering.share_series(Report.Kind.SPECIAL, highest_upward_sequence)
         audit.register_labels(
             incident={
                 "aftercare_watch_started": "销号后开始持续关注",
@@ -26,5 +31,6 @@ class FollowupConfig(AppConfig):
                 "aftercare_prompt": "持续关注提示",
                 "aftercare_evaluation_written": "完成总结评估",
                 "upward_report_recorded": "向上报送专报",
+                "reply_cites_joint_review": "回应引用会商研判",
             }
         )

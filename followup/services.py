@@ -158,6 +158,11 @@ def publish_reviewed_reply(
     )
 
 
+def highest_upward_sequence(year: int) -> int:
+    """The highest number an upward 专报 took in `year` (0 for none): reporting's numbering counts it."""
+    return UpwardReport.objects.filter(year=year).aggregate(n=Max("sequence"))["n"] or 0
+
+
 def take_upward_number(reported_at: datetime) -> dict:
     """The upward 专报's 发文字号 (GB/T 9704-2012 7.2.4; reporting.documents.numbering's form): the administrator's
     专报（上行文）代字 (ReportSettings.number_prefix_special), the year it was sent in 〔〕 and the next number of the
@@ -167,7 +172,7 @@ def take_upward_number(reported_at: datetime) -> dict:
     year = timezone.localtime(reported_at).year
     ReportSettings.current()
     settings = ReportSettings.objects.select_for_update().get(pk=1)
-    here = UpwardReport.objects.filter(year=year).aggregate(n=Max("sequence"))["n"] or 0
+    here = highest_upward_sequence(year)
     issued = (
         Report.objects.filter(kind=Report.Kind.SPECIAL, year=year)
         .exclude(doc_number="")

@@ -8,12 +8,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.urls import reverse
 from docx import Document
 
 from core.errors import InvalidInput, NotPermitted
 from core.models import AuditEvent
 from followup import services
 from followup.models import UpperBody, UpwardReport
+from reporting.documents import numbering
 from reporting.models import Report, ReportSettings
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -114,3 +116,24 @@ def test_the_sequence_restarts_each_year_and_follows_the_reporting_series(org, i
         )
     assert (next_year.year, next_year.sequence) == (2027, 1)
     assert next_year.doc_number.endswith("〔2027〕1号") and next_year.doc_number in document_text(next_year)
+
+
+def test_the_reporting_series_counts_the_upward_numbers_too(org, incident):
+    """GB/T 9704-2012 7.2.4: with 专报按上行文印发 on, the reporting app's next 专报 number follows the upward 专报 of
+    the same year, so the shared 代字 never gives a 发文字号 twice (000 三 upward reports)."""
+    ReportSettings.objects.update_or_create(pk=1, defaults={"special_upward": True})
+    upward = report(org, incident)
+    assert upward.sequence == 1
+    taken = numbering.take_number(Report.Kind.SPECIAL)
+    assert taken["sequence"] == 2 and taken["doc_number"].endswith(f"〔{upward.year}〕2号")
+    ReportSettings.objects.filter(pk=1).update(special_upward=False)
+    assert numbering.take_number(Report.Kind.SPECIAL)["sequence"] == 1  # a 简报's 第N期 is its own series
+
+
+def test_the_page_shows_each_upward_reports_document_number(client, org, incident):
+    """GB/T 9704-2012 7.2.4: the office finds the 发文字号 it sent beside the upward report on the follow-up page
+    (000 三 upward reports)."""
+    sent = report(org, incident)
+    client.force_login(org.duty)
+    page = client.get(reverse("followup_page", args=[incident.pk])).content.decode()
+    assert f'data-testid="upward-number">{sent.doc_number}<' in page

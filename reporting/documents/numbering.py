@@ -5,6 +5,7 @@ in 〔〕 and the sequence of that kind in that year, without leading zeros or �
 简报: 第N期, N the sequence of the kind in the year, and 总第N期, counted since the first one."""
 
 import datetime
+from collections.abc import Callable
 
 from django.db import transaction
 from django.db.models import Max
@@ -19,6 +20,15 @@ PREFIX_FIELD: dict[str, str] = {
     Report.Kind.SPECIAL: "number_prefix_special",
 }
 FIELDS = ("year", "sequence", "total_sequence", "doc_number")
+
+# Other series numbered with the same 代字 as a kind (the 专报 followup sends upward, issue 17): each gives the
+# highest sequence it used in a year, so a 发文字号 is never given twice. Registered by the higher app's ready().
+_SHARED_SERIES: dict[str, list[Callable[[int], int]]] = {}
+
+
+def share_series(kind: str, highest_in_year: Callable[[int], int]) -> None:
+    if highest_in_year not in _SHARED_SERIES.setdefault(kind, []):
+        _SHARED_SERIES[kind].append(highest_in_year)
 
 
 def doc_number(prefix: str, year: int, sequence: int) -> str:
@@ -41,8 +51,11 @@ def take_number(kind: str, when: datetime.datetime | None = None) -> dict:
         ReportSettings.current()
         settings = ReportSettings.objects.select_for_update().get(pk=1)
         of_kind = Report.objects.filter(kind=kind)
-        sequence = (of_kind.filter(year=year).aggregate(n=Max("sequence"))["n"] or 0) + 1
         official = is_official(kind, settings)
+        highest = of_kind.filter(year=year).aggregate(n=Max("sequence"))["n"] or 0
+        if official:
+            highest = max([highest, *(series(year) for series in _SHARED_SERIES.get(kind, ()))])
+        sequence = highest + 1
         return {
             "year": year,
             "sequence": sequence,
