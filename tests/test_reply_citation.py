@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core import audit
 from core.errors import InvalidInput
 from core.models import AuditEvent
 from followup import services as followup_services
@@ -93,7 +94,7 @@ def test_office_reply_cites_the_latest_review_before_it_and_is_audited(org, item
     reply = services.publish_reply(org.duty, incident, **REPLY)
     assert ReviewedReply.objects.get(reply=reply).review == latest != first
     event = AuditEvent.objects.get(incident=incident, action="reply_cites_joint_review")
-    assert event.after == {"review": latest.pk}
+    assert event.after == {"review": latest.pk} and audit.action_label(event) == "回应引用会商研判"
 
 
 def test_a_chosen_review_is_cited_and_a_wrong_one_refused(org, item):
