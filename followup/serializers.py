@@ -5,6 +5,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.filters import MAX_ID
 from followup.models import CityAssignment, JointReview, UpwardReport
 from incidents.api.serializers import BoundedDateTimeField
 from org.models import Unit
@@ -84,8 +85,8 @@ class UpwardReportSerializer(serializers.ModelSerializer):
 
 
 class UpwardReportCreateSerializer(serializers.Serializer):
-    body = serializers.IntegerField(min_value=1, help_text="上级单位 id（管理员维护的上级单位）")
-    signer = serializers.IntegerField(min_value=1, help_text="签发人（县领导或办公室领导）的用户 id")
+    body = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="上级单位 id（管理员维护的上级单位）")
+    signer = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="签发人（县领导或办公室领导）的用户 id")
     reason = serializers.CharField(help_text="报送事由")
     reported_at = BoundedDateTimeField(help_text="报送时间（不晚于现在）")
 
@@ -118,7 +119,7 @@ class CityAssignmentSerializer(serializers.ModelSerializer):
 
 
 class CityAssignmentCreateSerializer(serializers.Serializer):
-    body = serializers.IntegerField(min_value=1, help_text="交办的上级单位 id")
+    body = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="交办的上级单位 id")
     reference = serializers.CharField(help_text="市级交办编号")
     received_at = BoundedDateTimeField(help_text="接收时间（不晚于现在）")
     city_due_at = BoundedDateTimeField(help_text="市级反馈时限（晚于现在；即转办的明确时限，000 三.2）")

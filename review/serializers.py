@@ -4,6 +4,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.filters import MAX_ID
 from review.models import SpotCheck, SpotCheckDraw, Verdict
 
 
@@ -71,7 +72,9 @@ class VerdictSerializer(serializers.Serializer):
 
 
 class LogQuerySerializer(serializers.Serializer):
-    unit = serializers.IntegerField(required=False, min_value=1, help_text="单位 id（默认可查看的第一个单位）")
+    unit = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="单位 id（默认可查看的第一个单位）"
+    )
     start = serializers.DateField(required=False, help_text="起始日期（含）")
     end = serializers.DateField(required=False, help_text="截止日期（含）")
 

@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.base import ACTION_ERRORS, READ_ERRORS, ApiView, VisibleObjectMixin
+from core.api.filters import MAX_ID
 from incidents import selectors, services
 from incidents.api.filters import ReplyDraftFilter
 from incidents.api.serializers import (
@@ -21,6 +22,8 @@ from incidents.models import ReplyDraft
 
 class ReplyApproveCitingSerializer(ReplyApproveSerializer):
     review = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
         required=False,
         allow_null=True,
         default=None,
