@@ -80,6 +80,16 @@ UNLABELLED_CONTROLS = """
 """
 
 
+# The innermost elements reaching past the viewport's right edge, to name the culprit of an overflow.
+WIDER_THAN = """
+(limit) => [...document.querySelectorAll('body *')]
+  .filter(el => el.getBoundingClientRect().right > limit + 1)
+  .filter(el => ![...el.children].some(child => child.getBoundingClientRect().right > limit + 1))
+  .slice(0, 5)
+  .map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + String(el.className).split(' ').join('.') : '') + ' ' + Math.round(el.getBoundingClientRect().right) + 'px: ' + (el.textContent || '').trim().slice(0, 40))
+"""
+
+
 class Session:
     """One person's browser tab on the live server."""
 
@@ -122,9 +132,13 @@ class Session:
         return self.page.locator("body").inner_text()
 
     def fits(self):
-        """Nothing overflows the viewport horizontally, and every control has an accessible name."""
-        width = self.page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-        assert width[0] <= width[1], f"{self.page.url} is {width[0]}px wide in a {width[1]}px window"
+        """Nothing overflows the viewport horizontally, and every control has an accessible name. The width is the
+        viewport's as configured: under phone emulation chromium widens the window itself to the widest content (a
+        390 px phone shows a 421 px page zoomed out), so window.innerWidth would hide the overflow."""
+        width = [self.page.evaluate("document.documentElement.scrollWidth"), self.page.viewport_size["width"]]
+        if width[0] > width[1]:
+            wide = self.page.evaluate(WIDER_THAN, width[1])
+            raise AssertionError(f"{self.page.url} is {width[0]}px wide in a {width[1]}px window: {wide}")
         unlabelled = self.page.evaluate(UNLABELLED_CONTROLS)
         assert not unlabelled, f"{self.page.url}: controls without a label: {unlabelled}"
 
