@@ -17,6 +17,11 @@ class MonitoringConfig(AppConfig):
         from monitoring import keywords, matching, notices
         from monitoring.models import Keyword
 
+        # The navigation's 巡查 link rides on the membership statement org.access makes once per request.
+        from monitoring.selectors import patrol_flag
+        from org import access
+
+        access.register_flag("can_patrol", patrol_flag)
         # A patrol slot's deadline has no incident: the sweep asks monitoring who is told (deadlines.subjects).
         subjects.register(DeadlineKind.PATROL, notices.SUBJECT)
         # The keyword library (issue 15): the grade suggestion asks it through incidents.grading's registry, a new

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import User
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, When
 from django.utils import timezone
 
 from deadlines.models import Deadline
@@ -23,7 +23,7 @@ from monitoring.models import (
     Site,
 )
 from org.access import AnyUser, access_for
-from org.models import Unit
+from org.models import Role, Unit
 
 
 def watching_units() -> QuerySet[Unit]:
@@ -52,6 +52,18 @@ def patrol_units(user: AnyUser) -> list[Unit]:
     if access.is_office:
         return list(units)
     return list(units.filter(pk__in={u.pk for u in access.units}))
+
+
+def patrol_flag() -> Case:
+    """Per membership row, what patrol_units() answers for the navigation's 巡查 link: the office for any watching
+    unit, anyone else for their own unit if it watches an active site (002 第五条). org.access annotates its one
+    membership statement per request with it (register_flag), so the link costs no statement of its own."""
+    sites = Site.objects.filter(is_active=True, unit__is_active=True)
+    return Case(
+        When(role=Role.DUTY_OFFICER, then=Exists(sites)),
+        default=Exists(sites.filter(unit=OuterRef("unit"))),
+        output_field=BooleanField(),
+    )
 
 
 def sites_of(unit: Unit) -> QuerySet[Site]:

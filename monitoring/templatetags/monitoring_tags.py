@@ -4,6 +4,7 @@ monitoring, the template library is looked up by name)."""
 from django import template
 
 from monitoring import selectors
+from org.access import access_for
 
 register = template.Library()
 
@@ -23,5 +24,6 @@ def window_end(instant):
 
 @register.filter
 def can_patrol(user):
-    """For the navigation: whether the user records patrols for a watching unit (the 巡查 link)."""
-    return bool(selectors.patrol_units(user))
+    """For the navigation: whether the user records patrols for a watching unit (the 巡查 link), answered by the
+    membership statement made once per request (monitoring.apps.patrol_flag), not a statement per page."""
+    return access_for(user).flags.get("can_patrol", False)
