@@ -194,6 +194,10 @@ class Incident(models.Model):
             models.Index(fields=["grade", "status"], name="incident_grade_status"),
             # The 舆情 list's order (issue 16): a page is the first rows of this index, whatever the history.
             models.Index(fields=["-reported_at", "-id"], name="incident_reported_id"),
+            # The desk's 已研判未转办 queue, either way round (incidents.desk), and the list's 等级 filter in its
+            # order (incidents.selectors.incident_list): read off an index, not sorted from every graded item.
+            models.Index(fields=["status", "graded_at", "id"], name="incident_status_graded"),
+            models.Index(fields=["grade", "-reported_at", "-id"], name="incident_grade_reported"),
         ]
 
     def __str__(self):
