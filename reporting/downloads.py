@@ -24,7 +24,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def version_file_response(version: ReportVersion) -> FileResponse:
     """The version's document as an attachment named after the report."""
-    extension = version.file.name.rsplit(".", 1)[-1]
+    extension = str(version.file.name).rsplit(".", 1)[-1]
     content_type = DOCX_CONTENT_TYPE if extension == "docx" else None  # not left to the host's mime.types
     return FileResponse(
         version.file.open("rb"),
@@ -37,10 +37,11 @@ def version_file_response(version: ReportVersion) -> FileResponse:
 def version_pdf_response(version: ReportVersion) -> FileResponse:
     """The version as PDF, converted on the first request and kept; reporting.pdf.ConversionError when LibreOffice
     cannot convert it (the page answers 503 text, the API 503 problem+json)."""
-    pdf_name = version.file.name.rsplit(".", 1)[0] + ".pdf"
+    name = str(version.file.name)
+    pdf_name = name.rsplit(".", 1)[0] + ".pdf"
     if not default_storage.exists(pdf_name):
         with version.file.open("rb") as source:
-            data, extension = source.read(), version.file.name.rsplit(".", 1)[-1]
+            data, extension = source.read(), name.rsplit(".", 1)[-1]
         pdf_name = default_storage.save(pdf_name, ContentFile(convert_to_pdf(data, extension=extension)))
     return FileResponse(
         default_storage.open(pdf_name, "rb"),

@@ -37,12 +37,16 @@ from django.utils import timezone
 
 from deadlines import services as monitoring_services
 from deadlines.models import Deadline, DeadlineKind
+from followup import services as followup_services
+from followup.models import UpperBody
 from incidents import services
 from incidents.models import Feedback, TicketRole
 from org.models import Role
 from reporting import services as reporting_services
 from reporting.daily import generate_daily_report
 from reporting.models import ReportSettings, RiskTopic
+from review import services as review_services
+from review.models import PeriodKind, SpotCheck, SpotCheckDraw
 from tests.factories import person
 
 ROLES = ("duty", "edu_liaison", "police_liaison", "edu_leader", "county_leader", "admin", "anonymous")
@@ -180,6 +184,90 @@ def collecting(world, scenario):
 def submission_body(world, scenario, role):
     s = world.scenarios[scenario]
     return {"unit": s.lead.unit_id, "content": "网传某校食堂问题 https://weibo.com/1", "incidents": [s.incident.pk]}
+
+
+# --- Follow-through (issue 17): 会商研判, 向上报送, 市级交办, 销号抽查 -------------------------------------------
+
+
+def review_body(world, scenario, role):
+    return {
+        "held_at": timezone.now().isoformat(),  # the scenario was first seen a moment ago
+        "units": [world.org.edu.pk],
+        "nature": "属实",
+        "trend": "平稳",
+        "risks": "较低",
+        "handling": "教育局牵头",
+        "caliber": "以事实为准",
+    }
+
+
+def reviewed(world, scenario):
+    """The office that reported the scenario records a 会商研判 on it (002 第七条)."""
+    s = world.scenarios[scenario]
+    s.joint_review = followup_services.record_joint_review(
+        s.office,
+        s.incident.pk,
+        **{**review_body(world, scenario, "duty"), "held_at": timezone.now(), "units": [world.org.edu]},
+    )
+
+
+def upward_body(world, scenario, role):
+    return {
+        "body": UpperBody.objects.filter(is_active=True).first().pk,
+        "signer": world.org.leader.pk,
+        "reason": "报送",
+        "reported_at": timezone.now().isoformat(),
+    }
+
+
+def reported_upward(world, scenario):
+    """The office that reported the scenario reports it upward with a 专报 (000 三)."""
+    s = world.scenarios[scenario]
+    s.upward_report = followup_services.record_upward_report(
+        s.office,
+        s.incident.pk,
+        body=UpperBody.objects.filter(is_active=True).first(),
+        signer=world.org.leader,
+        reason="报送",
+        reported_at=timezone.now(),
+    )
+
+
+def city_body(world, scenario, role):
+    return {
+        "body": UpperBody.objects.filter(is_active=True).first().pk,
+        "reference": "市交〔2026〕1号",
+        "received_at": (timezone.now() - timedelta(hours=1)).isoformat(),
+        "city_due_at": (timezone.now() + timedelta(days=2)).isoformat(),
+    }
+
+
+def city_assigned(world, scenario):
+    """The office that reported the scenario records it as handed down by the city (市级交办)."""
+    s = world.scenarios[scenario]
+    followup_services.receive_city_assignment(
+        s.office,
+        s.incident.pk,
+        body=UpperBody.objects.filter(is_active=True).first(),
+        reference="市交〔2026〕1号",
+        received_at=timezone.now() - timedelta(hours=1),
+        city_due_at=timezone.now() + timedelta(days=2),
+    )
+
+
+def drawn(world, scenario):
+    """The office draws the period's 销号抽查 sample (000 四.3)."""
+    world.scenarios[scenario].draw = review_services.draw_spot_checks(world.scenarios[scenario].office)
+
+
+def spot_checked(world, scenario):
+    """The scenario's incident is closed and in a drawn sample, awaiting its verdict (000 四.3)."""
+    closed(world, scenario)
+    s = world.scenarios[scenario]
+    draw = SpotCheckDraw.objects.create(
+        period=PeriodKind.MONTH, period_start=timezone.localdate().replace(day=1), period_end=timezone.localdate()
+    )
+    s.spot_check = SpotCheck.objects.create(draw=draw, incident=s.incident)
 
 
 # --- The matrix --------------------------------------------------------------------------------------
@@ -620,6 +708,87 @@ ENDPOINTS = [
         "/api/assessment/?start=2026-10-01&end=2026-12-31",
         {"-": "200 403 403 200 200 403 401"},
     ),
+    # Follow-through (issue 17): seen like the incident; recorded by the office only (the unit's people who see the
+    # incident are refused, 403). 会商纪要 and 专报 downloads are seen like their incident.
+    Endpoint("api-incident-joint-reviews", "GET", "/api/incidents/{id}/joint-reviews/", INCIDENT_READ),
+    Endpoint(
+        "api-incident-joint-reviews",
+        "POST",
+        "/api/incidents/{id}/joint-reviews/",
+        {**OFFICE_ONLY, "edu": "201 403 404 403 403 404 401", "police": "201 404 403 404 403 404 401"},
+        body=review_body,
+    ),
+    Endpoint("api-joint-review-document", "GET", "/api/joint-reviews/{id}/document/", INCIDENT_READ, prepare=reviewed),
+    Endpoint("api-incident-upward-reports", "GET", "/api/incidents/{id}/upward-reports/", INCIDENT_READ),
+    Endpoint(
+        "api-incident-upward-reports",
+        "POST",
+        "/api/incidents/{id}/upward-reports/",
+        {**OFFICE_ONLY, "edu": "201 403 404 403 403 404 401", "police": "201 404 403 404 403 404 401"},
+        body=upward_body,
+    ),
+    Endpoint(
+        "api-upward-report-document",
+        "GET",
+        "/api/upward-reports/{id}/document/",
+        INCIDENT_READ,
+        prepare=reported_upward,
+    ),
+    Endpoint(
+        "api-incident-city-assignment",
+        "GET",
+        "/api/incidents/{id}/city-assignment/",
+        INCIDENT_READ,
+        prepare=city_assigned,
+    ),
+    Endpoint(
+        "api-incident-city-assignment",
+        "POST",
+        "/api/incidents/{id}/city-assignment/",
+        {**OFFICE_ONLY, "edu": "201 403 404 403 403 404 401", "police": "201 404 403 404 403 404 401"},
+        body=city_body,
+    ),
+    # The scenarios are dispatched already: the office reaches the dispatch rules and is told why not (400: the unit
+    # has an open ticket, or there is a lead already); everyone else is refused before.
+    Endpoint(
+        "api-incident-city-assignment-dispatch",
+        "POST",
+        "/api/incidents/{id}/city-assignment/dispatch/",
+        {**OFFICE_ONLY, "edu": "400 403 404 403 403 404 401", "police": "400 404 403 404 403 404 401"},
+        body=lambda world, scenario, role: {"lead": world.org.edu.pk},
+        prepare=city_assigned,
+    ),
+    Endpoint(
+        "api-incident-city-assignment-report-back",
+        "POST",
+        "/api/incidents/{id}/city-assignment/report-back/",
+        OFFICE_ONLY,
+        body=lambda world, scenario, role: {"content": "已核实处置", "reported_at": timezone.now().isoformat()},
+        prepare=city_assigned,
+    ),
+    # 销号抽查 (000 四.3) is the supervising office's alone: everyone else 403, before any lookup. The sample covers
+    # every closed incident, a confidential one included: the office records its verdict under the masked title
+    # (敏感舆情 N 条), so the confidential column is 200 for the office here.
+    Endpoint("api-spot-check-draw-list", "GET", "/api/spot-check-draws/", {"-": "200 403 403 403 403 403 401"}),
+    Endpoint("api-spot-check-draw-list", "POST", "/api/spot-check-draws/", {"-": "200 403 403 403 403 403 401"}),
+    Endpoint(
+        "api-spot-check-draw-detail",
+        "GET",
+        "/api/spot-check-draws/{id}/",
+        {"edu": "200 403 403 403 403 403 401"},
+        prepare=drawn,
+    ),
+    Endpoint(
+        "api-spot-check-verdict",
+        "POST",
+        "/api/spot-checks/{id}/verdict/",
+        {"edu": "200 403 403 403 403 403 401", "confidential": "200 403 403 403 403 403 401"},
+        body={"verdict": "confirmed", "note": "核实无误"},
+        prepare=spot_checked,
+    ),
+    # 舆情日志 (002 第八条): the office and county leaders every unit, others their own; the admin has none (403).
+    Endpoint("api-incident-log", "GET", "/api/incident-log/", {"-": "200 200 200 200 200 403 401"}),
+    Endpoint("api-incident-log-download", "GET", "/api/incident-log/download/", {"-": "200 200 200 200 200 403 401"}),
     *[
         Endpoint("api-not-found", method, "/api/no-such-thing/", {"-": "404 404 404 404 404 404 404"})
         for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -732,6 +901,10 @@ def object_id(world, path, scenario):
         ("/api/extension-requests/", "extension"),
         ("/api/reports/", "report"),
         ("/api/reply-drafts/", "draft"),
+        ("/api/joint-reviews/", "joint_review"),
+        ("/api/upward-reports/", "upward_report"),
+        ("/api/spot-check-draws/", "draw"),
+        ("/api/spot-checks/", "spot_check"),
     ):
         if path.startswith(prefix):
             return getattr(s, attribute).pk

@@ -43,6 +43,8 @@ TITLES = {
     "unsupported_media_type": "不支持该请求内容类型",
     "illegal_transition": "当前状态不允许该操作",
     "conflict": "与已有数据冲突",
+    "joint_review_required": "须先会商研判（002 第九条）",
+    "duplicate_external_id": "来源编号重复",
     "idempotency_in_progress": "相同幂等键的请求正在处理",
     "idempotency_key_reused": "幂等键已用于另一请求",
     "throttled": "请求过于频繁",
