@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError
@@ -164,6 +165,16 @@ def _incident_rows(user, qs):
         ]
 
 
+def unit_options(units: list, selected: str | None = None) -> str:
+    """The <option>s of a unit <select>, built in one pass: a county has about a thousand units and two selects of
+    them on the office's list, which the template's loop (a filter call per option) rendered in ~100 ms (issue 16)."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((u.pk, " selected" if str(u.pk) == selected else "", u.name) for u in units),
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def incident_list(request):
@@ -198,8 +209,11 @@ def incident_list(request):
         "filter_errors": errors,
         "bounded_search": search.parse(values.get("q")).bounded,
         "search_window": search.SINGLE_CHAR_WINDOW,
+        "unit_options": unit_options(units, kept.get("unit")),
         "bulk": access.is_office,
-        "dispatch_units": [u for u in units if not u.is_office and u.parent_id] if access.is_office else [],
+        "dispatch_unit_options": (
+            unit_options([u for u in units if not u.is_office and u.parent_id]) if access.is_office else ""
+        ),
     }
     return render(request, "incidents/incident_list.html", context, status=400 if errors else 200)
 
@@ -295,6 +309,7 @@ def ticket_list(request):
         "filters": kept,
         "query": urlencode(kept),
         "units": units,
+        "unit_options": unit_options(units, kept.get("unit")),
         "statuses": TicketStatus.choices,
         "grades": [*Grade.choices, ("none", "待研判")],
         "filter_errors": errors,
