@@ -231,8 +231,14 @@ def test_the_visible_incidents_list_walks_an_index_without_jit(org):
         assert "JIT" not in plan, (name, plan)
         assert "Seq Scan on incidents_ticket" not in plan, (name, plan)  # a unit's tickets come from an index
         if name.startswith("office"):
-            # The office's list is the first rows of the reported_at index: no scan, no sort of every row.
-            assert re.search(r"Index Scan (Backward )?using incident_reported", plan), (name, plan)
+            # The office's list is the first rows of a reported_at index: no scan, no sort of every row. Which one the
+            # planner takes is a hair's choice at this size: the list's own (-reported_at, -id), or the field's
+            # single-column index with an Incremental Sort putting the few rows read in order (a CI run took it).
+            assert re.search(r"Index Scan (Backward )?using \w+ on incidents_incident", plan), (name, plan)
+            assert re.search(r"(incident_reported_id|Presorted Key: incidents_incident.reported_at)", plan), (
+                name,
+                plan,
+            )
             assert "Seq Scan on incidents_incident" not in plan, (name, plan)
             assert not re.search(r"->  Sort\b", plan), (name, plan)
 
