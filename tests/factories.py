@@ -1,6 +1,8 @@
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
+from followup import services as followup_services
 from org.models import Membership, Role, Unit
 
 
@@ -37,3 +39,18 @@ def person(username, unit, role, **kwargs):
 
 
 __all__ = ["UnitFactory", "UserFactory", "person", "Role"]
+
+
+def joint_review(org, incident, **fields):
+    """A 会商研判 the office records on the incident (002 第七条), held now unless told (computed when called, not at
+    collection): a high-attention item's reply follows and cites it (002 第九条)."""
+    values = {
+        "held_at": timezone.now(),
+        "units": [org.edu],
+        "nature": "属实",
+        "trend": "平稳",
+        "risks": "可控",
+        "handling": "核实后回应",
+        "caliber": "以事实为准",
+    } | fields
+    return followup_services.record_joint_review(org.duty, incident, **values)

@@ -9,18 +9,16 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.urls import reverse
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from core.errors import NotFound, NotPermitted
 from core.models import AuditEvent
-from followup import services as followup_services
 from incidents import services
 from incidents.models import Approver, Feedback, GradeSetting, TicketRole
 from notifications.models import Notification
 from org.models import Role
 
-from .factories import person
+from .factories import joint_review, person
 
 SH = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=SH)
@@ -194,17 +192,7 @@ def test_a_reply_the_grade_reserves_for_the_county_is_approved_by_a_county_leade
     client.force_login(org.leader)
     assert 'data-testid="reply-draft-item"' in client.get(reverse("signoff")).content.decode()
     # 县领导审定 makes the item high-attention: its reply follows a joint review and cites it (002 第九条).
-    followup_services.record_joint_review(
-        org.duty,
-        incident,
-        held_at=timezone.now(),
-        units=[org.edu],
-        nature="属实",
-        trend="平稳",
-        risks="可控",
-        handling="核实后回应",
-        caliber="以事实为准",
-    )
+    joint_review(org, incident)
     services.approve_reply(org.leader, draft)
     draft.refresh_from_db()
     assert draft.state == "approved" and draft.decided_by == org.leader

@@ -14,14 +14,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from cockpit import selectors as cockpit
-from followup import services as followup_services
 from incidents import services
 from incidents.models import Feedback, Reply, TicketRole
 from incidents.selectors import awaiting_grading, new_incidents
 from incidents.services import instructions
+from tests.factories import joint_review
 
 SH = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=SH)
@@ -104,17 +103,7 @@ def test_major_items_without_a_published_response_are_listed(client, org, make_i
     major = make_incident(title="特别重大事项", grade="I")
     replied = make_incident(title="已回应的重大事项", grade="II")
     make_incident(title="较大事项", grade="III")
-    followup_services.record_joint_review(  # 002 第九条: a 重大 item's reply follows the joint review
-        org.duty,
-        replied,
-        held_at=timezone.now(),
-        units=[org.edu],
-        nature="属实",
-        trend="平稳",
-        risks="可控",
-        handling="核实后回应",
-        caliber="以事实为准",
-    )
+    joint_review(org, replied)  # 002 第九条: a 重大 item's reply follows the joint review
     services.publish_reply(org.duty, replied, kind=Reply.Kind.INITIAL, channel="政务微博", content="已关注，正在核实。")
     client.force_login(org.leader)
     page = client.get("/dashboard/").content.decode()

@@ -7,19 +7,17 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.urls import reverse
-from django.utils import timezone
 
 from core.errors import IllegalTransition, InvalidInput, NotFound, NotPermitted
 from core.models import AuditEvent
 from deadlines.models import Deadline
-from followup import services as followup_services
 from incidents import services
 from incidents.models import Feedback, GradeSetting, Reply, ReplyDraft, TicketRole
 from notifications.models import Notification
 from org.models import Role
 
 from .api_support import relaxed_throttles, token_client  # noqa: F401
-from .factories import person
+from .factories import joint_review, person
 
 SH = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=SH)
@@ -28,21 +26,6 @@ DRAFT = {
     "channel": "政民互动平台网络新闻发言人版块",
     "content": "我局已关注网民反映的问题，正在核实。",
 }
-
-
-def joint_review(org, incident):
-    """会商研判 of the item (002 第七条): a high-attention item's reply follows and cites it (002 第九条)."""
-    return followup_services.record_joint_review(
-        org.duty,
-        incident,
-        held_at=timezone.now(),
-        units=[org.edu],
-        nature="属实的投诉",
-        trend="平稳",
-        risks="可控",
-        handling="教育局核实后回应",
-        caliber="以核实结果为准",
-    )
 
 
 @pytest.fixture
