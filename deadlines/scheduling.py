@@ -41,7 +41,15 @@ def _split(spec: str | None) -> list[str]:
 
 
 def build_steps(deadline: Deadline, calendar: WorkCalendar) -> list[DeadlineStep]:
-    """Reminders before the due time, the breach at it, the leader escalation after it."""
+    """Reminders before the due time, the breach at it, the leader escalation after it, saved."""
+    steps = plan_steps(deadline, calendar)
+    DeadlineStep.objects.bulk_create(steps)
+    return steps
+
+
+def plan_steps(deadline: Deadline, calendar: WorkCalendar) -> list[DeadlineStep]:
+    """The steps build_steps saves, unsaved: a caller creating many deadlines writes all their steps in one statement
+    (the patrol planner, monitoring.planning)."""
     rule = deadline.rule
     steps: list[DeadlineStep] = []
     for lead in _split(rule.get("reminder_leads")):
@@ -52,7 +60,6 @@ def build_steps(deadline: Deadline, calendar: WorkCalendar) -> list[DeadlineStep
     if rule.get("escalate_after"):
         fire_at = calendar.add(deadline.due_at, rule["escalate_after"]).at
         steps.append(DeadlineStep(deadline=deadline, step="escalate", fire_at=fire_at))
-    DeadlineStep.objects.bulk_create(steps)
     return steps
 
 

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import audit
+from deadlines import scheduling
 from deadlines.models import Deadline, DeadlineKind, DeadlineStep
 from deadlines.selectors import county_patrol_deadlines
 from monitoring import emergency, patrol_days, selectors
@@ -31,23 +32,6 @@ def _rule(policy: PatrolPolicy) -> dict[str, str]:
         "channels": "inbox",
         "source": SOURCE,
     }
-
-
-def _steps(deadline: Deadline, calendar: WorkCalendar) -> list[DeadlineStep]:
-    """The steps deadlines.scheduling.build_steps gives a deadline (reminders, the breach, the escalation), built
-    without saving: the planner writes every slot's steps in one statement (tests/test_monitoring_speed.py checks
-    they are the same)."""
-    rule = deadline.rule
-    steps: list[DeadlineStep] = []
-    for lead in [s.strip() for s in (rule.get("reminder_leads") or "").split(",") if s.strip()]:
-        fire_at = calendar.subtract(deadline.due_at, lead).at
-        if fire_at > deadline.started_at:
-            steps.append(DeadlineStep(deadline=deadline, step=f"reminder:{lead}", fire_at=fire_at))
-    steps.append(DeadlineStep(deadline=deadline, step="breach", fire_at=deadline.due_at))
-    if rule.get("escalate_after"):
-        fire_at = calendar.add(deadline.due_at, rule["escalate_after"]).at
-        steps.append(DeadlineStep(deadline=deadline, step="escalate", fire_at=fire_at))
-    return steps
 
 
 def plan_patrol_slots(now: datetime | None = None, until: datetime | None = None) -> list[PatrolSlot]:
@@ -104,7 +88,7 @@ def plan_patrol_slots(now: datetime | None = None, until: datetime | None = None
                 )
                 for u, s in wanted
             )
-            DeadlineStep.objects.bulk_create(step for d in deadlines for step in _steps(d, calendar))
+            DeadlineStep.objects.bulk_create(step for d in deadlines for step in scheduling.plan_steps(d, calendar))
             PatrolSlot.objects.bulk_create(
                 PatrolSlot(unit_id=u, starts_at=s.starts_at, due_at=s.due_at, kind=s.kind, deadline=d)
                 for (u, s), d in zip(wanted, deadlines, strict=True)
