@@ -31,7 +31,6 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from core import audit
-from core.models import AuditEvent
 from deadlines import subjects, sweep_steps
 from deadlines.models import Deadline, DeadlineStep
 from deadlines.sweep_steps import Due, Effect, Links
@@ -200,14 +199,13 @@ class _Writes:
     breached: set[int] = field(default_factory=set)  # deadline ids
     overdue: dict[int, int] = field(default_factory=dict)  # ticket id -> its claim deadline's id
     notices: list[bulk.BulkNotice] = field(default_factory=list)
-    events: list[AuditEvent] = field(default_factory=list)
+    events: list[tuple] = field(default_factory=list)  # audit rows as core.audit.SYSTEM_ROW tuples
 
     def add(self, due: Due, effect: Effect) -> None:
         if effect.notice is not None:
-            event = audit.event(None, effect.action, _Named(due.deadline_id), after=effect.after)
-            event.incident_id, event.ticket_id = due.incident_id, due.ticket_id  # ids: the batch read no instances
             self.notices.append(effect.notice)
-            self.events.append(event)
+        if effect.action:  # an incident's step audits what it told; a subject's breach is audited even if no one is
+            self.events.append((effect.action, due.deadline_id, due.incident_id, due.ticket_id, effect.after))
         if effect.breach:
             self.breached.add(due.deadline_id)
         if effect.overdue_ticket is not None:
@@ -230,7 +228,7 @@ class _Writes:
                 overdue_unclaimed_at=Subquery(due.order_by("-due_at").values("due_at")[:1])
             )
         bulk.insert_notices(self.notices)
-        audit.record_many(self.events)
+        audit.record_system_rows(DEADLINE, self.events)
         for outcome, ids in self.fired.items():
             DeadlineStep.objects.filter(pk__in=ids).update(
                 state=DeadlineStep.State.FIRED, fired_at=self.now, outcome=outcome, error=""
@@ -239,13 +237,7 @@ class _Writes:
             DeadlineStep.objects.filter(pk__in=self.waited).update(last_attempt_at=timezone.now())
 
 
-class _Named:
-    """What audit.event() reads of the deadline it names (its model and id), without a model instance per row."""
-
-    _meta = Deadline._meta
-
-    def __init__(self, pk: int) -> None:
-        self.pk = pk
+DEADLINE = Deadline._meta.model_name  # the audit rows' object_type, as record() names a deadline
 
 
 def _fire_batch(batch: list[Due], run: _Pass) -> list[Fired]:
@@ -254,28 +246,35 @@ def _fire_batch(batch: list[Due], run: _Pass) -> list[Fired]:
     run.complete(batch)
     writes = _Writes(run.now)
     out: list[Fired] = []
+    theirs: dict[str, list[Due]] = {}  # deadline kind -> the batch's steps of deadlines of no incident (patrol slots)
     for due in batch:
-        if due.incident_id is None:  # a deadline of no incident (a patrol slot): its subject writes its own notices
-            out.append(_fire_subject_isolated(due, run.now))
+        if due.incident_id is None:
+            theirs.setdefault(due.kind, []).append(due)
             continue
         try:
             out.append(_plan(due, run, writes))
         except Exception as exc:
             logger.exception("timed check step %s (%s of deadline %s) failed", due.step_id, due.step, due.deadline_id)
             out.append(_record_failure(due, exc, sweep_steps.label(due)))
-    if not writes.planned:
-        return out
-    try:
-        with transaction.atomic():
-            writes.write()
-    except Exception:
-        logger.exception(
-            "timed checks: the batch's bulk write failed, its %s steps fire one by one", len(writes.planned)
-        )
-        planned = {d.step_id for d in writes.planned}
-        out = [f for f in out if f.step_id not in planned]
-        out += [f for due in writes.planned if (f := _fire_one(due, run)) is not None]
-    return out
+    alone: list[Due] = []  # fired one by one after the batch's writes
+    for kind, dues in theirs.items():
+        try:
+            out += _plan_subject(kind, dues, run, writes)
+        except Exception:
+            logger.exception("timed checks: the plan of %s %s steps failed, they fire one by one", len(dues), kind)
+            alone += dues
+    if writes.planned:
+        try:
+            with transaction.atomic():
+                writes.write()
+        except Exception:
+            logger.exception(
+                "timed checks: the batch's bulk write failed, its %s steps fire one by one", len(writes.planned)
+            )
+            planned = {d.step_id for d in writes.planned}
+            out = [f for f in out if f.step_id not in planned]
+            alone = writes.planned + alone
+    return out + [f for due in alone if (f := _fire_one(due, run)) is not None]
 
 
 def _fired(due: Due, outcome: str) -> Fired:
@@ -297,9 +296,51 @@ def _plan(due: Due, run: _Pass, writes: _Writes) -> Fired:
     return _fired(due, effect.outcome)
 
 
+def _plan_subject(kind: str, dues: list[Due], run: _Pass, writes: _Writes) -> list[Fired]:
+    """Steps of deadlines of no incident (a patrol slot), in order: the engine decides what each does to its deadline
+    (sweep_steps.subject_stage: breach, escalate, remind or skip) and the registered subject plans the notices of all
+    of them at once (deadlines.subjects.Subject.plan); everything goes to `writes`. Nothing is added before the plan
+    has answered for every step, so a plan that raises leaves `writes` as it was."""
+    subject = subjects.of_kind(kind)
+    if subject is None:
+        raise LookupError(f"时限类型 {kind} 没有登记的对象（deadlines.subjects）")
+    breached: set[int] = set()  # by a step earlier in this batch
+    staged: list[tuple[Due, str, Effect]] = []
+    for due in dues:
+        if due.deadline_id in breached or due.deadline_id in writes.breached:
+            due.state = Deadline.State.BREACHED
+        if due.step == "escalate" and due.state == Deadline.State.PENDING and due.met_at is None and due.breach_unfired:
+            staged.append((due, WAIT, Effect("waiting_breach")))  # as _plan: its breach waits for a retry
+            continue
+        stage, effect = sweep_steps.subject_stage(due, run.now)
+        if effect.breach:
+            breached.add(due.deadline_id)
+        staged.append((due, stage, effect))
+    asked = [subjects.Stage(due, stage) for due, stage, _ in staged if stage and stage != WAIT]
+    planned = subject.plan(asked, run.now) if asked else []
+    if len(planned) != len(asked):
+        raise ValueError(f"{kind}: plan() answered {len(planned)} of {len(asked)} steps")
+    answers = iter(planned)
+    out: list[Fired] = []
+    for due, stage, effect in staged:
+        label = ""
+        if stage == WAIT:
+            writes.wait(due)
+        else:
+            if stage:
+                answer = next(answers)
+                effect.outcome, effect.notice, label = answer.outcome, answer.notice, answer.label
+            writes.add(due, effect)
+        out.append(Fired(due.step_id, due.deadline_id, due.kind, due.step, due.fire_at, effect.outcome, label))
+    return out
+
+
+WAIT = "wait"  # _plan_subject: an escalation waiting for its breach, no stage
+
+
 def _fire_one(due: Due, run: _Pass) -> Fired | None:
-    """The fallback: one step in its own savepoint, re-read under its lock, decided by the same builder and written
-    by the same writer as a batch of one; whatever it raises rolls back that step alone."""
+    """The fallback: one step in its own savepoint, re-read under its lock, decided by the same builder (or subject)
+    and written by the same writer as a batch of one; whatever it raises rolls back that step alone."""
     try:
         with transaction.atomic():
             again = _locked(_due(run.now).filter(pk=due.step_id), 1)
@@ -307,12 +348,15 @@ def _fire_one(due: Due, run: _Pass) -> Fired | None:
                 return None
             run.complete(again)
             writes = _Writes(run.now)
-            fired = _plan(again[0], run, writes)
+            if again[0].incident_id is None:
+                (fired,) = _plan_subject(again[0].kind, again, run, writes)
+            else:
+                fired = _plan(again[0], run, writes)
             writes.write()
             return fired
     except Exception as exc:
         logger.exception("timed check step %s (%s of deadline %s) failed", due.step_id, due.step, due.deadline_id)
-        return _record_failure(due, exc, sweep_steps.label(due))
+        return _record_failure(due, exc, sweep_steps.label(due) if due.incident_id is not None else "")
 
 
 def _record_failure(due: Due, exc: Exception, label: str) -> Fired:
@@ -334,57 +378,6 @@ def _label(deadline: Deadline) -> str:
     owner = deadline.unit.name if deadline.unit else "办公室"
     title = deadline.incident.title if deadline.incident else ""
     return f"{title}｜{owner}｜{deadline.get_kind_display()}"
-
-
-def _fire_subject_isolated(due: Due, now: datetime) -> Fired:
-    """A deadline of no incident (a patrol slot), in its own savepoint: the same states and audit rows as an
-    incident's, the people told and the words chosen by its registered subject (deadlines.subjects)."""
-    try:
-        with transaction.atomic():
-            step = DeadlineStep.objects.get(pk=due.step_id)
-            deadline = Deadline.objects.select_for_update(of=("self",)).select_related("unit").get(pk=due.deadline_id)
-            subject = subjects.subject_of(deadline)
-            if subject is None:
-                raise LookupError(f"时限类型 {deadline.kind} 没有登记的对象（deadlines.subjects）")
-            if step.step == "escalate" and _breach_not_fired(deadline):
-                DeadlineStep.objects.filter(pk=step.pk).update(last_attempt_at=timezone.now())
-                outcome = "waiting_breach"
-            else:
-                outcome = _fire_subject(subject, step, deadline, now)
-                step.state, step.fired_at, step.outcome, step.error = DeadlineStep.State.FIRED, now, outcome, ""
-                step.save(update_fields=["state", "fired_at", "outcome", "error"])
-            return Fired(step.pk, deadline.pk, deadline.kind, step.step, step.fire_at, outcome, subject.label(deadline))
-    except Exception as exc:
-        logger.exception("timed check step %s (%s of deadline %s) failed", due.step_id, due.step, due.deadline_id)
-        return _record_failure(due, exc, "")
-
-
-def _breach_not_fired(deadline: Deadline) -> bool:
-    if deadline.state != Deadline.State.PENDING or deadline.met_at is not None:
-        return False  # breached (the usual case, no query), or met/cancelled: the step decides below
-    return deadline.steps.filter(
-        step="breach", state__in=[DeadlineStep.State.PENDING, DeadlineStep.State.FAILED]
-    ).exists()
-
-
-def _fire_subject(subject: subjects.Subject, step: DeadlineStep, deadline: Deadline, now: datetime) -> str:
-    if step.step == "breach":
-        if deadline.state != Deadline.State.PENDING or deadline.met_at is not None:
-            return "skipped_met"
-        deadline.state, deadline.breached_at = Deadline.State.BREACHED, deadline.due_at
-        deadline.save(update_fields=["state", "breached_at"])
-        audit.record(None, "deadline_breached", deadline, after={"kind": deadline.kind, "due_at": deadline.due_at})
-        return subject.notify(step, deadline, "breach", now)
-    if step.step == "escalate":
-        if not deadline.is_open or deadline.state != Deadline.State.BREACHED:
-            return "skipped_met"
-        audit.record(None, "deadline_escalated", deadline, after={"kind": deadline.kind, "due_at": deadline.due_at})
-        return subject.notify(step, deadline, "escalate", now)
-    if not deadline.is_open:
-        return "skipped_met"
-    if now >= deadline.due_at:
-        return "skipped_stale"
-    return subject.notify(step, deadline, "remind", now)
 
 
 STEP_FIELDS = ["state", "attempts", "last_attempt_at", "error"]

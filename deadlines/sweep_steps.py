@@ -185,3 +185,25 @@ def builder(step: str) -> Callable[[Due, datetime, Links], Effect]:
 
 
 BUILDERS = {"breach": breach, "escalate": escalate}
+
+
+def subject_stage(due: Due, now: datetime) -> tuple[str, Effect]:
+    """A step of a deadline of no incident (a patrol slot, deadlines.subjects): what the engine does to the deadline
+    (the breach and its audit row, the escalation's audit row) and the stage its subject is asked to tell about
+    ("remind", "breach", "escalate"), or no stage and an effect that skips the step. The audit row is written
+    whether or not the subject then tells anyone (a slot superseded by a later miss is still marked and audited)."""
+    d = due
+    after = {"kind": d.kind, "due_at": d.due_at}
+    if d.step == "breach":
+        if d.state != Deadline.State.PENDING or d.met_at is not None:
+            return "", Effect("skipped_met")
+        return "breach", Effect("", action="deadline_breached", after=after, breach=True)
+    if d.step == "escalate":
+        if not d.is_open or d.state != Deadline.State.BREACHED:
+            return "", Effect("skipped_met")
+        return "escalate", Effect("", action="deadline_escalated", after=after)
+    if not d.is_open:
+        return "", Effect("skipped_met")
+    if now >= d.due_at:
+        return "", Effect("skipped_stale")
+    return "remind", Effect("")
