@@ -7,7 +7,9 @@ The data is bench/pages_data.py's (loaded if the database does not hold it yet).
 test client, DEBUG off) the statements it sends, counted with connection.execute_wrapper (bench/counting.py), the
 median of 5 warm renders and the EXPLAIN ANALYZE of its slowest statement; then over loopback, gunicorn with 2
 sync workers: 20 single requests one after another (p50/p95/p99) and wrk (`apt-get install wrk`; 2 threads, 4
-connections, `--seconds` each; p50/p95/p99 from its latency histogram), with the workers' RSS after the load. The
+connections, `--seconds` each; p50/p95/p99 from its latency histogram), with the workers' RSS after the load.
+Every page is also driven by wrk over one connection for `--seconds` (one request at a time: the issue's "single
+requests" through a load tool, p50/p95/p99 over a few hundred requests). The
 SQL floor is the minimal SQL for the same page (its rows in order, the next-deadline rows for the ticket list), the
 median of 20 runs on one connection. Writes a markdown section to stdout and to bench/RESULTS-pages.md
 (`--no-write` to skip); `--code-dir` runs another checkout's code (the "before" column: a `git archive` of the
@@ -65,9 +67,15 @@ PAGES = [
     ("/api/v1/incidents/ (office)", "duty", "/api/v1/incidents/", True),
     ("/api/v1/incidents/ (liaison)", "edu", "/api/v1/incidents/", True),
     ("/tickets/ (office)", "duty", "/tickets/", False),
-    ("/desk/ (office, reference)", "duty", "/desk/", False),
+    ("/desk/ (office)", "duty", "/desk/", False),
+    ("/desk/?queue=overdue (office)", "duty", "/desk/?queue=overdue", False),
+    ("/desk/?queue=graded&sort=newest (office)", "duty", "/desk/?queue=graded&sort=newest", False),
+    ("/dashboard/ (county leader)", "leader", "/dashboard/", False),
+    ("/dashboard/ (duty officer)", "duty", "/dashboard/", False),
+    ("/dashboard/ (unit leader, 教育局)", "edu_leader", "/dashboard/", False),
 ]
-LOADED = {"/tickets/ (liaison)", "/incidents/ (office)", "/api/v1/incidents/ (office)", "/desk/ (office, reference)"}
+# Also under 4 concurrent connections on the 2 workers (saturation: each request waits for one in the queue).
+LOADED = {"/tickets/ (liaison)", "/incidents/ (office)", "/api/v1/incidents/ (office)", "/desk/ (office)"}
 
 
 def filter_pages(edu_unit, month_ago, today):
@@ -196,6 +204,19 @@ def worker_rss(master_pid):
     return rss
 
 
+def wrk(url, hdrs, script, seconds, connections):
+    """wrk's p50/p95/p99 (ms), requests per second and errors over `connections` connections for `seconds`."""
+    threads = min(2, connections)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "-s", str(script)]
+    for name, value in hdrs.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, timeout=seconds + 60)
+    line = next(x for x in output.stdout.splitlines() if x.startswith("JSON "))
+    result = json.loads(line[5:])
+    result["rps"] = result["requests"] / seconds
+    return result
+
+
 def over_http(pages, cookies, tokens, seconds, port, singles_n=22):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen(
@@ -228,14 +249,9 @@ def over_http(pages, cookies, tokens, seconds, port, singles_n=22):
                 if n >= 2:  # the first two warm each worker
                     singles.append((time.perf_counter() - started) * 1000)
             result = {"single": {p: pct(singles, p) for p in (50, 95, 99)}}
+            result["serial"] = wrk(base + path, hdrs, script, seconds, connections=1)
             if label in LOADED:
-                command = ["wrk", "-t2", "-c4", f"-d{seconds}s", "--timeout", "30s", "-s", str(script)]
-                for name, value in hdrs.items():
-                    command += ["-H", f"{name}: {value}"]
-                output = subprocess.run([*command, base + path], capture_output=True, text=True, timeout=seconds + 60)
-                line = next(x for x in output.stdout.splitlines() if x.startswith("JSON "))
-                result["load"] = json.loads(line[5:])
-                result["load"]["rps"] = result["load"]["requests"] / seconds
+                result["load"] = wrk(base + path, hdrs, script, seconds, connections=4)
             results[label] = result
             print(f"  {label}: {result}", flush=True)
         rss = worker_rss(server.pid)
@@ -246,30 +262,34 @@ def over_http(pages, cookies, tokens, seconds, port, singles_n=22):
         server.wait(timeout=30)
 
 
+def wrk_cell(load):
+    if not load:
+        return "—"
+    cell = f"{load['p50']:.0f}/{load['p95']:.0f}/{load['p99']:.0f} ({load['rps']:.1f})"
+    return cell + (f", {load['non2xx']} non-2xx" if load["non2xx"] else "")
+
+
 def markdown(args, counts, inproc, http, rss, floor, extra):
     lines = [
         f"## {args.label}: {counts} ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
         "",
-        f"Code: {args.code_note or ROOT}. gunicorn 2 sync workers on loopback; wrk 2 threads, 4 connections, "
-        f"{args.seconds} s per page; worker RSS after the load: {', '.join(f'{r:.0f} MB' for r in rss)}.",
+        f"Code: {args.code_note or ROOT}. gunicorn 2 sync workers on loopback; wrk over 1 connection (one request "
+        f"at a time) and, for four pages, 2 threads × 4 connections, {args.seconds} s per page and mode; worker RSS "
+        f"after the load: {', '.join(f'{r:.0f} MB' for r in rss)}; load average before: {args.load_before}.",
         "",
-        "| page | statements | in-process ms | single p50/p95/p99 ms | wrk p50/p95/p99 ms (req/s) | SQL floor ms |"
-        " slowest statement ms |",
-        "|---|---|---|---|---|---|---|",
+        "| page | statements | KB | in-process ms | urllib single p50/p95/p99 ms | wrk 1 conn p50/p95/p99 ms (req/s) |"
+        " wrk 4 conn p50/p95/p99 ms (req/s) | SQL floor ms | slowest statement ms |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for label, *_ in PAGES:
         i, h = inproc[label], http[label]
         single = "/".join(f"{h['single'][p]:.0f}" for p in (50, 95, 99))
-        load = h.get("load")
-        wrk = (
-            f"{load['p50']:.0f}/{load['p95']:.0f}/{load['p99']:.0f} ({load['rps']:.1f})"
-            + (f", {load['non2xx']} non-2xx" if load["non2xx"] else "")
-            if load
-            else "—"
-        )
+        serial, load = wrk_cell(h.get("serial")), wrk_cell(h.get("load"))
         fl = f"{floor[label]:.1f}" if label in floor else "—"
+        kb = i["bytes"] / 1024
         lines.append(
-            f"| {label} | {i['statements']} | {i['ms']:.0f} | {single} | {wrk} | {fl} | {i['slowest_ms']:.1f} |"
+            f"| {label} | {i['statements']} | {kb:.0f} | {i['ms']:.0f} | {single} | {serial} | {load} | {fl} |"
+            f" {i['slowest_ms']:.1f} |"
         )
     lines += [
         "",
@@ -310,7 +330,8 @@ def main():
 
     from org.models import Unit
 
-    users = {u.username: u for u in User.objects.filter(username__in=["duty", "edu", "leader"])}
+    users = {u.username: u for u in User.objects.filter(username__in=["duty", "edu", "leader", "edu_leader"])}
+    args.load_before = Path("/proc/loadavg").read_text().split()[0]
     edu_unit = Unit.objects.get(code="education").pk
     cookies, tokens = credentials(users)
     today = timezone.localdate()

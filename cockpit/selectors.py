@@ -59,7 +59,9 @@ def signoff_queue(user: User):
     if access.is_office:
         may |= Q(grade__in=grades.get(Approver.OFFICE, []))
     if access.leader_unit_ids:
-        lead = Ticket.objects.filter(incident=OuterRef("pk"), role=TicketRole.LEAD, unit_id__in=access.leader_unit_ids)
+        lead = Ticket.objects.filter(incident=OuterRef("pk"), role=TicketRole.LEAD)
+        if not access.oversees_all:  # every unit: no list of a thousand unit ids in the statement (issue 16)
+            lead = lead.filter(unit_id__in=access.leader_unit_ids)
         may |= Q(Exists(lead), grade__in=grades.get(Approver.LEADER, []))
     if access.oversees_all:
         may |= Q(grade__in=grades.get(Approver.COUNTY, []))
@@ -82,7 +84,9 @@ def reply_draft_queue(user: User):
     for grade, approver in services.reply_approvers().items():
         grades.setdefault(approver, []).append(grade)
     may = Q(pk__in=[])
-    if access.leader_unit_ids:
+    if access.oversees_all:  # every unit, as above
+        may |= Q(incident__grade__in=grades.get(Approver.LEADER, []))
+    elif access.leader_unit_ids:
         may |= Q(ticket__unit_id__in=access.leader_unit_ids, incident__grade__in=grades.get(Approver.LEADER, []))
     if access.is_office or access.oversees_all:
         may |= Q(incident__grade__in=grades.get(Approver.OFFICE, []))

@@ -64,7 +64,7 @@ def dashboard(request):
         {"label": IncidentStatus(s).label, "n": counts[f"status_{s}"], "url": f"{list_url}?status={s}"}
         for s in INCIDENT_OPEN_STATES
     ]
-    unit_ids = None if access.is_office else access.visible_unit_ids
+    unit_ids = None if access.sees_everything else access.visible_unit_ids
     ranking, ranking_at = aggregates.timeliness(now, unit_ids)
     ranking_page = Paginator(ranking, RANKING_PER_PAGE).get_page(request.GET.get("ranking"))
     new = selectors.new_by_grade(request.user, {"today": today, "week": week})

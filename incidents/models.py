@@ -198,6 +198,13 @@ class Incident(models.Model):
             # order (incidents.selectors.incident_list): read off an index, not sorted from every graded item.
             models.Index(fields=["status", "graded_at", "id"], name="incident_status_graded"),
             models.Index(fields=["grade", "-reported_at", "-id"], name="incident_grade_reported"),
+            # The desk's and the cockpit's bounded counts by status (and grade: 待审签, Ⅰ/Ⅱ without a response) are
+            # read off this index alone, visibility included (issue 16: 88 ms → 8 ms for the cockpit's twelve at 1M).
+            models.Index(
+                fields=["status", "grade", "id"],
+                include=["is_confidential", "reported_by"],
+                name="incident_status_grade_cover",
+            ),
         ]
 
     def __str__(self):

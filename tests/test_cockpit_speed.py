@@ -1,0 +1,118 @@
+"""The cockpit's live counts at a million (issue 16): a county leader's statements name no list of the county's units
+(a thousand unit ids in the 待审签 and 回应稿 queues cost more Python than the database spent), the maintained figures are
+decoded once per computation, and on PostgreSQL the bounded counts by status read the covering index
+incident_status_grade_cover instead of the incidents' rows."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from cockpit import aggregates
+from incidents import bounded
+from incidents.selectors import visible_incidents
+from org.models import Unit
+from tests.factories import UnitFactory
+
+
+class Params:
+    """The largest number of parameters one statement of a request carried (execute_wrapper sees every statement)."""
+
+    def __init__(self):
+        self.most = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.most = max(self.most, len(params or ()))
+        return execute(sql, params, many, context)
+
+
+def most_params(user, path="/dashboard/"):
+    client = Client()
+    client.force_login(user)
+    assert client.get(path).status_code == 200  # warm: the figures are computed by the first view
+    counter = Params()
+    with connection.execute_wrapper(counter):
+        assert client.get(path).status_code == 200
+    return counter.most
+
+
+@pytest.mark.django_db
+def test_a_county_leaders_dashboard_does_not_grow_with_the_number_of_units(org):
+    few = most_params(org.leader)
+    county = Unit.objects.get(parent__isnull=True)
+    for i in range(60):
+        UnitFactory(code=f"u{i:03d}", name=f"单位{i:03d}", parent=county)
+    many = most_params(org.leader)
+    assert many == few, f"a statement carried {few} parameters with the demo's units, {many} with 60 more"
+
+
+@pytest.mark.django_db
+def test_the_maintained_figures_are_decoded_once_per_computation(org, monkeypatch):
+    client = Client()
+    client.force_login(org.leader)
+    assert client.get("/dashboard/").status_code == 200
+    fetched = []
+    original = aggregates.CockpitFigures.objects.get
+
+    def counting_get(*args, **kwargs):
+        fetched.append(kwargs)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(aggregates.CockpitFigures.objects, "get", counting_get)
+    assert client.get("/dashboard/").status_code == 200
+    assert fetched == []  # every figure was this process's own computation, unchanged in the database
+    aggregates._decoded.clear()  # as in another process (beat) or after a restart
+    assert client.get("/dashboard/").status_code == 200
+    assert len(fetched) == len(aggregates.CockpitFigures.Kind)
+    page = client.get("/dashboard/").content.decode()
+    assert 'data-testid="assessment-as-of">数据截至' in page
+
+
+@pytest.mark.django_db
+def test_a_figure_recomputed_elsewhere_is_read_again(org):
+    client = Client()
+    client.force_login(org.duty)
+    assert client.get("/dashboard/").status_code == 200
+    kept = aggregates._decoded[aggregates.CockpitFigures.Kind.OVERDUE]
+    # Another process (beat) recomputes the row: same pk, a later computed_at and other rows.
+    aggregates.CockpitFigures.objects.filter(pk=kept.pk).update(
+        computed_at=kept.computed_at + (aggregates.FRESH_FOR / 10), rows=[]
+    )
+    aggregates._decoded[aggregates.CockpitFigures.Kind.OVERDUE] = kept
+    figures = aggregates._current(kept.kind, kept.period_start, kept.period_end)
+    assert figures.rows == [] and figures.computed_at > kept.computed_at
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner (CI runs it)")
+def test_the_bounded_counts_by_status_read_the_covering_index(org):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO incidents_incident (title, summary, category, location, first_seen_at, reported_at, views,
+                comments, reposts, site_count, media_level, grade, grade_reason, is_historical, is_confidential,
+                status, created_at, updated_at, reported_by_id, search_terms, version)
+            SELECT '批量' || g, '', 'other', '', now() - g * interval '1 minute', now() - g * interval '1 minute',
+                0, 0, 0, 0, '', (ARRAY['I','II','III','IV'])[1 + g %% 4], '', false, g %% 50 = 0,
+                CASE WHEN g %% 200 = 0 THEN 'under_review' ELSE 'dispatched' END, now(), now(), %s, '', 0
+            FROM generate_series(1, 30000) g
+            """,
+            [org.duty.pk],
+        )
+        cursor.execute("ANALYZE incidents_incident")
+    # A status few items are in (待审核: 150 of 30,000): without the index the count reads every row to find them.
+    qs = visible_incidents(org.leader).filter(status="under_review")
+    recorded = []
+
+    def record(execute, sql, params, many, context):
+        recorded.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        bounded.bounded_counts({"status": qs})
+    [(sql, params)] = recorded
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT TEXT) " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "incident_status_grade_cover" in plan, plan
+    assert "Seq Scan on incidents_incident" not in plan, plan
