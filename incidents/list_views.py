@@ -1,6 +1,7 @@
 """The list pages (舆情, 转办单) and the landing redirect: thin views over incidents.selectors, with the filters
 kept in the URL, the search box, the export to .xlsx and the office's bulk actions (issues 14, 18)."""
 
+import html
 from datetime import date
 from urllib.parse import urlencode
 
@@ -11,7 +12,7 @@ from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError
@@ -167,12 +168,13 @@ def _incident_rows(user, qs):
 
 def unit_options(units: list, selected: str | None = None) -> str:
     """The <option>s of a unit <select>, built in one pass: a county has about a thousand units and two selects of
-    them on the office's list, which the template's loop (a filter call per option) rendered in ~100 ms (issue 16)."""
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        ((u.pk, " selected" if str(u.pk) == selected else "", u.name) for u in units),
+    them on the office's list. The template's loop (a filter call per option) took ~100 ms and format_html per option
+    ~25 ms (issue 16); each name is escaped as Django's escape() does (html.escape), the rest is our own markup."""
+    options = "".join(
+        f'<option value="{u.pk}"{" selected" if str(u.pk) == selected else ""}>{html.escape(u.name)}</option>'
+        for u in units
     )
+    return mark_safe(options)  # noqa: S308  # every name escaped above; pk is an int
 
 
 @login_required

@@ -13,7 +13,7 @@ from django.test import Client
 from incidents import services
 from incidents.models import TicketRole
 
-from .factories import Role, person
+from .factories import Role, UnitFactory, person
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -132,3 +132,11 @@ def test_a_confidential_item_is_not_listed_for_an_officer_without_clearance(org,
     other = person("duty2", org.office, Role.DUTY_OFFICER)
     page = as_user(other).get("/incidents/").content.decode()
     assert "敏感事项" not in page
+
+
+def test_a_unit_name_is_escaped_in_the_unit_selects(org):
+    """The unit <option>s are built in one pass (issue 16); a name an admin typed with markup shows as text."""
+    UnitFactory(code="markup", name='<b>"新"局</b>&', parent=org.county)
+    page = as_user(org.duty).get("/incidents/").content.decode()
+    assert "&lt;b&gt;&quot;新&quot;局&lt;/b&gt;&amp;</option>" in page
+    assert "<b>" not in page
