@@ -160,7 +160,7 @@ class _Pass:
         for d in ours:
             d.unit = self.units.get(d.unit_id) if d.unit_id is not None else None
             d.title, d.confidential = titles[d.incident_id]
-        self.directory.preload(d.unit for d in ours)
+        self.directory.preload({d.unit_id: d.unit for d in ours}.values())  # each unit once, not per step
 
 
 def run_timed_checks(
