@@ -205,6 +205,10 @@ class Incident(models.Model):
                 include=["is_confidential", "reported_by"],
                 name="incident_status_grade_cover",
             ),
+            # The confidential items a reader is not cleared for, hashed once per ticket list (selectors.visible_tickets).
+            models.Index(
+                fields=["id"], include=["reported_by"], condition=Q(is_confidential=True), name="incident_confidential"
+            ),
         ]
 
     def __str__(self):

@@ -46,7 +46,7 @@ def _granted_incident_pks(user_id: int) -> QuerySet:
     )
 
 
-def _cleared_for_confidential(user_id: int, incident: str = "pk") -> Q:
+def _cleared_for_confidential(user_id: int) -> Q:
     """A confidential incident (涉密/敏感, issue 4) is visible only to its reporter and to users granted
     `incidents.view_incident` on it (services.grant_confidential_access), whatever their role; the
     grant narrows, it never widens what the unit rules allow.
@@ -55,10 +55,18 @@ def _cleared_for_confidential(user_id: int, incident: str = "pk") -> Q:
     statement (a few rows), instead of a correlated EXISTS per row, which made it estimate every list ~200x too
     costly, give up the index order of the list and compile the statement with JIT. The rows a list walks in its
     index order are then checked against a flag and that small set."""
-    prefix = "" if incident == "pk" else "incident__"
-    pk = F("pk") if incident == "pk" else F("incident_id")
-    granted = In(Cast(pk, CharField()), _granted_incident_pks(user_id))
-    return Q(**{f"{prefix}is_confidential": False}) | Q(**{f"{prefix}reported_by_id": user_id}) | Q(granted)
+    granted = In(Cast(F("pk"), CharField()), _granted_incident_pks(user_id))
+    return Q(is_confidential=False) | Q(reported_by_id=user_id) | Q(granted)
+
+
+def _hidden_confidential_pks(user_id: int) -> QuerySet:
+    """The confidential incidents the user is not cleared for (_cleared_for_confidential's rule turned round: neither
+    their reporter nor granted). A ticket does not carry its incident's flag; `incident_id NOT IN` this set (hashed
+    once per statement, read off the partial index incident_confidential) keeps a ticket list on the tickets' own
+    index in its order, with no join to the incidents, which the planner turned into a hash join over all of them
+    when the reader had thousands of grants (issue 16: a liaison's /tickets/ count at 1M, 829 ms that way, 30 ms this)."""
+    granted = In(Cast(F("pk"), CharField()), _granted_incident_pks(user_id))
+    return Incident.objects.filter(is_confidential=True).exclude(reported_by_id=user_id).exclude(granted).values("pk")
 
 
 def visible_tickets(user: AnyUser) -> TicketQuerySet:
@@ -66,11 +74,11 @@ def visible_tickets(user: AnyUser) -> TicketQuerySet:
     qs = Ticket.objects.all()
     if access.user_id is None:
         return qs.none()
-    cleared = _cleared_for_confidential(access.user_id, "incident_id")
+    hidden = Q(incident_id__in=_hidden_confidential_pks(access.user_id))
     if access.sees_everything:
-        return qs.filter(cleared)
+        return qs.exclude(hidden)
     # One unit: `unit_id = n`, so a unit's list walks ticket_unit_dispatched in its order (issue 16).
-    return qs.filter(cleared, unit_id__in=sorted(access.visible_unit_ids))
+    return qs.filter(unit_id__in=sorted(access.visible_unit_ids)).exclude(hidden)
 
 
 def visible_reply_drafts(user: AnyUser) -> ReplyDraftQuerySet:
