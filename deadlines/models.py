@@ -166,6 +166,15 @@ class Deadline(models.Model):
                 condition=Q(met_at__isnull=True, state__in=("pending", "breached")),
                 name="deadline_open_kind_due",
             ),
+            # 只看逾期 on the ticket lists (incidents.selectors.ticket_list): the tickets of a unit with a deadline
+            # breached and still unmet, read once per statement. Only the open breaches are in it (a breach met late
+            # keeps state breached with met_at set), so its size follows today's backlog, not the history
+            # (issue 16: a per-ticket probe over 50,000 tickets took 917 ms at 1M, bench/RESULTS-filters.md).
+            models.Index(
+                fields=["unit", "ticket"],
+                condition=Q(state="breached", met_at__isnull=True),
+                name="deadline_breached_open_unit",
+            ),
         ]
 
     def __str__(self):

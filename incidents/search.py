@@ -13,12 +13,18 @@ A query is split at spaces and punctuation; every bigram of every piece must be 
 looked up in the titles and summaries of the newest SINGLE_CHAR_WINDOW items only (a bounded scan, and the page
 says so); beside longer pieces it only narrows what their bigrams found. A number (YQ20261130-00042) is looked
 up by its id, or by its date for a prefix (YQ20261130, YQ202611), through the primary key and the reported_at
-index."""
+index.
+
+A term found in many items (食堂 in 50,000 of a million) is searched newest first: a page of the list (newest
+first) is read from the items of the last RECENT_WINDOWS[0] first, and from all items only when that window holds
+too few to fill it; its bounded count is taken in no order (NewestFirstSearch). Rows and counts are exactly those of
+the whole search."""
 
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import cast
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
@@ -32,6 +38,11 @@ from incidents.models import Incident, IncidentQuerySet
 INDEX_NAME = "incident_search_terms_gin"
 MAX_QUERY_CHARS = 100
 SINGLE_CHAR_WINDOW = 5000
+# The newest items a bigram search's page reads first, then wider (NewestFirstSearch); past the last, every item.
+# Narrow enough that PostgreSQL intersects the window's reported_at range with the GIN bitmap (BitmapAnd) before it
+# reads a row: at 1M over two years 7 days are ~9,600 items; with 30 days (41,000) it read all 50,000 matches of
+# 食堂饭菜 and filtered them by date (292 ms, bench/RESULTS-filters.md).
+RECENT_WINDOWS = (timedelta(days=7),)
 
 _PIECES = re.compile(r"[^\w]+|_+")
 _NUMBER = re.compile(r"^YQ(?P<date>\d{0,8})(?:-(?P<seq>\d{1,19}))?$", re.IGNORECASE)
@@ -159,7 +170,7 @@ def apply(qs: IncidentQuerySet, query: Query) -> IncidentQuerySet:
         qs = _has_bigrams(qs, query.bigrams)
         for char in query.single_chars:
             qs = qs.filter(_mentions(char))
-        return qs
+        return NewestFirstSearch.of(qs)
     if query.single_chars:
         newest = qs.order_by("-reported_at", "-id").values("pk")[:SINGLE_CHAR_WINDOW]
         qs = qs.filter(pk__in=newest)
@@ -167,6 +178,57 @@ def apply(qs: IncidentQuerySet, query: Query) -> IncidentQuerySet:
             qs = qs.filter(_mentions(char))
         return qs
     return qs
+
+
+class NewestFirstSearch(IncidentQuerySet):
+    """A bigram search whose pages in the list's order (newest first) are read from the newest items first, and
+    whose bounded counts are taken in no order.
+
+    On PostgreSQL the GIN index returns every item holding the bigrams; they were all read from the table and sorted
+    to take the newest 26, and counted in that order up to 1,001 (issue 16: 食堂饭菜 matched 50,000 of 1M, 723 ms).
+    The items reported since a cutoff are a prefix of the list in its order (-reported_at, -id), so when the window
+    holds all the rows a slice asks for (LIMIT high: the page and the next page's first row), the window's slice is
+    the list's slice, row for row; when it holds fewer, the next wider window is tried, the last one being the whole
+    search. Any cutoff gives the same rows, so the windows start from the clock at each read. A slice in another
+    order, or no slice (an export's iterator), reads the whole search as before.
+
+    How many rows a slice holds does not depend on their order, so a count drops it: the bitmap of the matches is
+    then read only until the cap (COUNT_CAP + 1 rows), in the table's order, with no sort."""
+
+    @classmethod
+    def of(cls, qs: IncidentQuerySet) -> "NewestFirstSearch":
+        # The same query (filters, select_related, annotations) answering slices the newest-first way.
+        return cls(model=qs.model, query=qs.query.chain(), using=qs.db)
+
+    def _newest_first_slice(self) -> bool:
+        query = self.query
+        ordering = list(query.order_by) or (list(self.model._meta.ordering or ()) if query.default_ordering else [])
+        return query.high_mark is not None and ordering[:1] == ["-reported_at"]
+
+    def _fetch_all(self) -> None:
+        if self._result_cache is None and self._newest_first_slice():
+            wanted = (self.query.high_mark or 0) - self.query.low_mark
+            for since in window_starts(timezone.now()):
+                window = self.all()
+                window.query.add_q(Q(reported_at__gte=since))
+                # Through the iterable, not the window's own _fetch_all (which would window again).
+                rows = list(cast(Iterable, window._iterable_class(window)))
+                if len(rows) == wanted:
+                    self._result_cache = rows
+                    break
+        super()._fetch_all()
+
+    def count(self) -> int:
+        if self._result_cache is not None:
+            return len(self._result_cache)
+        query = self.query.chain()
+        query.clear_ordering(force=True)
+        return query.get_count(using=self.db)
+
+
+def window_starts(now: datetime) -> list[datetime]:
+    """Where the windows of NewestFirstSearch start, narrowest first."""
+    return [now - span for span in RECENT_WINDOWS]
 
 
 def is_searchable(query: Query) -> bool:
