@@ -154,7 +154,8 @@ def test_two_concurrent_sweeps_fire_nothing_twice(org, dispatched_at_ten):
     tried = [f for r in results for f in r]
     assert len(tried) == len({f.step_id for f in tried}) == due  # every due step taken by exactly one sweep
     # An escalation taken while the other sweep still holds its breach waits for the next run rather than find
-    # the deadline unbreached (sweep._breach_not_fired); the next run fires it, and nothing twice.
+    # the deadline unbreached (the batch lock reads the breach's state; sweep_steps plans it as waiting); the next
+    # run fires it, and nothing twice.
     waiting = [f.step_id for f in tried if f.outcome == "waiting_breach"]
     later = run_timed_checks(now)
     assert sorted(f.step_id for f in later) == sorted(waiting)
