@@ -125,6 +125,20 @@ def test_lists_filter_order_and_page(duty_api, org, make_incident):
     assert ids(duty_api.get("/api/tickets/", {"incident": a.pk})) == [a.tickets.get().pk]
 
 
+def test_q_searches_as_the_list_pages_search_box_does(duty_api, org, make_incident):
+    """The same search as /incidents/ (incidents/search.py): words of the title or summary, the 舆情编号, a unit."""
+    canteen = make_incident(title="网传某小学食堂饭菜变质", summary="家长群热议")
+    road = make_incident(title="网民反映农村道路年久失修")
+    ids = lambda params: [item["id"] for item in duty_api.get("/api/incidents/", params).json()["results"]]  # noqa: E731
+    assert ids({"q": "食堂饭菜"}) == [canteen.pk]
+    assert ids({"q": "家长"}) == [canteen.pk]  # the summary
+    assert ids({"q": "道路 失修"}) == [road.pk]  # every word
+    assert ids({"q": canteen.number}) == [canteen.pk]
+    assert ids({"q": "没有这样的舆情"}) == []
+    too_long = duty_api.get("/api/incidents/", {"q": "食" * 101})
+    assert too_long.status_code == 400 and "q" in too_long.json()["errors"]
+
+
 @pytest.mark.parametrize(
     "params",
     [
