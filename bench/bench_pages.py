@@ -90,6 +90,8 @@ def filter_pages(edu_unit, month_ago, today):
         ("/tickets/?status=dispatched (liaison)", "edu", "/tickets/?status=dispatched", False),
         ("/api/v1/incidents/?status=in_progress (office)", "duty", "/api/v1/incidents/?status=in_progress", True),
         ("/api/v1/tickets/ (liaison)", "edu", "/api/v1/tickets/", True),
+        ("/api/v1/incidents/?q=食堂 (office)", "duty", "/api/v1/incidents/?q=食堂饭菜", True),
+        ("/tickets/?overdue=1 (office)", "duty", "/tickets/?overdue=1", False),
     ]
 
 
