@@ -11,13 +11,23 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from bench.counting import Recorder
 from deadlines.models import Deadline
 from deadlines.sweep import run_timed_checks
 from incidents import paging, search, selectors, services
 from incidents.models import Incident, Ticket, TicketRole
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=timezone.get_fixed_timezone(8 * 60))
+
+
+class Recorder:
+    """Every statement a block sends, with its parameters (connection.execute_wrapper sees them all)."""
+
+    def __init__(self):
+        self.statements: list[tuple] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        self.statements.append((sql, params, many))
+        return execute(sql, params, many, context)
 
 
 def dispatch(org, title, *units):
