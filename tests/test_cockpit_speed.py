@@ -1,7 +1,7 @@
 """The cockpit's live counts at a million (issue 16): a county leader's statements name no list of the county's units
 (a thousand unit ids in the 待审签 and 回应稿 queues cost more Python than the database spent), the maintained figures are
-decoded once per computation, and on PostgreSQL the bounded counts by status read the covering index
-incident_status_grade_cover instead of the incidents' rows."""
+decoded once per computation, and on PostgreSQL a bounded count by status reads an index on status (at 1M the
+covering index incident_status_grade_cover alone) instead of every incident."""
 
 import pytest
 from django.db import connection
@@ -11,6 +11,7 @@ from cockpit import aggregates
 from incidents import bounded
 from incidents.selectors import visible_incidents
 from org.models import Unit
+from tests import bulk_rows
 from tests.factories import UnitFactory
 
 
@@ -85,21 +86,18 @@ def test_a_figure_recomputed_elsewhere_is_read_again(org):
 @pytest.mark.postgres
 @pytest.mark.django_db
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner (CI runs it)")
-def test_the_bounded_counts_by_status_read_the_covering_index(org):
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO incidents_incident (title, summary, category, location, first_seen_at, reported_at, views,
-                comments, reposts, site_count, media_level, grade, grade_reason, is_historical, is_confidential,
-                status, created_at, updated_at, reported_by_id, search_terms, version)
-            SELECT '批量' || g, '', 'other', '', now() - g * interval '1 minute', now() - g * interval '1 minute',
-                0, 0, 0, 0, '', (ARRAY['I','II','III','IV'])[1 + g %% 4], '', false, g %% 50 = 0,
-                CASE WHEN g %% 200 = 0 THEN 'under_review' ELSE 'dispatched' END, now(), now(), %s, '', 0
-            FROM generate_series(1, 30000) g
-            """,
-            [org.duty.pk],
-        )
-        cursor.execute("ANALYZE incidents_incident")
+def test_the_bounded_counts_by_status_read_an_index_on_status(org):
+    """A status few items are in is counted from an index on status, not by reading every row to find them. At 1M,
+    with the visibility map set (autovacuum), it is an index-only scan of incident_status_grade_cover
+    (bench/RESULTS-pages.md); in a test's transaction no page is all-visible yet, so either status index may win."""
+    bulk_rows.insert_incidents(
+        org.duty,
+        30000,
+        grade="(ARRAY['I','II','III','IV'])[1 + g %% 4]",
+        confidential="g %% 50 = 1",
+        status="CASE WHEN g %% 200 = 0 THEN 'under_review' ELSE 'dispatched' END",
+    )
+    bulk_rows.analyze("incidents_incident")
     # A status few items are in (待审核: 150 of 30,000): without the index the count reads every row to find them.
     qs = visible_incidents(org.leader).filter(status="under_review")
     recorded = []
@@ -114,5 +112,5 @@ def test_the_bounded_counts_by_status_read_the_covering_index(org):
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, FORMAT TEXT) " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "incident_status_grade_cover" in plan, plan
+    assert "incident_status_grade_cover" in plan or "incident_status_reported" in plan, plan
     assert "Seq Scan on incidents_incident" not in plan, plan

@@ -15,6 +15,7 @@ from deadlines.models import Deadline
 from deadlines.sweep import run_timed_checks
 from incidents import paging, search, selectors, services
 from incidents.models import Incident, Ticket, TicketRole
+from tests import bulk_rows
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=timezone.get_fixed_timezone(8 * 60))
 
@@ -213,27 +214,9 @@ def test_overdue_is_a_hashed_set_not_a_probe_per_ticket(org):
     """issue 16 (917 ms at 1M): 教育局 has 3,000 tickets, none overdue, while 卫健委 has 3,000 overdue; the liaison's
     只看逾期 page and its count read 教育局's open breaches from deadline_breached_open_unit once, and probe no
     deadline per ticket."""
+    bulk_rows.insert_incidents(org.duty, 6000, every="1 hour")
+    bulk_rows.insert_lead_tickets(org.edu, org.health, every=2, status="dispatched")
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO incidents_incident (title, summary, category, location, first_seen_at, reported_at, views,
-                comments, reposts, site_count, media_level, grade, grade_reason, is_historical, is_confidential,
-                status, created_at, updated_at, reported_by_id, search_terms, version)
-            SELECT '批量' || g, '', 'other', '', now() - g * interval '1 hour', now() - g * interval '1 hour',
-                0, 0, 0, 0, '', 'IV', '', false, false, 'dispatched', now(), now(), %s, '', 0
-            FROM generate_series(1, 6000) g
-            """,
-            [org.duty.pk],
-        )
-        cursor.execute(
-            """
-            INSERT INTO incidents_ticket (incident_id, unit_id, role, status, instructions, dispatched_at, designated,
-                return_reason)
-            SELECT id, CASE WHEN id %% 2 = 0 THEN %s ELSE %s END, 'lead', 'dispatched', '', reported_at, false, ''
-            FROM incidents_incident WHERE title LIKE '批量%%'
-            """,
-            [org.edu.pk, org.health.pk],
-        )
         # 教育局's claims met in time, 卫健委's breached and open; both have a met feedback deadline of old.
         cursor.execute(
             """

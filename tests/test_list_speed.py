@@ -18,6 +18,7 @@ from incidents import paging, selectors, services
 from incidents.models import Incident, TicketRole
 from org import access
 from org.models import Role
+from tests import bulk_rows
 from tests.factories import person
 
 from .api_support import relaxed_throttles  # noqa: F401
@@ -194,28 +195,9 @@ def test_the_visible_incidents_list_walks_an_index_without_jit(org):
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
-        cursor.execute(
-            """
-            INSERT INTO incidents_incident (title, summary, category, location, first_seen_at, reported_at, views,
-                comments, reposts, site_count, media_level, grade, grade_reason, is_historical, is_confidential,
-                status, created_at, updated_at, reported_by_id, search_terms, version)
-            SELECT '批量' || g, '', 'other', '', now() - g * interval '1 minute', now() - g * interval '1 minute',
-                0, 0, 0, 0, '', 'IV', '', false, g %% 50 = 0, 'dispatched', now(), now(), %s, '', 0
-            FROM generate_series(1, 4000) g
-            """,
-            [org.duty.pk],
-        )
-        cursor.execute(
-            """
-            INSERT INTO incidents_ticket (incident_id, unit_id, role, status, instructions, dispatched_at, designated,
-                return_reason)
-            SELECT id, CASE WHEN id %% 10 = 0 THEN %s ELSE %s END, 'lead', 'claimed', '', reported_at, false, ''
-            FROM incidents_incident WHERE title LIKE '批量%%'
-            """,
-            [org.edu.pk, org.health.pk],
-        )
-        cursor.execute("ANALYZE incidents_incident")
-        cursor.execute("ANALYZE incidents_ticket")
+    bulk_rows.insert_incidents(org.duty, 4000, confidential="g %% 50 = 0")
+    bulk_rows.insert_lead_tickets(org.edu, org.health, every=10)
+    bulk_rows.analyze("incidents_incident", "incidents_ticket")
     assert Incident.objects.filter(title__startswith="批量").count() == 4000
     lists = {
         "office incidents": selectors.incident_list(org.duty),

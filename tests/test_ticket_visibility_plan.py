@@ -9,6 +9,7 @@ from django.db import connection
 
 from incidents import selectors
 from incidents.models import Incident
+from tests import bulk_rows
 
 pytestmark = [
     pytest.mark.postgres,
@@ -26,27 +27,9 @@ def test_a_liaisons_ticket_count_does_not_join_the_incidents_with_many_grants(or
     liaison = org.edu_liaison
     permission = Permission.objects.get(codename="view_incident", content_type__app_label="incidents")
     content_type = ContentType.objects.get_for_model(Incident)
+    bulk_rows.insert_incidents(org.duty, 20000, confidential="g %% 10 = 0")
+    bulk_rows.insert_lead_tickets(org.edu, org.health, every=20)
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO incidents_incident (title, summary, category, location, first_seen_at, reported_at, views,
-                comments, reposts, site_count, media_level, grade, grade_reason, is_historical, is_confidential,
-                status, created_at, updated_at, reported_by_id, search_terms, version)
-            SELECT '批量' || g, '', 'other', '', now() - g * interval '1 minute', now() - g * interval '1 minute',
-                0, 0, 0, 0, '', 'IV', '', false, g %% 10 = 0, 'dispatched', now(), now(), %s, '', 0
-            FROM generate_series(1, 20000) g
-            """,
-            [org.duty.pk],
-        )
-        cursor.execute(
-            """
-            INSERT INTO incidents_ticket (incident_id, unit_id, role, status, instructions, dispatched_at, designated,
-                return_reason)
-            SELECT id, CASE WHEN id %% 20 = 0 THEN %s ELSE %s END, 'lead', 'claimed', '', reported_at, false, ''
-            FROM incidents_incident WHERE title LIKE '批量%%'
-            """,
-            [org.edu.pk, org.health.pk],
-        )
         # Two thirds of the confidential items granted to the liaison (知悉范围), as in bench/pages_data.py.
         cursor.execute(
             """
