@@ -92,13 +92,13 @@ def test_the_bounded_counts_by_status_read_an_index_on_status(org):
     (bench/RESULTS-pages.md); in a test's transaction no page is all-visible yet, so either status index may win."""
     bulk_rows.insert_incidents(
         org.duty,
-        30000,
+        10000,
         grade="(ARRAY['I','II','III','IV'])[1 + g %% 4]",
         confidential="g %% 50 = 1",
         status="CASE WHEN g %% 200 = 0 THEN 'under_review' ELSE 'dispatched' END",
     )
     bulk_rows.analyze("incidents_incident")
-    # A status few items are in (待审核: 150 of 30,000): without the index the count reads every row to find them.
+    # A status few items are in (待审核: 50 of 10,000): without the index the count reads every row to find them.
     qs = visible_incidents(org.leader).filter(status="under_review")
     recorded = []
 

@@ -27,7 +27,7 @@ def test_a_liaisons_ticket_count_does_not_join_the_incidents_with_many_grants(or
     liaison = org.edu_liaison
     permission = Permission.objects.get(codename="view_incident", content_type__app_label="incidents")
     content_type = ContentType.objects.get_for_model(Incident)
-    bulk_rows.insert_incidents(org.duty, 20000, confidential="g %% 10 = 0")
+    bulk_rows.insert_incidents(org.duty, 8000, confidential="g %% 10 = 0")
     bulk_rows.insert_lead_tickets(org.edu, org.health, every=20)
     with connection.cursor() as cursor:
         # Two thirds of the confidential items granted to the liaison (知悉范围), as in bench/pages_data.py.
