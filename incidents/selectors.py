@@ -48,6 +48,11 @@ def _granted_incident_pks(user_id: int) -> QuerySet:
     )
 
 
+def _granted(user_id: int) -> In:
+    """The incident (its pk as text, guardian's object_pk) is among those granted to the user."""
+    return In(Cast(F("pk"), CharField()), _granted_incident_pks(user_id))
+
+
 def _cleared_for_confidential(user_id: int) -> Q:
     """A confidential incident (涉密/敏感, issue 4) is visible only to its reporter and to users granted
     `incidents.view_incident` on it (services.grant_confidential_access), whatever their role; the
@@ -57,8 +62,7 @@ def _cleared_for_confidential(user_id: int) -> Q:
     statement (a few rows), instead of a correlated EXISTS per row, which made it estimate every list ~200x too
     costly, give up the index order of the list and compile the statement with JIT. The rows a list walks in its
     index order are then checked against a flag and that small set."""
-    granted = In(Cast(F("pk"), CharField()), _granted_incident_pks(user_id))
-    return Q(is_confidential=False) | Q(reported_by_id=user_id) | Q(granted)
+    return Q(is_confidential=False) | Q(reported_by_id=user_id) | Q(_granted(user_id))
 
 
 def _hidden_confidential_pks(user_id: int) -> QuerySet:
@@ -67,8 +71,8 @@ def _hidden_confidential_pks(user_id: int) -> QuerySet:
     once per statement, read off the partial index incident_confidential) keeps a ticket list on the tickets' own
     index in its order, with no join to the incidents, which the planner turned into a hash join over all of them
     when the reader had thousands of grants (issue 16: a liaison's /tickets/ count at 1M, 829 ms that way, 30 ms this)."""
-    granted = In(Cast(F("pk"), CharField()), _granted_incident_pks(user_id))
-    return Incident.objects.filter(is_confidential=True).exclude(reported_by_id=user_id).exclude(granted).values("pk")
+    hidden = Incident.objects.filter(is_confidential=True).exclude(reported_by_id=user_id)
+    return hidden.exclude(_granted(user_id)).values("pk")
 
 
 def visible_tickets(user: AnyUser) -> TicketQuerySet:
